@@ -1,0 +1,5 @@
+export type * from './generated/types.ts';
+export * from './resources.ts';
+export * from './pipeline.ts';
+export { validateChannel, validateEpisode, assertValid, ValidationError } from './validation.ts';
+export type { FieldError, ValidationResult, ResourceValidator } from './validation.ts';

@@ -1,0 +1,105 @@
+// Finds the server binaries of the local control plane, building the Go ones from the module
+// proxy once per machine (docs/adr/0002). Built binaries live in the cache, never in the repo.
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { delimiter, join } from 'node:path';
+import { repoRoot } from '../paths.ts';
+import { run } from './process.ts';
+
+export interface Binaries {
+  etcd: string;
+  kubeApiserver: string;
+  kubectl: string;
+  minio: string;
+  natsServer: string;
+  postgresBin: string;
+}
+
+export function cacheDir(): string {
+  return process.env.ACOG_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'acog');
+}
+
+function onPath(name: string, extra: string[] = []): string | undefined {
+  for (const dir of [...(process.env.PATH ?? '').split(delimiter), ...extra]) {
+    const candidate = join(dir, name);
+    if (dir && existsSync(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+async function goModuleVersion(toolDir: string, module: string): Promise<string> {
+  const goMod = await readFile(join(repoRoot, 'hack', 'tools', toolDir, 'go.mod'), 'utf8');
+  const match = new RegExp(`^\\s*(?:require\\s+)?${module.replace(/\./g, '\\.')}\\s+(\\S+)`, 'm').exec(goMod);
+  if (!match) throw new Error(`hack/tools/${toolDir}/go.mod does not require ${module}`);
+  return match[1];
+}
+
+/** Builds `pkg` of the Go module in hack/tools/<toolDir> into the cache, unless it is there already. */
+async function goBuilt(
+  toolDir: string,
+  module: string,
+  pkg: string,
+  binary: string,
+  log: (line: string) => void,
+  ldflags: (version: string) => string[] = () => [],
+): Promise<string> {
+  const version = await goModuleVersion(toolDir, module);
+  const target = join(cacheDir(), 'bin', `${binary}-${version}`);
+  if (existsSync(target)) return target;
+  const go = onPath('go', ['/usr/local/go/bin']);
+  if (!go) throw new Error(`${binary} ${version} is not built and Go is not installed: install Go 1.26 or set KUBEBUILDER_ASSETS`);
+  await mkdir(join(cacheDir(), 'bin'), { recursive: true });
+  log(`building ${binary} ${version} from the Go module proxy (once per machine; several minutes on 2 cores)`);
+  const started = Date.now();
+  const partial = `${target}.partial-${process.pid}`;
+  await run(go, ['build', '-trimpath', `-ldflags=${['-s', '-w', ...ldflags(version)].join(' ')}`, '-o', partial, pkg], {
+    cwd: join(repoRoot, 'hack', 'tools', toolDir),
+    env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+  });
+  await rename(partial, target);
+  log(`built ${binary} in ${Math.round((Date.now() - started) / 1000)}s`);
+  return target;
+}
+
+async function postgresBinDir(): Promise<string> {
+  if (process.env.ACOG_POSTGRES_BIN) return process.env.ACOG_POSTGRES_BIN;
+  const versions = await readdir('/usr/lib/postgresql').catch(() => [] as string[]);
+  const newest = versions.sort((a, b) => Number(b) - Number(a))[0];
+  if (newest && existsSync(join('/usr/lib/postgresql', newest, 'bin', 'postgres'))) return join('/usr/lib/postgresql', newest, 'bin');
+  const initdb = onPath('initdb');
+  if (initdb) return join(initdb, '..');
+  throw new Error('PostgreSQL is not installed: apt-get install postgresql (hack/setup.sh does it when run as root)');
+}
+
+/** What `make` would stamp into Kubernetes binaries, so that `kubectl version` tells the truth. */
+function kubernetesVersionFlags(version: string): string[] {
+  const [major, minor] = version.replace(/^v/, '').split('.');
+  const pkg = 'k8s.io/component-base/version';
+  return [`-X ${pkg}.gitVersion=${version}`, `-X ${pkg}.gitMajor=${major}`, `-X ${pkg}.gitMinor=${minor}`, `-X ${pkg}.gitTreeState=clean`];
+}
+
+export async function findBinaries(log: (line: string) => void = console.error): Promise<Binaries> {
+  const assets = process.env.KUBEBUILDER_ASSETS;
+  const fromAssets = (name: string) => (assets && existsSync(join(assets, name)) ? join(assets, name) : undefined);
+  // The two Kubernetes binaries come from one build; build them one after the other to spare the CPUs.
+  const kubeApiserver =
+    fromAssets('kube-apiserver') ??
+    (await goBuilt(
+      'kubernetes',
+      'k8s.io/kubernetes',
+      'k8s.io/kubernetes/cmd/kube-apiserver',
+      'kube-apiserver',
+      log,
+      kubernetesVersionFlags,
+    ));
+  const kubectl =
+    fromAssets('kubectl') ??
+    (await goBuilt('kubernetes', 'k8s.io/kubernetes', 'k8s.io/kubernetes/cmd/kubectl', 'kubectl', log, kubernetesVersionFlags));
+  const minio = process.env.ACOG_MINIO ?? (await goBuilt('minio', 'github.com/minio/minio', 'github.com/minio/minio', 'minio', log));
+  const etcd = fromAssets('etcd') ?? onPath('etcd');
+  if (!etcd) throw new Error('etcd is not installed: apt-get install etcd-server (hack/setup.sh does it when run as root)');
+  const natsServer = onPath('nats-server', ['/usr/sbin']);
+  if (!natsServer) throw new Error('nats-server is not installed: apt-get install nats-server (hack/setup.sh does it when run as root)');
+  return { etcd, kubeApiserver, kubectl, minio, natsServer, postgresBin: await postgresBinDir() };
+}

@@ -1,0 +1,145 @@
+// The local control plane: a real kube-apiserver with etcd, NATS with JetStream, a MinIO S3
+// server, PostgreSQL and the Docker engine, on loopback with free ports, for tests and development.
+// Each start gets its own folder and ports, so parallel runs do not collide.
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '../paths.ts';
+import { findBinaries, type Binaries } from './binaries.ts';
+import { run, type ManagedProcess } from './process.ts';
+import { ensureDocker } from './services/docker.ts';
+import { startEtcd } from './services/etcd.ts';
+import { startKubeApiserver, USERS, type UserRole } from './services/kube-apiserver.ts';
+import { startMinio } from './services/minio.ts';
+import { startNats } from './services/nats.ts';
+import { startPostgres } from './services/postgres.ts';
+
+export { USERS, type UserRole };
+
+/** What a test or a developer needs to reach the control plane; serialisable. */
+export interface LocalEnvInfo {
+  dir: string;
+  kubernetes: {
+    server: string;
+    caData: string;
+    kubeconfig: string;
+    tokens: Record<UserRole, string>;
+    users: typeof USERS;
+    serviceAccountIssuer: string;
+  };
+  nats: { url: string; monitorUrl: string };
+  s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; buckets: string[] };
+  postgres: { url: string };
+  docker: { host: string };
+  binaries: Binaries;
+}
+
+export interface LocalEnv extends LocalEnvInfo {
+  stop(): Promise<void>;
+}
+
+export interface LocalEnvOptions {
+  /** Progress lines; stderr by default. */
+  log?: (line: string) => void;
+  /** Keep the folder (logs, data) after stop; also ACOG_KEEP_ENV=1. */
+  keep?: boolean;
+}
+
+export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<LocalEnv> {
+  const log = options.log ?? ((line: string) => console.error(`[local-env] ${line}`));
+  const binaries = await findBinaries(log);
+  const dir = await mkdtemp(join(tmpdir(), 'acog-env-'));
+  const processes: ManagedProcess[] = [];
+  let docker: Awaited<ReturnType<typeof ensureDocker>> | undefined;
+  const keep = options.keep ?? process.env.ACOG_KEEP_ENV === '1';
+
+  const stop = async () => {
+    for (const managed of processes.reverse()) await managed.stop();
+    if (docker?.process) await docker.process.stop();
+    if (!keep) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
+  };
+  const killOnExit = () => {
+    for (const managed of processes) managed.child.kill('SIGKILL');
+  };
+  process.once('exit', killOnExit);
+
+  try {
+    const started = Date.now();
+    log(`starting in ${dir}`);
+    const track = <T extends { process: ManagedProcess }>(service: T): T => {
+      processes.push(service.process);
+      return service;
+    };
+    // etcd and the API server one after the other; the rest in parallel with them.
+    const kubernetesReady = (async () => {
+      const etcd = track(await startEtcd(binaries.etcd, dir));
+      return track(await startKubeApiserver(binaries.kubeApiserver, etcd.url, dir));
+    })();
+    const [apiserver, nats, s3, postgres, dockerService] = await Promise.all([
+      kubernetesReady,
+      startNats(binaries.natsServer, dir).then(track),
+      startMinio(binaries.minio, dir).then(track),
+      startPostgres(binaries.postgresBin, dir).then(track),
+      ensureDocker(dir),
+    ]);
+    docker = dockerService;
+
+    const kubectl = (...args: string[]) => run(binaries.kubectl, ['--kubeconfig', apiserver.kubeconfig, ...args]);
+    await kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack', 'local-env', 'rbac.yaml'));
+    await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
+    await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/channels.acog.dev', 'crd/episodes.acog.dev');
+    log(
+      `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: kube-apiserver ${apiserver.server}, NATS ${nats.url}, S3 ${s3.endpoint}, Postgres 127.0.0.1`,
+    );
+
+    const info: LocalEnvInfo = {
+      dir,
+      kubernetes: {
+        server: apiserver.server,
+        caData: apiserver.caData,
+        kubeconfig: apiserver.kubeconfig,
+        tokens: apiserver.tokens,
+        users: USERS,
+        serviceAccountIssuer: apiserver.serviceAccountIssuer,
+      },
+      nats: { url: nats.url, monitorUrl: nats.monitorUrl },
+      s3: {
+        endpoint: s3.endpoint,
+        region: s3.region,
+        accessKeyId: s3.accessKeyId,
+        secretAccessKey: s3.secretAccessKey,
+        buckets: s3.buckets,
+      },
+      postgres: { url: postgres.url },
+      docker: { host: docker.host },
+      binaries,
+    };
+    await writeFile(join(dir, 'env.json'), JSON.stringify(info, null, 2), { mode: 0o600 });
+    return {
+      ...info,
+      async stop() {
+        process.removeListener('exit', killOnExit);
+        await stop();
+      },
+    };
+  } catch (error) {
+    await stop().catch(() => undefined);
+    process.removeListener('exit', killOnExit);
+    throw error;
+  }
+}
+
+/** Environment variables that point the ACOG parts and ordinary tools at the control plane. */
+export function envVars(info: LocalEnvInfo): Record<string, string> {
+  return {
+    KUBECONFIG: info.kubernetes.kubeconfig,
+    ACOG_NATS_URL: info.nats.url,
+    ACOG_S3_ENDPOINT: info.s3.endpoint,
+    AWS_REGION: info.s3.region,
+    AWS_ACCESS_KEY_ID: info.s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: info.s3.secretAccessKey,
+    ACOG_DATABASE_URL: info.postgres.url,
+    DOCKER_HOST: info.docker.host,
+    TESTCONTAINERS_RYUK_DISABLED: 'true',
+  };
+}

@@ -1,0 +1,168 @@
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { request } from 'node:https';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { freePort, run, startProcess, waitUntil, type ManagedProcess } from '../process.ts';
+
+/** The users of the local cluster. Their RBAC comes from hack/local-env/rbac.yaml. */
+export const USERS = {
+  admin: { name: 'acog-admin', groups: ['system:masters'] },
+  editor: { name: 'acog-editor', groups: ['acog:editors'] },
+  viewer: { name: 'acog-viewer', groups: ['acog:viewers'] },
+} as const;
+export type UserRole = keyof typeof USERS;
+
+export interface KubeApiserverService {
+  server: string;
+  caFile: string;
+  caData: string;
+  /** Bearer tokens of the users in USERS. */
+  tokens: Record<UserRole, string>;
+  /** A kubeconfig per user (context names: the roles), admin's context current. */
+  kubeconfig: string;
+  serviceAccountIssuer: string;
+  process: ManagedProcess;
+}
+
+/** A CA and a serving certificate for 127.0.0.1 and localhost, made with openssl. */
+async function servingCertificate(dir: string): Promise<{ ca: string; cert: string; key: string }> {
+  const ca = join(dir, 'ca.crt');
+  const caKey = join(dir, 'ca.key');
+  const cert = join(dir, 'apiserver.crt');
+  const key = join(dir, 'apiserver.key');
+  const csr = join(dir, 'apiserver.csr');
+  const ext = join(dir, 'apiserver.ext');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    caKey,
+    '-out',
+    ca,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=acog-local-ca',
+  ]);
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=kube-apiserver']);
+  await writeFile(
+    ext,
+    'subjectAltName=IP:127.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc\nextendedKeyUsage=serverAuth\n',
+  );
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca,
+    '-CAkey',
+    caKey,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-extfile',
+    ext,
+  ]);
+  return { ca, cert, key };
+}
+
+function readyz(server: string, ca: string, token: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const req = request(`${server}/readyz`, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy(new Error('timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string, dir: string): Promise<KubeApiserverService> {
+  const pki = join(dir, 'pki');
+  await mkdir(pki, { recursive: true });
+  const { ca, cert, key } = await servingCertificate(pki);
+
+  const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const saKey = join(pki, 'sa.key');
+  const saPub = join(pki, 'sa.pub');
+  await writeFile(saKey, serviceAccount.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  await writeFile(saPub, serviceAccount.publicKey.export({ type: 'spki', format: 'pem' }));
+
+  const tokens = Object.fromEntries(Object.keys(USERS).map((role) => [role, randomBytes(24).toString('base64url')])) as Record<
+    UserRole,
+    string
+  >;
+  const tokenFile = join(pki, 'tokens.csv');
+  await writeFile(
+    tokenFile,
+    Object.entries(USERS)
+      .map(([role, user]) => `${tokens[role as UserRole]},${user.name},${user.name},"${user.groups.join(',')}"`)
+      .join('\n') + '\n',
+    { mode: 0o600 },
+  );
+
+  const port = await freePort();
+  const server = `https://127.0.0.1:${port}`;
+  const serviceAccountIssuer = 'https://kubernetes.default.svc.cluster.local';
+  const apiserver = startProcess(
+    'kube-apiserver',
+    kubeApiserver,
+    [
+      `--etcd-servers=${etcdUrl}`,
+      `--etcd-prefix=/acog-${randomBytes(4).toString('hex')}`,
+      '--bind-address=127.0.0.1',
+      '--advertise-address=127.0.0.1',
+      `--secure-port=${port}`,
+      `--tls-cert-file=${cert}`,
+      `--tls-private-key-file=${key}`,
+      `--client-ca-file=${ca}`,
+      `--token-auth-file=${tokenFile}`,
+      '--authorization-mode=RBAC',
+      '--anonymous-auth=false',
+      `--service-account-issuer=${serviceAccountIssuer}`,
+      `--service-account-key-file=${saPub}`,
+      `--service-account-signing-key-file=${saKey}`,
+      '--api-audiences=https://kubernetes.default.svc.cluster.local',
+      '--service-cluster-ip-range=10.96.0.0/16',
+      '--allow-privileged=true',
+      '--profiling=false',
+      '--enable-priority-and-fairness=false',
+      // No controller-manager runs here: without it the ServiceAccount admission plugin would
+      // refuse every Pod for want of the "default" ServiceAccount.
+      '--disable-admission-plugins=ServiceAccount',
+      `--cert-dir=${pki}`,
+      '--v=1',
+    ],
+    join(dir, 'kube-apiserver.log'),
+  );
+
+  const caData = await readFile(ca, 'utf8');
+  const kubeconfig = join(dir, 'kubeconfig');
+  await writeFile(
+    kubeconfig,
+    stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'acog-local', cluster: { server, 'certificate-authority-data': Buffer.from(caData).toString('base64') } }],
+      users: Object.keys(USERS).map((role) => ({ name: role, user: { token: tokens[role as UserRole] } })),
+      contexts: Object.keys(USERS).map((role) => ({ name: role, context: { cluster: 'acog-local', user: role, namespace: 'default' } })),
+      'current-context': 'admin',
+    }),
+    { mode: 0o600 },
+  );
+
+  await waitUntil('kube-apiserver', () => readyz(server, caData, tokens.admin), {
+    process: apiserver,
+    timeoutMs: 120_000,
+    intervalMs: 500,
+  });
+  return { server, caFile: ca, caData, tokens, kubeconfig, serviceAccountIssuer, process: apiserver };
+}
