@@ -83,8 +83,10 @@ function describeAjvError(error: ErrorObject): FieldError {
   switch (error.keyword) {
     case 'required':
       return { field: join(field, String(p.missingProperty)), message: 'Required value' };
-    case 'additionalProperties':
-      return { field: join(field, String(p.additionalProperty)), message: 'field not declared in schema' };
+    case 'additionalProperties': {
+      const unknown = join(field, String(p.additionalProperty));
+      return { field: unknown, message: `unknown field "${unknown}"` };
+    }
     case 'enum':
       return {
         field,
@@ -110,8 +112,11 @@ function describeAjvError(error: ErrorObject): FieldError {
       return { field, message: `Invalid value: ${JSON.stringify(error.data)}: should match '${String(p.pattern)}'` };
     case 'format':
       return { field, message: `Invalid value: ${JSON.stringify(error.data)}: must be of type ${String(p.format)}` };
-    case 'uniqueItems':
-      return { field: `${field}[${String(p.i)}]`, message: `Duplicate value: ${JSON.stringify((error.data as unknown[])[p.i as number])}` };
+    case 'uniqueItems': {
+      // The API server names the later of the two equal items.
+      const later = Math.max(Number(p.i), Number(p.j));
+      return { field: `${field}[${later}]`, message: `Duplicate value: ${JSON.stringify((error.data as unknown[])[later])}` };
+    }
     default:
       return { field, message: error.message ?? error.keyword };
   }
@@ -189,7 +194,7 @@ function makeValidator<T>(kind: string, schema: Schema): ResourceValidator<T> {
   let compiled: ValidateFunction | undefined;
   return (object: unknown, old?: unknown): ValidationResult<T> => {
     if (!compiled) {
-      const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false });
+      const ajv = new Ajv({ allErrors: true, useDefaults: true, strict: true, strictRequired: false, verbose: true });
       addFormats(ajv, ['date-time', 'int64', 'int32']);
       for (const keyword of KUBERNETES_KEYWORDS) ajv.addKeyword({ keyword });
       compiled = ajv.compile(closeObjects(schema) as Schema);
@@ -207,7 +212,7 @@ function makeValidator<T>(kind: string, schema: Schema): ResourceValidator<T> {
     if (actualKind !== kind)
       errors.push({ field: 'kind', message: `Unsupported value: ${JSON.stringify(actualKind)}: supported values: "${kind}"` });
     if (!compiled(value)) errors.push(...(compiled.errors ?? []).map(describeAjvError));
-    // As the API server does: CEL rules run only on a schema-valid object.
+    // CEL rules assume the types the schema promises, so they run only on a schema-valid object.
     if (errors.length === 0) celErrors(value, old, schema, '', errors);
     return { valid: errors.length === 0, errors, value };
   };

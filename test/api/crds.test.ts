@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe('installed CRDs', () => {
   it.each([
     ['channels.acog.dev', 'Channel', ['ch']],
-    ['episodes.acog.dev', 'Episode', ['ep']],
+    ['episodes.acog.dev', 'Episode', ['ep', 'epi']],
   ])('%s is Established with its names and the acog category', async (name, kind, shortNames) => {
     const crd: V1CustomResourceDefinition = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name });
     const established = crd.status?.conditions?.find((c) => c.type === 'Established');
@@ -93,7 +93,8 @@ describe('kubectl', () => {
     expect(nested).toMatch(/"16:9"\s+"9:16"|ENUM:\s+16:9\s+9:16/);
   });
 
-  it('get ep prints the printer columns, wide adds cost and video', async () => {
+  // `ep` is also the short name of the core Endpoints, which kubectl prefers: `epi` is unambiguous.
+  it('get epi prints the printer columns, wide adds cost and video', async () => {
     await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus({
       group: GROUP,
       version: VERSION,
@@ -102,7 +103,7 @@ describe('kubectl', () => {
       name: episodeName,
       body: [{ op: 'add', path: '/status', value: { phase: 'Running', currentStage: 'voice', progress: '4/9', totalCostUSD: 0.42 } }],
     });
-    const table = await kubectl(['get', 'ep', episodeName, '-n', namespace]);
+    const table = await kubectl(['get', 'epi', episodeName, '-n', namespace]);
     const [header, row] = table.trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'CHANNEL', 'PHASE', 'STAGE', 'PROGRESS', 'AGE']);
     expect(row.split(/\s{2,}/).slice(0, 5)).toEqual([episodeName, 'engineering-explained', 'Running', 'voice', '4/9']);

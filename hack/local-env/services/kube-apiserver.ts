@@ -120,6 +120,8 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
       `--etcd-prefix=/acog-${randomBytes(4).toString('hex')}`,
       '--bind-address=127.0.0.1',
       '--advertise-address=127.0.0.1',
+      // The kubernetes Service's endpoints may not point at loopback; nothing here needs them.
+      '--endpoint-reconciler-type=none',
       `--secure-port=${port}`,
       `--tls-cert-file=${cert}`,
       `--tls-private-key-file=${key}`,
