@@ -1,0 +1,156 @@
+// The documents stages hand to each other (stored as JSON artifacts), and the stage contract.
+import type { ChannelSpec, EpisodeSpec, StageName } from '@acog/api';
+
+/** A moment of B-roll the plan asks for. */
+export interface BrollCue {
+  /** What should be seen, in words a stock search or a video model understands. */
+  description: string;
+  /** Search words, most important first. */
+  keywords: string[];
+}
+
+export interface PlanBeat {
+  /** Stable id ("beat-1", …) that script, voice, B-roll and chapters refer to. */
+  id: string;
+  heading: string;
+  /** What the beat says, in a sentence or two. */
+  summary: string;
+  /** Key points of the episode this beat covers. */
+  points: string[];
+  brollCues: BrollCue[];
+  /** Share of the episode's duration, in seconds. */
+  targetSeconds: number;
+}
+
+export interface Plan {
+  title: string;
+  /** The first sentence: why the viewer should stay. */
+  hook: string;
+  beats: PlanBeat[];
+  /** Closing line, e.g. the call to action. */
+  outro: string;
+}
+
+export interface ScriptBeat {
+  id: string;
+  heading: string;
+  /** What the narrator says in this beat. */
+  narration: string;
+  brollCues: BrollCue[];
+}
+
+export interface Script {
+  title: string;
+  beats: ScriptBeat[];
+  wordCount: number;
+  /** wordCount at the channel's words per minute. */
+  estimatedSeconds: number;
+}
+
+export interface RefinedScript extends Script {
+  /** What the refine pass changed, for the reviewer at an approval gate. */
+  notes: string[];
+}
+
+export interface Chapter {
+  beatId: string;
+  title: string;
+}
+
+export interface Metadata {
+  /** YouTube title: at most 100 characters, no < or >. */
+  title: string;
+  /** YouTube description: at most 5000 bytes, no < or >. Chapters and attributions are added at upload. */
+  description: string;
+  /** Tags: together at most 500 characters. */
+  tags: string[];
+  /** One chapter title per beat; times come from the narration at assembly. */
+  chapters: Chapter[];
+  /** A few words for the thumbnail. */
+  thumbnailText: string;
+  language: string;
+}
+
+export interface WordTiming {
+  text: string;
+  /** Seconds from the start of the narration. */
+  start: number;
+  end: number;
+}
+
+export interface Narration {
+  /** The narration audio file's name among the stage's artifacts. */
+  audio: string;
+  durationSeconds: number;
+  words: WordTiming[];
+  /** Where each beat starts and ends in the narration. */
+  beats: { id: string; start: number; end: number }[];
+  /** How the word times were obtained: exact from the provider, or per sentence. */
+  timing: 'word' | 'sentence';
+}
+
+export interface BrollClip {
+  beatId: string;
+  /** The clip's name among the stage's artifacts. */
+  file: string;
+  durationSeconds: number;
+  /** Credit the provider requires (Pexels), added to the description at upload. */
+  attribution?: string;
+}
+
+export interface BrollManifest {
+  clips: BrollClip[];
+}
+
+export interface Publication {
+  provider: string;
+  /** YouTube video id, or the folder/prefix the files were copied to. */
+  id: string;
+  url: string;
+  publishAt?: string;
+  privacy: string;
+}
+
+/** What a runner is given: written by the operator (or render) before the stage starts. */
+export interface StageInput {
+  stage: StageName;
+  attempt: number;
+  episode: { namespace: string; name: string; uid: string; spec: EpisodeSpec };
+  /** The Channel's spec as it was when the stage was planned, defaults applied. */
+  channel: { name: string; spec: ChannelSpec };
+  /** Results of the finished upstream stages. */
+  upstream: Partial<Record<StageName, StageResult>>;
+  /** Hash of the stage's inputs; a finished attempt with the same hash is reused. */
+  inputHash: string;
+}
+
+export interface StageResult {
+  stage: StageName;
+  attempt: number;
+  inputHash: string;
+  provider: string;
+  /** Artifact name → URI; e.g. plan → s3://acog-scripts/ns/ep/uid/plan/1/plan.json. */
+  artifacts: Record<string, string>;
+  /** What the provider consumed: tokens, characters, seconds. */
+  usage: Record<string, number>;
+  costUSD: number;
+  startedAt: string;
+  finishedAt: string;
+  message?: string;
+}
+
+/** Published on NATS when a stage attempt ends; result.json is the truth, this is the fast path. */
+export interface StageEvent {
+  namespace: string;
+  episode: string;
+  uid: string;
+  stage: StageName;
+  attempt: number;
+  inputHash: string;
+  outcome: 'Succeeded' | 'Failed';
+  /** The one-line reason of a failure. */
+  message?: string;
+  /** URI of result.json, for a success. */
+  result?: string;
+  at: string;
+}
