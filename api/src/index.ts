@@ -3,3 +3,4 @@ export * from './resources.ts';
 export * from './pipeline.ts';
 export { validateChannel, validateEpisode, assertValid, ValidationError } from './validation.ts';
 export type { FieldError, ValidationResult, ResourceValidator } from './validation.ts';
+export * from './stage-contract.ts';

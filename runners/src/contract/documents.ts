@@ -1,5 +1,4 @@
 // The documents stages hand to each other (stored as JSON artifacts), and the stage contract.
-import type { ChannelSpec, EpisodeSpec, StageName } from '@acog/api';
 
 /** A moment of B-roll the plan asks for. */
 export interface BrollCue {
@@ -111,46 +110,4 @@ export interface Publication {
   privacy: string;
 }
 
-/** What a runner is given: written by the operator (or render) before the stage starts. */
-export interface StageInput {
-  stage: StageName;
-  attempt: number;
-  episode: { namespace: string; name: string; uid: string; spec: EpisodeSpec };
-  /** The Channel's spec as it was when the stage was planned, defaults applied. */
-  channel: { name: string; spec: ChannelSpec };
-  /** Results of the finished upstream stages. */
-  upstream: Partial<Record<StageName, StageResult>>;
-  /** Hash of the stage's inputs; a finished attempt with the same hash is reused. */
-  inputHash: string;
-}
-
-export interface StageResult {
-  stage: StageName;
-  attempt: number;
-  inputHash: string;
-  provider: string;
-  /** Artifact name → URI; e.g. plan → s3://acog-scripts/ns/ep/uid/plan/1/plan.json. */
-  artifacts: Record<string, string>;
-  /** What the provider consumed: tokens, characters, seconds. */
-  usage: Record<string, number>;
-  costUSD: number;
-  startedAt: string;
-  finishedAt: string;
-  message?: string;
-}
-
-/** Published on NATS when a stage attempt ends; result.json is the truth, this is the fast path. */
-export interface StageEvent {
-  namespace: string;
-  episode: string;
-  uid: string;
-  stage: StageName;
-  attempt: number;
-  inputHash: string;
-  outcome: 'Succeeded' | 'Failed';
-  /** The one-line reason of a failure. */
-  message?: string;
-  /** URI of result.json, for a success. */
-  result?: string;
-  at: string;
-}
+export type { StageInput, StageResult, StageEvent } from '@acog/api';

@@ -27,7 +27,11 @@ export interface RetryAfter {
 export const DEFAULT_RETRY: Omit<RetryOptions, 'retryable'> = { attempts: 5, baseDelayMs: 500, maxDelayMs: 30_000 };
 
 /** Full jitter below an exponential ceiling; at least what the server asked for with Retry-After. */
-export function backoffDelay(attempt: number, options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>, error?: unknown): number {
+export function backoffDelay(
+  attempt: number,
+  options: Pick<RetryOptions, 'baseDelayMs' | 'maxDelayMs' | 'random'>,
+  error?: unknown,
+): number {
   const ceiling = Math.min(options.maxDelayMs, options.baseDelayMs * 2 ** (attempt - 1));
   const jittered = Math.round((options.random ?? Math.random)() * ceiling);
   const asked = (error as RetryAfter | undefined)?.retryAfterMs;

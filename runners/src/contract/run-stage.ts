@@ -1,0 +1,282 @@
+// The stage contract (DESIGN.md, "How a stage runs"): read the input, run the stage, upload every
+// artifact, write result.json last, announce the outcome on NATS. A half-finished attempt never
+// looks finished: without result.json it did not happen.
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import {
+  STAGE_DEPENDENCIES,
+  episodeKeyPrefix,
+  isStageName,
+  stageBucket,
+  stageKeyPrefix,
+  validateChannel,
+  validateEpisode,
+  API_VERSION,
+  type StageEvent,
+  type StageInput,
+  type StageName,
+  type StageResult,
+} from '@acog/api';
+import type { EventPublisher } from '../events/types.ts';
+import { saveBody } from '../providers/http.ts';
+import type { EpisodeState } from '../providers/types.ts';
+import type { ArtifactStore } from '../store/types.ts';
+
+/** A stage failed for a reason worth one line; the runner exits non-zero with it. */
+export class StageFailure extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'StageFailure';
+  }
+}
+
+export interface StageOutput {
+  provider: string;
+  /** Artifact name → local file to upload (e.g. plan.json → /scratch/plan/1/plan.json). */
+  files: Record<string, string>;
+  usage?: Record<string, number>;
+  costUSD?: number;
+  message?: string;
+}
+
+export interface StageContext {
+  input: StageInput;
+  /** Scratch folder of this attempt. */
+  workdir: string;
+  env: Record<string, string | undefined>;
+  log: (line: string) => void;
+  signal?: AbortSignal;
+  state: EpisodeState;
+  /** Downloads an upstream stage's artifact into the workdir; fails clearly when it is missing. */
+  fetch(stage: StageName, artifact: string): Promise<string>;
+  readJson<T>(stage: StageName, artifact: string): Promise<T>;
+  /** Writes a JSON document into the workdir and returns its path. */
+  writeJson(name: string, value: unknown): Promise<string>;
+  /** Copies a file named by URI (s3://, file://, https://) into the workdir as `name`. */
+  download(uri: string, name: string): Promise<string>;
+  /** Stores a file at a URI of the runtime's store (e.g. a folder publisher's s3:// destination). */
+  putFile(uri: string, path: string): Promise<void>;
+}
+
+export type StageImplementation = (ctx: StageContext) => Promise<StageOutput>;
+
+export interface StageRuntime {
+  store: ArtifactStore;
+  /** Absent, or failing, publishing only delays the operator: result.json is the truth. */
+  events?: EventPublisher;
+  scratch: string;
+  env?: Record<string, string | undefined>;
+  log?: (line: string) => void;
+  signal?: AbortSignal;
+  now?: () => Date;
+}
+
+function resultUri(store: ArtifactStore, input: StageInput): string {
+  const key = stageKeyPrefix({
+    namespace: input.episode.namespace,
+    episode: input.episode.name,
+    uid: input.episode.uid,
+    stage: input.stage,
+    attempt: input.attempt,
+  });
+  return store.uri(stageBucket(input.stage), `${key}result.json`);
+}
+
+/** Checks what the operator (or render) handed over, before any work; names the bad field. */
+export function checkStageInput(raw: unknown, expectedStage?: string): StageInput {
+  const problems: string[] = [];
+  const input = raw as Partial<StageInput> | null;
+  if (!input || typeof input !== 'object') throw new StageFailure('malformed stage input: not a JSON object');
+  if (typeof input.stage !== 'string' || !isStageName(input.stage))
+    problems.push(`stage: ${JSON.stringify(input.stage)} is not a pipeline stage`);
+  else if (expectedStage && input.stage !== expectedStage)
+    problems.push(`stage: the input is for ${input.stage}, the runner was started for ${expectedStage}`);
+  if (!Number.isInteger(input.attempt) || (input.attempt as number) < 1) problems.push('attempt: must be a whole number from 1');
+  if (typeof input.inputHash !== 'string' || !input.inputHash) problems.push('inputHash: missing');
+  const episode = input.episode;
+  if (!episode || typeof episode !== 'object') problems.push('episode: missing');
+  else {
+    for (const field of ['namespace', 'name', 'uid'] as const)
+      if (typeof episode[field] !== 'string' || !episode[field]) problems.push(`episode.${field}: missing`);
+    const checked = validateEpisode({ apiVersion: API_VERSION, kind: 'Episode', metadata: { name: episode.name }, spec: episode.spec });
+    problems.push(...checked.errors.map((e) => `episode.${e.field}: ${e.message}`));
+  }
+  if (!input.channel || typeof input.channel !== 'object') problems.push('channel: missing');
+  else {
+    const checked = validateChannel({
+      apiVersion: API_VERSION,
+      kind: 'Channel',
+      metadata: { name: input.channel.name },
+      spec: input.channel.spec,
+    });
+    problems.push(...checked.errors.map((e) => `channel.${e.field}: ${e.message}`));
+  }
+  if (!input.upstream || typeof input.upstream !== 'object') problems.push('upstream: missing');
+  if (problems.length) throw new StageFailure(`malformed stage input: ${problems.join('; ')}`);
+  const stage = input.stage as StageName;
+  const skipped = new Set([...(input.channel!.spec.skipStages ?? []), ...(input.episode!.spec.overrides?.skipStages ?? [])]);
+  const missing = STAGE_DEPENDENCIES[stage].filter((dependency) => !skipped.has(dependency) && !input.upstream![dependency]);
+  if (missing.length) throw new StageFailure(`missing upstream result of ${missing.join(', ')}: ${stage} needs it finished first`);
+  return input as StageInput;
+}
+
+/** Per-episode state kept beside the episode's artifacts, shared by every attempt. */
+export function episodeState(store: ArtifactStore, input: StageInput): EpisodeState {
+  const prefix = episodeKeyPrefix({ namespace: input.episode.namespace, episode: input.episode.name, uid: input.episode.uid });
+  const uri = (key: string) => store.uri(stageBucket('plan'), `${prefix}state/${key.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  return {
+    async get<T>(key: string) {
+      return (await store.exists(uri(key))) ? (JSON.parse((await store.getBytes(uri(key))).toString('utf8')) as T) : undefined;
+    },
+    async put(key, value) {
+      await store.putBytes(uri(key), JSON.stringify(value));
+    },
+  };
+}
+
+async function announce(runtime: StageRuntime, event: StageEvent, log: (line: string) => void): Promise<void> {
+  if (!runtime.events) return;
+  try {
+    await runtime.events.publish(event);
+  } catch (error) {
+    log(`could not publish the ${event.outcome} event (the operator will find the result through the Job): ${(error as Error).message}`);
+  }
+}
+
+export async function runStage(input: StageInput, implementation: StageImplementation, runtime: StageRuntime): Promise<StageResult> {
+  const log = runtime.log ?? ((line: string) => console.error(line));
+  const now = runtime.now ?? (() => new Date());
+  const { store } = runtime;
+  const resultLocation = resultUri(store, input);
+  const event = (outcome: StageEvent['outcome'], extra: Partial<StageEvent>): StageEvent => ({
+    namespace: input.episode.namespace,
+    episode: input.episode.name,
+    uid: input.episode.uid,
+    stage: input.stage,
+    attempt: input.attempt,
+    inputHash: input.inputHash,
+    outcome,
+    at: now().toISOString(),
+    ...extra,
+  });
+
+  // A Job that runs twice for one attempt finds the first run's result and only re-announces it.
+  if (await store.exists(resultLocation)) {
+    const existing = JSON.parse((await store.getBytes(resultLocation)).toString('utf8')) as StageResult;
+    log(`${input.stage} attempt ${input.attempt} already finished; announcing its result again`);
+    await announce(runtime, event('Succeeded', { result: resultLocation }), log);
+    return existing;
+  }
+
+  const workdir = join(runtime.scratch, `${input.episode.uid}-${input.stage}-${input.attempt}`);
+  await rm(workdir, { recursive: true, force: true });
+  await mkdir(workdir, { recursive: true });
+  const keyPrefix = stageKeyPrefix({
+    namespace: input.episode.namespace,
+    episode: input.episode.name,
+    uid: input.episode.uid,
+    stage: input.stage,
+    attempt: input.attempt,
+  });
+  const startedAt = now().toISOString();
+
+  const ctx: StageContext = {
+    input,
+    workdir,
+    env: runtime.env ?? process.env,
+    log,
+    signal: runtime.signal,
+    state: episodeState(store, input),
+    async fetch(stage, artifact) {
+      const uri = input.upstream[stage]?.artifacts[artifact];
+      if (!uri)
+        throw new StageFailure(
+          `missing upstream artifact ${artifact} of ${stage}: its result lists ${Object.keys(input.upstream[stage]?.artifacts ?? {}).join(', ') || 'nothing'}`,
+        );
+      const path = join(workdir, 'upstream', stage, basename(artifact));
+      try {
+        await store.getFile(uri, path);
+      } catch (error) {
+        throw new StageFailure(`missing upstream artifact ${artifact} of ${stage} at ${uri}: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return path;
+    },
+    async readJson<T>(stage: StageName, artifact: string) {
+      const path = await ctx.fetch(stage, artifact);
+      try {
+        return JSON.parse(await readFile(path, 'utf8')) as T;
+      } catch (error) {
+        throw new StageFailure(`upstream artifact ${artifact} of ${stage} is not valid JSON: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+    },
+    async writeJson(name, value) {
+      const path = join(workdir, name);
+      await writeFile(path, JSON.stringify(value, null, 2));
+      return path;
+    },
+    async download(uri, name) {
+      const path = join(workdir, 'inputs', basename(name));
+      await mkdir(dirname(path), { recursive: true });
+      try {
+        if (uri.startsWith('file://')) await copyFile(fileURLToPath(uri), path);
+        else if (uri.startsWith('s3://')) await store.getFile(uri, path);
+        else if (/^https?:\/\//.test(uri)) await saveBody(await fetchOk(uri, ctx.signal), path, new URL(uri).host);
+        else throw new Error('unsupported scheme');
+      } catch (error) {
+        throw new StageFailure(`cannot read ${uri}: ${(error as Error).message}`, { cause: error });
+      }
+      return path;
+    },
+    putFile: (uri, path) => store.putFile(uri, path),
+  };
+
+  try {
+    const output = await implementation(ctx);
+    const artifacts: Record<string, string> = {};
+    for (const [name, path] of Object.entries(output.files)) {
+      const uri = store.uri(stageBucket(input.stage), keyPrefix + name);
+      await store.putFile(uri, path);
+      artifacts[name] = uri;
+    }
+    const result: StageResult = {
+      stage: input.stage,
+      attempt: input.attempt,
+      inputHash: input.inputHash,
+      provider: output.provider,
+      artifacts,
+      usage: output.usage ?? {},
+      costUSD: output.costUSD ?? 0,
+      startedAt,
+      finishedAt: now().toISOString(),
+      ...(output.message ? { message: output.message } : {}),
+    };
+    await store.putBytes(resultLocation, JSON.stringify(result, null, 2), 'application/json');
+    await announce(runtime, event('Succeeded', { result: resultLocation }), log);
+    return result;
+  } catch (error) {
+    const message = oneLine(error);
+    await announce(runtime, event('Failed', { message }), log);
+    throw error instanceof StageFailure ? error : new StageFailure(message, { cause: error });
+  } finally {
+    if (!ctx.env.ACOG_KEEP_SCRATCH) await rm(workdir, { recursive: true, force: true });
+  }
+}
+
+async function fetchOk(url: string, signal?: AbortSignal): Promise<Response> {
+  const response = await fetch(url, {
+    signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(300_000)]) : AbortSignal.timeout(300_000),
+  });
+  if (!response.ok) throw new Error(`HTTP ${response.status}`);
+  return response;
+}
+
+/** The reason of a failure in one line, as the Episode's status and the failure event carry it. */
+export function oneLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return message.replace(/\s+/g, ' ').trim().slice(0, 1000) || 'the stage failed without a message';
+}
