@@ -5,7 +5,8 @@ import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
-  STAGE_DEPENDENCIES,
+  activeAncestors,
+  activeStages,
   episodeKeyPrefix,
   isStageName,
   stageBucket,
@@ -115,8 +116,8 @@ export function checkStageInput(raw: unknown, expectedStage?: string): StageInpu
   if (!input.upstream || typeof input.upstream !== 'object') problems.push('upstream: missing');
   if (problems.length) throw new StageFailure(`malformed stage input: ${problems.join('; ')}`);
   const stage = input.stage as StageName;
-  const skipped = new Set([...(input.channel!.spec.skipStages ?? []), ...(input.episode!.spec.overrides?.skipStages ?? [])]);
-  const missing = STAGE_DEPENDENCIES[stage].filter((dependency) => !skipped.has(dependency) && !input.upstream![dependency]);
+  const active = activeStages(input.channel!.spec, input.episode!.spec);
+  const missing = activeAncestors(stage, active).filter((ancestor) => !input.upstream![ancestor]);
   if (missing.length) throw new StageFailure(`missing upstream result of ${missing.join(', ')}: ${stage} needs it finished first`);
   return input as StageInput;
 }

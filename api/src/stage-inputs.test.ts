@@ -1,0 +1,84 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import {
+  activeAncestors,
+  activeDependencies,
+  activeStages,
+  canonicalJson,
+  stageInputHashes,
+  validateChannel,
+  validateEpisode,
+  type Channel,
+  type Episode,
+  type StageName,
+} from './index.ts';
+
+const examples = join(import.meta.dirname, '..', '..', 'examples');
+const load = () => ({
+  channel: validateChannel(parse(readFileSync(join(examples, 'channel.yaml'), 'utf8')) as Channel).value.spec,
+  episode: validateEpisode(parse(readFileSync(join(examples, 'episode.yaml'), 'utf8')) as Episode).value.spec,
+});
+
+function changedStages(edit: (specs: ReturnType<typeof load>) => void): StageName[] {
+  const before = load();
+  const after = load();
+  edit(after);
+  const a = stageInputHashes(before.channel, before.episode);
+  const b = stageInputHashes(after.channel, after.episode);
+  return (Object.keys(b) as StageName[]).filter((stage) => a[stage] !== b[stage]);
+}
+
+describe('stageInputHashes', () => {
+  it('is stable for equal inputs', () => {
+    const { channel, episode } = load();
+    expect(stageInputHashes(channel, episode)).toEqual(stageInputHashes(structuredClone(channel), structuredClone(episode)));
+    expect(Object.values(stageInputHashes(channel, episode)).every((h) => /^sha256:[0-9a-f]{64}$/.test(h!))).toBe(true);
+  });
+
+  it('a changed brief re-runs everything from plan', () => {
+    expect(changedStages((s) => (s.episode.brief = 'Another angle entirely.'))).toEqual([
+      'plan',
+      'script',
+      'refine',
+      'metadata',
+      'voice',
+      'avatar',
+      'broll',
+      'assemble',
+      'upload',
+    ]);
+  });
+
+  it('a changed caption style re-runs only assemble and what follows it', () => {
+    expect(changedStages((s) => (s.channel.format.captions!.style = 'minimal'))).toEqual(['assemble', 'upload']);
+  });
+
+  it('a changed voice re-runs voice, avatar and what follows', () => {
+    expect(changedStages((s) => (s.channel.providers!.voice!.voiceId = 'en-gb'))).toEqual(['voice', 'avatar', 'assemble', 'upload']);
+  });
+
+  it('a changed publish time re-runs only upload; a rotated secret nothing', () => {
+    expect(changedStages((s) => (s.episode.publish!.at = '2026-12-24T09:00:00Z'))).toEqual(['upload']);
+    expect(
+      changedStages((s) => (s.channel.providers!.publisher = { ...s.channel.providers!.publisher!, secretRef: { name: 'other' } })),
+    ).toEqual([]);
+  });
+});
+
+describe('skipped stages', () => {
+  it('hand their dependencies on', () => {
+    const active = activeStages({ ...load().channel, skipStages: ['refine', 'avatar'] }, load().episode);
+    expect(active).toEqual(['plan', 'script', 'metadata', 'voice', 'broll', 'assemble', 'upload']);
+    expect(activeDependencies('voice', active)).toEqual(['script']);
+    expect(activeDependencies('assemble', active)).toEqual(['metadata', 'voice', 'broll']);
+    expect(activeAncestors('assemble', active)).toEqual(['plan', 'script', 'metadata', 'voice', 'broll']);
+  });
+});
+
+describe('canonicalJson', () => {
+  it('sorts keys and drops undefined', () => {
+    expect(canonicalJson({ b: 1, a: { d: undefined, c: [2, { z: 1, y: 2 }] } })).toBe('{"a":{"c":[2,{"y":2,"z":1}]},"b":1}');
+  });
+});

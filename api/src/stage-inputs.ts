@@ -1,0 +1,123 @@
+// What each stage depends on, and the hash of it (DESIGN.md: "a spec change after work began re-runs
+// only the stages whose inputs changed"). Pure: the operator and `kubectl acog render` share it.
+import { createHash } from 'node:crypto';
+import type { ChannelSpec, EpisodeSpec, Providers, StageName } from './generated/types.ts';
+import { STAGE_DEPENDENCIES, STAGES } from './pipeline.ts';
+
+/** The stages an episode runs: all but those the Channel or the Episode skips. */
+export function activeStages(channel: ChannelSpec, episode: EpisodeSpec): StageName[] {
+  const skipped = new Set([...(channel.skipStages ?? []), ...(episode.overrides?.skipStages ?? [])]);
+  return STAGES.filter((stage) => !skipped.has(stage));
+}
+
+/** What a stage waits for among the stages that run: a skipped dependency hands its own on. */
+export function activeDependencies(stage: StageName, active: readonly StageName[]): StageName[] {
+  const out = new Set<StageName>();
+  const visit = (dependency: StageName) => {
+    if (active.includes(dependency)) out.add(dependency);
+    else STAGE_DEPENDENCIES[dependency].forEach(visit);
+  };
+  STAGE_DEPENDENCIES[stage].forEach(visit);
+  return STAGES.filter((s) => out.has(s));
+}
+
+/** Every stage that runs before this one on some path: the results a stage's input carries. */
+export function activeAncestors(stage: StageName, active: readonly StageName[]): StageName[] {
+  const out = new Set<StageName>();
+  const visit = (s: StageName) =>
+    activeDependencies(s, active).forEach((dependency) => {
+      if (!out.has(dependency)) {
+        out.add(dependency);
+        visit(dependency);
+      }
+    });
+  visit(stage);
+  return STAGES.filter((s) => out.has(s));
+}
+
+/** Approval gates of an episode: the Channel's and the Episode's. */
+export function approvalGates(channel: ChannelSpec, episode: EpisodeSpec): Set<StageName> {
+  return new Set([...(channel.approvalGates ?? []), ...(episode.approvalGates ?? [])]);
+}
+
+/** A provider's settings that shape its output; which Secret holds the key does not. */
+function providerSettings<K extends keyof Providers>(channel: ChannelSpec, episode: EpisodeSpec, capability: K): unknown {
+  const spec = episode.overrides?.providers?.[capability] ?? channel.providers?.[capability];
+  if (!spec) return null;
+  const { secretRef: _secretRef, ...settings } = spec as Record<string, unknown>;
+  return settings;
+}
+
+function targetDuration(channel: ChannelSpec, episode: EpisodeSpec): number {
+  return episode.overrides?.targetDurationSeconds ?? channel.format.targetDurationSeconds;
+}
+
+/** The parts of the Channel and Episode each stage reads itself (upstream results come on top). */
+export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode: EpisodeSpec): unknown {
+  const { persona, format } = channel;
+  const writing = {
+    persona,
+    duration: targetDuration(channel, episode),
+    wordsPerMinute: format.wordsPerMinute,
+    llm: providerSettings(channel, episode, 'llm'),
+  };
+  switch (stage) {
+    case 'plan':
+      return { ...writing, topic: episode.topic, brief: episode.brief, keyPoints: episode.keyPoints, references: episode.references };
+    case 'script':
+    case 'refine':
+    case 'metadata':
+      return writing;
+    case 'voice':
+      return { voice: providerSettings(channel, episode, 'voice'), language: persona.language };
+    case 'avatar':
+      return {
+        avatar: providerSettings(channel, episode, 'avatar'),
+        aspectRatio: format.aspectRatio,
+        layout: format.layout,
+        images: format.images,
+        brandColor: format.brandColor,
+        presenter: persona.name,
+      };
+    case 'broll':
+      return {
+        broll: providerSettings(channel, episode, 'broll'),
+        aspectRatio: format.aspectRatio,
+        images: format.images,
+        brandColor: format.brandColor,
+        wordsPerMinute: format.wordsPerMinute,
+      };
+    case 'assemble':
+      return { format: { ...format, targetDurationSeconds: undefined } };
+    case 'upload':
+      return { publisher: providerSettings(channel, episode, 'publisher'), publish: episode.publish, references: episode.references };
+  }
+}
+
+/** JSON with sorted keys and no undefined, so equal inputs always hash alike. */
+export function canonicalJson(value: unknown): string {
+  if (value === undefined) return 'null';
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  const entries = Object.entries(value as Record<string, unknown>)
+    .filter(([, v]) => v !== undefined)
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+}
+
+/**
+ * The input hash of every active stage: its own spec inputs plus the hashes of the stages it
+ * depends on, so a change reaches everything downstream of where it happened, and nothing else.
+ */
+export function stageInputHashes(channel: ChannelSpec, episode: EpisodeSpec): Partial<Record<StageName, string>> {
+  const active = activeStages(channel, episode);
+  const hashes: Partial<Record<StageName, string>> = {};
+  for (const stage of active) {
+    const upstream = Object.fromEntries(activeDependencies(stage, active).map((dependency) => [dependency, hashes[dependency]]));
+    const digest = createHash('sha256')
+      .update(canonicalJson({ stage, spec: stageSpecInputs(stage, channel, episode), upstream }))
+      .digest('hex');
+    hashes[stage] = `sha256:${digest}`;
+  }
+  return hashes;
+}
