@@ -44,7 +44,7 @@ export function approvalGates(channel: ChannelSpec, episode: EpisodeSpec): Set<S
 function providerSettings<K extends keyof Providers>(channel: ChannelSpec, episode: EpisodeSpec, capability: K): unknown {
   const spec = episode.overrides?.providers?.[capability] ?? channel.providers?.[capability];
   if (!spec) return null;
-  const { secretRef: _secretRef, ...settings } = spec as Record<string, unknown>;
+  const { secretRef: _secretRef, ...settings } = spec as unknown as Record<string, unknown>;
   return settings;
 }
 

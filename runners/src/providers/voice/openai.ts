@@ -1,0 +1,196 @@
+// OpenAI narration: audio.speech.create once per beat (or per piece of a beat under the input
+// limit), streamed to a file in the workdir. Text-to-speech returns no timestamps, so each piece
+// is transcribed again (whisper-1, verbose_json, word timestamps) and the transcript's words are
+// matched to the script's. The pieces are decoded to 48 kHz PCM and written in order into
+// narration.wav with a pause between beats, so a beat's start and end are where its pieces are.
+import { createReadStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { basename, join } from 'node:path';
+import { toFile } from 'openai';
+import type { VoiceProvider } from '@acog/api';
+import type { Narration, RefinedScript } from '../../contract/documents.ts';
+import { ProviderError, saveBody } from '../http.ts';
+import type { Produced, ProviderContext } from '../types.ts';
+import { callOpenAi, connectOpenAi, type OpenAiClientOptions } from '../writer/openai-client.ts';
+import { NARRATION_SAMPLE_RATE, WavWriter, decodeToPcm } from './audio.ts';
+import { BEAT_PAUSE_SECONDS, assembleTimeline, chunkText, wordSpans, wordsFromMarks, type PlacedChunk, type WordMark } from './timings.ts';
+import type { Voice } from './types.ts';
+
+export const OPENAI_DEFAULT_TTS_MODEL = 'gpt-4o-mini-tts';
+export const OPENAI_DEFAULT_VOICE = 'alloy';
+export const OPENAI_TRANSCRIPTION_MODEL = 'whisper-1';
+/** audio.speech.create takes at most 4096 characters of input. */
+export const OPENAI_TTS_MAX_CHARACTERS = 4096;
+const NARRATION_FILE = 'narration.wav';
+
+/**
+ * US dollars per million input characters, from OpenAI's pricing page (openai.com/api/pricing,
+ * mid-2025): tts-1 $15, tts-1-hd $30. gpt-4o-mini-tts is billed by tokens; OpenAI estimates it at
+ * $0.015 a minute, which at about 1,000 characters a spoken minute is $15 per million characters.
+ */
+export const OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS: Record<string, number> = { 'tts-1': 15, 'tts-1-hd': 30, 'gpt-4o-mini-tts': 15 };
+/** whisper-1: $0.006 a minute of audio (same source and date). */
+export const OPENAI_WHISPER_PRICE_PER_MINUTE = 0.006;
+
+export function openAiVoiceCostUSD(model: string, characters: number, transcribedSeconds: number): number | undefined {
+  const family = Object.keys(OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS)
+    .filter((name) => model === name || model.startsWith(`${name}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  if (!family) return undefined;
+  const cost =
+    (characters * OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS[family]!) / 1_000_000 +
+    (transcribedSeconds / 60) * OPENAI_WHISPER_PRICE_PER_MINUTE;
+  return Math.round(cost * 1e6) / 1e6;
+}
+
+export interface OpenAiVoiceOptions extends OpenAiClientOptions {
+  /** What audio.speech.create is asked for; either way the narration is a 48 kHz WAV. Default wav. */
+  format?: 'wav' | 'mp3';
+  /** Characters per speech request; a longer beat is split at sentence ends. */
+  maxCharactersPerRequest?: number;
+}
+
+interface TranscribedWord {
+  word: string;
+  start: number;
+  end: number;
+}
+
+const normalised = (text: string) =>
+  text
+    .normalize('NFKD')
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]/gu, '');
+
+/**
+ * Word marks of a text from a transcript of its audio: each transcribed word is matched, in order,
+ * to the text's next words (a few ahead at most, so that a misheard word does not derail the rest).
+ * A text word heard as several ("B-tree" as "B", "tree") takes all of them; a text word never heard
+ * gets no mark, and wordsFromMarks shares the time around it.
+ */
+export function marksFromTranscript(text: string, transcript: TranscribedWord[]): WordMark[] {
+  const spans = wordSpans(text).map((span) => ({ ...span, spoken: normalised(span.text) }));
+  const marks: WordMark[] = [];
+  let cursor = 0;
+  let rest = spans[0]?.spoken ?? '';
+  for (const heard of transcript) {
+    const word = normalised(heard.word);
+    if (!word) continue;
+    for (let index = cursor; index < Math.min(spans.length, cursor + 4); index++) {
+      const remaining = index === cursor ? rest : spans[index]!.spoken;
+      if (!remaining.startsWith(word)) continue;
+      const span = spans[index]!;
+      marks.push({ offset: span.start, length: span.end - span.start, start: heard.start, end: heard.end });
+      const left = remaining.slice(word.length);
+      if (left) {
+        cursor = index;
+        rest = left;
+      } else {
+        cursor = index + 1;
+        rest = spans[cursor]?.spoken ?? '';
+      }
+      break;
+    }
+  }
+  return marks;
+}
+
+export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptions = {}): Voice {
+  const model = spec.model ?? OPENAI_DEFAULT_TTS_MODEL;
+  const voice = spec.voiceId ?? OPENAI_DEFAULT_VOICE;
+  const format = options.format ?? 'wav';
+  return {
+    name: 'openai',
+    async synthesize(ctx: ProviderContext, script: RefinedScript): Promise<Produced<Narration>> {
+      const connection = connectOpenAi(ctx, { secretRef: spec.secretRef }, { timeoutMs: 300_000, ...options });
+      const maxCharacters = options.maxCharactersPerRequest ?? OPENAI_TTS_MAX_CHARACTERS;
+      const pieces = script.beats.flatMap((beat) =>
+        chunkText(beat.narration.replace(/\s+/gu, ' ').trim(), maxCharacters).map((span) => ({ beatId: beat.id, text: span.text })),
+      );
+      if (pieces.length === 0) throw new Error('the script has no narration to speak');
+      const language = (ctx.channel.persona.language ?? 'en').split('-')[0]!.toLowerCase();
+
+      const file = join(ctx.workdir, NARRATION_FILE);
+      const writer = await WavWriter.create(file, NARRATION_SAMPLE_RATE);
+      const chunks: PlacedChunk[] = [];
+      let characters = 0;
+      let transcribedSeconds = 0;
+      try {
+        for (const [index, piece] of pieces.entries()) {
+          const pieceFile = join(ctx.workdir, `narration-${String(index + 1).padStart(3, '0')}.${format}`);
+          await callOpenAi(connection, ctx, `audio.speech (${model}, piece ${index + 1} of ${pieces.length})`, async (signal) => {
+            const response = await connection.client.audio.speech.create(
+              { model, voice, input: piece.text, response_format: format, ...(spec.speed === undefined ? {} : { speed: spec.speed }) },
+              { signal },
+            );
+            await saveBody(response, pieceFile, 'OpenAI');
+          });
+          const transcript = await callOpenAi(
+            connection,
+            ctx,
+            `audio.transcriptions (${OPENAI_TRANSCRIPTION_MODEL}, piece ${index + 1})`,
+            async (signal) =>
+              connection.client.audio.transcriptions.create(
+                {
+                  file: await toFile(createReadStream(pieceFile), basename(pieceFile), {
+                    type: format === 'wav' ? 'audio/wav' : 'audio/mpeg',
+                  }),
+                  model: OPENAI_TRANSCRIPTION_MODEL,
+                  response_format: 'verbose_json',
+                  timestamp_granularities: ['word'],
+                  language,
+                },
+                { signal },
+              ),
+          );
+          if (!Array.isArray(transcript.words)) {
+            throw new ProviderError(
+              'OpenAI',
+              'bad-response',
+              `OpenAI's transcription of piece ${index + 1} has no word timestamps (verbose_json with words)`,
+            );
+          }
+          const samples = await decodeToPcm(pieceFile, NARRATION_SAMPLE_RATE, ctx.signal);
+          await rm(pieceFile, { force: true });
+          const durationSeconds = samples.length / NARRATION_SAMPLE_RATE;
+          if (index > 0 && pieces[index - 1]!.beatId !== piece.beatId)
+            await writer.silence(Math.round(BEAT_PAUSE_SECONDS * NARRATION_SAMPLE_RATE));
+          chunks.push({
+            beatId: piece.beatId,
+            start: writer.frames / NARRATION_SAMPLE_RATE,
+            durationSeconds,
+            words: wordsFromMarks(piece.text, marksFromTranscript(piece.text, transcript.words), durationSeconds),
+          });
+          await writer.write(samples);
+          characters += [...piece.text].length;
+          transcribedSeconds += transcript.duration ?? durationSeconds;
+        }
+      } catch (error) {
+        await writer.abandon();
+        await rm(file, { force: true });
+        throw error;
+      }
+      const durationSeconds = await writer.close();
+      const { words, beats } = assembleTimeline(
+        script.beats.map((beat) => beat.id),
+        chunks,
+        durationSeconds,
+      );
+      const cost = openAiVoiceCostUSD(model, characters, transcribedSeconds);
+      if (cost === undefined) ctx.log(`OpenAI voice: no price known for model ${model}; its cost is recorded as 0`);
+      ctx.log(
+        `OpenAI (${model}, voice ${voice}) spoke ${characters} characters in ${pieces.length} requests: ${durationSeconds.toFixed(2)} s`,
+      );
+      return {
+        value: { audio: NARRATION_FILE, durationSeconds, words, beats, timing: 'word' },
+        usage: {
+          characters,
+          requests: pieces.length,
+          seconds: durationSeconds,
+          transcribedSeconds: Math.round(transcribedSeconds * 1000) / 1000,
+        },
+        costUSD: cost ?? 0,
+      };
+    },
+  };
+}
