@@ -75,11 +75,11 @@ describe('OpenAI voice against an OpenAI-compatible server', () => {
 
     const speech = requestsTo('/v1/audio/speech').map((request) => request.body as Record<string, unknown>);
     expect(speech.map((body) => body.input)).toEqual(script.beats.map((beat) => beat.narration));
-    expect(
-      speech.every(
-        (body) => body.model === 'gpt-4o-mini-tts' && body.voice === 'alloy' && body.response_format === 'wav' && body.speed === undefined,
-      ),
-    ).toBe(true);
+    for (const body of speech) {
+      expect(body).toMatchObject({ model: 'gpt-4o-mini-tts', voice: 'alloy', response_format: 'wav' });
+      expect(body.speed).toBeUndefined();
+      expect(body.instructions).toBe('Speak as Ada. Tone: warm, precise and lightly humorous; short sentences; no hype.');
+    }
     const transcriptions = requestsTo('/v1/audio/transcriptions').map((request) => request.body as Record<string, unknown[]>);
     expect(transcriptions).toHaveLength(script.beats.length);
     expect(transcriptions[0]).toMatchObject({
@@ -106,6 +106,7 @@ describe('OpenAI voice against an OpenAI-compatible server', () => {
     ).synthesize(ctx, short);
     const speech = requestsTo('/v1/audio/speech').map((request) => request.body as Record<string, unknown>);
     expect(speech[0]).toMatchObject({ model: 'tts-1', voice: 'nova', speed: 1.25, response_format: 'mp3' });
+    expect(speech[0]!.instructions).toBeUndefined();
     expect((requestsTo('/v1/audio/transcriptions')[0]!.body as Record<string, unknown[]>).file).toEqual([
       expect.objectContaining({ type: 'audio/mpeg' }),
     ]);

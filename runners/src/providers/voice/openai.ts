@@ -11,7 +11,7 @@ import type { VoiceProvider } from '@acog/api';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, saveBody } from '../http.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { callOpenAi, connectOpenAi, type OpenAiClientOptions } from '../writer/openai-client.ts';
+import { callOpenAi, connectOpenAi, type OpenAiClientOptions } from '../openai-client.ts';
 import { NARRATION_SAMPLE_RATE, WavWriter, decodeToPcm } from './audio.ts';
 import { BEAT_PAUSE_SECONDS, assembleTimeline, chunkText, wordSpans, wordsFromMarks, type PlacedChunk, type WordMark } from './timings.ts';
 import type { Voice } from './types.ts';
@@ -110,6 +110,56 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
       if (pieces.length === 0) throw new Error('the script has no narration to speak');
       const language = (ctx.channel.persona.language ?? 'en').split('-')[0]!.toLowerCase();
 
+      // gpt-4o-mini-tts takes instructions on how to speak; tts-1 and tts-1-hd do not.
+      const instructions = /^tts-1/.test(model) ? undefined : `Speak as ${ctx.channel.persona.name}. Tone: ${ctx.channel.persona.tone}.`;
+
+      /** One piece spoken into its own file, transcribed with word timestamps, and decoded. */
+      const speakPiece = async (pieceFile: string, text: string, which: string) => {
+        await callOpenAi(connection, ctx, `audio.speech (${model}, ${which})`, async (signal) => {
+          const response = await connection.client.audio.speech.create(
+            {
+              model,
+              voice,
+              input: text,
+              response_format: format,
+              ...(spec.speed === undefined ? {} : { speed: spec.speed }),
+              ...(instructions ? { instructions } : {}),
+            },
+            { signal },
+          );
+          await saveBody(response, pieceFile, 'OpenAI');
+        });
+        const transcript = await callOpenAi(
+          connection,
+          ctx,
+          `audio.transcriptions (${OPENAI_TRANSCRIPTION_MODEL}, ${which})`,
+          async (signal) =>
+            connection.client.audio.transcriptions.create(
+              {
+                file: await toFile(createReadStream(pieceFile), basename(pieceFile), {
+                  type: format === 'wav' ? 'audio/wav' : 'audio/mpeg',
+                }),
+                model: OPENAI_TRANSCRIPTION_MODEL,
+                response_format: 'verbose_json',
+                timestamp_granularities: ['word'],
+                language,
+              },
+              { signal },
+            ),
+        );
+        if (!Array.isArray(transcript.words)) {
+          throw new ProviderError(
+            'OpenAI',
+            'bad-response',
+            `OpenAI's transcription of ${which} has no word timestamps (verbose_json with words)`,
+          );
+        }
+        return {
+          transcript: { duration: transcript.duration, words: transcript.words },
+          samples: await decodeToPcm(pieceFile, NARRATION_SAMPLE_RATE, ctx.signal),
+        };
+      };
+
       const file = join(ctx.workdir, NARRATION_FILE);
       const writer = await WavWriter.create(file, NARRATION_SAMPLE_RATE);
       const chunks: PlacedChunk[] = [];
@@ -118,40 +168,9 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
       try {
         for (const [index, piece] of pieces.entries()) {
           const pieceFile = join(ctx.workdir, `narration-${String(index + 1).padStart(3, '0')}.${format}`);
-          await callOpenAi(connection, ctx, `audio.speech (${model}, piece ${index + 1} of ${pieces.length})`, async (signal) => {
-            const response = await connection.client.audio.speech.create(
-              { model, voice, input: piece.text, response_format: format, ...(spec.speed === undefined ? {} : { speed: spec.speed }) },
-              { signal },
-            );
-            await saveBody(response, pieceFile, 'OpenAI');
-          });
-          const transcript = await callOpenAi(
-            connection,
-            ctx,
-            `audio.transcriptions (${OPENAI_TRANSCRIPTION_MODEL}, piece ${index + 1})`,
-            async (signal) =>
-              connection.client.audio.transcriptions.create(
-                {
-                  file: await toFile(createReadStream(pieceFile), basename(pieceFile), {
-                    type: format === 'wav' ? 'audio/wav' : 'audio/mpeg',
-                  }),
-                  model: OPENAI_TRANSCRIPTION_MODEL,
-                  response_format: 'verbose_json',
-                  timestamp_granularities: ['word'],
-                  language,
-                },
-                { signal },
-              ),
+          const { samples, transcript } = await speakPiece(pieceFile, piece.text, `piece ${index + 1} of ${pieces.length}`).finally(() =>
+            rm(pieceFile, { force: true }),
           );
-          if (!Array.isArray(transcript.words)) {
-            throw new ProviderError(
-              'OpenAI',
-              'bad-response',
-              `OpenAI's transcription of piece ${index + 1} has no word timestamps (verbose_json with words)`,
-            );
-          }
-          const samples = await decodeToPcm(pieceFile, NARRATION_SAMPLE_RATE, ctx.signal);
-          await rm(pieceFile, { force: true });
           const durationSeconds = samples.length / NARRATION_SAMPLE_RATE;
           if (index > 0 && pieces[index - 1]!.beatId !== piece.beatId)
             await writer.silence(Math.round(BEAT_PAUSE_SECONDS * NARRATION_SAMPLE_RATE));
