@@ -1,0 +1,120 @@
+// Benchmark: the assemble stage on a 60-second 1080p episode against a bare ffmpeg encode of a
+// 60-second 1080p source with the same codec settings, both timed in the same run.
+// Run: node bench/assemble.ts [--keep]
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import path from 'node:path';
+import { assembleEpisode, type AssemblePhase } from '../runners/src/media/assemble.ts';
+import { runFfmpeg } from '../runners/src/media/ffmpeg.ts';
+import { audioEncodeOptions, videoEncodeOptions } from '../runners/src/media/filter-graph.ts';
+import type { ChannelFormat } from '../runners/src/media/frame.ts';
+import { makeSyntheticEpisode, type SyntheticClip } from '../runners/src/media/synthetic.ts';
+
+const EPISODE_SECONDS = 60;
+const INTRO_SECONDS = 2;
+const OUTRO_SECONDS = 3;
+const keep = process.argv.includes('--keep');
+
+const beats = [
+  'Every database query starts with a question: where are the rows I need? Without help, the database reads the whole table, page after page, and checks every row. That is fine for a hundred rows and painful for a hundred million.',
+  'An index is a second, smaller structure kept in sorted order. Most databases use a B-tree: a few levels of pages, each pointing to narrower ranges, so finding one key takes only a handful of reads.',
+  'Indexes are not free. Every insert and update must change the index too, and each index takes memory and disk. A table with ten indexes writes eleven times for every new row.',
+  'So index the columns your queries filter and sort on, check the query plan to see whether the index is used, and drop the ones nobody needs. Try it today on your slowest query.',
+];
+
+// Eight 1080p30 clips, two per beat, shorter than their share so that some are looped.
+const clip = (source: string): SyntheticClip => ({ source, width: 1920, height: 1080, fps: 30, seconds: 6 });
+const clips = [
+  [clip('testsrc2'), clip('smptehdbars')],
+  [clip('yuvtestsrc'), clip('testsrc')],
+  [clip('rgbtestsrc'), clip('testsrc2')],
+  [clip('smptehdbars'), clip('yuvtestsrc')],
+];
+
+const format: ChannelFormat = {
+  aspectRatio: '16:9',
+  targetDurationSeconds: EPISODE_SECONDS,
+  layout: 'avatar-pip',
+  captions: { burnIn: true, style: 'karaoke', position: 'bottom' },
+  music: { uri: 'file:///music.m4a', volumeDb: -18, duckingDb: 12 },
+  intro: { durationSeconds: INTRO_SECONDS },
+  outro: { text: 'New episode every Monday. Subscribe so you do not miss it.', durationSeconds: OUTRO_SECONDS },
+  brandColor: '#1e66f5',
+};
+
+const seconds = (ms: number) => (ms / 1000).toFixed(1);
+
+const dir = await mkdtemp(path.join(tmpdir(), 'acog-bench-'));
+try {
+  console.log(
+    `cores: ${cpus().length}, load average: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  console.log('generating inputs (not timed) …');
+  const episode = await makeSyntheticEpisode({
+    dir: path.join(dir, 'inputs'),
+    beats,
+    clips,
+    avatar: true,
+    music: true,
+    narrationSeconds: EPISODE_SECONDS - INTRO_SECONDS - OUTRO_SECONDS,
+  });
+
+  const phases: { phase: AssemblePhase; at: number }[] = [];
+  const started = performance.now();
+  const output = await assembleEpisode(
+    {
+      workdir: path.join(dir, 'episode'),
+      format,
+      title: 'How database indexes really work',
+      thumbnailText: 'Indexes, explained',
+      narration: episode.narration,
+      narrationAudioPath: episode.narrationAudioPath,
+      avatarPath: episode.avatarPath,
+      broll: { clips: episode.clips },
+      musicPath: episode.musicPath,
+    },
+    {
+      onProgress: ({ phase }) => {
+        if (phases.at(-1)?.phase !== phase) phases.push({ phase, at: performance.now() });
+      },
+    },
+  );
+  const assembleMs = performance.now() - started;
+
+  const bareOutput = path.join(dir, 'bare.mp4');
+  const bareStarted = performance.now();
+  await runFfmpeg(
+    [
+      ...['-f', 'lavfi', '-i', `testsrc2=s=1920x1080:r=30:d=${output.durationSeconds.toFixed(3)}`],
+      ...['-f', 'lavfi', '-i', `sine=f=440:sample_rate=48000:d=${output.durationSeconds.toFixed(3)}`],
+      ...videoEncodeOptions(),
+      ...audioEncodeOptions(),
+      ...['-movflags', '+faststart', '-y', bareOutput],
+    ],
+    { purpose: 'bare encode' },
+  );
+  const bareMs = performance.now() - bareStarted;
+
+  console.log(
+    `\nepisode: ${output.durationSeconds.toFixed(1)} s 1920x1080 avatar-pip, ${episode.clips.length} B-roll clips, karaoke captions, music`,
+  );
+  console.log(`loudness: ${output.loudness.integratedLufs} LUFS, true peak ${output.loudness.truePeakDb} dBTP`);
+  console.log('assembly phases:');
+  phases.forEach(({ phase, at }, i) => {
+    const end = i + 1 < phases.length ? phases[i + 1].at : started + assembleMs;
+    console.log(`  ${phase.padEnd(10)} ${seconds(end - at).padStart(6)} s`);
+  });
+  console.log(`assembly (wall):     ${seconds(assembleMs).padStart(6)} s`);
+  console.log(`bare encode (wall):  ${seconds(bareMs).padStart(6)} s   (testsrc2 + sine, same codec settings)`);
+  console.log(`ratio:               ${(assembleMs / bareMs).toFixed(2).padStart(6)} ×   (target ≤ 1.5)`);
+  console.log(
+    `load average after:  ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
+  );
+  if (keep) console.log(`\nfiles kept in ${dir}`);
+} finally {
+  if (!keep) await rm(dir, { recursive: true, force: true });
+}

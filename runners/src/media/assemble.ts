@@ -1,0 +1,275 @@
+// The assemble stage's media engine: narration, presenter, B-roll and music in; the finished
+// video, thumbnail and caption files out. One video encode; the audio is measured beforehand.
+import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BrollClip, Narration } from '../contract/documents.ts';
+import { buildCaptionCues, writeAss, writeSrt, writeVtt } from './captions.ts';
+import { probe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
+import {
+  buildAudioMeasureInvocation,
+  buildEpisodeInvocation,
+  planEpisode,
+  planTimeline,
+  VOICE_REFERENCE_LUFS,
+  type EpisodeGraphInput,
+  type EpisodePlan,
+} from './filter-graph.ts';
+import { effectiveLayout, type ChannelFormat, type Layout } from './frame.ts';
+import { measureLoudness, measureLoudnorm } from './loudness.ts';
+import { renderThumbnail, type ThumbnailSource } from './thumbnail.ts';
+
+export interface AssembleInput {
+  /** Where the outputs (and a few working files) are written; created when missing. */
+  workdir: string;
+  format: ChannelFormat;
+  /** The episode title: the intro card's text when the channel sets none. */
+  title: string;
+  thumbnailText: string;
+  narration: Narration;
+  narrationAudioPath: string;
+  avatarPath?: string;
+  broll: { clips: (BrollClip & { path: string })[] };
+  musicPath?: string;
+}
+
+export interface AssembleOutput {
+  video: string;
+  thumbnail: string;
+  captionsSrt: string;
+  captionsVtt: string;
+  /** Start of each beat in the final video, intro included; the first is 0 (YouTube wants a chapter at 0:00). */
+  chapterStarts: number[];
+  durationSeconds: number;
+  loudness: { integratedLufs: number; truePeakDb: number };
+}
+
+export type AssemblePhase = 'prepare' | 'loudness' | 'encode' | 'thumbnail' | 'verify';
+
+export interface AssembleProgress {
+  phase: AssemblePhase;
+  /** Seconds of the final video encoded so far (0 outside the encode). */
+  secondsDone: number;
+  totalSeconds: number;
+}
+
+export interface AssembleOptions {
+  onProgress?: (progress: AssembleProgress) => void;
+  signal?: AbortSignal;
+  /** libx264 preset; veryfast unless set. */
+  preset?: string;
+}
+
+export class AssembleInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'AssembleInputError';
+  }
+}
+
+export const DEFAULT_FONTS_DIR = '/usr/share/fonts/truetype/dejavu';
+
+function fontsDir(): string | undefined {
+  const dir = process.env.ACOG_FONTS_DIR || DEFAULT_FONTS_DIR;
+  return existsSync(dir) ? dir : undefined;
+}
+
+function validateNarration(narration: Narration): void {
+  if (!(narration.durationSeconds > 0))
+    throw new AssembleInputError(`narration duration must be positive, got ${narration.durationSeconds}`);
+  if (!narration.words?.some((w) => w.text.trim())) throw new AssembleInputError('narration has no words: nothing to caption');
+  if (!narration.beats?.length) throw new AssembleInputError('narration has no beats');
+  const ids = new Set<string>();
+  for (const beat of narration.beats) {
+    if (ids.has(beat.id)) throw new AssembleInputError(`narration lists beat '${beat.id}' twice`);
+    ids.add(beat.id);
+    if (!(beat.start >= 0) || !(beat.end >= beat.start) || beat.start > narration.durationSeconds + 0.5) {
+      throw new AssembleInputError(
+        `beat '${beat.id}' has impossible times ${beat.start}–${beat.end} s in a ${narration.durationSeconds} s narration`,
+      );
+    }
+  }
+}
+
+async function assertFilesExist(files: { what: string; file: string }[]): Promise<void> {
+  const missing: string[] = [];
+  await Promise.all(
+    files.map(({ what, file }) =>
+      access(file).catch(() => {
+        missing.push(`${what}: ${file}`);
+      }),
+    ),
+  );
+  if (missing.length > 0) throw new AssembleInputError(`missing input file${missing.length > 1 ? 's' : ''}: ${missing.sort().join('; ')}`);
+}
+
+async function probeWith(file: string, what: string, needs: 'audio' | 'video', signal?: AbortSignal): Promise<ProbeResult> {
+  let facts: ProbeResult;
+  try {
+    facts = await probe(file, { signal });
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new AssembleInputError(`${what} is not a readable media file: ${file}`);
+  }
+  if (!facts[needs]) throw new AssembleInputError(`${what} has no ${needs} stream: ${file}`);
+  return facts;
+}
+
+/** Renders the episode. Writes video.mp4, thumbnail.jpg, captions.srt and captions.vtt in input.workdir. */
+export async function assembleEpisode(input: AssembleInput, options: AssembleOptions = {}): Promise<AssembleOutput> {
+  const { signal } = options;
+  const { format, narration } = input;
+  validateNarration(narration);
+  const usesBroll = effectiveLayout(format.layout, Boolean(input.avatarPath)) !== 'avatar-full';
+  const clips = usesBroll ? (input.broll?.clips ?? []) : [];
+  await assertFilesExist([
+    { what: 'narration audio', file: input.narrationAudioPath },
+    ...(input.avatarPath ? [{ what: 'avatar video', file: input.avatarPath }] : []),
+    ...(input.musicPath ? [{ what: 'music', file: input.musicPath }] : []),
+    ...clips.map((clip) => ({ what: `B-roll clip of beat '${clip.beatId}'`, file: clip.path })),
+  ]);
+  await mkdir(input.workdir, { recursive: true });
+
+  const totalSeconds = planTimeline(format, narration.durationSeconds, narration.beats).totalSeconds;
+  const report = (phase: AssemblePhase, secondsDone = 0) => options.onProgress?.({ phase, secondsDone, totalSeconds });
+  report('prepare');
+
+  const [, avatarFacts, , ...clipFacts] = await Promise.all([
+    probeWith(input.narrationAudioPath, 'narration audio', 'audio', signal),
+    input.avatarPath ? probeWith(input.avatarPath, 'avatar video', 'video', signal) : undefined,
+    input.musicPath ? probeWith(input.musicPath, 'music', 'audio', signal) : undefined,
+    ...clips.map((clip) => probeWith(clip.path, `B-roll clip ${clip.file}`, 'video', signal)),
+  ]);
+
+  const graphInput: EpisodeGraphInput = {
+    ...graphInputSkeleton(input),
+    clips: clips.map((clip, i) => ({
+      path: clip.path,
+      beatId: clip.beatId,
+      durationSeconds: clipFacts[i]?.durationSeconds || clip.durationSeconds,
+    })),
+  };
+  let plan: EpisodePlan;
+  try {
+    plan = planEpisode(graphInput);
+  } catch (error) {
+    throw new AssembleInputError((error as Error).message);
+  }
+  const { timeline } = plan;
+
+  // Captions: cue files for YouTube, and the ASS script burned in (with the cards' titles).
+  const cues = buildCaptionCues(narration.words, {
+    narrationSeconds: Math.min(narration.durationSeconds, timeline.narrationSeconds),
+    maxWordsPerCue: format.captions?.maxWordsPerCue,
+  });
+  const offset = timeline.introSeconds;
+  const captionsSrt = path.join(input.workdir, 'captions.srt');
+  const captionsVtt = path.join(input.workdir, 'captions.vtt');
+  const overlayAss = path.join(input.workdir, 'overlay.ass');
+  const outroStart = timeline.introSeconds + timeline.narrationSeconds;
+  await Promise.all([
+    writeFile(captionsSrt, writeSrt(cues, offset)),
+    writeFile(captionsVtt, writeVtt(cues, offset)),
+    writeFile(
+      overlayAss,
+      writeAss(cues, {
+        frame: timeline.frame,
+        aspectRatio: format.aspectRatio,
+        captions: format.captions,
+        brandColor: format.brandColor,
+        offsetSeconds: offset,
+        burnIn: format.captions?.burnIn ?? true,
+        cards: [
+          { start: 0, end: timeline.introSeconds, text: format.intro?.text ?? input.title },
+          { start: outroStart, end: timeline.totalSeconds, text: format.outro?.text ?? '' },
+        ],
+        avoid: plan.pip?.rect,
+        bt709Video: true,
+      }),
+    ),
+  ]);
+  graphInput.overlayAssPath = overlayAss;
+
+  // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
+  report('loudness');
+  const voice = await measureLoudness(input.narrationAudioPath, { signal });
+  if (!Number.isFinite(voice.integratedLufs)) throw new AssembleInputError(`narration audio is silent: ${input.narrationAudioPath}`);
+  graphInput.voiceGainDb = Math.max(-30, Math.min(30, VOICE_REFERENCE_LUFS - voice.integratedLufs));
+  const measure = buildAudioMeasureInvocation(graphInput, plan);
+  const loudness = await measureLoudnorm(measure.inputArgs, measure.audioGraph, measure.outputLabel, { signal });
+
+  // The encode, loudness pass 2 inside it.
+  report('encode');
+  const video = path.join(input.workdir, 'video.mp4');
+  const partial = path.join(input.workdir, 'video.partial.mp4');
+  const invocation = buildEpisodeInvocation(
+    graphInput,
+    { outputPath: partial, loudness, preset: options.preset, title: input.title },
+    plan,
+  );
+  try {
+    await runFfmpeg(invocation.args, {
+      purpose: 'episode encode',
+      totalSeconds,
+      signal,
+      onProgress: (p) => report('encode', Math.min(totalSeconds, p.secondsDone)),
+    });
+    await rename(partial, video);
+  } catch (error) {
+    await rm(partial, { force: true });
+    throw error;
+  }
+
+  report('thumbnail');
+  const thumbnail = path.join(input.workdir, 'thumbnail.jpg');
+  await renderThumbnail(
+    {
+      outputPath: thumbnail,
+      assPath: path.join(input.workdir, 'thumbnail.ass'),
+      text: input.thumbnailText || input.title,
+      brandColor: format.brandColor,
+      source: thumbnailSource(plan.layout, input, graphInput, avatarFacts),
+      fontsDir: graphInput.fontsDir,
+    },
+    { signal },
+  );
+
+  report('verify');
+  const [final, measured] = await Promise.all([probe(video, { signal }), measureLoudness(video, { signal })]);
+  report('verify', totalSeconds);
+  return {
+    video,
+    thumbnail,
+    captionsSrt,
+    captionsVtt,
+    chapterStarts: timeline.chapterStarts,
+    durationSeconds: final.durationSeconds,
+    loudness: { integratedLufs: measured.integratedLufs, truePeakDb: measured.truePeakDb },
+  };
+}
+
+function graphInputSkeleton(input: AssembleInput): Omit<EpisodeGraphInput, 'clips'> {
+  return {
+    format: input.format,
+    narrationAudioPath: input.narrationAudioPath,
+    narrationSeconds: input.narration.durationSeconds,
+    beats: input.narration.beats,
+    avatarPath: input.avatarPath,
+    musicPath: input.musicPath,
+    fontsDir: fontsDir(),
+    voiceGainDb: 0,
+  };
+}
+
+/** The presenter for avatar-full, otherwise the first beat's first clip; a little way in, past any fade from black. */
+function thumbnailSource(
+  layout: Layout,
+  input: AssembleInput,
+  graphInput: EpisodeGraphInput,
+  avatarFacts: ProbeResult | undefined,
+): ThumbnailSource | undefined {
+  const clip = graphInput.clips.find((c) => c.beatId === input.narration.beats[0].id) ?? graphInput.clips[0];
+  if (layout !== 'avatar-full' && clip) return { path: clip.path, atSeconds: Math.min(1, clip.durationSeconds * 0.4) };
+  if (input.avatarPath) return { path: input.avatarPath, atSeconds: Math.min(1, (avatarFacts?.durationSeconds ?? 0) * 0.4) };
+  return undefined;
+}

@@ -1,0 +1,102 @@
+// Colour maths for cards, captions and thumbnails (pure).
+
+export interface Rgb {
+  r: number;
+  g: number;
+  b: number;
+}
+
+export const DEFAULT_BRAND_COLOR = '#1e66f5';
+
+export function parseHexColor(hex: string): Rgb {
+  const match = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
+  if (!match) throw new Error(`brandColor must be #rrggbb, got '${hex}'`);
+  const value = parseInt(match[1], 16);
+  return { r: (value >> 16) & 0xff, g: (value >> 8) & 0xff, b: value & 0xff };
+}
+
+const clampByte = (value: number) => Math.min(255, Math.max(0, Math.round(value)));
+
+/** `0xRRGGBB`, the form ffmpeg's colour options take. */
+export function ffmpegColor(color: Rgb): string {
+  return '0x' + [color.r, color.g, color.b].map((c) => clampByte(c).toString(16).padStart(2, '0')).join('');
+}
+
+/** ASS colour `&HAABBGGRR`; alpha 0 is opaque, 255 invisible. */
+export function assColor(color: Rgb, alpha = 0): string {
+  const hex = (n: number) => clampByte(n).toString(16).padStart(2, '0').toUpperCase();
+  return `&H${hex(alpha)}${hex(color.b)}${hex(color.g)}${hex(color.r)}`;
+}
+
+/** WCAG relative luminance, 0 (black) … 1 (white). */
+export function relativeLuminance(color: Rgb): number {
+  const linear = (c: number) => {
+    const s = c / 255;
+    return s <= 0.04045 ? s / 12.92 : ((s + 0.055) / 1.055) ** 2.4;
+  };
+  return 0.2126 * linear(color.r) + 0.7152 * linear(color.g) + 0.0722 * linear(color.b);
+}
+
+/** `amount` 0 keeps `color`, 1 gives `toward`. */
+export function mix(color: Rgb, toward: Rgb, amount: number): Rgb {
+  return {
+    r: clampByte(color.r + (toward.r - color.r) * amount),
+    g: clampByte(color.g + (toward.g - color.g) * amount),
+    b: clampByte(color.b + (toward.b - color.b) * amount),
+  };
+}
+
+const WHITE: Rgb = { r: 255, g: 255, b: 255 };
+const BLACK: Rgb = { r: 0, g: 0, b: 0 };
+
+/** The colour mixed toward white just enough to reach `minLuminance` (for text over a dark outline). */
+export function lightenTo(color: Rgb, minLuminance: number): Rgb {
+  for (let amount = 0; amount <= 1; amount += 0.05) {
+    const candidate = mix(color, WHITE, amount);
+    if (relativeLuminance(candidate) >= minLuminance) return candidate;
+  }
+  return WHITE;
+}
+
+/** The colour mixed toward black just enough to fall to `maxLuminance` (for a box behind white text). */
+export function darkenTo(color: Rgb, maxLuminance: number): Rgb {
+  for (let amount = 0; amount <= 1; amount += 0.05) {
+    const candidate = mix(color, BLACK, amount);
+    if (relativeLuminance(candidate) <= maxLuminance) return candidate;
+  }
+  return BLACK;
+}
+
+interface LumaCoefficients {
+  kr: number;
+  kb: number;
+}
+const BT601: LumaCoefficients = { kr: 0.299, kb: 0.114 };
+const BT709: LumaCoefficients = { kr: 0.2126, kb: 0.0722 };
+
+function rgbToYcbcr({ r, g, b }: Rgb, { kr, kb }: LumaCoefficients): [number, number, number] {
+  const y = kr * r + (1 - kr - kb) * g + kb * b;
+  return [y, (b - y) / (2 * (1 - kb)), (r - y) / (2 * (1 - kr))];
+}
+
+function ycbcrToRgb([y, cb, cr]: [number, number, number], { kr, kb }: LumaCoefficients): Rgb {
+  const r = y + 2 * (1 - kr) * cr;
+  const b = y + 2 * (1 - kb) * cb;
+  const g = (y - kr * r - kb * b) / (1 - kr - kb);
+  return { r, g, b };
+}
+
+/**
+ * The colour to hand ffmpeg 5.1's drawing filters (color, pad, ass) so that a BT.709-tagged video
+ * shows `color`: those filters convert RGB to YUV with BT.601 coefficients whatever the output's
+ * tag, which shifts saturated brand colours visibly.
+ */
+export function drawColorForBt709(color: Rgb): Rgb {
+  const rgb = ycbcrToRgb(rgbToYcbcr(color, BT709), BT601);
+  return { r: clampByte(rgb.r), g: clampByte(rgb.g), b: clampByte(rgb.b) };
+}
+
+/** For tests: the YCbCr (0…255 scale, chroma centred on 0) of a colour under BT.601 or BT.709. */
+export function ycbcr(color: Rgb, matrix: 'bt601' | 'bt709'): [number, number, number] {
+  return rgbToYcbcr(color, matrix === 'bt601' ? BT601 : BT709);
+}

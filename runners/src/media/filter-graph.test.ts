@@ -1,0 +1,240 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BrollCoverageError,
+  buildAudioMeasureInvocation,
+  buildEpisodeInvocation,
+  duckingCompressor,
+  escapeFilterValue,
+  planBroll,
+  planEpisode,
+  planTimeline,
+  VOICE_REFERENCE_LUFS,
+  type EpisodeGraphInput,
+} from './filter-graph.ts';
+import type { ChannelFormat } from './frame.ts';
+import type { LoudnormMeasurement } from './loudness.ts';
+
+const format: ChannelFormat = {
+  aspectRatio: '16:9',
+  targetDurationSeconds: 60,
+  layout: 'avatar-pip',
+  captions: { burnIn: true, style: 'karaoke' },
+  intro: { durationSeconds: 2 },
+  outro: { durationSeconds: 3, text: 'Subscribe' },
+  music: { uri: 'file:///music.m4a', volumeDb: -20, duckingDb: 12 },
+  brandColor: '#1e66f5',
+};
+
+const beats = [
+  { id: 'beat-1', start: 0.2, end: 4 },
+  { id: 'beat-2', start: 4, end: 9.5 },
+];
+
+function graphInput(overrides: Partial<EpisodeGraphInput> = {}): EpisodeGraphInput {
+  return {
+    format,
+    narrationAudioPath: '/w/narration.wav',
+    narrationSeconds: 10,
+    beats,
+    avatarPath: '/w/avatar.mp4',
+    clips: [
+      { path: '/w/a.mp4', beatId: 'beat-1', durationSeconds: 6 },
+      { path: '/w/b.mp4', beatId: 'beat-2', durationSeconds: 2 },
+      { path: '/w/c.mp4', beatId: 'beat-2', durationSeconds: 2 },
+    ],
+    musicPath: '/w/music.m4a',
+    overlayAssPath: '/w/overlay.ass',
+    fontsDir: '/usr/share/fonts/truetype/dejavu',
+    voiceGainDb: 4.4,
+    ...overrides,
+  };
+}
+
+const loudness: LoudnormMeasurement = { inputI: -17.3, inputTp: -5, inputLra: 7.9, inputThresh: -28.9, targetOffset: -0.21 };
+const encode = { outputPath: '/w/video.mp4', loudness };
+
+/** The value following `flag` in an argument list. */
+const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
+const inputFiles = (args: string[]) => args.flatMap((a, i) => (args[i - 1] === '-i' ? [a] : []));
+
+describe('planTimeline', () => {
+  it('counts frames for intro, narration and outro and cuts the narration at the beats', () => {
+    const timeline = planTimeline(format, 10.01, beats);
+    expect(timeline).toMatchObject({
+      introFrames: 60,
+      narrationFrames: 301,
+      outroFrames: 90,
+      totalFrames: 451,
+      frame: { width: 1920, height: 1080 },
+    });
+    expect(timeline.beats).toEqual([
+      { id: 'beat-1', startFrame: 0, endFrame: 120 },
+      { id: 'beat-2', startFrame: 120, endFrame: 301 },
+    ]);
+    expect(timeline.chapterStarts).toEqual([0, 6]);
+  });
+
+  it('uses 1080x1920 for 9:16 and the defaults for missing intro and outro', () => {
+    const timeline = planTimeline({ aspectRatio: '9:16', targetDurationSeconds: 30 }, 5, [{ id: 'b', start: 0, end: 5 }]);
+    expect(timeline.frame).toEqual({ width: 1080, height: 1920 });
+    expect(timeline.introSeconds).toBe(3);
+    expect(timeline.outroSeconds).toBe(4);
+  });
+
+  it('refuses an empty narration', () => {
+    expect(() => planTimeline(format, 0, beats)).toThrow(/positive/);
+    expect(() => planTimeline(format, 5, [])).toThrow(/no beats/);
+  });
+});
+
+describe('planBroll', () => {
+  const timeline = planTimeline(format, 10, beats);
+
+  it('shares each beat among its clips by length, looping short clips', () => {
+    const plan = planBroll(timeline, graphInput().clips);
+    expect(plan).toEqual([
+      { beatId: 'beat-1', frames: 120, slots: [{ clipIndex: 0, frames: 120 }] },
+      {
+        beatId: 'beat-2',
+        frames: 180,
+        slots: [
+          { clipIndex: 1, frames: 90 },
+          { clipIndex: 2, frames: 90 },
+        ],
+      },
+    ]);
+    const frames = plan.flatMap((b) => b.slots).reduce((n, s) => n + s.frames, 0);
+    expect(frames).toBe(timeline.narrationFrames);
+  });
+
+  it('names the beats no clip covers', () => {
+    const clips = [{ path: '/w/a.mp4', beatId: 'beat-1', durationSeconds: 6 }];
+    expect(() => planBroll(timeline, clips)).toThrow(BrollCoverageError);
+    expect(() => planBroll(timeline, clips)).toThrow("no B-roll clip covers beat 'beat-2'");
+  });
+
+  it('names clips of beats the narration does not have', () => {
+    const clips = [...graphInput().clips, { path: '/w/x.mp4', beatId: 'beat-9', durationSeconds: 3 }];
+    expect(() => planBroll(timeline, clips)).toThrow(/\/w\/x\.mp4 \(beat 'beat-9'\)/);
+  });
+});
+
+describe('buildEpisodeInvocation', () => {
+  it('renders avatar-pip 16:9 in one invocation: cards, B-roll concat, presenter overlay, captions, ducked music', () => {
+    const { args, filterComplex, inputs } = buildEpisodeInvocation(graphInput(), encode);
+    expect(inputFiles(args)).toEqual(['/w/narration.wav', '/w/music.m4a', '/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
+    expect(inputs[1]).toEqual(['-stream_loop', '-1', '-t', '15.5', '-i', '/w/music.m4a']);
+    expect(inputs[3]).toEqual(['-threads', '1', '-stream_loop', '-1', '-t', '4.5', '-i', '/w/a.mp4']);
+    expect(args.filter((a) => a === '-filter_complex')).toHaveLength(1);
+    expect(filterComplex).toContain('scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080');
+    expect(filterComplex).toContain('[clip0][clip1][clip2]concat=n=3:v=1:a=0[broll]');
+    expect(filterComplex).toMatch(/\[2:v\]setpts=PTS-STARTPTS,fps=30,scale=-2:302,pad=iw\+\d+:ih\+\d+:\d+:\d+:color=0x[0-9a-f]{6}/);
+    expect(filterComplex).toMatch(/\[broll\]\[presenter\]overlay=x=\d+:y=\d+/);
+    expect(filterComplex).toContain(
+      '[intro][body][outro]concat=n=3:v=1:a=0,ass=filename=/w/overlay.ass:fontsdir=/usr/share/fonts/truetype/dejavu',
+    );
+    expect(filterComplex).toMatch(/color=c=0x[0-9a-f]{6}:s=1920x1080:r=30,trim=end_frame=60/);
+    expect(filterComplex).toContain('adelay=delays=96000S:all=1');
+    expect(filterComplex).toContain('volume=-20dB');
+    expect(filterComplex).toContain('[music][voice_key]sidechaincompress=');
+    expect(filterComplex).toContain('amix=inputs=2');
+    expect(filterComplex).toContain(
+      'measured_I=-17.30:measured_TP=-5.00:measured_LRA=7.90:measured_thresh=-28.90:offset=-0.21:linear=true',
+    );
+  });
+
+  it('encodes to YouTube upload settings: H.264 High, yuv420p, closed GOP of half the frame rate, AAC-LC 48 kHz, faststart', () => {
+    const { outputOptions } = buildEpisodeInvocation(graphInput(), encode);
+    expect(after(outputOptions, '-c:v')).toBe('libx264');
+    expect(after(outputOptions, '-profile:v')).toBe('high');
+    expect(after(outputOptions, '-pix_fmt')).toBe('yuv420p');
+    expect(after(outputOptions, '-r')).toBe('30');
+    expect(after(outputOptions, '-g')).toBe('15');
+    expect(after(outputOptions, '-flags')).toBe('+cgop');
+    expect(after(outputOptions, '-bf')).toBe('2');
+    expect(after(outputOptions, '-preset')).toBe('veryfast');
+    expect(after(outputOptions, '-c:a')).toBe('aac');
+    expect(after(outputOptions, '-profile:a')).toBe('aac_low');
+    expect(after(outputOptions, '-ar')).toBe('48000');
+    expect(after(outputOptions, '-ac')).toBe('2');
+    expect(after(outputOptions, '-b:a')).toBe('384k');
+    expect(after(outputOptions, '-movflags')).toBe('+faststart');
+    expect(outputOptions.at(-1)).toBe('/w/video.mp4');
+    expect(after(buildEpisodeInvocation(graphInput(), { ...encode, preset: 'medium' }).outputOptions, '-preset')).toBe('medium');
+  });
+
+  it('renders 9:16 at 1080x1920 with the presenter in the top corner', () => {
+    const { filterComplex } = buildEpisodeInvocation(graphInput({ format: { ...format, aspectRatio: '9:16' } }), encode);
+    expect(filterComplex).toContain('scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920');
+    expect(filterComplex).toContain('s=1080x1920');
+    expect(filterComplex).toContain('scale=-2:538');
+    const [, y] = /overlay=x=\d+:y=(\d+)/.exec(filterComplex)!;
+    expect(Number(y)).toBeLessThan(1920 / 2);
+  });
+
+  it('renders avatar-full from the presenter alone, padded in the brand colour', () => {
+    const { args, filterComplex } = buildEpisodeInvocation(graphInput({ format: { ...format, layout: 'avatar-full' } }), encode);
+    expect(inputFiles(args)).toEqual(['/w/narration.wav', '/w/music.m4a', '/w/avatar.mp4']);
+    expect(filterComplex).toMatch(/scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=1920:1080:/);
+    expect(filterComplex).toContain('tpad=stop=-1:stop_mode=clone,trim=end_frame=300[body]');
+    expect(filterComplex).not.toContain('overlay=');
+  });
+
+  it('renders broll-only, and falls back to it when there is no presenter video', () => {
+    for (const input of [graphInput({ format: { ...format, layout: 'broll-only' } }), graphInput({ avatarPath: undefined })]) {
+      const { args, filterComplex } = buildEpisodeInvocation(input, encode);
+      expect(inputFiles(args)).not.toContain('/w/avatar.mp4');
+      expect(filterComplex).toContain('[broll]null[body]');
+      expect(filterComplex).not.toContain('overlay=');
+    }
+    expect(planEpisode(graphInput({ avatarPath: undefined })).layout).toBe('broll-only');
+  });
+
+  it('leaves music out when there is none: no loop, no ducking, no mix', () => {
+    const { args, filterComplex } = buildEpisodeInvocation(graphInput({ musicPath: undefined }), encode);
+    expect(inputFiles(args)).toEqual(['/w/narration.wav', '/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
+    expect(filterComplex).not.toContain('sidechaincompress');
+    expect(filterComplex).not.toContain('amix');
+    expect(filterComplex).toMatch(/\[0:a\][^;]*alimiter=[^;]*\[premaster\]/);
+  });
+
+  it('leaves out what is switched off: intro, outro, burned-in text', () => {
+    const { filterComplex } = buildEpisodeInvocation(
+      graphInput({ format: { ...format, intro: { durationSeconds: 0 }, outro: { durationSeconds: 0 } }, overlayAssPath: undefined }),
+      encode,
+    );
+    expect(filterComplex).not.toContain('color=c=');
+    expect(filterComplex).not.toContain('adelay');
+    expect(filterComplex).not.toContain('ass=');
+    expect(filterComplex).toContain('[body]null,format=yuv420p[vout]');
+  });
+
+  it('escapes paths inside the filter graph', () => {
+    expect(escapeFilterValue("/tmp/it's:a,b[1];c")).toBe("/tmp/it\\\\\\'s\\\\:a\\,b\\[1\\]\\;c");
+    const { filterComplex } = buildEpisodeInvocation(graphInput({ overlayAssPath: '/w/a:b.ass' }), encode);
+    expect(filterComplex).toContain('ass=filename=/w/a\\\\:b.ass');
+  });
+});
+
+describe('audio', () => {
+  it('measures the audio graph alone, without video inputs', () => {
+    const measure = buildAudioMeasureInvocation(graphInput());
+    expect(inputFiles(measure.inputArgs)).toEqual(['/w/narration.wav', '/w/music.m4a']);
+    expect(measure.audioGraph).not.toContain(':v]');
+    expect(measure.audioGraph).not.toContain('loudnorm');
+    expect(measure.audioGraph.endsWith('[premaster]')).toBe(true);
+    // Pass 1 hears exactly what pass 2 normalises.
+    const { filterComplex } = buildEpisodeInvocation(graphInput(), encode);
+    for (const chain of measure.audioGraph.split(';')) expect(filterComplex).toContain(chain);
+  });
+
+  it('ducks the music by about duckingDb while the voice speaks at the reference level', () => {
+    for (const duckingDb of [6, 12, 20, 30]) {
+      const { threshold, ratio } = duckingCompressor(duckingDb);
+      const overDb = VOICE_REFERENCE_LUFS - 20 * Math.log10(threshold);
+      expect(overDb * (1 - 1 / ratio)).toBeCloseTo(duckingDb, 1);
+      expect(threshold).toBeGreaterThanOrEqual(0.000976563);
+    }
+    expect(duckingCompressor(0)).toEqual({ threshold: 1, ratio: 1 });
+  });
+});

@@ -1,0 +1,417 @@
+// The one ffmpeg invocation that renders a whole episode: intro card, narration segment (layout,
+// B-roll along the beats, presenter), outro card, burned-in text, ducked music, loudness. Pure:
+// it builds arguments and touches no file.
+import { DEFAULT_BRAND_COLOR, drawColorForBt709, ffmpegColor, parseHexColor } from './color.ts';
+import {
+  effectiveLayout,
+  FRAME_RATE,
+  frameSize,
+  pictureInPicture,
+  type ChannelFormat,
+  type FrameSize,
+  type Layout,
+  type PictureInPicture,
+} from './frame.ts';
+import { loudnormApplyFilter, type LoudnormMeasurement } from './loudness.ts';
+
+export const SAMPLE_RATE = 48_000;
+const SAMPLES_PER_FRAME = SAMPLE_RATE / FRAME_RATE;
+
+/** The narration is brought to this loudness before mixing, so that ducking and limiting are calibrated. */
+export const VOICE_REFERENCE_LUFS = -16;
+/** Sample-peak ceiling of the mix before loudnorm: keeps speech's peak-to-loudness ratio low enough for a linear pass 2. */
+export const MIX_CEILING_DB = -5;
+
+export const MUSIC_DEFAULTS = { volumeDb: -18, duckingDb: 12 } as const;
+export const INTRO_DEFAULT_SECONDS = 3;
+export const OUTRO_DEFAULT_SECONDS = 4;
+
+export interface GraphClip {
+  path: string;
+  beatId: string;
+  /** Length of the clip file; it is looped or cut to fit its share of the beat. */
+  durationSeconds: number;
+}
+
+export interface EpisodeGraphInput {
+  format: ChannelFormat;
+  narrationAudioPath: string;
+  /** The narration segment's length (Narration.durationSeconds). */
+  narrationSeconds: number;
+  beats: { id: string; start: number; end: number }[];
+  avatarPath?: string;
+  clips: GraphClip[];
+  musicPath?: string;
+  /** ASS script with the caption cues and the cards' text, burned in with libass; nothing drawn without it. */
+  overlayAssPath?: string;
+  fontsDir?: string;
+  /** Gain that brings the narration to VOICE_REFERENCE_LUFS (measured beforehand). */
+  voiceGainDb: number;
+}
+
+export interface EncodeSettings {
+  outputPath: string;
+  /** Pass-1 measurement of the audio mix: pass 2 (linear loudnorm) runs inside the encode. */
+  loudness: LoudnormMeasurement;
+  /** libx264 preset; veryfast unless set. */
+  preset?: string;
+  crf?: number;
+  title?: string;
+}
+
+export interface BeatSpan {
+  id: string;
+  /** Frames from the start of the narration segment. */
+  startFrame: number;
+  endFrame: number;
+}
+
+export interface Timeline {
+  frame: FrameSize;
+  introFrames: number;
+  narrationFrames: number;
+  outroFrames: number;
+  totalFrames: number;
+  introSeconds: number;
+  narrationSeconds: number;
+  outroSeconds: number;
+  totalSeconds: number;
+  /** The narration segment cut at the beats: the first span starts at 0, the last ends at the segment's end. */
+  beats: BeatSpan[];
+  /** Start of each beat in the final video; the first is 0, so the intro belongs to the first chapter (YouTube needs one at 0:00). */
+  chapterStarts: number[];
+}
+
+const toFrames = (seconds: number) => Math.round(seconds * FRAME_RATE);
+
+export function planTimeline(
+  format: ChannelFormat,
+  narrationSeconds: number,
+  beats: { id: string; start: number; end: number }[],
+): Timeline {
+  if (!(narrationSeconds > 0)) throw new Error(`narration duration must be positive, got ${narrationSeconds}`);
+  if (beats.length === 0) throw new Error('narration has no beats');
+  const introFrames = toFrames(format.intro?.durationSeconds ?? INTRO_DEFAULT_SECONDS);
+  const outroFrames = toFrames(format.outro?.durationSeconds ?? OUTRO_DEFAULT_SECONDS);
+  // Rounded up so that the narration audio is never cut short.
+  const narrationFrames = Math.ceil(narrationSeconds * FRAME_RATE - 1e-6);
+  const ordered = [...beats].sort((a, b) => a.start - b.start);
+  const starts = ordered.map((beat, i) => (i === 0 ? 0 : Math.min(narrationFrames, Math.max(0, toFrames(beat.start)))));
+  const spans = ordered.map((beat, i) => ({
+    id: beat.id,
+    startFrame: starts[i],
+    endFrame: i + 1 < starts.length ? starts[i + 1] : narrationFrames,
+  }));
+  const totalFrames = introFrames + narrationFrames + outroFrames;
+  return {
+    frame: frameSize(format.aspectRatio),
+    introFrames,
+    narrationFrames,
+    outroFrames,
+    totalFrames,
+    introSeconds: introFrames / FRAME_RATE,
+    narrationSeconds: narrationFrames / FRAME_RATE,
+    outroSeconds: outroFrames / FRAME_RATE,
+    totalSeconds: totalFrames / FRAME_RATE,
+    beats: spans,
+    chapterStarts: spans.map((span, i) => (i === 0 ? 0 : (introFrames + span.startFrame) / FRAME_RATE)),
+  };
+}
+
+export interface ClipSlot {
+  /** Index into EpisodeGraphInput.clips. */
+  clipIndex: number;
+  frames: number;
+}
+
+export interface BeatBroll {
+  beatId: string;
+  frames: number;
+  slots: ClipSlot[];
+}
+
+export class BrollCoverageError extends Error {
+  readonly beatIds: string[];
+  constructor(message: string, beatIds: string[]) {
+    super(message);
+    this.name = 'BrollCoverageError';
+    this.beatIds = beatIds;
+  }
+}
+
+/**
+ * Shares each beat's frames among its clips (in manifest order) in proportion to their lengths,
+ * so every clip is seen; a clip is looped when its share is longer than it, cut when shorter.
+ * Every beat needs at least one clip.
+ */
+export function planBroll(timeline: Timeline, clips: GraphClip[]): BeatBroll[] {
+  const beatIds = new Set(timeline.beats.map((b) => b.id));
+  const strangers = clips.filter((c) => !beatIds.has(c.beatId));
+  if (strangers.length > 0) {
+    const names = strangers.map((c) => `${c.path} (beat '${c.beatId}')`).join(', ');
+    throw new BrollCoverageError(`B-roll clips name beats the narration does not have: ${names}`, [
+      ...new Set(strangers.map((c) => c.beatId)),
+    ]);
+  }
+  const uncovered = timeline.beats.filter((beat) => !clips.some((c) => c.beatId === beat.id)).map((b) => b.id);
+  if (uncovered.length > 0) {
+    throw new BrollCoverageError(
+      `no B-roll clip covers beat${uncovered.length > 1 ? 's' : ''} ${uncovered.map((id) => `'${id}'`).join(', ')}`,
+      uncovered,
+    );
+  }
+  return timeline.beats.map((beat) => {
+    const frames = beat.endFrame - beat.startFrame;
+    const own = clips.map((clip, clipIndex) => ({ clip, clipIndex })).filter(({ clip }) => clip.beatId === beat.id);
+    const weights = own.map(({ clip }) => (clip.durationSeconds > 0 ? clip.durationSeconds : 1));
+    const total = weights.reduce((a, b) => a + b, 0);
+    let cumulative = 0;
+    let previousBoundary = 0;
+    const slots: ClipSlot[] = [];
+    own.forEach(({ clipIndex }, i) => {
+      cumulative += weights[i];
+      const boundary = i === own.length - 1 ? frames : Math.round((frames * cumulative) / total);
+      if (boundary > previousBoundary) slots.push({ clipIndex, frames: boundary - previousBoundary });
+      previousBoundary = boundary;
+    });
+    return { beatId: beat.id, frames, slots };
+  });
+}
+
+/**
+ * Escapes a value for an option inside -filter_complex: once for the filter's key=value parser
+ * (\ ' :) and once for the graph parser (\ ' [ ] , ;).
+ */
+export function escapeFilterValue(value: string): string {
+  const optionLevel = value.replace(/[\\':]/g, (c) => `\\${c}`);
+  return optionLevel.replace(/[\\'[\],;]/g, (c) => `\\${c}`);
+}
+
+export interface DuckingCompressor {
+  /** Linear threshold for sidechaincompress. */
+  threshold: number;
+  ratio: number;
+}
+
+/**
+ * sidechaincompress settings that pull the music down by about `duckingDb` while the voice (at
+ * VOICE_REFERENCE_LUFS) speaks: the reduction is (level − threshold)·(1 − 1/ratio), so the
+ * threshold sits 2·duckingDb below the voice with ratio 2, or as low as the filter allows with a
+ * steeper ratio for deep ducking.
+ */
+export function duckingCompressor(duckingDb: number): DuckingCompressor {
+  if (duckingDb <= 0) return { threshold: 1, ratio: 1 };
+  const headroom = Math.min(2 * duckingDb, VOICE_REFERENCE_LUFS + 58);
+  const ratio = headroom > duckingDb ? Math.min(20, headroom / (headroom - duckingDb)) : 20;
+  return { threshold: Number((10 ** ((VOICE_REFERENCE_LUFS - headroom) / 20)).toFixed(6)), ratio: Number(ratio.toFixed(3)) };
+}
+
+export interface EpisodePlan {
+  timeline: Timeline;
+  layout: Layout;
+  /** Present for the B-roll layouts. */
+  broll?: BeatBroll[];
+  /** Present for avatar-pip. */
+  pip?: PictureInPicture;
+}
+
+/** Timeline, layout (an avatar layout without a presenter video falls back to broll-only) and B-roll plan. */
+export function planEpisode(input: EpisodeGraphInput): EpisodePlan {
+  const timeline = planTimeline(input.format, input.narrationSeconds, input.beats);
+  const layout = effectiveLayout(input.format.layout, Boolean(input.avatarPath));
+  return {
+    timeline,
+    layout,
+    broll: layout === 'avatar-full' ? undefined : planBroll(timeline, input.clips),
+    pip: layout === 'avatar-pip' ? pictureInPicture(timeline.frame) : undefined,
+  };
+}
+
+const seconds = (value: number) => Number(value.toFixed(3)).toString();
+const STEREO_48K = `aresample=${SAMPLE_RATE},aformat=sample_fmts=fltp:sample_rates=${SAMPLE_RATE}:channel_layouts=stereo`;
+
+interface AudioInputs {
+  narration: number;
+  music?: number;
+}
+
+/** Narration (levelled, delayed by the intro), music looped, faded and ducked under it, mixed and limited: ends at [premaster]. */
+function audioGraph(input: EpisodeGraphInput, timeline: Timeline, inputs: AudioInputs): string[] {
+  const narrationSamples = timeline.narrationFrames * SAMPLES_PER_FRAME;
+  const introSamples = timeline.introFrames * SAMPLES_PER_FRAME;
+  const totalSamples = timeline.totalFrames * SAMPLES_PER_FRAME;
+  const voice = [
+    STEREO_48K,
+    `volume=${input.voiceGainDb.toFixed(2)}dB`,
+    `atrim=end_sample=${narrationSamples}`,
+    ...(introSamples > 0 ? [`adelay=delays=${introSamples}S:all=1`] : []),
+    `apad=whole_len=${totalSamples}`,
+  ].join(',');
+  const ceiling = (10 ** (MIX_CEILING_DB / 20)).toFixed(4);
+  const limiter = `alimiter=limit=${ceiling}:attack=5:release=50:level=disabled:latency=1`;
+  if (inputs.music === undefined) {
+    return [`[${inputs.narration}:a]${voice},${limiter}[premaster]`];
+  }
+  const music = input.format.music;
+  const volumeDb = music?.volumeDb ?? MUSIC_DEFAULTS.volumeDb;
+  const duck = duckingCompressor(music?.duckingDb ?? MUSIC_DEFAULTS.duckingDb);
+  const fadeIn = Math.min(1, timeline.totalSeconds / 4);
+  const fadeOut = Math.min(2, timeline.totalSeconds / 4);
+  return [
+    `[${inputs.narration}:a]${voice},asplit=2[voice][voice_key]`,
+    `[${inputs.music}:a]${STEREO_48K},volume=${volumeDb}dB,apad=whole_len=${totalSamples},atrim=end_sample=${totalSamples},` +
+      `afade=t=in:d=${seconds(fadeIn)},afade=t=out:st=${seconds(timeline.totalSeconds - fadeOut)}:d=${seconds(fadeOut)}[music]`,
+    `[music][voice_key]sidechaincompress=threshold=${duck.threshold}:ratio=${duck.ratio}:attack=20:release=400:detection=rms:link=average[music_ducked]`,
+    `[voice][music_ducked]amix=inputs=2:duration=first:dropout_transition=0:normalize=0,${limiter}[premaster]`,
+  ];
+}
+
+function narrationInputs(input: EpisodeGraphInput, timeline: Timeline): { args: string[][]; indexes: AudioInputs } {
+  const args: string[][] = [['-i', input.narrationAudioPath]];
+  const indexes: AudioInputs = { narration: 0 };
+  if (input.musicPath) {
+    indexes.music = args.length;
+    args.push(['-stream_loop', '-1', '-t', seconds(timeline.totalSeconds + 0.5), '-i', input.musicPath]);
+  }
+  return { args, indexes };
+}
+
+export interface AudioMeasureInvocation {
+  inputArgs: string[];
+  /** Ends at outputLabel; loudness.measureLoudnorm adds the measuring filter. */
+  audioGraph: string;
+  outputLabel: string;
+}
+
+/** The audio half of the episode graph, for loudnorm's first pass (no video is decoded). */
+export function buildAudioMeasureInvocation(input: EpisodeGraphInput, plan: EpisodePlan = planEpisode(input)): AudioMeasureInvocation {
+  const { args, indexes } = narrationInputs(input, plan.timeline);
+  return { inputArgs: args.flat(), audioGraph: audioGraph(input, plan.timeline, indexes).join(';'), outputLabel: '[premaster]' };
+}
+
+export interface FfmpegInvocation {
+  /** One group of input options and `-i file` per input, in input-index order. */
+  inputs: string[][];
+  filterComplex: string;
+  outputOptions: string[];
+  /** Everything together, ready for runFfmpeg. */
+  args: string[];
+}
+
+/** The full episode: every input once, one filter graph, one encode. */
+export function buildEpisodeInvocation(
+  input: EpisodeGraphInput,
+  encode: EncodeSettings,
+  plan: EpisodePlan = planEpisode(input),
+): FfmpegInvocation {
+  const { timeline, layout } = plan;
+  const { width: W, height: H } = timeline.frame;
+  const brand = ffmpegColor(drawColorForBt709(parseHexColor(input.format.brandColor ?? DEFAULT_BRAND_COLOR)));
+  const { args: inputs, indexes } = narrationInputs(input, timeline);
+  const graph: string[] = [];
+  const narrationLength = seconds(timeline.narrationSeconds + 0.5);
+
+  let avatarIndex: number | undefined;
+  if (layout !== 'broll-only') {
+    avatarIndex = inputs.length;
+    inputs.push(['-t', narrationLength, '-i', input.avatarPath!]);
+  }
+
+  // B-roll: every clip slot its own looped, length-limited input, normalised to the output frame and rate.
+  // One decoding thread per clip: only one clip decodes at a time, and ffmpeg opens every input at the
+  // start, so frame threading would only multiply the memory each open decoder holds (about 2x).
+  if (plan.broll) {
+    const slotLabels: string[] = [];
+    for (const beat of plan.broll) {
+      for (const slot of beat.slots) {
+        const index = inputs.length;
+        inputs.push([
+          '-threads',
+          '1',
+          '-stream_loop',
+          '-1',
+          '-t',
+          seconds(slot.frames / FRAME_RATE + 0.5),
+          '-i',
+          input.clips[slot.clipIndex].path,
+        ]);
+        const label = `[clip${slotLabels.length}]`;
+        graph.push(
+          `[${index}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},` +
+            `setsar=1,format=yuv420p,trim=end_frame=${slot.frames}${label}`,
+        );
+        slotLabels.push(label);
+      }
+    }
+    graph.push(`${slotLabels.join('')}concat=n=${slotLabels.length}:v=1:a=0[broll]`);
+  }
+
+  const fullFrames = timeline.narrationFrames;
+  if (layout === 'avatar-pip' && plan.pip) {
+    const { size, border, rect } = plan.pip;
+    graph.push(
+      `[${avatarIndex}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=-2:${size},` +
+        `pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=${brand},setsar=1,format=yuv420p,trim=end_frame=${fullFrames}[presenter]`,
+    );
+    // A presenter video shorter than the narration holds its last frame.
+    graph.push(`[broll][presenter]overlay=x=${rect.x}:y=${rect.y}:eof_action=repeat:format=yuv420[body]`);
+  } else if (layout === 'avatar-full') {
+    graph.push(
+      `[${avatarIndex}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+        `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=${brand},setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${fullFrames}[body]`,
+    );
+  } else {
+    graph.push(`[broll]null[body]`);
+  }
+
+  const card = (frames: number, label: string) =>
+    `color=c=${brand}:s=${W}x${H}:r=${FRAME_RATE},trim=end_frame=${frames},format=yuv420p,setsar=1[${label}]`;
+  const segments: string[] = [];
+  if (timeline.introFrames > 0) {
+    graph.push(card(timeline.introFrames, 'intro'));
+    segments.push('[intro]');
+  }
+  segments.push('[body]');
+  if (timeline.outroFrames > 0) {
+    graph.push(card(timeline.outroFrames, 'outro'));
+    segments.push('[outro]');
+  }
+  const joined = segments.length > 1 ? `${segments.join('')}concat=n=${segments.length}:v=1:a=0` : `${segments[0]}null`;
+  const overlay = input.overlayAssPath
+    ? `,ass=filename=${escapeFilterValue(input.overlayAssPath)}${input.fontsDir ? `:fontsdir=${escapeFilterValue(input.fontsDir)}` : ''}`
+    : '';
+  graph.push(`${joined}${overlay},format=yuv420p[vout]`);
+
+  graph.push(...audioGraph(input, timeline, indexes));
+  graph.push(`[premaster]${loudnormApplyFilter(encode.loudness)},${STEREO_48K}[aout]`);
+
+  const outputOptions = [
+    ...['-map', '[vout]', '-map', '[aout]'],
+    ...videoEncodeOptions(encode.preset, encode.crf),
+    ...audioEncodeOptions(),
+    ...['-movflags', '+faststart'],
+    ...(encode.title ? ['-metadata', `title=${encode.title}`] : []),
+    ...['-y', encode.outputPath],
+  ];
+  const filterComplex = graph.join(';\n');
+  return { inputs, filterComplex, outputOptions, args: [...inputs.flat(), '-filter_complex', filterComplex, ...outputOptions] };
+}
+
+/**
+ * YouTube's recommended upload settings: H.264 High, 4:2:0, closed GOP of half the frame rate,
+ * two consecutive B-frames, CABAC (on in every preset but ultrafast), BT.709; CRF with a VBV
+ * ceiling well above the 8 Mbps YouTube suggests for 1080p30.
+ */
+export function videoEncodeOptions(preset = 'veryfast', crf = 20): string[] {
+  return [
+    ...['-c:v', 'libx264', '-preset', preset, '-profile:v', 'high', '-pix_fmt', 'yuv420p'],
+    ...['-crf', String(crf), '-maxrate', '12M', '-bufsize', '24M'],
+    ...['-r', String(FRAME_RATE), '-g', String(FRAME_RATE / 2), '-bf', '2', '-flags', '+cgop'],
+    ...['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'],
+  ];
+}
+
+/** AAC-LC, 48 kHz stereo, 384 kb/s. */
+export function audioEncodeOptions(): string[] {
+  return ['-c:a', 'aac', '-profile:a', 'aac_low', '-b:a', '384k', '-ar', String(SAMPLE_RATE), '-ac', '2'];
+}

@@ -1,0 +1,57 @@
+// Output picture geometry shared by the filter graph, the captions and the thumbnail (pure).
+import type { ChannelSpec } from '@acog/api';
+
+export type ChannelFormat = ChannelSpec['format'];
+export type AspectRatio = ChannelFormat['aspectRatio'];
+export type Layout = NonNullable<ChannelFormat['layout']>;
+
+export const FRAME_RATE = 30;
+
+export interface FrameSize {
+  width: number;
+  height: number;
+}
+
+export interface Rect {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+export function frameSize(aspectRatio: AspectRatio): FrameSize {
+  return aspectRatio === '9:16' ? { width: 1080, height: 1920 } : { width: 1920, height: 1080 };
+}
+
+const even = (value: number) => 2 * Math.round(value / 2);
+
+export interface PictureInPicture {
+  /** The avatar picture itself (square for the usual 720x720 presenter video). */
+  size: number;
+  /** Brand-coloured frame around it. */
+  border: number;
+  /** Where the framed avatar sits on the output picture, border included. */
+  rect: Rect;
+}
+
+/**
+ * The presenter's corner: about 28% of the frame height. 16:9 puts it bottom right; 9:16 puts it
+ * top right, below the Shorts player's top bar, because the lower third there is covered by the
+ * title, the channel line and the action buttons.
+ */
+export function pictureInPicture(frame: FrameSize): PictureInPicture {
+  const size = even(frame.height * 0.28);
+  const border = Math.max(2, even(frame.height * 0.004));
+  const outer = size + 2 * border;
+  const margin = even(frame.height * 0.03);
+  const portrait = frame.height > frame.width;
+  const x = frame.width - outer - margin;
+  const y = portrait ? even(frame.height * 0.1) : frame.height - outer - margin;
+  return { size, border, rect: { x, y, width: outer, height: outer } };
+}
+
+/** The layout actually drawn: without a presenter video, both avatar layouts fall back to B-roll only. */
+export function effectiveLayout(layout: Layout | undefined, hasAvatar: boolean): Layout {
+  const wanted = layout ?? 'avatar-pip';
+  return hasAvatar ? wanted : 'broll-only';
+}
