@@ -1,0 +1,218 @@
+// Offline presenter: the channel image (or the presenter's initials on a disc in the brand colour)
+// in a ring over a dark brand gradient, breathing gently, with the presenter's name and a mirrored
+// spectrum of the narration that moves with the voice. Exactly as long as the narration, which it
+// carries as its audio track.
+import { access, mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { AvatarProvider } from '@acog/api';
+import type { Narration } from '../../contract/documents.ts';
+import type { Produced, ProviderContext } from '../types.ts';
+import { darken, ffmpegColor, lighten, parseHexColor, type Rgb } from '../visuals/color.ts';
+import { H264_OUTPUT_ARGS, escapeFilterValue, quarterLogger, runFfmpeg } from '../visuals/ffmpeg.ts';
+import { FPS, avatarFrameSize, framesFor, type FrameSize } from '../visuals/frame.ts';
+import { renderGradient } from '../visuals/gradient.ts';
+import { localImagePath } from '../visuals/images.ts';
+import { initialsOf, wrapText, writeTextFile } from '../visuals/text.ts';
+import type { Avatar, AvatarVideo } from './types.ts';
+
+const FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+export const AUDIOGRAM_FILE = 'avatar.mp4';
+
+/** Where things sit on the frame, in pixels. */
+export interface AudiogramLayout {
+  /** Diameter of the picture disc, and of the ring around it. */
+  disc: number;
+  ring: number;
+  /** Margin around the ring that holds its shadow. */
+  shadowMargin: number;
+  /** Centre of the ring. */
+  centreY: number;
+  nameSize: number;
+  nameY: number;
+  /** The spectrum: bars of `barWidth` pixels, `bars` on each side of the centre, `barHeight` tall above its reflection. */
+  bars: number;
+  barWidth: number;
+  barHeight: number;
+  /** Top of the spectrum (its reflection hangs below). */
+  waveY: number;
+}
+
+export function audiogramLayout(size: FrameSize): AudiogramLayout {
+  const short = Math.min(size.width, size.height);
+  const even = (value: number) => Math.round(value / 2) * 2;
+  const disc = even(short * 0.42);
+  const ring = even(disc * 1.08);
+  const ringTop = size.height * (size.height > size.width ? 0.3 : 0.4) - ring / 2;
+  const centreY = Math.round(Math.max(short * 0.06, ringTop) + ring / 2);
+  const nameSize = Math.round(short * 0.055);
+  const nameY = Math.round(centreY + ring / 2 + short * 0.045);
+  const bars = 40;
+  const barWidth = Math.max(2, Math.round((short * 0.32) / bars));
+  const barHeight = even(short * 0.11);
+  const waveY = Math.round(Math.min(size.height - 2 * barHeight - short * 0.03, nameY + nameSize + short * 0.06));
+  return { disc, ring, shadowMargin: even(ring * 0.1), centreY, nameSize, nameY, bars, barWidth, barHeight, waveY };
+}
+
+export interface PortraitParams {
+  layout: AudiogramLayout;
+  /** Colour of the disc behind the initials, and of the ring. */
+  discColor: Rgb;
+  ringColor: Rgb;
+  /** With an image, input 0 is it; without, the initials in `initialsFile` are drawn. */
+  withImage: boolean;
+  initialsFile?: string;
+}
+
+/** Filtergraph of the portrait still: the disc (image or initials) in a ring with a soft shadow, on transparency. */
+export function portraitFilter(params: PortraitParams): string {
+  const { disc, ring, shadowMargin } = params.layout;
+  const circle = "geq=lum='255*clip(W/2-hypot(X-W/2+0.5,Y-H/2+0.5),0,1)'";
+  const face = params.withImage
+    ? `[0:v]scale=${disc}:${disc}:force_original_aspect_ratio=increase,crop=${disc}:${disc},format=rgba[face]`
+    : `color=c=${ffmpegColor(params.discColor)}:s=${disc}x${disc},drawtext=fontfile=${FONT_BOLD}:textfile=${escapeFilterValue(params.initialsFile ?? '')}:expansion=none:fontcolor=white:fontsize=${Math.round(disc * 0.36)}:x=(w-text_w)/2:y=(h-text_h)/2,format=rgba[face]`;
+  const sigma = Math.max(2, Math.round(shadowMargin / 3));
+  const size = ring + 2 * shadowMargin;
+  return [
+    face,
+    `color=c=black:s=${disc}x${disc},format=gray,${circle}[faceMask]`,
+    '[face][faceMask]alphamerge[disc]',
+    `color=c=${ffmpegColor(params.ringColor)}:s=${ring}x${ring},format=rgba[ringColor]`,
+    `color=c=black:s=${ring}x${ring},format=gray,${circle}[ringMask]`,
+    `[ringColor][ringMask]alphamerge,pad=${size}:${size}:${shadowMargin}:${shadowMargin}:color=black@0,split[ring][shadowSource]`,
+    `[shadowSource]colorchannelmixer=rr=0:gg=0:bb=0:aa=0.55,gblur=sigma=${sigma}[shadow]`,
+    `color=c=black@0:s=${size}x${size},format=rgba[canvas]`,
+    `[canvas][shadow]overlay=x=0:y=${Math.round(sigma * 0.8)}:format=auto[shadowed]`,
+    '[shadowed][ring]overlay=x=0:y=0:format=auto[ringed]',
+    '[ringed][disc]overlay=x=(W-w)/2:y=(H-h)/2:format=auto,format=rgba[portrait]',
+  ].join(';');
+}
+
+export interface AudiogramParams {
+  layout: AudiogramLayout;
+  frames: number;
+  nameFile: string;
+  barColor: Rgb;
+}
+
+/**
+ * Filtergraph of the audiogram; inputs: 0 the background still, 1 the portrait still, 2 the
+ * narration. The spectrum is computed on audio resampled to 256 × 30 Hz with 256-sample windows
+ * and no overlap: exactly one spectrum per video frame.
+ */
+export function audiogramFilter(params: AudiogramParams): string {
+  const { layout, frames } = params;
+  const portraitSize = layout.ring + 2 * layout.shadowMargin;
+  const windowSize = 256;
+  const still = (input: number) => `[${input}:v]loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FPS}/TB`;
+  return [
+    `${still(0)},format=yuv420p[background]`,
+    // A slow breath: ±2.5 % every 3.2 s.
+    `${still(1)},scale=w='2*trunc(${portraitSize}*(1+0.025*sin(2*PI*t/3.2))/2)':h=-2:eval=frame[portrait]`,
+    `[2:a]aresample=${windowSize * FPS},aformat=channel_layouts=mono,dynaudnorm=f=100:g=11,` +
+      `showfreqs=s=${layout.bars}x${layout.barHeight}:mode=bar:ascale=sqrt:fscale=log:win_size=${windowSize}:overlap=0:colors=${ffmpegColor(params.barColor)},` +
+      `format=rgba,scale=iw*${layout.barWidth}:ih:flags=neighbor,split[right][leftSource]`,
+    '[leftSource]hflip[left]',
+    '[left][right]hstack,split[wave][reflectionSource]',
+    '[reflectionSource]vflip,colorchannelmixer=aa=0.3[reflection]',
+    '[wave][reflection]vstack[spectrum]',
+    `[background][portrait]overlay=x=(W-w)/2:y=${layout.centreY}-h/2:eval=frame,` +
+      `drawtext=fontfile=${FONT_BOLD}:textfile=${escapeFilterValue(params.nameFile)}:expansion=none:fontcolor=white:fontsize=${layout.nameSize}:x=(w-text_w)/2:y=${layout.nameY}[named]`,
+    `[named][spectrum]overlay=x=(W-w)/2:y=${layout.waveY}:eof_action=pass,format=yuv420p[v]`,
+  ].join(';');
+}
+
+export interface AudiogramOptions {
+  /** A local copy of the channel image, for when format.images[0] is s3:// or https://. */
+  imagePath?: string;
+}
+
+async function existing(file: string | undefined): Promise<string | undefined> {
+  if (!file) return undefined;
+  try {
+    await access(file);
+    return file;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createAudiogramAvatar(_spec?: AvatarProvider, options: AudiogramOptions = {}): Avatar {
+  return {
+    name: 'audiogram',
+    async render(ctx: ProviderContext, narration: Narration, audioPath: string): Promise<Produced<AvatarVideo>> {
+      const started = Date.now();
+      const format = ctx.channel.format;
+      const size = avatarFrameSize(format);
+      const layout = audiogramLayout(size);
+      const brand = parseHexColor(format.brandColor);
+      const frames = framesFor(narration.durationSeconds);
+      const assets = join(ctx.workdir, 'audiogram');
+      await mkdir(assets, { recursive: true });
+
+      const firstImage = format.images?.[0];
+      const image = (await existing(options.imagePath)) ?? (await existing(firstImage ? localImagePath(firstImage) : undefined));
+      if (!image && firstImage) ctx.log(`audiogram: ${firstImage} is not on this runner; drawing the presenter's initials instead`);
+      const name = ctx.channel.persona.name;
+
+      const background = await renderGradient(
+        join(assets, 'background.png'),
+        { width: size.width, height: size.height, from: darken(brand, 0.88), to: darken(brand, 0.45), angle: 60, vignette: 0.45 },
+        ctx.signal,
+      );
+      const portrait = join(assets, 'portrait.png');
+      const initialsFile = image ? undefined : await writeTextFile(join(assets, 'initials.txt'), initialsOf(name));
+      await runFfmpeg(
+        [
+          ...(image ? ['-i', image] : []),
+          '-filter_complex',
+          portraitFilter({ layout, discColor: brand, ringColor: lighten(brand, 0.45), withImage: Boolean(image), initialsFile }),
+          '-map',
+          '[portrait]',
+          '-frames:v',
+          '1',
+          portrait,
+        ],
+        { signal: ctx.signal },
+      );
+
+      const nameFile = await writeTextFile(
+        join(assets, 'name.txt'),
+        wrapText(name, Math.floor(size.width / (layout.nameSize * 0.62)) - 2, 1),
+      );
+      const seconds = narration.durationSeconds;
+      await runFfmpeg(
+        [
+          '-i',
+          background,
+          '-i',
+          portrait,
+          '-i',
+          audioPath,
+          '-filter_complex',
+          audiogramFilter({ layout, frames, nameFile, barColor: lighten(brand, 0.8) }),
+          '-map',
+          '[v]',
+          '-map',
+          '2:a',
+          '-c:a',
+          'aac',
+          '-b:a',
+          '160k',
+          '-t',
+          seconds.toFixed(3),
+          ...H264_OUTPUT_ARGS,
+          '-r',
+          String(FPS),
+          '-frames:v',
+          String(frames),
+          join(ctx.workdir, AUDIOGRAM_FILE),
+        ],
+        { signal: ctx.signal, expectedSeconds: seconds, onProgress: quarterLogger(ctx.log, 'audiogram') },
+      );
+      ctx.log(
+        `audiogram: ${size.width}x${size.height}, ${seconds.toFixed(2)} s (${image ? 'channel image' : 'initials'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return { value: { file: AUDIOGRAM_FILE, width: size.width, height: size.height }, usage: { seconds }, costUSD: 0 };
+    },
+  };
+}

@@ -1,0 +1,297 @@
+import { createHmac } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  HEYGEN_FORBIDDEN_KEY,
+  HEYGEN_TEST_AVATAR,
+  HEYGEN_TEST_KEY,
+  startHeyGenServer,
+  type HeyGenServer,
+} from '../../../../test/provider-servers/heygen.ts';
+import type { Narration } from '../../contract/documents.ts';
+import { ProviderError } from '../http.ts';
+import { ProviderConfigError } from '../types.ts';
+import { probeMedia, runFfmpeg } from '../visuals/ffmpeg.ts';
+import { MemoryState, testChannel, testContext, type TestContext } from '../visuals/testing.ts';
+import {
+  HEYGEN_VIDEO_ID_KEY,
+  createHeyGenAvatar,
+  heygenAudioType,
+  heygenCanvas,
+  heygenFailureReason,
+  heygenVideoRequest,
+  idempotencyKey,
+  verifyHeyGenSignature,
+  type HeyGenAvatarOptions,
+} from './heygen.ts';
+
+describe('HeyGen request shapes', () => {
+  it('asks for the presenter frame', () => {
+    expect(heygenCanvas({ width: 720, height: 720 })).toEqual({ aspect_ratio: '1:1', resolution: '720p' });
+    expect(heygenCanvas({ width: 1920, height: 1080 })).toEqual({ aspect_ratio: '16:9', resolution: '1080p' });
+    expect(heygenCanvas({ width: 1080, height: 1920 })).toEqual({ aspect_ratio: '9:16', resolution: '1080p' });
+  });
+
+  it('builds an avatar video lip-synced to an uploaded audio asset', () => {
+    expect(
+      heygenVideoRequest({
+        avatarId: 'a1',
+        audioAssetId: 'ast_1',
+        size: { width: 720, height: 720 },
+        title: 'ns/ep',
+        background: '#102030',
+      }),
+    ).toEqual({
+      type: 'avatar',
+      avatar_id: 'a1',
+      audio_asset_id: 'ast_1',
+      title: 'ns/ep',
+      aspect_ratio: '1:1',
+      resolution: '720p',
+      background: { type: 'color', value: '#102030' },
+    });
+  });
+
+  it('takes MP3 and WAV as they are', () => {
+    expect(heygenAudioType('/w/narration.wav')).toBe('audio/wav');
+    expect(heygenAudioType('/w/narration.MP3')).toBe('audio/mpeg');
+    expect(heygenAudioType('/w/narration.ogg')).toBeUndefined();
+  });
+
+  it('words a failure with HeyGen’s reason and code', () => {
+    expect(heygenFailureReason({ failure_code: 'avatar_unavailable', failure_message: 'The avatar is being retrained' })).toBe(
+      'The avatar is being retrained (avatar_unavailable)',
+    );
+    expect(heygenFailureReason({})).toBe('no reason given');
+  });
+
+  it('makes idempotency keys HeyGen accepts', () => {
+    expect(idempotencyKey('acog', 'uid/with spaces', 'x'.repeat(300))).toMatch(/^[A-Za-z0-9_:.-]{1,255}$/);
+  });
+
+  it('verifies webhook signatures over the raw body', () => {
+    const body = '{"event_type":"avatar_video.success"}';
+    const signature = createHmac('sha256', 'secret').update(body).digest('hex');
+    expect(verifyHeyGenSignature(body, signature, 'secret')).toBe(true);
+    expect(verifyHeyGenSignature(`${body} `, signature, 'secret')).toBe(false);
+    expect(verifyHeyGenSignature(body, 'nothex', 'secret')).toBe(false);
+    expect(verifyHeyGenSignature(body, undefined, 'secret')).toBe(false);
+  });
+});
+
+describe('HeyGen avatar against a local HeyGen', () => {
+  let server: HeyGenServer;
+  let ctx: TestContext;
+  let audio: string;
+  let narration: Narration;
+  const fast: HeyGenAvatarOptions = { pollIntervalMs: 20, maxPollIntervalMs: 50, retry: { baseDelayMs: 10, maxDelayMs: 50 } };
+  const spec = { provider: 'heygen' as const, avatarId: HEYGEN_TEST_AVATAR, secretRef: { name: 'heygen-keys' } };
+
+  beforeAll(async () => {
+    server = await startHeyGenServer({ pendingPolls: 2 });
+    const audioContext = await testContext();
+    audio = join(audioContext.workdir, 'narration.wav');
+    await runFfmpeg(['-f', 'lavfi', '-i', "flite=text='Indexes make lookups fast.':voice=slt", '-ar', '22050', '-ac', '1', audio]);
+    narration = {
+      audio: 'narration.wav',
+      durationSeconds: (await probeMedia(audio)).durationSeconds,
+      words: [],
+      beats: [],
+      timing: 'sentence',
+    };
+  });
+  afterAll(() => server.close());
+
+  beforeEach(async () => {
+    server.requests.length = 0;
+    server.clearFailures();
+    server.setOutcome({ pendingPolls: 2, renderMs: undefined, fail: null });
+    ctx = await testContext({ env: { HEYGEN_API_KEY: HEYGEN_TEST_KEY, ACOG_HEYGEN_BASE_URL: server.url } });
+  });
+  afterEach(() => ctx.cleanup());
+
+  const posts = (path: string) => server.requests.filter((request) => request.method === 'POST' && request.path === path);
+
+  it('uploads the narration, creates the video, polls it and conforms the download', async () => {
+    const started = Date.now();
+    const produced = await createHeyGenAvatar(spec, fast).render(ctx, narration, audio);
+    const elapsed = Date.now() - started;
+
+    expect(produced.value).toEqual({ file: 'avatar.mp4', width: 720, height: 720 });
+    const info = await probeMedia(join(ctx.workdir, 'avatar.mp4'));
+    expect(info.video).toMatchObject({ codec: 'h264', width: 720, height: 720, fps: 30, pixelFormat: 'yuv420p' });
+    expect(Math.abs(info.durationSeconds - narration.durationSeconds)).toBeLessThan(0.1);
+    expect(info.audio?.codec).toBe('aac');
+
+    const [create] = posts('/v3/videos');
+    expect(create.json).toMatchObject({ type: 'avatar', avatar_id: HEYGEN_TEST_AVATAR, aspect_ratio: '1:1', resolution: '720p' });
+    const assetId = (create.json as { audio_asset_id: string }).audio_asset_id;
+    expect(server.assets.get(assetId)?.mimeType).toBe('audio/wav');
+    expect(create.headers['x-api-key']).toBe(HEYGEN_TEST_KEY);
+    expect(create.headers['idempotency-key']).toMatch(/^acog:/);
+    expect(server.requests.filter((request) => request.path.startsWith('/v3/videos/')).length).toBe(3);
+    const download = server.requests.find((request) => request.path.startsWith('/storage/videos/'));
+    expect(download?.headers['x-api-key']).toBeUndefined();
+
+    const videoId = [...server.videos.keys()].at(-1);
+    expect(await ctx.state.get(HEYGEN_VIDEO_ID_KEY)).toBe(videoId);
+    expect(produced.usage.seconds).toBe(3);
+    expect(produced.costUSD).toBeCloseTo(0.2, 2);
+    ctx.log(`took ${elapsed} ms`);
+  });
+
+  it('renders the full frame for avatar-full', async () => {
+    ctx.channel = testChannel({ layout: 'avatar-full', aspectRatio: '9:16' });
+    const produced = await createHeyGenAvatar(spec, fast).render(ctx, narration, audio);
+    expect(produced.value).toMatchObject({ width: 1080, height: 1920 });
+    expect(posts('/v3/videos')[0].json).toMatchObject({ aspect_ratio: '9:16', resolution: '1080p' });
+    const info = await probeMedia(join(ctx.workdir, 'avatar.mp4'));
+    expect(info.video).toMatchObject({ width: 1080, height: 1920, fps: 30 });
+  });
+
+  it('says which key and Secret to check when HeyGen refuses the key', async () => {
+    ctx.env.HEYGEN_API_KEY = 'wrong';
+    const error = await createHeyGenAvatar(spec, fast)
+      .render(ctx, narration, audio)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderError);
+    expect((error as ProviderError).kind).toBe('auth');
+    expect((error as Error).message).toContain('(401)');
+    expect((error as Error).message).toContain('The API key provided is invalid');
+    expect((error as Error).message).toContain('HEYGEN_API_KEY (key HEYGEN_API_KEY of Secret heygen-keys)');
+
+    ctx.env.HEYGEN_API_KEY = HEYGEN_FORBIDDEN_KEY;
+    await expect(createHeyGenAvatar(spec, fast).render(ctx, narration, audio)).rejects.toThrow(
+      /\(403\).*HEYGEN_API_KEY.*Secret heygen-keys/,
+    );
+  });
+
+  it('says which Secret should hold a missing key', async () => {
+    delete ctx.env.HEYGEN_API_KEY;
+    const error = await createHeyGenAvatar(spec, fast)
+      .render(ctx, narration, audio)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ProviderConfigError);
+    expect((error as Error).message).toBe('HEYGEN_API_KEY is not set: the runner reads it from key HEYGEN_API_KEY of Secret heygen-keys');
+    await expect(createHeyGenAvatar({ provider: 'heygen' }, fast).render(ctx, narration, audio)).rejects.toThrow(/HEYGEN_API_KEY/);
+  });
+
+  it('needs an avatar id', async () => {
+    await expect(
+      createHeyGenAvatar({ provider: 'heygen' }, fast).render({ ...ctx, env: { HEYGEN_API_KEY: 'x' } }, narration, audio),
+    ).rejects.toThrow(/avatarId is not set/);
+  });
+
+  it('waits as long as a 429 asks and then goes on', async () => {
+    server.failNext(429, { retryAfter: 1, path: '/v3/videos' });
+    const started = Date.now();
+    await createHeyGenAvatar(spec, fast).render(ctx, narration, audio);
+    const statuses = posts('/v3/videos').map((request) => request.status);
+    expect(statuses).toEqual([429, 200]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1000);
+    expect(ctx.lines.some((line) => line.includes('HeyGen is rate-limiting (429)'))).toBe(true);
+  });
+
+  it('gives up on a persistent 5xx after the bounded attempts', async () => {
+    server.failNext(503, { times: 50, path: '/v3/assets' });
+    const error = await createHeyGenAvatar(spec, { ...fast, retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 20 } })
+      .render(ctx, narration, audio)
+      .catch((caught: unknown) => caught);
+    expect((error as Error).message).toMatch(/^HeyGen failed \(503\) on POST \/v3\/assets: HeyGen is temporarily unavailable/);
+    expect(server.requests.filter((request) => request.path === '/v3/assets').length).toBe(3);
+    expect(posts('/v3/videos')).toHaveLength(0);
+  });
+
+  it('reports a failed render with HeyGen’s reason and forgets the video', async () => {
+    server.setOutcome({ pendingPolls: 1, fail: { code: 'audio_too_long', message: 'Audio exceeds the length your plan allows' } });
+    await expect(createHeyGenAvatar(spec, fast).render(ctx, narration, audio)).rejects.toThrow(
+      /HeyGen could not render video \w+: Audio exceeds the length your plan allows \(audio_too_long\)/,
+    );
+    expect(await ctx.state.get(HEYGEN_VIDEO_ID_KEY)).toBeUndefined();
+  });
+
+  it('resumes the stored video on a repeated attempt instead of paying for a second one', async () => {
+    server.setOutcome({ renderMs: 1200 });
+    const state = new MemoryState();
+    const first = await testContext({ env: ctx.env, state });
+    const error = await createHeyGenAvatar(spec, { ...fast, deadlineMs: 150 })
+      .render(first, narration, audio)
+      .catch((caught: unknown) => caught);
+    expect((error as ProviderError).kind).toBe('timeout');
+    expect((error as Error).message).toMatch(/the next attempt resumes waiting for it/);
+    const videoId = await state.get<string>(HEYGEN_VIDEO_ID_KEY);
+    expect(videoId).toBeTruthy();
+    await first.cleanup();
+
+    const second = await testContext({ env: ctx.env, state });
+    await createHeyGenAvatar(spec, fast).render(second, narration, audio);
+    expect(posts('/v3/videos')).toHaveLength(1);
+    expect(posts('/v3/assets')).toHaveLength(1);
+    expect(second.lines.some((line) => line.includes(`resuming the wait for video ${videoId}`))).toBe(true);
+    await second.cleanup();
+  });
+
+  it('makes a new video when the stored one was made from another narration', async () => {
+    const state = new MemoryState();
+    await state.put(HEYGEN_VIDEO_ID_KEY, 'oldvideo');
+    await state.put('heygen.videoInput', 'another-fingerprint');
+    const again = await testContext({ env: ctx.env, state });
+    await createHeyGenAvatar(spec, fast).render(again, narration, audio);
+    expect(posts('/v3/videos')).toHaveLength(1);
+    expect(server.requests.some((request) => request.path === '/v3/videos/oldvideo')).toBe(false);
+    await again.cleanup();
+  });
+
+  it('uses the direct upload for files over the proxy limit', async () => {
+    await createHeyGenAvatar(spec, { ...fast, directUploadAboveBytes: 1000 }).render(ctx, narration, audio);
+    expect(posts('/v3/assets')).toHaveLength(0);
+    expect(posts('/v3/assets/direct-uploads')[0].json).toMatchObject({ filename: 'narration.wav', content_type: 'audio/wav' });
+    const put = server.requests.find((request) => request.method === 'PUT');
+    expect(put?.status).toBe(200);
+    expect(put?.headers['x-api-key']).toBeUndefined();
+    expect(server.requests.some((request) => /\/v3\/assets\/ast_\w+\/complete/.test(request.path))).toBe(true);
+  });
+
+  describe('with a webhook', () => {
+    let webhook: Server;
+    let webhookUrl: string;
+    const arrived = new Map<string, () => void>();
+    const verified: boolean[] = [];
+
+    beforeAll(async () => {
+      webhook = createServer((request, response) => {
+        const chunks: Buffer[] = [];
+        request.on('data', (chunk: Buffer) => chunks.push(chunk));
+        request.on('end', () => {
+          const raw = Buffer.concat(chunks);
+          const ok = verifyHeyGenSignature(raw, request.headers.signature as string | undefined, server.webhookSecret);
+          verified.push(ok);
+          const event = JSON.parse(raw.toString('utf8')) as { event_data: { video_id: string } };
+          if (ok) arrived.get(event.event_data.video_id)?.();
+          response.writeHead(200).end();
+        });
+      });
+      await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
+      webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/heygen`;
+    });
+    afterAll(() => new Promise<void>((resolve) => webhook.close(() => resolve())));
+
+    it('wakes early on the signed callback instead of waiting out a long poll interval', async () => {
+      server.setOutcome({ renderMs: 300 });
+      const started = Date.now();
+      await createHeyGenAvatar(spec, {
+        ...fast,
+        pollIntervalMs: 30_000,
+        callbackUrl: webhookUrl,
+        waitForCallback: (videoId) => new Promise<void>((resolve) => arrived.set(videoId, resolve)),
+      }).render(ctx, narration, audio);
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(posts('/v3/videos')[0].json).toMatchObject({ callback_url: webhookUrl });
+      expect(verified).toEqual([true]);
+      expect(server.callbacks[0].body).toContain('avatar_video.success');
+      expect(ctx.lines.some((line) => line.includes('the webhook says video'))).toBe(true);
+    });
+  });
+});

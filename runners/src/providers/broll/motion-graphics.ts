@@ -1,0 +1,440 @@
+// Offline B-roll: for each beat a title card (the heading over a slowly drifting gradient in the
+// brand colour), then Ken Burns moves over the channel's images and cards that bring in the cue's
+// keywords one by one. Backgrounds are gradients rendered once as stills and fed through the loop
+// filter; text goes through files so that nothing in it is read as filter syntax.
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { BrollProvider } from '@acog/api';
+import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
+import type { Produced, ProviderContext } from '../types.ts';
+import { brandPalette, ffmpegColor, type Palette } from '../visuals/color.ts';
+import { H264_OUTPUT_ARGS, escapeFilterValue, runFfmpeg } from '../visuals/ffmpeg.ts';
+import { FPS, frameSize, type FrameSize } from '../visuals/frame.ts';
+import { renderGradient } from '../visuals/gradient.ts';
+import { channelImagePaths } from '../visuals/images.ts';
+import { capitalize, wrapText, writeTextFile } from '../visuals/text.ts';
+import { planBrollClips, type PlannedClip } from './plan.ts';
+import type { BrollSource } from './types.ts';
+
+export const FONT_REGULAR = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+export const FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+export type MotionKind = 'title' | 'keywords' | 'kenburns';
+
+/** A beat opens on its title; after it, Ken Burns moves (when there are images) alternate with keyword cards. */
+export function motionKind(clip: Pick<PlannedClip, 'index' | 'beatIndex'>, imageCount: number): MotionKind {
+  if (clip.index === 0) return 'title';
+  if (imageCount > 0 && (clip.index + clip.beatIndex) % 2 === 1) return 'kenburns';
+  return 'keywords';
+}
+
+/** Smooth start, gentle stop (cubic ease-out) of an animation from `start` lasting `length` seconds, 0 to 1. */
+export function easeOut(start: number, length: number): string {
+  return `(1-pow(1-clip((t-${start})/${length},0,1),3))`;
+}
+
+/** Type sizes and margins of a frame, in pixels. */
+export interface CardLayout {
+  margin: number;
+  headingSize: number;
+  labelSize: number;
+  keywordSize: number;
+  /** Characters of a heading line and of a keyword line. */
+  headingChars: number;
+  keywordChars: number;
+  headingLines: number;
+}
+
+export function cardLayout(size: FrameSize): CardLayout {
+  const short = Math.min(size.width, size.height);
+  const margin = Math.round(size.width * (size.width >= size.height ? 0.1 : 0.08));
+  const headingSize = Math.round(short * 0.088);
+  const keywordSize = Math.round(short * 0.07);
+  // DejaVu Sans Bold averages about 0.62 em a character.
+  const usable = size.width - 2 * margin;
+  return {
+    margin,
+    headingSize,
+    labelSize: Math.round(short * 0.034),
+    keywordSize,
+    headingChars: Math.max(8, Math.floor(usable / (headingSize * 0.62))),
+    keywordChars: Math.max(8, Math.floor((usable - keywordSize) / (keywordSize * 0.62))),
+    headingLines: size.width >= size.height ? 3 : 5,
+  };
+}
+
+const round = (value: number) => Math.round(value);
+
+/** The gradient still is this much larger than the frame, so the crop window can drift over it. */
+export const DRIFT_SCALE = 1.15;
+
+function driftingBackground(frames: number, size: FrameSize, seconds: number, reverse: boolean): string {
+  const progress = reverse ? `(1-t/${seconds.toFixed(3)})` : `(t/${seconds.toFixed(3)})`;
+  return (
+    `[0:v]format=yuv420p,loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FPS}/TB,` +
+    `crop=${size.width}:${size.height}:x='(iw-ow)*${progress}':y='(ih-oh)*(1-${progress})'[bg]`
+  );
+}
+
+function drawtext(options: Record<string, string | number>): string {
+  return `drawtext=${Object.entries(options)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(':')}`;
+}
+
+export interface TitleCardParams {
+  size: FrameSize;
+  frames: number;
+  palette: Palette;
+  headingFile: string;
+  headingLineCount: number;
+  labelFile: string;
+  numberFile: string;
+}
+
+/** Filtergraph of a title card; input 0 is the gradient still at DRIFT_SCALE × the frame. */
+export function titleCardFilter(params: TitleCardParams): string {
+  const { size, frames, palette } = params;
+  const seconds = frames / FPS;
+  const layout = cardLayout(size);
+  const lineSpacing = round(layout.headingSize * 0.2);
+  const headingHeight = params.headingLineCount * layout.headingSize + (params.headingLineCount - 1) * lineSpacing;
+  const barWidth = round(size.width * (size.width >= size.height ? 0.19 : 0.3));
+  const barHeight = Math.max(6, round(layout.headingSize * 0.1));
+  const blockHeight = layout.labelSize + 24 + barHeight + 40 + headingHeight;
+  const top = round((size.height - blockHeight) / 2 - size.height * 0.04);
+  const barY = top + layout.labelSize + 24;
+  const headingY = barY + barHeight + 40;
+  const rise = easeOut(0.15, 0.7);
+  const accent = ffmpegColor(palette.accent);
+  return [
+    driftingBackground(frames, size, seconds, false),
+    `color=c=${accent}:s=${barWidth}x${barHeight}:r=${FPS}:d=${seconds.toFixed(3)}[bar]`,
+    `[bg][bar]overlay=x='-${barWidth}+(${layout.margin}+${barWidth})*${easeOut(0.05, 0.6)}':y=${barY}:shortest=1,` +
+      [
+        drawtext({
+          fontfile: FONT_BOLD,
+          textfile: escapeFilterValue(params.numberFile),
+          expansion: 'none',
+          fontcolor: accent,
+          fontsize: round(Math.min(size.width, size.height) * 0.55),
+          alpha: 0.09,
+          x: `'w-text_w-${round(layout.margin * 0.4)}+${round(size.width * 0.03)}*(1-t/${seconds.toFixed(3)})'`,
+          y: `'h-text_h-${round(size.height * 0.06)}'`,
+        }),
+        drawtext({
+          fontfile: FONT_BOLD,
+          textfile: escapeFilterValue(params.labelFile),
+          expansion: 'none',
+          fontcolor: accent,
+          fontsize: layout.labelSize,
+          x: layout.margin,
+          y: top,
+          alpha: `'${easeOut(0, 0.5)}'`,
+        }),
+        drawtext({
+          fontfile: FONT_BOLD,
+          textfile: escapeFilterValue(params.headingFile),
+          expansion: 'none',
+          fontcolor: ffmpegColor(palette.text),
+          fontsize: layout.headingSize,
+          line_spacing: lineSpacing,
+          x: layout.margin,
+          y: `'${headingY}+${round(layout.headingSize * 0.45)}*(1-${rise})'`,
+          alpha: `'${rise}'`,
+        }),
+        'format=yuv420p[v]',
+      ].join(','),
+  ].join(';');
+}
+
+export interface KeywordsCardParams {
+  size: FrameSize;
+  frames: number;
+  palette: Palette;
+  headingFile: string;
+  keywordFiles: string[];
+  markerFile: string;
+  numberFile: string;
+}
+
+/** Filtergraph of a keyword card: the keywords slide in one after another under a small heading. */
+export function keywordsCardFilter(params: KeywordsCardParams): string {
+  const { size, frames, palette } = params;
+  const seconds = frames / FPS;
+  const layout = cardLayout(size);
+  const count = params.keywordFiles.length;
+  const rowHeight = round(layout.keywordSize * 1.7);
+  const blockHeight = layout.labelSize + 48 + count * rowHeight;
+  const top = round((size.height - blockHeight) / 2);
+  const firstRow = top + layout.labelSize + 48;
+  // The keywords arrive within the first half of the clip, at most 0.6 s apart.
+  const stagger = Math.min(0.6, (seconds * 0.5) / Math.max(1, count));
+  const accent = ffmpegColor(palette.accent);
+  const rows = params.keywordFiles.flatMap((file, index) => {
+    const appear = easeOut(0.2 + index * stagger, 0.5);
+    const y = firstRow + index * rowHeight;
+    const slide = `${round(layout.keywordSize * 0.8)}*(1-${appear})`;
+    return [
+      drawtext({
+        fontfile: FONT_BOLD,
+        textfile: escapeFilterValue(params.markerFile),
+        expansion: 'none',
+        fontcolor: accent,
+        fontsize: round(layout.keywordSize * 0.55),
+        x: `'${layout.margin}-${slide}'`,
+        y: y + round(layout.keywordSize * 0.3),
+        alpha: `'${appear}'`,
+      }),
+      drawtext({
+        fontfile: FONT_BOLD,
+        textfile: escapeFilterValue(file),
+        expansion: 'none',
+        fontcolor: ffmpegColor(palette.text),
+        fontsize: layout.keywordSize,
+        x: `'${layout.margin + round(layout.keywordSize * 1.1)}+${slide}'`,
+        y,
+        alpha: `'${appear}'`,
+      }),
+    ];
+  });
+  return [
+    driftingBackground(frames, size, seconds, true),
+    [
+      '[bg]' +
+        drawtext({
+          fontfile: FONT_BOLD,
+          textfile: escapeFilterValue(params.numberFile),
+          expansion: 'none',
+          fontcolor: accent,
+          fontsize: round(Math.min(size.width, size.height) * 0.55),
+          alpha: 0.07,
+          x: `'w-text_w-${round(layout.margin * 0.4)}-${round(size.width * 0.03)}*(1-t/${seconds.toFixed(3)})'`,
+          y: `'h-text_h-${round(size.height * 0.06)}'`,
+        }),
+      drawtext({
+        fontfile: FONT_REGULAR,
+        textfile: escapeFilterValue(params.headingFile),
+        expansion: 'none',
+        fontcolor: accent,
+        fontsize: layout.labelSize,
+        x: layout.margin,
+        y: top,
+        alpha: `'${easeOut(0, 0.4)}'`,
+      }),
+      ...rows,
+      'format=yuv420p[v]',
+    ].join(','),
+  ].join(';');
+}
+
+export interface KenBurnsParams {
+  size: FrameSize;
+  frames: number;
+  /** Which of the four moves: zoom in, zoom out, pan, push towards the upper left. */
+  variant: number;
+  headingFile: string;
+}
+
+/** The zoompan expressions of a move over `frames` frames. */
+export function kenBurnsMove(variant: number, frames: number): { zoom: string; x: string; y: string } {
+  const progress = `(on/${Math.max(1, frames - 1)})`;
+  const centreX = 'iw/2-(iw/zoom/2)';
+  const centreY = 'ih/2-(ih/zoom/2)';
+  switch (((variant % 4) + 4) % 4) {
+    case 0:
+      return { zoom: `1+0.18*${progress}`, x: centreX, y: centreY };
+    case 1:
+      return { zoom: `1.18-0.18*${progress}`, x: centreX, y: centreY };
+    case 2:
+      return { zoom: '1.14', x: `(iw-iw/zoom)*${progress}`, y: centreY };
+    default:
+      return { zoom: `1+0.15*${progress}`, x: '(iw-iw/zoom)*0.3', y: '(ih-ih/zoom)*0.35' };
+  }
+}
+
+/**
+ * Filtergraph of a Ken Burns move over input 0 (a still image): scaled once to 1.5 × the frame so
+ * that zoompan's whole-pixel steps stay below a pixel of output, then moved, with the beat heading
+ * in a small box at the top.
+ */
+export function kenBurnsFilter(params: KenBurnsParams): string {
+  const { size, frames } = params;
+  const sourceWidth = round((size.width * 1.5) / 2) * 2;
+  const sourceHeight = round((size.height * 1.5) / 2) * 2;
+  const move = kenBurnsMove(params.variant, frames);
+  const layout = cardLayout(size);
+  const fade = `'${easeOut(0.2, 0.5)}'`;
+  return [
+    `[0:v]scale=${sourceWidth}:${sourceHeight}:force_original_aspect_ratio=increase,crop=${sourceWidth}:${sourceHeight},format=yuv420p,` +
+      `zoompan=z='${move.zoom}':x='${move.x}':y='${move.y}':d=${frames}:s=${size.width}x${size.height}:fps=${FPS},setsar=1,` +
+      drawtext({
+        fontfile: FONT_BOLD,
+        textfile: escapeFilterValue(params.headingFile),
+        expansion: 'none',
+        fontcolor: 'white',
+        fontsize: layout.labelSize,
+        box: 1,
+        boxcolor: 'black@0.45',
+        boxborderw: round(layout.labelSize * 0.5),
+        x: round(layout.margin * 0.5),
+        y: round(layout.margin * 0.5),
+        alpha: fade,
+      }) +
+      ',format=yuv420p[v]',
+  ].join(';');
+}
+
+export interface MotionStyle {
+  size: FrameSize;
+  brandColor?: string;
+  /** Local image files for Ken Burns moves. */
+  images: string[];
+}
+
+/** Renders planned clips as motion graphics into a workdir; keeps its gradients for the next clip. */
+export class MotionRenderer {
+  readonly workdir: string;
+  readonly style: MotionStyle;
+  readonly signal?: AbortSignal;
+  private readonly assets: string;
+  private readonly gradients = new Map<string, Promise<string>>();
+  private prepared?: Promise<unknown>;
+
+  constructor(workdir: string, style: MotionStyle, signal?: AbortSignal) {
+    this.workdir = workdir;
+    this.style = style;
+    this.signal = signal;
+    this.assets = join(workdir, 'motion-graphics');
+  }
+
+  /** Renders the clip to clip.file in the workdir; `kind` defaults to motionKind's choice. */
+  async render(clip: PlannedClip, kind: MotionKind = motionKind(clip, this.style.images.length)): Promise<MotionKind> {
+    this.prepared ??= mkdir(this.assets, { recursive: true });
+    await this.prepared;
+    const { size } = this.style;
+    const palette = brandPalette(this.style.brandColor, clip.beatIndex);
+    const stem = join(this.assets, clip.file.replace(/\.mp4$/, ''));
+    const output = join(this.workdir, clip.file);
+    const layout = cardLayout(size);
+    let inputs: string[];
+    let filter: string;
+    if (kind === 'kenburns' && this.style.images.length > 0) {
+      const image = this.style.images[(clip.beatIndex + clip.index) % this.style.images.length];
+      const headingFile = await writeTextFile(`${stem}-heading.txt`, wrapText(clip.heading, layout.keywordChars * 2, 1));
+      inputs = ['-i', image];
+      filter = kenBurnsFilter({ size, frames: clip.frames, variant: clip.beatIndex + clip.index, headingFile });
+    } else if (kind === 'title') {
+      const wrapped = wrapText(clip.heading, layout.headingChars, layout.headingLines);
+      const lines = wrapped.length > 0 ? wrapped : [`Part ${clip.beatIndex + 1}`];
+      const background = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 25 : 155);
+      inputs = ['-i', background];
+      filter = titleCardFilter({
+        size,
+        frames: clip.frames,
+        palette,
+        headingFile: await writeTextFile(`${stem}-heading.txt`, lines),
+        headingLineCount: Math.max(1, lines.length),
+        labelFile: await writeTextFile(`${stem}-label.txt`, `PART ${clip.beatIndex + 1}`),
+        numberFile: await writeTextFile(`${stem}-number.txt`, String(clip.beatIndex + 1).padStart(2, '0')),
+      });
+    } else {
+      const wrapped = clipKeywords(clip).flatMap((keyword) => wrapText(capitalize(keyword), layout.keywordChars, 1));
+      const keywords = wrapped.length > 0 ? wrapped : [`Part ${clip.beatIndex + 1}`];
+      const background = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 205 : 335);
+      inputs = ['-i', background];
+      filter = keywordsCardFilter({
+        size,
+        frames: clip.frames,
+        palette,
+        headingFile: await writeTextFile(`${stem}-heading.txt`, wrapText(clip.heading, layout.keywordChars + 8, 1)),
+        keywordFiles: await Promise.all(keywords.map((keyword, index) => writeTextFile(`${stem}-keyword-${index + 1}.txt`, keyword))),
+        markerFile: await writeTextFile(`${stem}-marker.txt`, '●'),
+        numberFile: await writeTextFile(`${stem}-number.txt`, String(clip.beatIndex + 1).padStart(2, '0')),
+      });
+    }
+    await runFfmpeg(
+      [
+        ...inputs,
+        '-filter_complex',
+        filter,
+        '-map',
+        '[v]',
+        '-an',
+        ...H264_OUTPUT_ARGS,
+        '-r',
+        String(FPS),
+        '-frames:v',
+        String(clip.frames),
+        output,
+      ],
+      {
+        signal: this.signal,
+        expectedSeconds: clip.seconds,
+      },
+    );
+    return kind === 'kenburns' && this.style.images.length === 0 ? 'keywords' : kind;
+  }
+
+  private gradient(palette: Palette, angle: number): Promise<string> {
+    const { size } = this.style;
+    const key = `${ffmpegColor(palette.backgroundFrom)}-${ffmpegColor(palette.backgroundTo)}-${angle}`;
+    let pending = this.gradients.get(key);
+    if (!pending) {
+      const width = round((size.width * DRIFT_SCALE) / 2) * 2;
+      const height = round((size.height * DRIFT_SCALE) / 2) * 2;
+      pending = renderGradient(
+        join(this.assets, `gradient-${key}.png`),
+        { width, height, from: palette.backgroundFrom, to: palette.backgroundTo, angle, vignette: 0.35 },
+        this.signal,
+      );
+      this.gradients.set(key, pending);
+    }
+    return pending;
+  }
+}
+
+/** Up to four words or phrases for a keyword card: the cue's keywords, else words of its description or the heading. */
+export function clipKeywords(clip: Pick<PlannedClip, 'cue' | 'heading'>): string[] {
+  const keywords = (clip.cue?.keywords ?? []).map((keyword) => keyword.trim()).filter(Boolean);
+  if (keywords.length > 0) return [...new Set(keywords)].slice(0, 4);
+  const source = (clip.cue?.description || clip.heading).trim();
+  const words = source.split(/\s+/).filter((word) => word.replace(/[^\p{L}\p{N}]/gu, '').length > 3);
+  return (words.length > 0 ? words : [source]).filter(Boolean).slice(0, 4);
+}
+
+export interface MotionGraphicsOptions {
+  /** Local copies of channel images that are not file:// URIs (s3://, https://). */
+  imagePaths?: string[];
+}
+
+export function createMotionGraphicsBroll(spec?: BrollProvider, options: MotionGraphicsOptions = {}): BrollSource {
+  return {
+    name: 'motion-graphics',
+    async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
+      const format = ctx.channel.format;
+      const plan = planBrollClips(script, { clipSeconds: spec?.clipSeconds, wordsPerMinute: format.wordsPerMinute });
+      const images = await channelImagePaths(format.images, options.imagePaths);
+      const renderer = new MotionRenderer(
+        ctx.workdir,
+        { size: frameSize(format.aspectRatio), brandColor: format.brandColor, images },
+        ctx.signal,
+      );
+      const clips: BrollClip[] = [];
+      const started = Date.now();
+      for (const clip of plan) {
+        const clipStarted = Date.now();
+        const kind = await renderer.render(clip);
+        ctx.log(
+          `motion graphics: ${clip.file} (${kind}, ${clip.seconds.toFixed(2)} s) in ${((Date.now() - clipStarted) / 1000).toFixed(1)} s`,
+        );
+        clips.push({ beatId: clip.beatId, file: clip.file, durationSeconds: clip.seconds });
+      }
+      const seconds = clips.reduce((sum, clip) => sum + clip.durationSeconds, 0);
+      ctx.log(
+        `motion graphics: ${clips.length} clips, ${seconds.toFixed(1)} s of video in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      );
+      return { value: { clips }, usage: { clips: clips.length, seconds }, costUSD: 0 };
+    },
+  };
+}

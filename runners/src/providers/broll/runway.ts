@@ -1,0 +1,332 @@
+// Generated B-roll from Runway's API (docs.dev.runwayml.com): every request carries
+// Authorization: Bearer <key> and X-Runway-Version; POST /v1/text_to_video (or /v1/image_to_video
+// for the image-only models, from a channel image) starts a task, GET /v1/tasks/{id} is polled no
+// more often than every 5 s through PENDING / THROTTLED / RUNNING to SUCCEEDED (output: URLs that
+// expire within a day or two, so they are downloaded at once) or FAILED (failure, failureCode).
+// Each clip's task id is kept in the episode state, so that a repeated attempt collects what it
+// already paid for. Downloads are conformed to the frame, 30 fps and the clip's exact length.
+import { createHash } from 'node:crypto';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { extname, join } from 'node:path';
+import type { BrollProvider } from '@acog/api';
+import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
+import { ProviderError, ProviderHttp, type ProviderHttpOptions } from '../http.ts';
+import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
+import { conformVideo } from '../visuals/conform.ts';
+import { frameSize, orientationOf, type FrameSize } from '../visuals/frame.ts';
+import { channelImagePaths } from '../visuals/images.ts';
+import { sleep } from '../../retry/retry.ts';
+import { credentialHint, mediaClient, nextPollDelay } from '../visuals/remote.ts';
+import { planBrollClips, type PlannedClip } from './plan.ts';
+import type { BrollSource } from './types.ts';
+
+const PROVIDER = 'Runway';
+export const RUNWAY_BASE_URL = 'https://api.dev.runwayml.com';
+export const RUNWAY_API_VERSION = '2024-11-06';
+export const RUNWAY_DEFAULT_MODEL = 'gen4.5';
+/** Runway: "Consumers of this API should not expect updates more frequent than once every five seconds for a given task." */
+export const RUNWAY_POLL_INTERVAL_MS = 5_000;
+export const RUNWAY_PROMPT_LIMIT = 1000;
+
+/** Models that animate an image (promptImage) rather than start from text alone. */
+const IMAGE_MODELS = new Set(['gen4_turbo', 'gen3a_turbo']);
+
+/**
+ * USD per second of output: Runway bills credits at $0.01, gen4_turbo and gen3a_turbo 5 credits
+ * a second, gen4.5 12, veo3.1_fast 15, veo3 and veo3.1 40 (Runway's API pricing, 2026).
+ */
+const PRICE_PER_SECOND: Record<string, number> = {
+  'gen4.5': 0.12,
+  gen4_turbo: 0.05,
+  gen3a_turbo: 0.05,
+  'veo3.1_fast': 0.15,
+  'veo3.1': 0.4,
+  veo3: 0.4,
+};
+
+export type RunwayTaskStatus = 'PENDING' | 'THROTTLED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
+
+export interface RunwayTask {
+  id: string;
+  createdAt?: string;
+  status: RunwayTaskStatus | string;
+  progress?: number;
+  output?: string[];
+  failure?: string;
+  failureCode?: string;
+}
+
+/** The output resolution a model takes, in the frame's orientation. */
+export function runwayRatio(model: string, size: FrameSize): string {
+  const portrait = orientationOf(size) === 'portrait';
+  if (model === 'gen3a_turbo') return portrait ? '768:1280' : '1280:768';
+  if (model === 'veo3.1' || model === 'veo3.1_fast') return portrait ? '1080:1920' : '1920:1080';
+  if (orientationOf(size) === 'square' && model === 'gen4_turbo') return '960:960';
+  return portrait ? '720:1280' : '1280:720';
+}
+
+/** A duration the model accepts that is at least the clip's (or its longest). */
+export function runwayDuration(model: string, seconds: number): number {
+  const whole = Math.ceil(seconds - 1e-6);
+  if (model === 'gen4_turbo' || model === 'gen3a_turbo') return whole <= 5 ? 5 : 10;
+  if (model === 'veo3') return 8;
+  if (model === 'veo3.1' || model === 'veo3.1_fast') return [4, 6, 8].find((allowed) => allowed >= whole) ?? 8;
+  return Math.min(10, Math.max(2, whole));
+}
+
+/** What the clip should show, for a video model: the cue, its keywords and a house style. */
+export function runwayPrompt(clip: Pick<PlannedClip, 'cue' | 'heading'>): string {
+  const description = clip.cue?.description?.trim() || clip.heading;
+  const keywords = (clip.cue?.keywords ?? []).map((keyword) => keyword.trim()).filter(Boolean);
+  const prompt = [
+    description.replace(/[.\s]+$/, ''),
+    keywords.length > 0 ? `Focus on ${keywords.join(', ')}` : '',
+    'Cinematic B-roll, smooth camera movement, natural light, no on-screen text, no logos',
+  ]
+    .filter(Boolean)
+    .join('. ');
+  return prompt.length <= RUNWAY_PROMPT_LIMIT ? `${prompt}.` : `${prompt.slice(0, RUNWAY_PROMPT_LIMIT - 1)}…`;
+}
+
+/** The endpoint and body that start a clip's task. */
+export function runwayTaskRequest(params: { model: string; prompt: string; seconds: number; size: FrameSize; image?: string }): {
+  path: '/v1/text_to_video' | '/v1/image_to_video';
+  body: Record<string, unknown>;
+} {
+  const common = {
+    model: params.model,
+    promptText: params.prompt,
+    ratio: runwayRatio(params.model, params.size),
+    duration: runwayDuration(params.model, params.seconds),
+  };
+  if (IMAGE_MODELS.has(params.model)) return { path: '/v1/image_to_video', body: { ...common, promptImage: params.image } };
+  return { path: '/v1/text_to_video', body: common };
+}
+
+export function runwayNeedsImage(model: string): boolean {
+  return IMAGE_MODELS.has(model);
+}
+
+export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureCode' | 'status'>): string {
+  const reason = task.failure?.trim() || (task.status === 'CANCELLED' ? 'the task was cancelled' : 'no reason given');
+  return task.failureCode ? `${reason} (${task.failureCode})` : reason;
+}
+
+export function runwayCostUSD(model: string, seconds: number, pricePerSecond?: number): number {
+  return Math.round(seconds * (pricePerSecond ?? PRICE_PER_SECOND[model] ?? PRICE_PER_SECOND[RUNWAY_DEFAULT_MODEL]) * 10_000) / 10_000;
+}
+
+const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
+
+async function imageDataUri(file: string): Promise<string> {
+  const type = IMAGE_TYPES[extname(file).toLowerCase()] ?? 'image/png';
+  return `data:${type};base64,${(await readFile(file)).toString('base64')}`;
+}
+
+export interface RunwayOptions {
+  /** Between status polls of a task: 5 s, Runway's floor; only a test server may be polled faster. */
+  pollIntervalMs?: number;
+  /** The interval grows towards this while a task runs long (20 s). */
+  maxPollIntervalMs?: number;
+  /** How long one attempt waits for a task (20 minutes); the next attempt resumes it. */
+  deadlineMs?: number;
+  /** Tasks in flight at once (2): more only queue as THROTTLED. */
+  concurrency?: number;
+  /** Local copies of remote channel images, for the image-to-video models. */
+  imagePaths?: string[];
+  pricePerSecondUSD?: number;
+  retry?: ProviderHttpOptions['retry'];
+  fetch?: typeof fetch;
+}
+
+interface StoredTask {
+  id: string;
+  /** Fingerprint of the request that made it. */
+  input: string;
+}
+
+export const runwayTaskKey = (clip: Pick<PlannedClip, 'file'>) => `runway.task.${clip.file}`;
+
+export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = {}): BrollSource {
+  const model = spec.model ?? RUNWAY_DEFAULT_MODEL;
+  const pollIntervalMs = options.pollIntervalMs ?? RUNWAY_POLL_INTERVAL_MS;
+  const maxPollIntervalMs = Math.max(pollIntervalMs, options.maxPollIntervalMs ?? 20_000);
+  const deadlineMs = options.deadlineMs ?? 20 * 60_000;
+  return {
+    name: 'runway',
+    async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
+      const apiKey = requireSecret(ctx, 'RUNWAY_API_KEY', spec.secretRef);
+      const http = new ProviderHttp({
+        provider: PROVIDER,
+        baseUrl: ctx.env.ACOG_RUNWAY_BASE_URL ?? RUNWAY_BASE_URL,
+        credential: credentialHint('RUNWAY_API_KEY', spec.secretRef),
+        headers: { authorization: `Bearer ${apiKey}`, 'x-runway-version': RUNWAY_API_VERSION, accept: 'application/json' },
+        retry: options.retry,
+        fetch: options.fetch,
+        onRetry: (error, attempt, delayMs) =>
+          ctx.log(`${(error as Error).message}; attempt ${attempt} failed, trying again in ${(delayMs / 1000).toFixed(1)} s`),
+      });
+      const media = mediaClient(PROVIDER, { fetch: options.fetch, retry: options.retry });
+      const format = ctx.channel.format;
+      const size = frameSize(format.aspectRatio);
+      const plan = planBrollClips(script, { clipSeconds: spec.clipSeconds, wordsPerMinute: format.wordsPerMinute });
+      let images: string[] = [];
+      if (runwayNeedsImage(model)) {
+        images = await channelImagePaths(format.images, options.imagePaths);
+        if (images.length === 0) {
+          throw new ProviderConfigError(
+            `Runway's ${model} animates an image: give the Channel a local image (format.images) or choose a text-to-video model such as gen4.5`,
+          );
+        }
+      }
+      const downloads = join(ctx.workdir, 'runway');
+      await mkdir(downloads, { recursive: true });
+
+      let generatedSeconds = 0;
+      let tasksCreated = 0;
+      const makeClip = async (clip: PlannedClip): Promise<BrollClip> => {
+        const image = images.length > 0 ? await imageDataUri(images[(clip.beatIndex + clip.index) % images.length]) : undefined;
+        const request = runwayTaskRequest({ model, prompt: runwayPrompt(clip), seconds: clip.seconds, size, image });
+        const input = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+        const download = join(downloads, clip.file);
+        for (let round = 1; ; round++) {
+          const { task, created } = await startOrResume(ctx, http, clip, request, input);
+          // A task resumed from an earlier attempt was paid for too; that attempt reported no cost.
+          if (created) tasksCreated += 1;
+          generatedSeconds += request.body.duration as number;
+          const done = await waitForTask(ctx, http, task, clip, { pollIntervalMs, maxPollIntervalMs, deadlineMs });
+          try {
+            await media.download((done.output as string[])[0], download, { signal: ctx.signal });
+            break;
+          } catch (error) {
+            // An output URL that no longer answers has expired: the task must be run again.
+            const expired = error instanceof ProviderError && (error.kind === 'not-found' || error.kind === 'auth');
+            if (!expired || round > 1) throw error;
+            ctx.log(`Runway: the output of task ${task.id} has expired; generating ${clip.file} again`);
+            await ctx.state.put(runwayTaskKey(clip), null);
+          }
+        }
+        await conformVideo(
+          {
+            input: download,
+            output: join(ctx.workdir, clip.file),
+            width: size.width,
+            height: size.height,
+            seconds: clip.seconds,
+            loopShortInput: true,
+          },
+          ctx.signal,
+        );
+        await rm(download, { force: true });
+        await ctx.state.put(runwayTaskKey(clip), null);
+        return { beatId: clip.beatId, file: clip.file, durationSeconds: clip.seconds };
+      };
+
+      const clips = await inBatches(plan, Math.max(1, options.concurrency ?? 2), makeClip);
+      ctx.log(`Runway (${model}): ${clips.length} clips, ${tasksCreated} new tasks, ${generatedSeconds} s generated`);
+      return {
+        value: { clips },
+        usage: {
+          tasks: tasksCreated,
+          clips: clips.length,
+          seconds: clips.reduce((sum, clip) => sum + clip.durationSeconds, 0),
+          generatedSeconds,
+        },
+        costUSD: runwayCostUSD(model, generatedSeconds, options.pricePerSecondUSD),
+      };
+    },
+  };
+}
+
+/** Runs `work` over `items` with at most `limit` at once; results in the items' order. A failure stops new work, lets running work end, and is thrown. */
+async function inBatches<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let failed = false;
+  const worker = async () => {
+    while (next < items.length && !failed) {
+      const index = next++;
+      try {
+        results[index] = await work(items[index]);
+      } catch (error) {
+        failed = true;
+        throw error;
+      }
+    }
+  };
+  const outcomes = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const rejection = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (rejection) throw rejection.reason;
+  return results;
+}
+
+async function getTask(http: ProviderHttp, id: string, signal?: AbortSignal): Promise<RunwayTask> {
+  const task = await http.json<RunwayTask>('GET', `/v1/tasks/${encodeURIComponent(id)}`, { signal });
+  if (!task?.status) throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} answered GET /v1/tasks/${id} without a status`);
+  return task;
+}
+
+async function startOrResume(
+  ctx: ProviderContext,
+  http: ProviderHttp,
+  clip: PlannedClip,
+  request: ReturnType<typeof runwayTaskRequest>,
+  input: string,
+): Promise<{ task: RunwayTask; created: boolean }> {
+  const stored = await ctx.state.get<StoredTask>(runwayTaskKey(clip));
+  if (stored?.id && stored.input === input) {
+    try {
+      const task = await getTask(http, stored.id, ctx.signal);
+      if (task.status !== 'FAILED' && task.status !== 'CANCELLED') {
+        ctx.log(`Runway: resuming task ${task.id} for ${clip.file} (${task.status})`);
+        return { task, created: false };
+      }
+      ctx.log(`Runway: task ${task.id} for ${clip.file} had ended ${task.status}: ${runwayFailureReason(task)}; starting a new one`);
+    } catch (error) {
+      if (!(error instanceof ProviderError && error.kind === 'not-found')) throw error;
+      ctx.log(`Runway no longer knows task ${stored.id}; starting a new one for ${clip.file}`);
+    }
+  }
+  const answer = await http.json<{ id?: string }>('POST', request.path, { json: request.body, signal: ctx.signal });
+  if (!answer.id) throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} answered POST ${request.path} without a task id`);
+  await ctx.state.put(runwayTaskKey(clip), { id: answer.id, input } satisfies StoredTask);
+  ctx.log(`Runway: task ${answer.id} started for ${clip.file} (${request.body.model}, ${request.body.duration} s, ${request.body.ratio})`);
+  return { task: { id: answer.id, status: 'PENDING' }, created: true };
+}
+
+async function waitForTask(
+  ctx: ProviderContext,
+  http: ProviderHttp,
+  started: RunwayTask,
+  clip: PlannedClip,
+  options: { pollIntervalMs: number; maxPollIntervalMs: number; deadlineMs: number },
+): Promise<RunwayTask> {
+  const deadline = Date.now() + options.deadlineMs;
+  let delay: number | undefined;
+  let task = started;
+  for (;;) {
+    if (task.status === 'SUCCEEDED') {
+      if (!task.output?.length)
+        throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} says task ${task.id} succeeded but gives no output`);
+      return task;
+    }
+    if (task.status === 'FAILED' || task.status === 'CANCELLED') {
+      await ctx.state.put(runwayTaskKey(clip), null);
+      throw new ProviderError(
+        PROVIDER,
+        'client',
+        `${PROVIDER} could not generate ${clip.file} for ${clip.beatId} (task ${task.id}): ${runwayFailureReason(task)}`,
+      );
+    }
+    if (Date.now() >= deadline) {
+      throw new ProviderError(
+        PROVIDER,
+        'timeout',
+        `${PROVIDER} task ${task.id} for ${clip.file} is still ${task.status} after ${Math.round(options.deadlineMs / 60_000)} min; the next attempt resumes waiting for it`,
+      );
+    }
+    delay = nextPollDelay(delay, { min: options.pollIntervalMs, max: options.maxPollIntervalMs, factor: 1.25 });
+    await sleep(delay, ctx.signal);
+    task = await getTask(http, task.id, ctx.signal);
+  }
+}

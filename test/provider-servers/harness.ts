@@ -1,0 +1,206 @@
+// What the local stand-ins for HeyGen, Pexels and Runway share: listening on 127.0.0.1 (port 0),
+// recording requests, injected failures (failNext) and small real MP4s made once by ffmpeg.
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: IncomingHttpHeaders;
+  /** The parsed JSON body, or undefined for other bodies. */
+  json?: unknown;
+  /** Size of the body in bytes. */
+  bytes: number;
+  status: number;
+  at: number;
+}
+
+export interface FailureOptions {
+  /** How many requests in a row fail this way (1). */
+  times?: number;
+  /** Retry-After header: seconds or an HTTP date. */
+  retryAfter?: number | string;
+  /** Only requests whose path starts with this fail. */
+  path?: string;
+  /** The error body; the provider's usual one for the status when unset. */
+  body?: unknown;
+  /** More headers of the failure (X-Ratelimit-Reset, say). */
+  headers?: Record<string, string>;
+}
+
+export interface IncomingRequest {
+  method: string;
+  url: URL;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+export type Reply = { status: number; json?: unknown; body?: Buffer; headers?: Record<string, string> };
+
+export interface HarnessOptions {
+  /** The provider's error body for a status, used by failNext. */
+  errorBody: (status: number) => unknown;
+  handle: (request: IncomingRequest, base: string) => Promise<Reply> | Reply;
+}
+
+export interface Harness {
+  url: string;
+  requests: RecordedRequest[];
+  failNext(status: number, options?: FailureOptions): void;
+  /** Drops the failures failNext queued that have not happened yet. */
+  clearFailures(): void;
+  close(): Promise<void>;
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+function send(response: ServerResponse, reply: Reply): void {
+  const body = reply.body ?? (reply.json === undefined ? Buffer.alloc(0) : Buffer.from(JSON.stringify(reply.json)));
+  const headers: Record<string, string> = { 'content-length': String(body.length), ...reply.headers };
+  if (reply.json !== undefined) headers['content-type'] = 'application/json';
+  response.writeHead(reply.status, headers);
+  response.end(body);
+}
+
+export async function startHarness(options: HarnessOptions): Promise<Harness> {
+  const requests: RecordedRequest[] = [];
+  const failures: (FailureOptions & { status: number; left: number })[] = [];
+  let base = '';
+  const server = createServer((request, response) => {
+    void (async () => {
+      const body = await readBody(request);
+      const url = new URL(request.url ?? '/', base);
+      let json: unknown;
+      if (String(request.headers['content-type'] ?? '').startsWith('application/json') && body.length > 0) {
+        try {
+          json = JSON.parse(body.toString('utf8'));
+        } catch {
+          json = undefined;
+        }
+      }
+      const record: RecordedRequest = {
+        method: request.method ?? 'GET',
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        headers: request.headers,
+        json,
+        bytes: body.length,
+        status: 0,
+        at: Date.now(),
+      };
+      requests.push(record);
+      let reply: Reply;
+      const failure = failures.find((candidate) => candidate.left > 0 && (!candidate.path || url.pathname.startsWith(candidate.path)));
+      if (failure) {
+        failure.left -= 1;
+        const headers: Record<string, string> = { ...failure.headers };
+        if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
+        reply = { status: failure.status, json: failure.body ?? options.errorBody(failure.status), headers };
+      } else {
+        try {
+          reply = await options.handle({ method: record.method, url, headers: request.headers, body }, base);
+        } catch (error) {
+          reply = {
+            status: 500,
+            json: options.errorBody(500),
+            headers: { 'x-test-error': encodeURIComponent((error as Error).message).slice(0, 200) },
+          };
+        }
+      }
+      record.status = reply.status;
+      send(response, reply);
+    })();
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url: base,
+    requests,
+    failNext(status, failureOptions = {}) {
+      failures.push({ ...failureOptions, status, left: failureOptions.times ?? 1 });
+    },
+    clearFailures() {
+      failures.length = 0;
+    },
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
+
+/** A header's value whatever its case and count. */
+export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name.toLowerCase()];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function run(command: string, args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr.slice(-500)}`))));
+  });
+}
+
+/**
+ * A real, small MP4 (testsrc2 pattern, optionally with a tone) of the given size and length,
+ * encoded once per cache and served from memory.
+ */
+export class SampleVideos {
+  private readonly made = new Map<string, Promise<Buffer>>();
+
+  get(width: number, height: number, seconds: number, withAudio = false): Promise<Buffer> {
+    const key = `${width}x${height}-${seconds}-${withAudio}`;
+    let video = this.made.get(key);
+    if (!video) {
+      video = SampleVideos.encode(width, height, seconds, withAudio);
+      this.made.set(key, video);
+    }
+    return video;
+  }
+
+  static async encode(width: number, height: number, seconds: number, withAudio: boolean): Promise<Buffer> {
+    const folder = await mkdtemp(join(tmpdir(), 'acog-sample-video-'));
+    const file = join(folder, 'sample.mp4');
+    try {
+      await run('ffmpeg', [
+        '-hide_banner',
+        '-loglevel',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        `testsrc2=s=${width}x${height}:r=30:d=${seconds}`,
+        ...(withAudio ? ['-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`, '-c:a', 'aac', '-shortest'] : []),
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-pix_fmt',
+        'yuv420p',
+        '-movflags',
+        '+faststart',
+        file,
+      ]);
+      return await readFile(file);
+    } finally {
+      await rm(folder, { recursive: true, force: true });
+    }
+  }
+}
