@@ -70,9 +70,10 @@ export function buildThumbnailArgs(spec: ThumbnailSpec): string[] {
     return [
       ...['-ss', spec.source.atSeconds.toFixed(3), '-i', spec.source.path],
       '-filter_complex',
-      // Darkened, slightly more saturated and vignetted, so that the white text stands out.
-      `[0:v]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,format=yuv444p,` +
-        `eq=brightness=-0.08:saturation=1.2,vignette=angle=PI/4,format=rgb24,${finish}[thumb]`,
+      // Blurred (the frame may carry its own titles), darkened, more saturated and vignetted, so that
+      // the thumbnail's text is the only text that reads.
+      `[0:v]scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},setsar=1,boxblur=luma_radius=18:luma_power=2,format=yuv444p,` +
+        `eq=brightness=-0.12:saturation=1.3,vignette=angle=PI/4,format=rgb24,${finish}[thumb]`,
       ...['-map', '[thumb]', '-frames:v', '1', '-q:v', '2', '-pix_fmt', 'yuvj420p', '-y', spec.outputPath],
     ];
   }
