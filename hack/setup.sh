@@ -5,7 +5,7 @@
 #  - Node.js >= 22.19 (fetched from the npm registry when the machine's is older);
 #  - the npm workspaces (npm ci);
 #  - kube-apiserver, kubectl and MinIO, built once per machine from the Go module proxy;
-#  - the Docker engine started, and the Debian base image ACOG's images build from.
+#  - the Docker engine started, the Debian base image ACOG's images build from, and the images.
 # Safe to run again: each step is skipped when its result is there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -61,3 +61,6 @@ if ! docker version >/dev/null 2>&1; then
   fi
 fi
 hack/images/base-image.sh bookworm
+
+step "images (the runner image, for the tests that run it)"
+hack/images/build.sh runner

@@ -97,7 +97,7 @@ describe('Docker', () => {
         'CMD ["sh", "-c", "cat /built; echo uid=$(id -u)"]',
       ].join('\n'),
     );
-    const image = await GenericContainer.fromDockerfile(context).build(`acog-local-test:${Date.now()}`, { deleteOnExit: false });
+    const image = await GenericContainer.fromDockerfile(context).build('acog-local-test:latest', { deleteOnExit: false });
     const container = await image.withWaitStrategy(Wait.forOneShotStartup()).withStartupTimeout(60_000).start();
     const logs = await new Promise<string>((resolve, reject) => {
       let out = '';

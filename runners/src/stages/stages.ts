@@ -1,0 +1,259 @@
+// The nine stages: each reads its upstream documents, calls the provider its Channel (or the
+// Episode's override) names, and hands back the files to store.
+import { extname, join } from 'node:path';
+import type { ChannelSpec, Providers, StageName } from '@acog/api';
+import type { BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
+import { StageFailure, type StageContext, type StageImplementation } from '../contract/run-stage.ts';
+import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
+import { createAvatar } from '../providers/avatar/index.ts';
+import { createBrollSource } from '../providers/broll/index.ts';
+import { createPublisher } from '../providers/publisher/index.ts';
+import type { ProviderContext } from '../providers/types.ts';
+import { createVoice } from '../providers/voice/index.ts';
+import { createWriter } from '../providers/writer/index.ts';
+
+/** The provider of a capability: the Episode's override, else the Channel's. */
+export function providerSpec<K extends keyof Providers>(ctx: StageContext, capability: K): Providers[K] {
+  return ctx.input.episode.spec.overrides?.providers?.[capability] ?? ctx.input.channel.spec.providers?.[capability];
+}
+
+export function skippedStages(ctx: StageContext): Set<StageName> {
+  return new Set([...(ctx.input.channel.spec.skipStages ?? []), ...(ctx.input.episode.spec.overrides?.skipStages ?? [])]);
+}
+
+export function providerContext(ctx: StageContext): ProviderContext {
+  const { input } = ctx;
+  return {
+    workdir: ctx.workdir,
+    channel: input.channel.spec,
+    episode: { name: input.episode.name, namespace: input.episode.namespace, uid: input.episode.uid, spec: input.episode.spec },
+    env: ctx.env,
+    log: ctx.log,
+    signal: ctx.signal,
+    state: ctx.state,
+  };
+}
+
+/** The format with the Episode's duration override applied. */
+function effectiveFormat(ctx: StageContext): ChannelSpec['format'] {
+  const format = ctx.input.channel.spec.format;
+  const duration = ctx.input.episode.spec.overrides?.targetDurationSeconds;
+  return duration ? { ...format, targetDurationSeconds: duration } : format;
+}
+
+function writerContext(ctx: StageContext): ProviderContext {
+  const base = providerContext(ctx);
+  return { ...base, channel: { ...base.channel, format: effectiveFormat(ctx) } };
+}
+
+const plan: StageImplementation = async (ctx) => {
+  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const produced = await writer.plan(writerContext(ctx));
+  return {
+    provider: writer.name,
+    files: { 'plan.json': await ctx.writeJson('plan.json', produced.value) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+const script: StageImplementation = async (ctx) => {
+  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const produced = await writer.script(writerContext(ctx), await ctx.readJson<Plan>('plan', 'plan.json'));
+  if (!produced.value.beats.some((beat) => beat.narration.trim())) throw new StageFailure('the writer returned an empty script');
+  return {
+    provider: writer.name,
+    files: { 'script.json': await ctx.writeJson('script.json', produced.value) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+/** The script the later stages read: the refined one, or the plain script when refine is skipped. */
+async function finalScript(ctx: StageContext): Promise<RefinedScript> {
+  if (ctx.input.upstream.refine) return ctx.readJson<RefinedScript>('refine', 'refined.json');
+  return { ...(await ctx.readJson<Script>('script', 'script.json')), notes: [] };
+}
+
+const refine: StageImplementation = async (ctx) => {
+  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const input = await ctx.readJson<Script>('script', 'script.json');
+  if (!input.beats?.some((beat) => beat.narration?.trim()))
+    throw new StageFailure('empty script: the script stage produced no narration to refine');
+  const produced = await writer.refine(writerContext(ctx), input);
+  return {
+    provider: writer.name,
+    files: { 'refined.json': await ctx.writeJson('refined.json', produced.value) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+const metadata: StageImplementation = async (ctx) => {
+  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const produced = await writer.metadata(writerContext(ctx), await finalScript(ctx));
+  return {
+    provider: writer.name,
+    files: { 'metadata.json': await ctx.writeJson('metadata.json', produced.value) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+const voice: StageImplementation = async (ctx) => {
+  const text = await finalScript(ctx);
+  if (!text.beats.some((beat) => beat.narration.trim())) throw new StageFailure('empty script: there is nothing to speak');
+  const provider = createVoice(providerSpec(ctx, 'voice'));
+  const produced = await provider.synthesize(providerContext(ctx), text);
+  const narration = produced.value;
+  return {
+    provider: provider.name,
+    files: { [narration.audio]: join(ctx.workdir, narration.audio), 'narration.json': await ctx.writeJson('narration.json', narration) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+async function narrationWithAudio(ctx: StageContext): Promise<{ narration: Narration; audioPath: string }> {
+  const narration = await ctx.readJson<Narration>('voice', 'narration.json');
+  return { narration, audioPath: await ctx.fetch('voice', narration.audio) };
+}
+
+const avatar: StageImplementation = async (ctx) => {
+  const { narration, audioPath } = await narrationWithAudio(ctx);
+  const images = await channelImages(ctx);
+  const provider = createAvatar(providerSpec(ctx, 'avatar'), { imagePath: images[0] });
+  const produced = await provider.render(providerContext(ctx), narration, audioPath);
+  return {
+    provider: provider.name,
+    files: { 'avatar.mp4': join(ctx.workdir, produced.value.file) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+async function channelImages(ctx: StageContext): Promise<string[]> {
+  const images = ctx.input.channel.spec.format.images ?? [];
+  return Promise.all(images.map((uri, i) => ctx.download(uri, `image-${i}${extname(new URL(uri).pathname) || '.png'}`)));
+}
+
+const broll: StageImplementation = async (ctx) => {
+  const text = await finalScript(ctx);
+  const images = await channelImages(ctx);
+  const source = createBrollSource(providerSpec(ctx, 'broll'), { imagePaths: images });
+  const produced = await source.clips(providerContext(ctx), text);
+  const files: Record<string, string> = { 'broll.json': await ctx.writeJson('broll.json', produced.value) };
+  for (const clip of produced.value.clips) files[clip.file] = join(ctx.workdir, clip.file);
+  return { provider: source.name, files, usage: produced.usage, costUSD: produced.costUSD };
+};
+
+const assemble: StageImplementation = async (ctx) => {
+  const skipped = skippedStages(ctx);
+  const format = effectiveFormat(ctx);
+  const text = await finalScript(ctx);
+  const meta = skipped.has('metadata') ? undefined : await ctx.readJson<Metadata>('metadata', 'metadata.json');
+  const { narration, audioPath } = await narrationWithAudio(ctx);
+  const avatarPath = skipped.has('avatar') ? undefined : await ctx.fetch('avatar', 'avatar.mp4');
+  const manifest = skipped.has('broll') ? { clips: [] } : await ctx.readJson<BrollManifest>('broll', 'broll.json');
+  const clips = await Promise.all(manifest.clips.map(async (clip) => ({ ...clip, path: await ctx.fetch('broll', clip.file) })));
+  const layout = !avatarPath ? 'broll-only' : clips.length === 0 ? 'avatar-full' : format.layout;
+  const musicPath = format.music
+    ? await ctx.download(format.music.uri, `music${extname(new URL(format.music.uri).pathname) || '.mp3'}`)
+    : undefined;
+  const output = await assembleEpisode(
+    {
+      workdir: ctx.workdir,
+      format: { ...format, layout },
+      title: meta?.title ?? text.title,
+      thumbnailText: meta?.thumbnailText ?? text.title,
+      narration,
+      narrationAudioPath: audioPath,
+      avatarPath,
+      broll: { clips },
+      musicPath,
+    },
+    { signal: ctx.signal, onProgress: progressLogger(ctx) },
+  );
+  const summary = { durationSeconds: output.durationSeconds, chapterStarts: output.chapterStarts, loudness: output.loudness };
+  return {
+    provider: 'ffmpeg',
+    files: {
+      'video.mp4': output.video,
+      'thumbnail.jpg': output.thumbnail,
+      'captions.srt': output.captionsSrt,
+      'captions.vtt': output.captionsVtt,
+      'assembly.json': await ctx.writeJson('assembly.json', summary),
+    },
+    usage: { videoSeconds: Math.round(output.durationSeconds * 10) / 10 },
+  };
+};
+
+/** Logs the encode's progress in steps of ten percent ("assemble 40%"), which render shows as a bar. */
+function progressLogger(ctx: StageContext): (progress: AssembleProgress) => void {
+  let last = -1;
+  return ({ phase, secondsDone, totalSeconds }) => {
+    if (phase !== 'encode' || totalSeconds <= 0) return;
+    const percent = Math.min(100, Math.floor((secondsDone / totalSeconds) * 10) * 10);
+    if (percent > last) {
+      last = percent;
+      ctx.log(`assemble ${percent}%`);
+    }
+  };
+}
+
+const upload: StageImplementation = async (ctx) => {
+  const meta = await ctx.readJson<Metadata>('metadata', 'metadata.json').catch(async (error) => {
+    if (!skippedStages(ctx).has('metadata')) throw error;
+    const text = await finalScript(ctx);
+    return {
+      title: text.title,
+      description: '',
+      tags: [],
+      chapters: [],
+      thumbnailText: text.title,
+      language: ctx.input.channel.spec.persona.language ?? 'en',
+    } satisfies Metadata;
+  });
+  const assembly = await ctx.readJson<{ chapterStarts: number[] }>('assemble', 'assembly.json');
+  const manifest = skippedStages(ctx).has('broll') ? { clips: [] } : await ctx.readJson<BrollManifest>('broll', 'broll.json');
+  const files = {
+    video: await ctx.fetch('assemble', 'video.mp4'),
+    thumbnail: await ctx.fetch('assemble', 'thumbnail.jpg'),
+    captionsSrt: await ctx.fetch('assemble', 'captions.srt'),
+    captionsVtt: await ctx.fetch('assemble', 'captions.vtt'),
+  };
+  const publisher = createPublisher(providerSpec(ctx, 'publisher'), publisherOptions(ctx));
+  const attributions = [...new Set(manifest.clips.map((clip) => clip.attribution).filter((a): a is string => Boolean(a)))];
+  const produced = await publisher.publish(providerContext(ctx), {
+    files,
+    metadata: meta,
+    chapterStarts: assembly.chapterStarts,
+    attributions,
+  });
+  return {
+    provider: publisher.name,
+    files: { 'publication.json': await ctx.writeJson('publication.json', produced.value) },
+    usage: produced.usage,
+    costUSD: produced.costUSD,
+  };
+};
+
+/** Where the folder publisher puts things when the Channel names no destination. */
+function publisherOptions(ctx: StageContext): Parameters<typeof createPublisher>[1] {
+  const { input } = ctx;
+  const defaultDestination =
+    ctx.env.ACOG_PUBLISH_DESTINATION ?? `s3://acog-assets/published/${input.episode.namespace}/${input.episode.name}/`;
+  return { defaultDestination, putFile: (uri: string, path: string) => ctx.putFile(uri, path) };
+}
+
+export const STAGE_IMPLEMENTATIONS: Record<StageName, StageImplementation> = {
+  plan,
+  script,
+  refine,
+  metadata,
+  voice,
+  avatar,
+  broll,
+  assemble,
+  upload,
+};
