@@ -6,5 +6,24 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const CHANNELS = { kind: 'Channel', plural: 'channels', singular: 'channel', shortName: 'ch' } as const;
 export const EPISODES = { kind: 'Episode', plural: 'episodes', singular: 'episode', shortName: 'ep' } as const;
 
-/** The annotation that passes an approval gate before a stage, e.g. approve.acog.dev/voice. */
+/**
+ * The annotation that passes an approval gate before a stage, e.g. approve.acog.dev/voice; its
+ * value is the RFC 3339 time of the approval. Being an annotation, it can also live in Git.
+ */
 export const APPROVAL_ANNOTATION_PREFIX = 'approve.acog.dev/';
+
+/**
+ * Asks the operator to try a failed Episode again: the value is the RFC 3339 time of the request;
+ * the operator acts once on each new value and records it in status.lastRetryAt.
+ */
+export const RETRY_REQUESTED_ANNOTATION = 'retry.acog.dev/requested-at';
+/** With a retry request: the stage to run again from (it and everything downstream); the failed stages when absent. */
+export const RETRY_STAGE_ANNOTATION = 'retry.acog.dev/stage';
+
+/** Labels the operator puts on what it owns (Jobs, Pods through the Job template). */
+export const LABELS = {
+  episode: 'acog.dev/episode',
+  stage: 'acog.dev/stage',
+  attempt: 'acog.dev/attempt',
+  channel: 'acog.dev/channel',
+} as const;

@@ -1,76 +1,63 @@
 #!/usr/bin/env node
 // kubectl-acog: found by kubectl as a plugin (`kubectl acog …`), and runnable on its own.
-import { Command, InvalidArgumentError } from 'commander';
-import { render, RenderError } from './render/render.ts';
+// Exit codes: 0 success, 1 an error (the message says what to do), 2 wrong usage, 130 interrupted.
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { registerRender } from './commands/render.ts';
+import type { CommandIO, RegisterCommand } from './commands/types.ts';
+import { connect, ConfigError, type Connection } from './kube/config.ts';
+import { CommandError } from './kube/errors.ts';
 
-function positiveInteger(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError('must be a whole number from 1');
-  return number;
-}
+const COMMANDS: RegisterCommand[] = [registerRender];
 
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
-export function program(): Command {
+export function program(io: Omit<CommandIO, 'connection'>): Command {
   const cli = new Command('kubectl-acog')
     .description('Drive ACOG (automated video production on Kubernetes) from the terminal.')
+    .option('--kubeconfig <file>', 'the kubeconfig file (default: $KUBECONFIG, else ~/.kube/config)')
+    .option('--context <name>', 'the kubeconfig context to use')
+    .option('-n, --namespace <name>', 'the namespace (default: the context namespace, else default)')
+    .option('-A, --all-namespaces', 'list across all namespaces')
     .showHelpAfterError('(add --help for usage)')
-    .configureHelp({ sortSubcommands: true });
-
-  cli
-    .command('render')
-    .description('Render an episode on this machine: no cluster, no keys (offline providers unless the Channel names real ones).')
-    .requiredOption('-f, --filename <path>', 'Channel and Episode manifests: files, folders or - (repeatable)', collect)
-    .option('-o, --out <dir>', 'where the video and its files go', 'out')
-    .option('--episode <name>', 'which Episode, when the files hold several')
-    .option('--concurrency <n>', 'stages run at once', positiveInteger, 2)
-    .addHelpText(
-      'after',
-      `
-Examples:
-  kubectl acog render -f examples/channel.yaml -f examples/episode.yaml
-  kubectl acog render -f examples/ --out /tmp/videos
-
-A second run reuses every stage whose inputs did not change; Ctrl-C stops cleanly.`,
-    )
-    .action(async (options: { filename: string[]; out: string; episode?: string; concurrency: number }) => {
-      const controller = new AbortController();
-      const stop = () => controller.abort(new Error('interrupted'));
-      process.once('SIGINT', stop);
-      process.once('SIGTERM', stop);
-      try {
-        const summary = await render({
-          files: options.filename,
-          out: options.out,
-          episode: options.episode,
-          concurrency: options.concurrency,
-          stdout: process.stdout,
-          stderr: process.stderr,
-          signal: controller.signal,
-        });
-        const reused = summary.pipeline.reused.length;
-        process.stdout.write(
-          `\nRendered ${summary.episode} in ${summary.seconds.toFixed(1)}s${reused ? ` (${reused} stages reused)` : ''}:\n`,
-        );
-        for (const file of summary.files) process.stdout.write(`  ${file}\n`);
-      } catch (error) {
-        if (error instanceof RenderError) {
-          process.stderr.write(`error: ${error.message}\n`);
-          process.exitCode = controller.signal.aborted ? 130 : 1;
-          return;
-        }
-        throw error;
-      } finally {
-        process.removeListener('SIGINT', stop);
-        process.removeListener('SIGTERM', stop);
+    .configureHelp({ sortSubcommands: true })
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  let connection: Connection | undefined;
+  const full: CommandIO = {
+    ...io,
+    connection() {
+      if (!connection) {
+        const flags = cli.opts<{ kubeconfig?: string; context?: string; namespace?: string; allNamespaces?: boolean }>();
+        connection = connect(flags, io.env);
       }
-    });
-
+      return connection;
+    },
+  };
+  for (const register of COMMANDS) register(cli, full);
+  for (const command of cli.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   return cli;
 }
 
-if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('kubectl-acog')) {
-  await program().parseAsync(process.argv);
+/** Runs the CLI; resolves with the exit code instead of exiting, so tests can call it. */
+export async function main(argv: string[], io: Omit<CommandIO, 'connection'>): Promise<number> {
+  try {
+    await program(io).parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
+    if (error instanceof CommandError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return error.exitCode;
+    }
+    if (error instanceof ConfigError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    throw error;
+  }
+}
+
+const invokedDirectly = process.argv[1] && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  process.exitCode = await main(process.argv.slice(2), { stdout: process.stdout, stderr: process.stderr, env: process.env });
 }

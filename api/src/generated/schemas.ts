@@ -1608,6 +1608,11 @@ export const episodeSchema = {
           "format": "date-time",
           "description": "When the episode reached Succeeded, Failed or Cancelled."
         },
+        "lastRetryAt": {
+          "type": "string",
+          "maxLength": 64,
+          "description": "The retry request (annotation retry.acog.dev/requested-at) the operator last acted on."
+        },
         "conditions": {
           "type": "array",
           "description": "Standard Kubernetes conditions, one per type.",

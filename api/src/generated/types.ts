@@ -627,6 +627,10 @@ startedAt?: string
  * When the episode reached Succeeded, Failed or Cancelled.
  */
 finishedAt?: string
+/**
+ * The retry request (annotation retry.acog.dev/requested-at) the operator last acted on.
+ */
+lastRetryAt?: string
 conditions?: Conditions
 /**
  * One entry per stage the episode runs.

@@ -16,7 +16,6 @@ export interface RenderOptions {
   out: string;
   episode?: string;
   concurrency?: number;
-  stdout: NodeJS.WriteStream;
   stderr: NodeJS.WriteStream;
   signal?: AbortSignal;
   env?: Record<string, string | undefined>;

@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import type { Connection } from '../kube/config.ts';
+
+/** What every command gets: its streams, the environment, and the cluster connection (made on first use). */
+export interface CommandIO {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WriteStream;
+  env: Record<string, string | undefined>;
+  /** From the global flags --kubeconfig, --context, -n and -A. */
+  connection(): Connection;
+}
+
+/** A command module adds its command(s) to the program. */
+export type RegisterCommand = (program: Command, io: CommandIO) => void;
