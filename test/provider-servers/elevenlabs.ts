@@ -4,10 +4,10 @@
 // real speech (espeak-ng, encoded by ffmpeg in the requested format), and the alignment spreads the
 // characters over the part of it that is not silence. Errors have ElevenLabs' shapes: {detail:
 // {status, message}} for 401/400/404/429/5xx and FastAPI's {detail: [{loc, msg, type}]} for 422.
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readBody, runCommand } from './harness.ts';
 
 export const ELEVENLABS_TEST_KEY = 'sk_test_local_elevenlabs';
 
@@ -210,22 +210,6 @@ export function validateSpeechRequest(body: unknown, outputFormat: string | unde
   return issues;
 }
 
-function run(command: string, args: string[], input: Buffer | string): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`${command} exited ${code}: ${Buffer.concat(err).toString()}`)),
-    );
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input);
-  });
-}
-
 /** Samples of espeak-ng's WAV on standard output (whose header cannot know the data's size). */
 function wavPcm(wav: Buffer): { sampleRate: number; samples: Int16Array } {
   let offset = 12;
@@ -266,13 +250,13 @@ function ffmpegArgs(format: string): string[] {
 /** Real speech for the text, and an alignment that spreads its characters over the voiced part of it. */
 async function speak(request: SpeechRequest, outputFormat: string) {
   const wordsPerMinute = Math.round(175 * (request.voice_settings?.speed ?? 1));
-  const wav = await run('espeak-ng', ['-v', 'en-us', '-s', String(wordsPerMinute), '-b', '1', '--stdout'], request.text);
+  const wav = await runCommand('espeak-ng', ['-v', 'en-us', '-s', String(wordsPerMinute), '-b', '1', '--stdout'], request.text);
   const { sampleRate, samples } = wavPcm(wav);
   let first = 0;
   while (first < samples.length && Math.abs(samples[first]) < 328) first++;
   let last = samples.length;
   while (last > first && Math.abs(samples[last - 1]) < 328) last--;
-  const audio = await run(
+  const audio = await runCommand(
     'ffmpeg',
     ['-nostdin', '-v', 'error', '-f', 'wav', '-i', 'pipe:0', '-ac', '1', ...ffmpegArgs(outputFormat), 'pipe:1'],
     wav,
@@ -287,15 +271,6 @@ async function speak(request: SpeechRequest, outputFormat: string) {
     character_end_times_seconds: characters.map((_, index) => round(start + (index + 1) * step)),
   };
   return { audio_base64: audio.toString('base64'), alignment, normalized_alignment: alignment };
-}
-
-function readBody(request: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    request.on('data', (chunk: Buffer) => chunks.push(chunk));
-    request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    request.on('error', reject);
-  });
 }
 
 function defaultErrorBody(status: number): unknown {
@@ -313,7 +288,7 @@ export async function startElevenLabsServer(options: ElevenLabsServerOptions = {
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
     const route = /^\/v1\/text-to-speech\/([^/]+)\/with-timestamps$/.exec(url.pathname);
-    const text = await readBody(request);
+    const text = (await readBody(request)).toString('utf8');
     const record: RecordedRequest = {
       method: request.method ?? 'GET',
       path: url.pathname,

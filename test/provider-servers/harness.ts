@@ -1,5 +1,6 @@
 // What the local stand-ins for HeyGen, Pexels and Runway share: listening on 127.0.0.1 (port 0),
-// recording requests, injected failures (failNext) and small real MP4s made once by ffmpeg.
+// recording requests, injected failures (failNext) and small real MP4s made once by ffmpeg. The
+// ElevenLabs and OpenAI stand-ins use its request-body reader and its tool runner too.
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -57,7 +58,8 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-function readBody(request: IncomingMessage): Promise<Buffer> {
+/** The whole body of a request. */
+export function readBody(request: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     request.on('data', (chunk: Buffer) => chunks.push(chunk));
@@ -148,13 +150,22 @@ export function header(headers: IncomingHttpHeaders, name: string): string | und
   return Array.isArray(value) ? value[0] : value;
 }
 
-function run(command: string, args: string[]): Promise<void> {
+/** Runs a tool (espeak-ng, ffmpeg) with `input` on its standard input; resolves with its standard output. */
+export function runCommand(command: string, args: string[], input: string | Buffer = ''): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
     child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} exited ${code}: ${stderr.slice(-500)}`))));
+    child.on('close', (code) =>
+      code === 0
+        ? resolve(Buffer.concat(out))
+        : reject(new Error(`${command} exited ${code}: ${Buffer.concat(err).toString().slice(-500)}`)),
+    );
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(input);
   });
 }
 
@@ -179,7 +190,7 @@ export class SampleVideos {
     const folder = await mkdtemp(join(tmpdir(), 'acog-sample-video-'));
     const file = join(folder, 'sample.mp4');
     try {
-      await run('ffmpeg', [
+      await runCommand('ffmpeg', [
         '-hide_banner',
         '-loglevel',
         'error',

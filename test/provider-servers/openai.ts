@@ -8,13 +8,13 @@
 // Errors have OpenAI's shape, {error: {message, type, param, code}}, and status. Tests can make
 // the next requests fail (failNext), make the next completion say something else (answerNext)
 // and read every request (requests).
-import { spawn } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readBody, runCommand } from './harness.ts';
 
 export interface OpenAiServerOptions {
   /** The key clients must send as `Authorization: Bearer …`; null accepts any request, with or without one. */
@@ -320,24 +320,6 @@ export function generateFromSchema(schema: Schema, filler: Filler, name = '', in
 // ---------------------------------------------------------------------------------------------
 // Audio
 
-function run(command: string, args: string[], input?: string | Buffer): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
-    child.stderr.on('data', (chunk: Buffer) => err.push(chunk));
-    child.on('error', reject);
-    child.on('close', (code) =>
-      code === 0
-        ? resolve(Buffer.concat(out))
-        : reject(new Error(`${command} failed (${code}): ${Buffer.concat(err).toString().slice(-500)}`)),
-    );
-    child.stdin.on('error', () => undefined);
-    child.stdin.end(input ?? '');
-  });
-}
-
 /** Where the speech is in 16-bit mono PCM (about -40 dBFS), in seconds; all of it when silent. */
 function voicedSpan(pcm: Buffer, sampleRate: number): { start: number; end: number } {
   const samples = Math.floor(pcm.length / 2);
@@ -371,12 +353,6 @@ export function wordTimings(text: string, span: { start: number; end: number }):
 
 // ---------------------------------------------------------------------------------------------
 // The server
-
-async function readBody(request: IncomingMessage): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of request) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-}
 
 function sendJson(response: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const text = JSON.stringify(body);
@@ -439,8 +415,8 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
     const id = randomUUID();
     const spokenWav = join(scratch, `${id}.espeak.wav`);
     try {
-      await run(espeak, ['-v', 'en-us', '-s', String(Math.round(175 * speed)), '-w', spokenWav, '--stdin'], input);
-      const pcm = await run(ffmpeg, [
+      await runCommand(espeak, ['-v', 'en-us', '-s', String(Math.round(175 * speed)), '-w', spokenWav, '--stdin'], input);
+      const pcm = await runCommand(ffmpeg, [
         '-nostdin',
         '-v',
         'error',
@@ -455,7 +431,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
         'pipe:1',
       ]);
       const duration = pcm.length / 2 / SPEECH_SAMPLE_RATE;
-      const audio = await run(
+      const audio = await runCommand(
         ffmpeg,
         ['-v', 'error', '-f', 's16le', '-ar', String(SPEECH_SAMPLE_RATE), '-ac', '1', '-i', 'pipe:0', ...output.ffmpeg, 'pipe:1'],
         pcm,
@@ -496,7 +472,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
       const path = join(scratch, `${randomUUID()}.upload`);
       await writeFile(path, bytes);
       try {
-        const pcm = await run(ffmpeg, ['-nostdin', '-v', 'error', '-i', path, '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1']);
+        const pcm = await runCommand(ffmpeg, ['-nostdin', '-v', 'error', '-i', path, '-ac', '1', '-ar', '16000', '-f', 's16le', 'pipe:1']);
         duration = pcm.length / 2 / 16000;
       } catch {
         throw invalid('The audio file could not be decoded or its format is not supported.', 'file');

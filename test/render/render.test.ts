@@ -58,7 +58,7 @@ describe('render re-runs only what changed', () => {
     const dir = await mkdtemp(join(tmpdir(), 'acog-render-'));
     const channel = parse(await readFile(join(repoRoot, 'examples', 'channel.yaml'), 'utf8'));
     const episode = parse(await readFile(join(repoRoot, 'examples', 'episode.yaml'), 'utf8'));
-    episode.spec.overrides = { targetDurationSeconds: 20 };
+    episode.spec.overrides = { targetDurationSeconds: 30 };
     const write = async () => {
       await writeFile(join(dir, 'channel.yaml'), stringify(channel));
       await writeFile(join(dir, 'episode.yaml'), stringify(episode));

@@ -145,7 +145,7 @@ describe('checkStageInput', () => {
 
   it('refuses a stage whose upstream has not finished', () => {
     expect(() => checkStageInput(input('assemble'))).toThrow(
-      /missing upstream result of metadata, avatar, broll: assemble needs it finished first/,
+      /missing upstream result of plan, script, refine, metadata, voice, avatar, broll: assemble needs it finished first/,
     );
   });
 

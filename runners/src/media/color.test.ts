@@ -1,10 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { assColor, darkenTo, drawColorForBt709, ffmpegColor, lightenTo, parseHexColor, relativeLuminance, ycbcr } from './color.ts';
+import {
+  assColor,
+  brandColorOrDefault,
+  brandPalette,
+  darken,
+  darkenTo,
+  DEFAULT_BRAND_COLOR,
+  drawColorForBt709,
+  ffmpegColor,
+  lighten,
+  lightenTo,
+  mix,
+  parseHexColor,
+  relativeLuminance,
+  rotateHue,
+  ycbcr,
+} from './color.ts';
 
 describe('colour', () => {
   it('parses #rrggbb and refuses anything else', () => {
     expect(parseHexColor('#1e66f5')).toEqual({ r: 0x1e, g: 0x66, b: 0xf5 });
     expect(() => parseHexColor('blue')).toThrow(/#rrggbb/);
+  });
+
+  it('reads brand colours for artwork leniently: #rgb too, and the default for nonsense', () => {
+    expect(brandColorOrDefault('#1e66f5')).toEqual({ r: 30, g: 102, b: 245 });
+    expect(brandColorOrDefault('abc')).toEqual({ r: 170, g: 187, b: 204 });
+    expect(brandColorOrDefault('purple')).toEqual(brandColorOrDefault('#1e66f5'));
+    expect(brandColorOrDefault(undefined)).toEqual(parseHexColor(DEFAULT_BRAND_COLOR));
+    expect(() => parseHexColor('abc')).toThrow(/#rrggbb/);
+    expect(ffmpegColor({ r: 30, g: 102, b: 245 })).toBe('0x1e66f5');
+    expect(ffmpegColor({ r: 300, g: -4, b: 10.6 })).toBe('0xff000b');
+  });
+
+  it('mixes, darkens, lightens and turns hues', () => {
+    expect(mix({ r: 0, g: 0, b: 0 }, { r: 200, g: 100, b: 50 }, 0.5)).toEqual({ r: 100, g: 50, b: 25 });
+    expect(darken({ r: 200, g: 100, b: 50 }, 1)).toEqual({ r: 0, g: 0, b: 0 });
+    expect(lighten({ r: 0, g: 0, b: 0 }, 1)).toEqual({ r: 255, g: 255, b: 255 });
+    expect(ffmpegColor(rotateHue({ r: 255, g: 0, b: 0 }, 120))).toBe('0x00ff00');
+    expect(ffmpegColor(rotateHue({ r: 128, g: 128, b: 128 }, 90))).toBe('0x808080');
+  });
+
+  it('gives consecutive beats related palettes', () => {
+    const first = brandPalette('#1e66f5', 0);
+    const second = brandPalette('#1e66f5', 1);
+    expect(first.backgroundFrom).not.toEqual(second.backgroundFrom);
+    expect(brandPalette('#1e66f5', 5)).toEqual(first);
+    expect(first.text).toEqual({ r: 255, g: 255, b: 255 });
   });
 
   it('writes ffmpeg and ASS colours', () => {

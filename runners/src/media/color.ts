@@ -1,4 +1,4 @@
-// Colour maths for cards, captions and thumbnails (pure).
+// Colour maths for cards, captions, thumbnails and the visual providers' artwork (pure).
 
 export interface Rgb {
   r: number;
@@ -8,11 +8,28 @@ export interface Rgb {
 
 export const DEFAULT_BRAND_COLOR = '#1e66f5';
 
+/** #rrggbb (the # optional), and with `short` also #rgb; undefined for anything else. */
+function readHexColor(value: string, short: boolean): Rgb | undefined {
+  const hex = value.trim().replace(/^#/, '');
+  const full = short && /^[0-9a-f]{3}$/i.test(hex) ? [...hex].map((digit) => digit + digit).join('') : hex;
+  if (!/^[0-9a-f]{6}$/i.test(full)) return undefined;
+  const rgb = parseInt(full, 16);
+  return { r: (rgb >> 16) & 0xff, g: (rgb >> 8) & 0xff, b: rgb & 0xff };
+}
+
+/** Reads #rrggbb (the # optional); throws on anything else. */
 export function parseHexColor(hex: string): Rgb {
-  const match = /^#?([0-9a-f]{6})$/i.exec(hex.trim());
-  if (!match) throw new Error(`brandColor must be #rrggbb, got '${hex}'`);
-  const value = parseInt(match[1], 16);
-  return { r: (value >> 16) & 0xff, g: (value >> 8) & 0xff, b: value & 0xff };
+  const rgb = readHexColor(hex, false);
+  if (!rgb) throw new Error(`brandColor must be #rrggbb, got '${hex}'`);
+  return rgb;
+}
+
+/**
+ * The lenient reading the avatar and B-roll artwork uses: #rgb or #rrggbb (the # optional), and the
+ * default brand colour for a missing or unreadable value rather than an error.
+ */
+export function brandColorOrDefault(value: string | undefined): Rgb {
+  return readHexColor(value ?? '', true) ?? parseHexColor(DEFAULT_BRAND_COLOR);
 }
 
 const clampByte = (value: number) => Math.min(255, Math.max(0, Math.round(value)));
@@ -49,6 +66,9 @@ export function mix(color: Rgb, toward: Rgb, amount: number): Rgb {
 const WHITE: Rgb = { r: 255, g: 255, b: 255 };
 const BLACK: Rgb = { r: 0, g: 0, b: 0 };
 
+export const darken = (color: Rgb, amount: number) => mix(color, BLACK, amount);
+export const lighten = (color: Rgb, amount: number) => mix(color, WHITE, amount);
+
 /** The colour mixed toward white just enough to reach `minLuminance` (for text over a dark outline). */
 export function lightenTo(color: Rgb, minLuminance: number): Rgb {
   for (let amount = 0; amount <= 1; amount += 0.05) {
@@ -65,6 +85,56 @@ export function darkenTo(color: Rgb, maxLuminance: number): Rgb {
     if (relativeLuminance(candidate) <= maxLuminance) return candidate;
   }
   return BLACK;
+}
+
+/** Rotates the hue by `degrees`, keeping lightness and saturation (through HSL). */
+export function rotateHue(color: Rgb, degrees: number): Rgb {
+  const r = color.r / 255;
+  const g = color.g / 255;
+  const b = color.b / 255;
+  const max = Math.max(r, g, b);
+  const min = Math.min(r, g, b);
+  const lightness = (max + min) / 2;
+  if (max === min) return { ...color };
+  const delta = max - min;
+  const saturation = lightness > 0.5 ? delta / (2 - max - min) : delta / (max + min);
+  let hue = max === r ? (g - b) / delta + (g < b ? 6 : 0) : max === g ? (b - r) / delta + 2 : (r - g) / delta + 4;
+  hue = (((hue * 60 + degrees) % 360) + 360) % 360;
+  const q = lightness < 0.5 ? lightness * (1 + saturation) : lightness + saturation - lightness * saturation;
+  const p = 2 * lightness - q;
+  const channel = (offset: number) => {
+    let t = hue / 360 + offset;
+    if (t < 0) t += 1;
+    if (t > 1) t -= 1;
+    if (t < 1 / 6) return p + (q - p) * 6 * t;
+    if (t < 1 / 2) return q;
+    if (t < 2 / 3) return p + (q - p) * (2 / 3 - t) * 6;
+    return p;
+  };
+  return { r: channel(1 / 3) * 255, g: channel(0) * 255, b: channel(-1 / 3) * 255 };
+}
+
+/** Colours of one motion-graphics card: a dark-to-brand background, a light accent, white text. */
+export interface Palette {
+  backgroundFrom: Rgb;
+  backgroundTo: Rgb;
+  accent: Rgb;
+  text: Rgb;
+}
+
+/**
+ * A palette from the brand colour (read leniently, see brandColorOrDefault); `variant` shifts the
+ * hue a little so that consecutive beats look related but not identical.
+ */
+export function brandPalette(brandColor: string | undefined, variant = 0): Palette {
+  const shifts = [0, 18, -14, 30, -24];
+  const base = rotateHue(brandColorOrDefault(brandColor), shifts[Math.abs(variant) % shifts.length]);
+  return {
+    backgroundFrom: darken(base, 0.82),
+    backgroundTo: darken(base, 0.18),
+    accent: lighten(base, 0.5),
+    text: WHITE,
+  };
 }
 
 interface LumaCoefficients {

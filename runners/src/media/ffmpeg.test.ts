@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FfmpegError, parseProbeJson, parseProgressSeconds, probe, runFfmpeg, type FfmpegProgress } from './ffmpeg.ts';
+import { FfmpegError, parseProbeJson, parseProgressSeconds, probe, quarterLogger, runFfmpeg, type FfmpegProgress } from './ffmpeg.ts';
 
 describe('parsing', () => {
   it('reads the output time from -progress blocks (out_time_ms is microseconds too)', () => {
@@ -35,6 +35,34 @@ describe('parsing', () => {
     expect(facts.video?.frameRate).toBeCloseTo(29.97, 2);
     expect(facts.audio).toMatchObject({ codecName: 'aac', sampleRate: 48000, channels: 2, durationSeconds: 9.98 });
   });
+
+  it('reads single progress lines, average frame rates and frame counts', () => {
+    expect(parseProgressSeconds('out_time_us=2500000')).toBe(2.5);
+    expect(parseProgressSeconds('out_time_ms=1000000')).toBe(1);
+    expect(parseProgressSeconds('frame=12')).toBeUndefined();
+    const facts = parseProbeJson(
+      JSON.stringify({
+        streams: [
+          { index: 0, codec_type: 'video', codec_name: 'h264', r_frame_rate: '30/1', avg_frame_rate: '30000/1001', nb_frames: '300' },
+          { index: 1, codec_type: 'audio', codec_name: 'aac', r_frame_rate: '0/0', avg_frame_rate: '0/0' },
+        ],
+      }),
+    );
+    expect(facts.video?.frameRate).toBe(30);
+    expect(facts.video?.averageFrameRate).toBeCloseTo(29.97, 2);
+    expect(facts.video?.frames).toBe(300);
+    expect(facts.audio?.frameRate).toBeUndefined();
+    expect(facts.audio?.averageFrameRate).toBeUndefined();
+    expect(facts.audio?.frames).toBeUndefined();
+  });
+
+  it('logs each quarter of a long render once', () => {
+    const lines: string[] = [];
+    const onProgress = quarterLogger((line) => lines.push(line), 'audiogram');
+    for (const fraction of [0.1, 0.26, 0.3, 0.55, 0.8, 1]) onProgress({ secondsDone: fraction * 60, totalSeconds: 60 });
+    onProgress({ secondsDone: 50 });
+    expect(lines).toEqual(['audiogram: 25 % (15.6 s)', 'audiogram: 50 % (33.0 s)', 'audiogram: 75 % (48.0 s)']);
+  });
 });
 
 describe('running ffmpeg', () => {
@@ -65,6 +93,18 @@ describe('running ffmpeg', () => {
     const failure = runFfmpeg(['-f', 'lavfi', '-i', 'nullsrc', '-vf', 'no_such_filter', '-f', 'null', '-'], { purpose: 'a broken graph' });
     await expect(failure).rejects.toBeInstanceOf(FfmpegError);
     await expect(failure).rejects.toThrow(/a broken graph: ffmpeg exited with code \d+\n[\s\S]*no_such_filter/);
+  });
+
+  it('quotes ffmpeg when it fails, and keeps only errors in the log at logLevel error', async () => {
+    const error = await runFfmpeg(['-i', '/nonexistent/input.mp4', '/tmp/out.mp4'], { logLevel: 'error' }).catch(
+      (caught: unknown) => caught,
+    );
+    expect(error).toBeInstanceOf(FfmpegError);
+    expect((error as FfmpegError).exitCode).toBe(1);
+    expect((error as Error).message).toMatch(/^ffmpeg: ffmpeg exited with code 1\n.*nonexistent/);
+    const source = ['-f', 'lavfi', '-i', 'color=c=red:s=16x16:d=0.1', '-f', 'null', '-'];
+    expect((await runFfmpeg(source, { logLevel: 'error' })).stderr).toBe('');
+    expect((await runFfmpeg(source)).stderr).toMatch(/Stream mapping/);
   });
 
   it('kills ffmpeg when the signal aborts', async () => {

@@ -20,6 +20,11 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** What the run is for, named in errors ("loudness measurement"). */
   purpose?: string;
+  /**
+   * ffmpeg's -loglevel. Unset keeps ffmpeg's default (info), whose log carries what filters such
+   * as loudnorm print; 'error' keeps only errors, so that the tail quoted by FfmpegError is them.
+   */
+  logLevel?: 'quiet' | 'error' | 'warning' | 'info';
 }
 
 export interface RunResult {
@@ -54,6 +59,18 @@ export function parseProgressSeconds(chunk: string): number | undefined {
     if (match) seconds = Number(match[1]) / 1e6;
   }
   return seconds;
+}
+
+/** An onProgress that logs each quarter of a long render once: "audiogram: 50 % (31.0 s)". Needs totalSeconds. */
+export function quarterLogger(log: (line: string) => void, label: string): (progress: FfmpegProgress) => void {
+  let logged = 0;
+  return ({ secondsDone, totalSeconds }) => {
+    if (!totalSeconds) return;
+    const quarter = Math.floor(Math.min(1, secondsDone / totalSeconds) * 4);
+    if (quarter <= logged || quarter >= 4) return;
+    logged = quarter;
+    log(`${label}: ${quarter * 25} % (${secondsDone.toFixed(1)} s)`);
+  };
 }
 
 interface SpawnOutcome {
@@ -127,7 +144,11 @@ export async function runFfmpeg(args: string[], options: RunOptions = {}): Promi
       }
     : undefined;
   const progressArgs = options.onProgress ? ['-progress', 'pipe:1', '-stats_period', '0.5'] : [];
-  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostdin', '-nostats', ...progressArgs, ...args], { ...options, onStdout });
+  const logArgs = options.logLevel ? ['-loglevel', options.logLevel] : [];
+  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostdin', '-nostats', ...logArgs, ...progressArgs, ...args], {
+    ...options,
+    onStdout,
+  });
   return { stderr };
 }
 
@@ -142,6 +163,10 @@ export interface ProbedStream {
   pixelFormat?: string;
   /** Frames per second from r_frame_rate. */
   frameRate?: number;
+  /** Frames per second on average over the stream (avg_frame_rate). */
+  averageFrameRate?: number;
+  /** Number of frames, where the container records it (nb_frames). */
+  frames?: number;
   sampleRate?: number;
   channels?: number;
   channelLayout?: string;
@@ -180,6 +205,8 @@ interface RawStream {
   height?: number;
   pix_fmt?: string;
   r_frame_rate?: string;
+  avg_frame_rate?: string;
+  nb_frames?: string;
   sample_rate?: string;
   channels?: number;
   channel_layout?: string;
@@ -199,6 +226,8 @@ export function parseProbeJson(json: string): ProbeResult {
     height: s.height,
     pixelFormat: s.pix_fmt,
     frameRate: parseRate(s.r_frame_rate),
+    averageFrameRate: parseRate(s.avg_frame_rate),
+    frames: num(s.nb_frames),
     sampleRate: num(s.sample_rate),
     channels: s.channels,
     channelLayout: s.channel_layout,

@@ -211,6 +211,8 @@ describe('buildEpisodeInvocation', () => {
 
   it('escapes paths inside the filter graph', () => {
     expect(escapeFilterValue("/tmp/it's:a,b[1];c")).toBe("/tmp/it\\\\\\'s\\\\:a\\,b\\[1\\]\\;c");
+    expect(escapeFilterValue('/tmp/work/a.txt')).toBe('/tmp/work/a.txt');
+    expect(escapeFilterValue("/tmp/it's:here/[x],y;z")).toBe("/tmp/it\\\\\\'s\\\\:here/\\[x\\]\\,y\\;z");
     const { filterComplex } = buildEpisodeInvocation(graphInput({ overlayAssPath: '/w/a:b.ass' }), encode);
     expect(filterComplex).toContain('ass=filename=/w/a\\\\:b.ass');
   });

@@ -1,4 +1,5 @@
-// Output picture geometry shared by the filter graph, the captions and the thumbnail (pure).
+// Output picture geometry shared by the filter graph, the captions, the thumbnail and the avatar and
+// B-roll providers (pure).
 import type { ChannelSpec } from '@acog/api';
 
 export type ChannelFormat = ChannelSpec['format'];
@@ -19,11 +20,28 @@ export interface Rect {
   height: number;
 }
 
+/** The final video's size: 1920x1080 for 16:9, 1080x1920 for 9:16. */
 export function frameSize(aspectRatio: AspectRatio): FrameSize {
   return aspectRatio === '9:16' ? { width: 1080, height: 1920 } : { width: 1920, height: 1080 };
 }
 
-const even = (value: number) => 2 * Math.round(value / 2);
+/** The presenter video: the whole frame for avatar-full, a 720x720 square the assembler places otherwise. */
+export function avatarFrameSize(format: Pick<ChannelFormat, 'aspectRatio' | 'layout'>): FrameSize {
+  return format.layout === 'avatar-full' ? frameSize(format.aspectRatio) : { width: 720, height: 720 };
+}
+
+/** Whole frames at FRAME_RATE for a length in seconds (at least one). */
+export function framesFor(seconds: number): number {
+  return Math.max(1, Math.round(seconds * FRAME_RATE));
+}
+
+export function orientationOf(size: FrameSize): 'landscape' | 'portrait' | 'square' {
+  if (size.width === size.height) return 'square';
+  return size.width > size.height ? 'landscape' : 'portrait';
+}
+
+/** The nearest even number of pixels (what yuv420p needs of a width or height). */
+export const even = (value: number) => 2 * Math.round(value / 2);
 
 export interface PictureInPicture {
   /** The avatar picture itself (square for the usual 720x720 presenter video). */

@@ -15,7 +15,12 @@ export class ProviderError extends Error {
   readonly kind: ProviderErrorKind;
   readonly status?: number;
   readonly retryAfterMs?: number;
-  constructor(provider: string, kind: ProviderErrorKind, message: string, options: { status?: number; retryAfterMs?: number; cause?: unknown } = {}) {
+  constructor(
+    provider: string,
+    kind: ProviderErrorKind,
+    message: string,
+    options: { status?: number; retryAfterMs?: number; cause?: unknown } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'ProviderError';
     this.provider = provider;
@@ -52,6 +57,12 @@ export interface ProviderHttpOptions {
   retry?: Partial<Omit<RetryOptions, 'retryable'>>;
   fetch?: typeof fetch;
   onRetry?: (error: unknown, attempt: number, delayMs: number) => void;
+}
+
+/** An onRetry that logs each failed attempt and the wait: "… (429) …; attempt 1 failed, trying again in 1.5 s". */
+export function logRetries(log: (line: string) => void): NonNullable<ProviderHttpOptions['onRetry']> {
+  return (error, attempt, delayMs) =>
+    log(`${(error as Error).message}; attempt ${attempt} failed, trying again in ${(delayMs / 1000).toFixed(1)} s`);
 }
 
 export interface RequestOptions {
@@ -104,17 +115,23 @@ export class ProviderHttp {
     const status = response.status;
     if (status === 401 || status === 403) {
       const fix = credential ? `check ${credential}` : 'check the API key';
-      return new ProviderError(provider, 'auth', `${provider} refused the credentials (${status}) on ${where}: ${detail}; ${fix}`, { status });
+      return new ProviderError(provider, 'auth', `${provider} refused the credentials (${status}) on ${where}: ${detail}; ${fix}`, {
+        status,
+      });
     }
     if (status === 429) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      return new ProviderError(provider, 'rate-limit', `${provider} is rate-limiting (429) on ${where}: ${detail}`, { status, retryAfterMs });
+      return new ProviderError(provider, 'rate-limit', `${provider} is rate-limiting (429) on ${where}: ${detail}`, {
+        status,
+        retryAfterMs,
+      });
     }
     if (status >= 500) {
       const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       return new ProviderError(provider, 'server', `${provider} failed (${status}) on ${where}: ${detail}`, { status, retryAfterMs });
     }
-    if (status === 404) return new ProviderError(provider, 'not-found', `${provider} found nothing (404) at ${where}: ${detail}`, { status });
+    if (status === 404)
+      return new ProviderError(provider, 'not-found', `${provider} found nothing (404) at ${where}: ${detail}`, { status });
     return new ProviderError(provider, 'client', `${provider} refused the request (${status}) on ${where}: ${detail}`, { status });
   }
 
@@ -159,9 +176,14 @@ export class ProviderHttp {
     try {
       return JSON.parse(text) as T;
     } catch (cause) {
-      throw new ProviderError(this.options.provider, 'bad-response', `${this.options.provider} answered ${method} ${path} with something that is not JSON: ${text.slice(0, 200)}`, {
-        cause,
-      });
+      throw new ProviderError(
+        this.options.provider,
+        'bad-response',
+        `${this.options.provider} answered ${method} ${path} with something that is not JSON: ${text.slice(0, 200)}`,
+        {
+          cause,
+        },
+      );
     }
   }
 

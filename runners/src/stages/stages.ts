@@ -3,12 +3,12 @@
 import { extname, join } from 'node:path';
 import type { ChannelSpec, Providers, StageName } from '@acog/api';
 import type { BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
-import { StageFailure, type StageContext, type StageImplementation } from '../contract/run-stage.ts';
+import { StageFailure, type StageContext, type StageImplementation, type StageOutput } from '../contract/run-stage.ts';
 import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
 import { createAvatar } from '../providers/avatar/index.ts';
 import { createBrollSource } from '../providers/broll/index.ts';
 import { createPublisher } from '../providers/publisher/index.ts';
-import type { ProviderContext } from '../providers/types.ts';
+import type { Produced, ProviderContext } from '../providers/types.ts';
 import { createVoice } from '../providers/voice/index.ts';
 import { createWriter } from '../providers/writer/index.ts';
 
@@ -46,27 +46,22 @@ function writerContext(ctx: StageContext): ProviderContext {
   return { ...base, channel: { ...base.channel, format: effectiveFormat(ctx) } };
 }
 
+/** The output of a stage whose provider produced one document: it is stored as the JSON file `name`. */
+async function documentOutput(ctx: StageContext, provider: string, name: string, produced: Produced<unknown>): Promise<StageOutput> {
+  return { provider, files: { [name]: await ctx.writeJson(name, produced.value) }, usage: produced.usage, costUSD: produced.costUSD };
+}
+
 const plan: StageImplementation = async (ctx) => {
   const writer = createWriter(providerSpec(ctx, 'llm'));
   const produced = await writer.plan(writerContext(ctx));
-  return {
-    provider: writer.name,
-    files: { 'plan.json': await ctx.writeJson('plan.json', produced.value) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  return documentOutput(ctx, writer.name, 'plan.json', produced);
 };
 
 const script: StageImplementation = async (ctx) => {
   const writer = createWriter(providerSpec(ctx, 'llm'));
   const produced = await writer.script(writerContext(ctx), await ctx.readJson<Plan>('plan', 'plan.json'));
   if (!produced.value.beats.some((beat) => beat.narration.trim())) throw new StageFailure('the writer returned an empty script');
-  return {
-    provider: writer.name,
-    files: { 'script.json': await ctx.writeJson('script.json', produced.value) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  return documentOutput(ctx, writer.name, 'script.json', produced);
 };
 
 /** The script the later stages read: the refined one, or the plain script when refine is skipped. */
@@ -81,23 +76,13 @@ const refine: StageImplementation = async (ctx) => {
   if (!input.beats?.some((beat) => beat.narration?.trim()))
     throw new StageFailure('empty script: the script stage produced no narration to refine');
   const produced = await writer.refine(writerContext(ctx), input);
-  return {
-    provider: writer.name,
-    files: { 'refined.json': await ctx.writeJson('refined.json', produced.value) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  return documentOutput(ctx, writer.name, 'refined.json', produced);
 };
 
 const metadata: StageImplementation = async (ctx) => {
   const writer = createWriter(providerSpec(ctx, 'llm'));
   const produced = await writer.metadata(writerContext(ctx), await finalScript(ctx));
-  return {
-    provider: writer.name,
-    files: { 'metadata.json': await ctx.writeJson('metadata.json', produced.value) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  return documentOutput(ctx, writer.name, 'metadata.json', produced);
 };
 
 const voice: StageImplementation = async (ctx) => {
@@ -230,12 +215,7 @@ const upload: StageImplementation = async (ctx) => {
     chapterStarts: assembly.chapterStarts,
     attributions,
   });
-  return {
-    provider: publisher.name,
-    files: { 'publication.json': await ctx.writeJson('publication.json', produced.value) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  return documentOutput(ctx, publisher.name, 'publication.json', produced);
 };
 
 /** Where the folder publisher puts things when the Channel names no destination. */

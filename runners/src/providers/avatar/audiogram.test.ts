@@ -2,9 +2,10 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Narration } from '../../contract/documents.ts';
-import { parseHexColor } from '../visuals/color.ts';
-import { probeMedia, runFfmpeg } from '../visuals/ffmpeg.ts';
-import { testChannel, testContext, type TestContext } from '../visuals/testing.ts';
+import { parseHexColor } from '../../media/color.ts';
+import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
+import type { TestContext } from '../testing.ts';
+import { testChannel, testContext, testNarration } from '../visuals/testing.ts';
 import { audiogramFilter, audiogramLayout, createAudiogramAvatar, portraitFilter } from './audiogram.ts';
 
 describe('audiogram layout and filters', () => {
@@ -51,34 +52,16 @@ describe('audiogram avatar', () => {
 
   beforeAll(async () => {
     fixtures = await testContext();
-    audio = join(fixtures.workdir, 'narration.wav');
+    ({ audio, narration } = await testNarration(fixtures.workdir, 'An index is a sorted copy of a column.'));
     image = join(fixtures.workdir, 'presenter.png');
-    await runFfmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      "flite=text='An index is a sorted copy of a column.':voice=slt",
-      '-ar',
-      '22050',
-      '-ac',
-      '1',
-      audio,
-    ]);
     await runFfmpeg(['-f', 'lavfi', '-i', 'mandelbrot=s=480x360', '-frames:v', '1', image]);
-    narration = {
-      audio: 'narration.wav',
-      durationSeconds: (await probeMedia(audio)).durationSeconds,
-      words: [],
-      beats: [],
-      timing: 'sentence',
-    };
   });
   afterAll(() => fixtures.cleanup());
 
   async function render(ctx: TestContext, options: Parameters<typeof createAudiogramAvatar>[1] = {}) {
     const started = Date.now();
     const produced = await createAudiogramAvatar({ provider: 'audiogram' }, options).render(ctx, narration, audio);
-    const info = await probeMedia(join(ctx.workdir, produced.value.file));
+    const info = await probe(join(ctx.workdir, produced.value.file));
     ctx.log(`rendered in ${Date.now() - started} ms`);
     return { produced, info };
   }
@@ -88,10 +71,10 @@ describe('audiogram avatar', () => {
     try {
       const { produced, info } = await render(ctx);
       expect(produced.value).toEqual({ file: 'avatar.mp4', width: 720, height: 720 });
-      expect(info.video).toMatchObject({ codec: 'h264', width: 720, height: 720, fps: 30, pixelFormat: 'yuv420p' });
+      expect(info.video).toMatchObject({ codecName: 'h264', width: 720, height: 720, averageFrameRate: 30, pixelFormat: 'yuv420p' });
       expect(Math.abs(info.durationSeconds - narration.durationSeconds)).toBeLessThanOrEqual(0.1);
       expect(Math.abs((info.video?.frames ?? 0) / 30 - narration.durationSeconds)).toBeLessThanOrEqual(0.1);
-      expect(info.audio?.codec).toBe('aac');
+      expect(info.audio?.codecName).toBe('aac');
       expect(produced.costUSD).toBe(0);
       expect(ctx.lines.some((line) => line.includes('(initials)'))).toBe(true);
     } finally {
@@ -106,7 +89,7 @@ describe('audiogram avatar', () => {
     try {
       const { produced, info } = await render(ctx);
       expect(produced.value).toMatchObject({ width: 1920, height: 1080 });
-      expect(info.video).toMatchObject({ codec: 'h264', width: 1920, height: 1080, fps: 30, pixelFormat: 'yuv420p' });
+      expect(info.video).toMatchObject({ codecName: 'h264', width: 1920, height: 1080, averageFrameRate: 30, pixelFormat: 'yuv420p' });
       expect(Math.abs(info.durationSeconds - narration.durationSeconds)).toBeLessThanOrEqual(0.1);
       expect(ctx.lines.some((line) => line.includes('(channel image)'))).toBe(true);
     } finally {
@@ -120,7 +103,7 @@ describe('audiogram avatar', () => {
     const without = await testContext({ channel: testChannel({ layout: 'avatar-pip', images }) });
     try {
       const { info } = await render(withCopy, { imagePath: image });
-      expect(info.video).toMatchObject({ width: 1080, height: 1920, fps: 30 });
+      expect(info.video).toMatchObject({ width: 1080, height: 1920, averageFrameRate: 30 });
       expect(withCopy.lines.some((line) => line.includes('(channel image)'))).toBe(true);
 
       const { info: fallback } = await render(without);

@@ -6,16 +6,16 @@ import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AvatarProvider } from '@acog/api';
 import type { Narration } from '../../contract/documents.ts';
+import { brandColorOrDefault, darken, ffmpegColor, lighten, type Rgb } from '../../media/color.ts';
+import { quarterLogger, runFfmpeg } from '../../media/ffmpeg.ts';
+import { FRAME_RATE, avatarFrameSize, even, framesFor, type FrameSize } from '../../media/frame.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { darken, ffmpegColor, lighten, parseHexColor, type Rgb } from '../visuals/color.ts';
-import { H264_OUTPUT_ARGS, escapeFilterValue, quarterLogger, runFfmpeg } from '../visuals/ffmpeg.ts';
-import { FPS, avatarFrameSize, framesFor, type FrameSize } from '../visuals/frame.ts';
+import { H264_OUTPUT_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { localImagePath } from '../visuals/images.ts';
-import { initialsOf, wrapText, writeTextFile } from '../visuals/text.ts';
+import { FONT_BOLD, drawtextFile, initialsOf, wrapText, writeTextFile } from '../visuals/text.ts';
 import type { Avatar, AvatarVideo } from './types.ts';
 
-const FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 export const AUDIOGRAM_FILE = 'avatar.mp4';
 
 /** Where things sit on the frame, in pixels. */
@@ -39,7 +39,6 @@ export interface AudiogramLayout {
 
 export function audiogramLayout(size: FrameSize): AudiogramLayout {
   const short = Math.min(size.width, size.height);
-  const even = (value: number) => Math.round(value / 2) * 2;
   const disc = even(short * 0.42);
   const ring = even(disc * 1.08);
   const ringTop = size.height * (size.height > size.width ? 0.3 : 0.4) - ring / 2;
@@ -69,7 +68,14 @@ export function portraitFilter(params: PortraitParams): string {
   const circle = "geq=lum='255*clip(W/2-hypot(X-W/2+0.5,Y-H/2+0.5),0,1)'";
   const face = params.withImage
     ? `[0:v]scale=${disc}:${disc}:force_original_aspect_ratio=increase,crop=${disc}:${disc},format=rgba[face]`
-    : `color=c=${ffmpegColor(params.discColor)}:s=${disc}x${disc},drawtext=fontfile=${FONT_BOLD}:textfile=${escapeFilterValue(params.initialsFile ?? '')}:expansion=none:fontcolor=white:fontsize=${Math.round(disc * 0.36)}:x=(w-text_w)/2:y=(h-text_h)/2,format=rgba[face]`;
+    : `color=c=${ffmpegColor(params.discColor)}:s=${disc}x${disc},` +
+      drawtextFile(FONT_BOLD, params.initialsFile ?? '', {
+        fontcolor: 'white',
+        fontsize: Math.round(disc * 0.36),
+        x: '(w-text_w)/2',
+        y: '(h-text_h)/2',
+      }) +
+      ',format=rgba[face]';
   const sigma = Math.max(2, Math.round(shadowMargin / 3));
   const size = ring + 2 * shadowMargin;
   return [
@@ -103,12 +109,12 @@ export function audiogramFilter(params: AudiogramParams): string {
   const { layout, frames } = params;
   const portraitSize = layout.ring + 2 * layout.shadowMargin;
   const windowSize = 256;
-  const still = (input: number) => `[${input}:v]loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FPS}/TB`;
+  const still = (input: number) => `[${input}:v]loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FRAME_RATE}/TB`;
   return [
     `${still(0)},format=yuv420p[background]`,
     // A slow breath: ±2.5 % every 3.2 s.
     `${still(1)},scale=w='2*trunc(${portraitSize}*(1+0.025*sin(2*PI*t/3.2))/2)':h=-2:eval=frame[portrait]`,
-    `[2:a]aresample=${windowSize * FPS},aformat=channel_layouts=mono,dynaudnorm=f=100:g=11,` +
+    `[2:a]aresample=${windowSize * FRAME_RATE},aformat=channel_layouts=mono,dynaudnorm=f=100:g=11,` +
       `showfreqs=s=${layout.bars}x${layout.barHeight}:mode=bar:ascale=sqrt:fscale=log:win_size=${windowSize}:overlap=0:colors=${ffmpegColor(params.barColor)},` +
       `format=rgba,scale=iw*${layout.barWidth}:ih:flags=neighbor,split[right][leftSource]`,
     '[leftSource]hflip[left]',
@@ -116,7 +122,8 @@ export function audiogramFilter(params: AudiogramParams): string {
     '[reflectionSource]vflip,colorchannelmixer=aa=0.3[reflection]',
     '[wave][reflection]vstack[spectrum]',
     `[background][portrait]overlay=x=(W-w)/2:y=${layout.centreY}-h/2:eval=frame,` +
-      `drawtext=fontfile=${FONT_BOLD}:textfile=${escapeFilterValue(params.nameFile)}:expansion=none:fontcolor=white:fontsize=${layout.nameSize}:x=(w-text_w)/2:y=${layout.nameY}[named]`,
+      drawtextFile(FONT_BOLD, params.nameFile, { fontcolor: 'white', fontsize: layout.nameSize, x: '(w-text_w)/2', y: layout.nameY }) +
+      '[named]',
     `[named][spectrum]overlay=x=(W-w)/2:y=${layout.waveY}:eof_action=pass,format=yuv420p[v]`,
   ].join(';');
 }
@@ -144,7 +151,7 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
       const format = ctx.channel.format;
       const size = avatarFrameSize(format);
       const layout = audiogramLayout(size);
-      const brand = parseHexColor(format.brandColor);
+      const brand = brandColorOrDefault(format.brandColor);
       const frames = framesFor(narration.durationSeconds);
       const assets = join(ctx.workdir, 'audiogram');
       await mkdir(assets, { recursive: true });
@@ -170,9 +177,10 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
           '[portrait]',
           '-frames:v',
           '1',
+          '-y',
           portrait,
         ],
-        { signal: ctx.signal },
+        { signal: ctx.signal, logLevel: 'error', purpose: 'audiogram portrait' },
       );
 
       const nameFile = await writeTextFile(
@@ -202,12 +210,19 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
           seconds.toFixed(3),
           ...H264_OUTPUT_ARGS,
           '-r',
-          String(FPS),
+          String(FRAME_RATE),
           '-frames:v',
           String(frames),
+          '-y',
           join(ctx.workdir, AUDIOGRAM_FILE),
         ],
-        { signal: ctx.signal, expectedSeconds: seconds, onProgress: quarterLogger(ctx.log, 'audiogram') },
+        {
+          signal: ctx.signal,
+          totalSeconds: seconds,
+          onProgress: quarterLogger(ctx.log, 'audiogram'),
+          logLevel: 'error',
+          purpose: 'audiogram',
+        },
       );
       ctx.log(
         `audiogram: ${size.width}x${size.height}, ${seconds.toFixed(2)} s (${image ? 'channel image' : 'initials'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,

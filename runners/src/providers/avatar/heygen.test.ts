@@ -11,10 +11,11 @@ import {
   type HeyGenServer,
 } from '../../../../test/provider-servers/heygen.ts';
 import type { Narration } from '../../contract/documents.ts';
+import { probe } from '../../media/ffmpeg.ts';
 import { ProviderError } from '../http.ts';
 import { ProviderConfigError } from '../types.ts';
-import { probeMedia, runFfmpeg } from '../visuals/ffmpeg.ts';
-import { MemoryState, testChannel, testContext, type TestContext } from '../visuals/testing.ts';
+import { MemoryState, type TestContext } from '../testing.ts';
+import { testChannel, testContext, testNarration } from '../visuals/testing.ts';
 import {
   HEYGEN_VIDEO_ID_KEY,
   createHeyGenAvatar,
@@ -92,15 +93,7 @@ describe('HeyGen avatar against a local HeyGen', () => {
   beforeAll(async () => {
     server = await startHeyGenServer({ pendingPolls: 2 });
     const audioContext = await testContext();
-    audio = join(audioContext.workdir, 'narration.wav');
-    await runFfmpeg(['-f', 'lavfi', '-i', "flite=text='Indexes make lookups fast.':voice=slt", '-ar', '22050', '-ac', '1', audio]);
-    narration = {
-      audio: 'narration.wav',
-      durationSeconds: (await probeMedia(audio)).durationSeconds,
-      words: [],
-      beats: [],
-      timing: 'sentence',
-    };
+    ({ audio, narration } = await testNarration(audioContext.workdir, 'Indexes make lookups fast.'));
   });
   afterAll(() => server.close());
 
@@ -120,10 +113,10 @@ describe('HeyGen avatar against a local HeyGen', () => {
     const elapsed = Date.now() - started;
 
     expect(produced.value).toEqual({ file: 'avatar.mp4', width: 720, height: 720 });
-    const info = await probeMedia(join(ctx.workdir, 'avatar.mp4'));
-    expect(info.video).toMatchObject({ codec: 'h264', width: 720, height: 720, fps: 30, pixelFormat: 'yuv420p' });
+    const info = await probe(join(ctx.workdir, 'avatar.mp4'));
+    expect(info.video).toMatchObject({ codecName: 'h264', width: 720, height: 720, averageFrameRate: 30, pixelFormat: 'yuv420p' });
     expect(Math.abs(info.durationSeconds - narration.durationSeconds)).toBeLessThan(0.1);
-    expect(info.audio?.codec).toBe('aac');
+    expect(info.audio?.codecName).toBe('aac');
 
     const [create] = posts('/v3/videos');
     expect(create.json).toMatchObject({ type: 'avatar', avatar_id: HEYGEN_TEST_AVATAR, aspect_ratio: '1:1', resolution: '720p' });
@@ -147,8 +140,8 @@ describe('HeyGen avatar against a local HeyGen', () => {
     const produced = await createHeyGenAvatar(spec, fast).render(ctx, narration, audio);
     expect(produced.value).toMatchObject({ width: 1080, height: 1920 });
     expect(posts('/v3/videos')[0].json).toMatchObject({ aspect_ratio: '9:16', resolution: '1080p' });
-    const info = await probeMedia(join(ctx.workdir, 'avatar.mp4'));
-    expect(info.video).toMatchObject({ width: 1080, height: 1920, fps: 30 });
+    const info = await probe(join(ctx.workdir, 'avatar.mp4'));
+    expect(info.video).toMatchObject({ width: 1080, height: 1920, averageFrameRate: 30 });
   });
 
   it('says which key and Secret to check when HeyGen refuses the key', async () => {

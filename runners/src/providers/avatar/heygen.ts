@@ -15,11 +15,11 @@ import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { AvatarProvider } from '@acog/api';
 import type { Narration } from '../../contract/documents.ts';
-import { ProviderError, ProviderHttp, type ProviderHttpOptions } from '../http.ts';
+import { runFfmpeg } from '../../media/ffmpeg.ts';
+import { avatarFrameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
+import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
 import { conformVideo } from '../visuals/conform.ts';
-import { runFfmpeg } from '../visuals/ffmpeg.ts';
-import { avatarFrameSize, orientationOf, type FrameSize } from '../visuals/frame.ts';
 import { credentialHint, mediaClient, nextPollDelay, waitOrWake } from '../visuals/remote.ts';
 import type { Avatar, AvatarVideo } from './types.ts';
 
@@ -160,8 +160,7 @@ export function createHeyGenAvatar(spec: AvatarProvider, options: HeyGenAvatarOp
         headers: { 'x-api-key': apiKey, accept: 'application/json' },
         retry: options.retry,
         fetch: options.fetch,
-        onRetry: (error, attempt, delayMs) =>
-          ctx.log(`${(error as Error).message}; attempt ${attempt} failed, trying again in ${(delayMs / 1000).toFixed(1)} s`),
+        onRetry: logRetries(ctx.log),
       });
       const media = mediaClient(PROVIDER, { fetch: options.fetch, retry: options.retry });
       const size = avatarFrameSize(ctx.channel.format);
@@ -279,7 +278,11 @@ async function heygenReadyAudio(audioPath: string, assets: string, signal?: Abor
   const type = heygenAudioType(audioPath);
   if (type) return { file: audioPath, type };
   const wav = join(assets, 'narration.wav');
-  await runFfmpeg(['-i', audioPath, '-vn', '-c:a', 'pcm_s16le', wav], { signal });
+  await runFfmpeg(['-i', audioPath, '-vn', '-c:a', 'pcm_s16le', '-y', wav], {
+    signal,
+    logLevel: 'error',
+    purpose: 'narration to WAV for HeyGen',
+  });
   return { file: wav, type: 'audio/wav' };
 }
 

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { brandPalette } from '../visuals/color.ts';
-import { probeMedia, runFfmpeg } from '../visuals/ffmpeg.ts';
-import { testChannel, testContext, testScript, type TestContext } from '../visuals/testing.ts';
+import { brandPalette } from '../../media/color.ts';
+import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
+import type { TestContext } from '../testing.ts';
+import { testChannel, testContext, testScript } from '../visuals/testing.ts';
 import {
   cardLayout,
   clipKeywords,
@@ -128,8 +129,8 @@ describe('motion graphics B-roll', () => {
         'keywords',
       ]);
       for (const clip of clips) {
-        const info = await probeMedia(join(ctx.workdir, clip.file));
-        expect(info.video).toMatchObject({ codec: 'h264', width: 1920, height: 1080, fps: 30, pixelFormat: 'yuv420p' });
+        const info = await probe(join(ctx.workdir, clip.file));
+        expect(info.video).toMatchObject({ codecName: 'h264', width: 1920, height: 1080, averageFrameRate: 30, pixelFormat: 'yuv420p' });
         expect(info.audio).toBeUndefined();
         expect(Math.abs(info.durationSeconds - clip.durationSeconds)).toBeLessThanOrEqual(0.1);
         expect(clip.durationSeconds).toBeCloseTo(2, 5);
@@ -148,8 +149,8 @@ describe('motion graphics B-roll', () => {
       const produced = await createMotionGraphicsBroll({ provider: 'motion-graphics', clipSeconds: 2 }).clips(ctx, script);
       const [plannedBeat] = planBrollClips(script, { clipSeconds: 2 });
       expect(produced.value.clips).toHaveLength(1);
-      const info = await probeMedia(join(ctx.workdir, produced.value.clips[0].file));
-      expect(info.video).toMatchObject({ codec: 'h264', width: 1080, height: 1920, fps: 30, pixelFormat: 'yuv420p' });
+      const info = await probe(join(ctx.workdir, produced.value.clips[0].file));
+      expect(info.video).toMatchObject({ codecName: 'h264', width: 1080, height: 1920, averageFrameRate: 30, pixelFormat: 'yuv420p' });
       expect(Math.abs(info.durationSeconds - plannedBeat.seconds)).toBeLessThanOrEqual(0.1);
       expect(plannedBeat.seconds).toBeCloseTo(2.4, 5);
     } finally {

@@ -6,18 +6,16 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
+import { brandPalette, ffmpegColor, type Palette } from '../../media/color.ts';
+import { runFfmpeg } from '../../media/ffmpeg.ts';
+import { FRAME_RATE, frameSize, type FrameSize } from '../../media/frame.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { brandPalette, ffmpegColor, type Palette } from '../visuals/color.ts';
-import { H264_OUTPUT_ARGS, escapeFilterValue, runFfmpeg } from '../visuals/ffmpeg.ts';
-import { FPS, frameSize, type FrameSize } from '../visuals/frame.ts';
+import { H264_OUTPUT_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { channelImagePaths } from '../visuals/images.ts';
-import { capitalize, wrapText, writeTextFile } from '../visuals/text.ts';
+import { FONT_BOLD, FONT_REGULAR, capitalize, drawtextFile, wrapText, writeTextFile } from '../visuals/text.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
 import type { BrollSource } from './types.ts';
-
-export const FONT_REGULAR = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
-export const FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
 
 export type MotionKind = 'title' | 'keywords' | 'kenburns';
 
@@ -71,15 +69,24 @@ export const DRIFT_SCALE = 1.15;
 function driftingBackground(frames: number, size: FrameSize, seconds: number, reverse: boolean): string {
   const progress = reverse ? `(1-t/${seconds.toFixed(3)})` : `(t/${seconds.toFixed(3)})`;
   return (
-    `[0:v]format=yuv420p,loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FPS}/TB,` +
+    `[0:v]format=yuv420p,loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FRAME_RATE}/TB,` +
     `crop=${size.width}:${size.height}:x='(iw-ow)*${progress}':y='(ih-oh)*(1-${progress})'[bg]`
   );
 }
 
-function drawtext(options: Record<string, string | number>): string {
-  return `drawtext=${Object.entries(options)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(':')}`;
+/**
+ * The beat's number, large and faint in the lower right corner, drifting sideways over the clip:
+ * `drift` '+' moves it leftwards into place, '-' rightwards.
+ */
+function beatNumber(numberFile: string, size: FrameSize, seconds: number, color: string, alpha: number, drift: '+' | '-'): string {
+  const { margin } = cardLayout(size);
+  return drawtextFile(FONT_BOLD, numberFile, {
+    fontcolor: color,
+    fontsize: round(Math.min(size.width, size.height) * 0.55),
+    alpha,
+    x: `'w-text_w-${round(margin * 0.4)}${drift}${round(size.width * 0.03)}*(1-t/${seconds.toFixed(3)})'`,
+    y: `'h-text_h-${round(size.height * 0.06)}'`,
+  });
 }
 
 export interface TitleCardParams {
@@ -95,7 +102,7 @@ export interface TitleCardParams {
 /** Filtergraph of a title card; input 0 is the gradient still at DRIFT_SCALE × the frame. */
 export function titleCardFilter(params: TitleCardParams): string {
   const { size, frames, palette } = params;
-  const seconds = frames / FPS;
+  const seconds = frames / FRAME_RATE;
   const layout = cardLayout(size);
   const lineSpacing = round(layout.headingSize * 0.2);
   const headingHeight = params.headingLineCount * layout.headingSize + (params.headingLineCount - 1) * lineSpacing;
@@ -109,33 +116,18 @@ export function titleCardFilter(params: TitleCardParams): string {
   const accent = ffmpegColor(palette.accent);
   return [
     driftingBackground(frames, size, seconds, false),
-    `color=c=${accent}:s=${barWidth}x${barHeight}:r=${FPS}:d=${seconds.toFixed(3)}[bar]`,
+    `color=c=${accent}:s=${barWidth}x${barHeight}:r=${FRAME_RATE}:d=${seconds.toFixed(3)}[bar]`,
     `[bg][bar]overlay=x='-${barWidth}+(${layout.margin}+${barWidth})*${easeOut(0.05, 0.6)}':y=${barY}:shortest=1,` +
       [
-        drawtext({
-          fontfile: FONT_BOLD,
-          textfile: escapeFilterValue(params.numberFile),
-          expansion: 'none',
-          fontcolor: accent,
-          fontsize: round(Math.min(size.width, size.height) * 0.55),
-          alpha: 0.09,
-          x: `'w-text_w-${round(layout.margin * 0.4)}+${round(size.width * 0.03)}*(1-t/${seconds.toFixed(3)})'`,
-          y: `'h-text_h-${round(size.height * 0.06)}'`,
-        }),
-        drawtext({
-          fontfile: FONT_BOLD,
-          textfile: escapeFilterValue(params.labelFile),
-          expansion: 'none',
+        beatNumber(params.numberFile, size, seconds, accent, 0.09, '+'),
+        drawtextFile(FONT_BOLD, params.labelFile, {
           fontcolor: accent,
           fontsize: layout.labelSize,
           x: layout.margin,
           y: top,
           alpha: `'${easeOut(0, 0.5)}'`,
         }),
-        drawtext({
-          fontfile: FONT_BOLD,
-          textfile: escapeFilterValue(params.headingFile),
-          expansion: 'none',
+        drawtextFile(FONT_BOLD, params.headingFile, {
           fontcolor: ffmpegColor(palette.text),
           fontsize: layout.headingSize,
           line_spacing: lineSpacing,
@@ -161,7 +153,7 @@ export interface KeywordsCardParams {
 /** Filtergraph of a keyword card: the keywords slide in one after another under a small heading. */
 export function keywordsCardFilter(params: KeywordsCardParams): string {
   const { size, frames, palette } = params;
-  const seconds = frames / FPS;
+  const seconds = frames / FRAME_RATE;
   const layout = cardLayout(size);
   const count = params.keywordFiles.length;
   const rowHeight = round(layout.keywordSize * 1.7);
@@ -176,20 +168,14 @@ export function keywordsCardFilter(params: KeywordsCardParams): string {
     const y = firstRow + index * rowHeight;
     const slide = `${round(layout.keywordSize * 0.8)}*(1-${appear})`;
     return [
-      drawtext({
-        fontfile: FONT_BOLD,
-        textfile: escapeFilterValue(params.markerFile),
-        expansion: 'none',
+      drawtextFile(FONT_BOLD, params.markerFile, {
         fontcolor: accent,
         fontsize: round(layout.keywordSize * 0.55),
         x: `'${layout.margin}-${slide}'`,
         y: y + round(layout.keywordSize * 0.3),
         alpha: `'${appear}'`,
       }),
-      drawtext({
-        fontfile: FONT_BOLD,
-        textfile: escapeFilterValue(file),
-        expansion: 'none',
+      drawtextFile(FONT_BOLD, file, {
         fontcolor: ffmpegColor(palette.text),
         fontsize: layout.keywordSize,
         x: `'${layout.margin + round(layout.keywordSize * 1.1)}+${slide}'`,
@@ -201,21 +187,8 @@ export function keywordsCardFilter(params: KeywordsCardParams): string {
   return [
     driftingBackground(frames, size, seconds, true),
     [
-      '[bg]' +
-        drawtext({
-          fontfile: FONT_BOLD,
-          textfile: escapeFilterValue(params.numberFile),
-          expansion: 'none',
-          fontcolor: accent,
-          fontsize: round(Math.min(size.width, size.height) * 0.55),
-          alpha: 0.07,
-          x: `'w-text_w-${round(layout.margin * 0.4)}-${round(size.width * 0.03)}*(1-t/${seconds.toFixed(3)})'`,
-          y: `'h-text_h-${round(size.height * 0.06)}'`,
-        }),
-      drawtext({
-        fontfile: FONT_REGULAR,
-        textfile: escapeFilterValue(params.headingFile),
-        expansion: 'none',
+      '[bg]' + beatNumber(params.numberFile, size, seconds, accent, 0.07, '-'),
+      drawtextFile(FONT_REGULAR, params.headingFile, {
         fontcolor: accent,
         fontsize: layout.labelSize,
         x: layout.margin,
@@ -267,11 +240,8 @@ export function kenBurnsFilter(params: KenBurnsParams): string {
   const fade = `'${easeOut(0.2, 0.5)}'`;
   return [
     `[0:v]scale=${sourceWidth}:${sourceHeight}:force_original_aspect_ratio=increase,crop=${sourceWidth}:${sourceHeight},format=yuv420p,` +
-      `zoompan=z='${move.zoom}':x='${move.x}':y='${move.y}':d=${frames}:s=${size.width}x${size.height}:fps=${FPS},setsar=1,` +
-      drawtext({
-        fontfile: FONT_BOLD,
-        textfile: escapeFilterValue(params.headingFile),
-        expansion: 'none',
+      `zoompan=z='${move.zoom}':x='${move.x}':y='${move.y}':d=${frames}:s=${size.width}x${size.height}:fps=${FRAME_RATE},setsar=1,` +
+      drawtextFile(FONT_BOLD, params.headingFile, {
         fontcolor: 'white',
         fontsize: layout.labelSize,
         box: 1,
@@ -363,14 +333,17 @@ export class MotionRenderer {
         '-an',
         ...H264_OUTPUT_ARGS,
         '-r',
-        String(FPS),
+        String(FRAME_RATE),
         '-frames:v',
         String(clip.frames),
+        '-y',
         output,
       ],
       {
         signal: this.signal,
-        expectedSeconds: clip.seconds,
+        totalSeconds: clip.seconds,
+        logLevel: 'error',
+        purpose: `motion graphics for ${clip.file}`,
       },
     );
     return kind === 'kenburns' && this.style.images.length === 0 ? 'keywords' : kind;

@@ -1,9 +1,10 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PEXELS_TEST_KEY, startPexelsServer, type PexelsServer } from '../../../../test/provider-servers/pexels.ts';
+import { probe } from '../../media/ffmpeg.ts';
 import { ProviderError } from '../http.ts';
-import { probeMedia } from '../visuals/ffmpeg.ts';
-import { testChannel, testContext, testScript, type TestContext } from '../visuals/testing.ts';
+import type { TestContext } from '../testing.ts';
+import { testChannel, testContext, testScript } from '../visuals/testing.ts';
 import {
   choosePexelsFile,
   choosePexelsVideo,
@@ -112,8 +113,8 @@ describe('Pexels B-roll against a local Pexels', () => {
     const { clips } = produced.value;
     expect(clips.map((clip) => clip.file)).toEqual(['broll-beat-1-1.mp4', 'broll-beat-1-2.mp4']);
     for (const clip of clips) {
-      const info = await probeMedia(join(ctx.workdir, clip.file));
-      expect(info.video).toMatchObject({ codec: 'h264', width: 1920, height: 1080, fps: 30, pixelFormat: 'yuv420p' });
+      const info = await probe(join(ctx.workdir, clip.file));
+      expect(info.video).toMatchObject({ codecName: 'h264', width: 1920, height: 1080, averageFrameRate: 30, pixelFormat: 'yuv420p' });
       expect(info.audio).toBeUndefined();
       expect(Math.abs(info.durationSeconds - clip.durationSeconds)).toBeLessThanOrEqual(0.1);
       expect(clip.attribution).toMatch(/^Video by Videographer \d on Pexels: https:\/\/www\.pexels\.com\/video\/[\w-]+-\d+\/$/);
@@ -184,8 +185,8 @@ describe('Pexels B-roll against a local Pexels', () => {
     const produced = await createPexelsBroll(spec, fast).clips(ctx, nothing);
     const [clip] = produced.value.clips;
     expect(clip.attribution).toBeUndefined();
-    const info = await probeMedia(join(ctx.workdir, clip.file));
-    expect(info.video).toMatchObject({ width: 1080, height: 1920, fps: 30 });
+    const info = await probe(join(ctx.workdir, clip.file));
+    expect(info.video).toMatchObject({ width: 1080, height: 1920, averageFrameRate: 30 });
     expect(Math.abs(info.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
     expect(searchRequests().every((request) => request.query.orientation === 'portrait')).toBe(true);
     expect(ctx.lines.some((line) => line.includes('Pexels has nothing for "nothinghere"'))).toBe(true);

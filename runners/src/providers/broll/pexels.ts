@@ -10,10 +10,10 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
-import { ProviderError, ProviderHttp, type ProviderHttpOptions } from '../http.ts';
+import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
+import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
 import { conformVideo } from '../visuals/conform.ts';
-import { frameSize, orientationOf, type FrameSize } from '../visuals/frame.ts';
 import { channelImagePaths } from '../visuals/images.ts';
 import { credentialHint, mediaClient } from '../visuals/remote.ts';
 import { MotionRenderer } from './motion-graphics.ts';
@@ -152,8 +152,7 @@ export function createPexelsBroll(spec: BrollProvider, options: PexelsOptions = 
         headers: { authorization: apiKey, accept: 'application/json' },
         retry: options.retry,
         fetch: fetchImpl,
-        onRetry: (error, attempt, delayMs) =>
-          ctx.log(`${(error as Error).message}; attempt ${attempt} failed, trying again in ${(delayMs / 1000).toFixed(1)} s`),
+        onRetry: logRetries(ctx.log),
       });
       const media = mediaClient(PROVIDER, { fetch: options.fetch, retry: options.retry });
       const format = ctx.channel.format;

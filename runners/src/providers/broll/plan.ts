@@ -1,7 +1,7 @@
 // Which clips a script needs: each beat lasts about words / wordsPerMinute, and is covered by
 // clips of about clipSeconds whose frames add up to the beat's exactly.
 import type { BrollCue, RefinedScript, ScriptBeat } from '../../contract/documents.ts';
-import { FPS } from '../visuals/frame.ts';
+import { FRAME_RATE } from '../../media/frame.ts';
 
 export const DEFAULT_CLIP_SECONDS = 6;
 export const DEFAULT_WORDS_PER_MINUTE = 150;
@@ -48,8 +48,8 @@ export function planBrollClips(
   const clipSeconds = Math.max(1, options.clipSeconds ?? DEFAULT_CLIP_SECONDS);
   const wordsPerMinute = options.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE;
   return script.beats.flatMap((beat, beatIndex) => {
-    const totalFrames = Math.round(beatSeconds(beat, wordsPerMinute) * FPS);
-    const count = Math.max(1, Math.round(totalFrames / FPS / clipSeconds));
+    const totalFrames = Math.round(beatSeconds(beat, wordsPerMinute) * FRAME_RATE);
+    const count = Math.max(1, Math.round(totalFrames / FRAME_RATE / clipSeconds));
     const base = Math.floor(totalFrames / count);
     const extra = totalFrames - base * count;
     return Array.from({ length: count }, (_, index) => {
@@ -61,7 +61,7 @@ export function planBrollClips(
         index,
         count,
         frames,
-        seconds: frames / FPS,
+        seconds: frames / FRAME_RATE,
         heading: beat.heading,
         cue: cues.length > 0 ? cues[index % cues.length] : undefined,
         file: clipFileName(beat.id, index),

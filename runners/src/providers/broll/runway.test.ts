@@ -2,10 +2,11 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RUNWAY_TEST_KEY, RUNWAY_TEST_VERSION, startRunwayServer, type RunwayServer } from '../../../../test/provider-servers/runway.ts';
+import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
 import { ProviderError } from '../http.ts';
 import { ProviderConfigError } from '../types.ts';
-import { probeMedia, runFfmpeg } from '../visuals/ffmpeg.ts';
-import { MemoryState, testChannel, testContext, testScript, type TestContext } from '../visuals/testing.ts';
+import { MemoryState, type TestContext } from '../testing.ts';
+import { testChannel, testContext, testScript } from '../visuals/testing.ts';
 import {
   RUNWAY_API_VERSION,
   RUNWAY_POLL_INTERVAL_MS,
@@ -112,8 +113,8 @@ describe('Runway B-roll against a local Runway', () => {
     const produced = await createRunwayBroll(spec, fast).clips(ctx, script);
     const [clip] = produced.value.clips;
     expect(clip).toEqual({ beatId: 'beat-1', file: 'broll-beat-1-1.mp4', durationSeconds: 2 });
-    const info = await probeMedia(join(ctx.workdir, clip.file));
-    expect(info.video).toMatchObject({ codec: 'h264', width: 1920, height: 1080, fps: 30, pixelFormat: 'yuv420p' });
+    const info = await probe(join(ctx.workdir, clip.file));
+    expect(info.video).toMatchObject({ codecName: 'h264', width: 1920, height: 1080, averageFrameRate: 30, pixelFormat: 'yuv420p' });
     expect(info.audio).toBeUndefined();
     expect(Math.abs(info.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
 
@@ -227,8 +228,8 @@ describe('Runway B-roll against a local Runway', () => {
     expect(create.path).toBe('/v1/image_to_video');
     expect(create.json).toMatchObject({ model: 'gen4_turbo', ratio: '720:1280', duration: 5 });
     expect((create.json as { promptImage: string }).promptImage).toMatch(/^data:image\/png;base64,/);
-    const info = await probeMedia(join(ctx.workdir, produced.value.clips[0].file));
-    expect(info.video).toMatchObject({ width: 1080, height: 1920, fps: 30 });
+    const info = await probe(join(ctx.workdir, produced.value.clips[0].file));
+    expect(info.video).toMatchObject({ width: 1080, height: 1920, averageFrameRate: 30 });
     expect(Math.abs(info.durationSeconds - 2)).toBeLessThanOrEqual(0.1);
     expect(produced.costUSD).toBe(0.25);
 

@@ -10,10 +10,10 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
-import { ProviderError, ProviderHttp, type ProviderHttpOptions } from '../http.ts';
+import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
+import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
 import { conformVideo } from '../visuals/conform.ts';
-import { frameSize, orientationOf, type FrameSize } from '../visuals/frame.ts';
 import { channelImagePaths } from '../visuals/images.ts';
 import { sleep } from '../../retry/retry.ts';
 import { credentialHint, mediaClient, nextPollDelay } from '../visuals/remote.ts';
@@ -163,8 +163,7 @@ export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = 
         headers: { authorization: `Bearer ${apiKey}`, 'x-runway-version': RUNWAY_API_VERSION, accept: 'application/json' },
         retry: options.retry,
         fetch: options.fetch,
-        onRetry: (error, attempt, delayMs) =>
-          ctx.log(`${(error as Error).message}; attempt ${attempt} failed, trying again in ${(delayMs / 1000).toFixed(1)} s`),
+        onRetry: logRetries(ctx.log),
       });
       const media = mediaClient(PROVIDER, { fetch: options.fetch, retry: options.retry });
       const format = ctx.channel.format;

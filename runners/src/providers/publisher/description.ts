@@ -1,6 +1,7 @@
 // The text both publishers write under a video: the writer's description, then chapters, credits and
 // sources, within YouTube's rules (at most 5000 bytes, no < or >; chapters start at 0:00, at least
 // three, each at least ten seconds long). Pure: no I/O.
+import type { PublishRequest } from './types.ts';
 
 export const DESCRIPTION_MAX_BYTES = 5000;
 export const TITLE_MAX_CHARACTERS = 100;
@@ -188,6 +189,20 @@ export function buildDescription(input: DescriptionInput): Description {
   }
   const omitted = chapters.length ? undefined : (chaptersOmitted ?? `left out to keep the description within ${maxBytes} bytes`);
   return { text, chapters, chaptersOmitted: omitted, shortened };
+}
+
+/** The description of a publish request: the writer's text and chapters, the credits, and the episode's sources. */
+export function requestDescription(
+  request: Pick<PublishRequest, 'metadata' | 'chapterStarts' | 'attributions'>,
+  references: DescriptionInput['references'] | undefined,
+): Description {
+  return buildDescription({
+    text: request.metadata.description,
+    chapterTitles: request.metadata.chapters.map((chapter) => chapter.title),
+    chapterStarts: request.chapterStarts,
+    attributions: request.attributions,
+    references: references ?? [],
+  });
 }
 
 /** A title YouTube accepts: no angle brackets, one line, at most 100 characters. */

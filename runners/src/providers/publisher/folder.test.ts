@@ -3,26 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import type { ChannelSpec, EpisodeSpec } from '@acog/api';
-import { ProviderConfigError, type EpisodeState, type ProviderContext } from '../types.ts';
+import { exampleChannel, exampleEpisode, MemoryState } from '../testing.ts';
+import { ProviderConfigError, type ProviderContext } from '../types.ts';
 import { createFolderPublisher, resolveDestination, type PublishedMetadata } from './folder.ts';
 import { createPublisher } from './index.ts';
 import type { PublishRequest } from './types.ts';
 
-class MemoryState implements EpisodeState {
-  readonly values = new Map<string, unknown>();
-  async get<T>(key: string): Promise<T | undefined> {
-    return structuredClone(this.values.get(key)) as T | undefined;
-  }
-  async put(key: string, value: unknown): Promise<void> {
-    this.values.set(key, structuredClone(value));
-  }
-}
-
-const examples = new URL('../../../../examples/', import.meta.url);
-const channel = (parse(await readFile(new URL('channel.yaml', examples), 'utf8')) as { spec: ChannelSpec }).spec;
-const episodeSpec = (parse(await readFile(new URL('episode.yaml', examples), 'utf8')) as { spec: EpisodeSpec }).spec;
+const channel = exampleChannel();
+const episodeSpec = exampleEpisode();
 
 let dir: string;
 let request: PublishRequest;

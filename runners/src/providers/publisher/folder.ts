@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { PublisherProvider } from '@acog/api';
 import type { Publication } from '../../contract/documents.ts';
 import { ProviderConfigError, type Produced, type ProviderContext } from '../types.ts';
-import { buildDescription, youtubeTags, youtubeTitle, type ChapterLine } from './description.ts';
+import { requestDescription, youtubeTags, youtubeTitle, type ChapterLine } from './description.ts';
 import type { PublishRequest, Publisher } from './types.ts';
 
 export interface FolderPublisherOptions {
@@ -75,13 +75,7 @@ export function publishedMetadata(
   request: PublishRequest,
 ): PublishedMetadata {
   const episode = ctx.episode.spec;
-  const description = buildDescription({
-    text: request.metadata.description,
-    chapterTitles: request.metadata.chapters.map((chapter) => chapter.title),
-    chapterStarts: request.chapterStarts,
-    attributions: request.attributions,
-    references: episode.references ?? [],
-  });
+  const description = requestDescription(request, episode.references);
   const publishAt = episode.publish?.at;
   return {
     title: youtubeTitle(request.metadata.title),

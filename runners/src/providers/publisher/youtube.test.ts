@@ -4,10 +4,10 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
-import type { ChannelSpec, EpisodeSpec, PublisherProvider } from '@acog/api';
+import type { EpisodeSpec, PublisherProvider } from '@acog/api';
 import { startYouTubeServer, UPLOAD_SCOPE, type YouTubeServer } from '../../../../test/provider-servers/youtube.ts';
 import { ProviderError } from '../http.ts';
+import { exampleChannel, exampleEpisode, MemoryState } from '../testing.ts';
 import { ProviderConfigError, type EpisodeState, type ProviderContext } from '../types.ts';
 import { createPublisher } from './index.ts';
 import type { PublishRequest } from './types.ts';
@@ -24,19 +24,8 @@ import {
   type YouTubePublisherOptions,
 } from './youtube.ts';
 
-class MemoryState implements EpisodeState {
-  readonly values = new Map<string, unknown>();
-  async get<T>(key: string): Promise<T | undefined> {
-    return structuredClone(this.values.get(key)) as T | undefined;
-  }
-  async put(key: string, value: unknown): Promise<void> {
-    this.values.set(key, structuredClone(value));
-  }
-}
-
-const examples = new URL('../../../../examples/', import.meta.url);
-const channel = (parse(await readFile(new URL('channel.yaml', examples), 'utf8')) as { spec: ChannelSpec }).spec;
-const exampleEpisode = (parse(await readFile(new URL('episode.yaml', examples), 'utf8')) as { spec: EpisodeSpec }).spec;
+const channel = exampleChannel();
+const episodeExample = exampleEpisode();
 const NOW = new Date('2026-11-20T12:00:00Z');
 const CHUNK = 512 * 1024;
 const VIDEO_BYTES = 3 * 1024 * 1024 + 12_345;
@@ -65,7 +54,7 @@ function context(
       name: 'how-indexes-work',
       namespace: 'shows',
       uid: 'uid-1',
-      spec: { ...exampleEpisode, publish: { ...exampleEpisode.publish, playlistIds: ['PLone', 'PLtwo'] }, ...overrides.episode },
+      spec: { ...episodeExample, publish: { ...episodeExample.publish, playlistIds: ['PLone', 'PLtwo'] }, ...overrides.episode },
     },
     env: {
       YOUTUBE_CLIENT_ID: 'test-client-id.apps.googleusercontent.com',

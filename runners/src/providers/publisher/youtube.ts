@@ -13,7 +13,7 @@ import type { Publication } from '../../contract/documents.ts';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from '../../retry/retry.ts';
 import { ProviderError, ProviderHttp, isRetryable, parseRetryAfter, type ProviderErrorKind } from '../http.ts';
 import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
-import { buildDescription, youtubeTags, youtubeTitle } from './description.ts';
+import { requestDescription, youtubeTags, youtubeTitle } from './description.ts';
 import type { PublishRequest, Publisher } from './types.ts';
 
 export const STATE_UPLOAD = 'youtube.upload';
@@ -667,13 +667,7 @@ export class YouTubePublisher implements Publisher {
     const { google } = await import('googleapis');
     const run = new YouTubeRun(ctx, this.spec, this.options, google);
     const episode = ctx.episode.spec;
-    const description = buildDescription({
-      text: request.metadata.description,
-      chapterTitles: request.metadata.chapters.map((chapter) => chapter.title),
-      chapterStarts: request.chapterStarts,
-      attributions: request.attributions,
-      references: episode.references ?? [],
-    });
+    const description = requestDescription(request, episode.references);
     if (description.chaptersOmitted) ctx.log(`YouTube: no chapters in the description: ${description.chaptersOmitted}`);
     if (description.shortened.length) ctx.log(`YouTube: description shortened to fit 5000 bytes: ${description.shortened.join('; ')}`);
     const wanted = videoResource(this.spec, episode, request, description.text, run.now());

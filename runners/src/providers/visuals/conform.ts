@@ -1,8 +1,11 @@
 // Brings a downloaded video (stock footage, a generated clip, a presenter video) to the output's
 // geometry: scaled to cover and centre-cropped, 30 fps, H.264 yuv420p, exactly the length asked
 // for (trimmed, looped or held on its last frame).
-import { FPS, framesFor, type FrameSize } from './frame.ts';
-import { H264_OUTPUT_ARGS, probeMedia, runFfmpeg } from './ffmpeg.ts';
+import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
+import { FRAME_RATE, framesFor, type FrameSize } from '../../media/frame.ts';
+
+/** Cheap H.264 that every player and the assembler accept: what the avatar and B-roll providers write. */
+export const H264_OUTPUT_ARGS = ['-c:v', 'libx264', '-preset', 'veryfast', '-crf', '20', '-pix_fmt', 'yuv420p', '-movflags', '+faststart'];
 
 export interface ConformSpec extends FrameSize {
   input: string;
@@ -25,7 +28,7 @@ export function conformVideoFilter(size: FrameSize, holdSeconds = 0): string {
     `scale=${width}:${height}:force_original_aspect_ratio=increase:flags=bicubic`,
     `crop=${width}:${height}`,
     'setsar=1',
-    `fps=${FPS}`,
+    `fps=${FRAME_RATE}`,
     'format=yuv420p',
   ];
   if (holdSeconds > 0) chain.push(`tpad=stop_mode=clone:stop_duration=${Math.ceil(holdSeconds * 10) / 10}`);
@@ -47,11 +50,16 @@ export function conformArgs(spec: ConformSpec & { inputSeconds: number }): strin
   args.push('-filter_complex', `[0:v]${conformVideoFilter(spec, holdSeconds)}[v]`, '-map', '[v]');
   if (spec.audio) args.push('-map', '1:a', '-c:a', 'aac', '-b:a', '160k', '-t', spec.seconds.toFixed(3));
   else args.push('-an');
-  args.push(...H264_OUTPUT_ARGS, '-r', String(FPS), '-frames:v', String(framesFor(spec.seconds)), spec.output);
+  args.push(...H264_OUTPUT_ARGS, '-r', String(FRAME_RATE), '-frames:v', String(framesFor(spec.seconds)), spec.output);
   return args;
 }
 
 export async function conformVideo(spec: ConformSpec, signal?: AbortSignal): Promise<void> {
-  const inputSeconds = spec.inputSeconds ?? (await probeMedia(spec.input, signal)).durationSeconds;
-  await runFfmpeg(conformArgs({ ...spec, inputSeconds }), { signal, expectedSeconds: spec.seconds });
+  const inputSeconds = spec.inputSeconds ?? (await probe(spec.input, { signal })).durationSeconds;
+  await runFfmpeg(['-y', ...conformArgs({ ...spec, inputSeconds })], {
+    signal,
+    totalSeconds: spec.seconds,
+    logLevel: 'error',
+    purpose: `conforming ${spec.input}`,
+  });
 }

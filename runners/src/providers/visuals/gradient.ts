@@ -1,9 +1,9 @@
 // Pre-rendered gradient backgrounds: a still image rendered once (small, then scaled up, since a
 // gradient has no detail to lose), fed to the clip through the loop filter. The animated
 // `gradients` source costs far more per frame.
-import type { Rgb } from './color.ts';
-import { runFfmpeg } from './ffmpeg.ts';
-import type { FrameSize } from './frame.ts';
+import type { Rgb } from '../../media/color.ts';
+import { runFfmpeg } from '../../media/ffmpeg.ts';
+import type { FrameSize } from '../../media/frame.ts';
 
 export interface GradientSpec extends FrameSize {
   from: Rgb;
@@ -38,6 +38,10 @@ export function gradientFilter(spec: GradientSpec): string {
 /** Renders the gradient to a PNG at `file`. */
 export async function renderGradient(file: string, spec: GradientSpec, signal?: AbortSignal): Promise<string> {
   const small = `${Math.max(2, Math.round(spec.width / 10))}x${Math.max(2, Math.round(spec.height / 10))}`;
-  await runFfmpeg(['-f', 'lavfi', '-i', `color=c=black:s=${small}`, '-vf', gradientFilter(spec), '-frames:v', '1', file], { signal });
+  await runFfmpeg(['-f', 'lavfi', '-i', `color=c=black:s=${small}`, '-vf', gradientFilter(spec), '-frames:v', '1', '-y', file], {
+    signal,
+    logLevel: 'error',
+    purpose: 'rendering a gradient',
+  });
   return file;
 }

@@ -1,22 +1,11 @@
-// For the tests of the visual providers: a ProviderContext on a fresh temporary folder, an
-// in-memory episode state, a small channel, and a script whose beats have known lengths.
-import { mkdtemp, rm } from 'node:fs/promises';
+// For the tests of the visual providers: a ProviderContext on a fresh temporary folder with a
+// small channel, a script whose beats have known lengths, and a spoken narration.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChannelSpec } from '@acog/api';
-import type { RefinedScript } from '../../contract/documents.ts';
-import type { EpisodeState, ProviderContext } from '../types.ts';
-
-export class MemoryState implements EpisodeState {
-  readonly values = new Map<string, unknown>();
-  async get<T>(key: string): Promise<T | undefined> {
-    return this.values.get(key) as T | undefined;
-  }
-  async put(key: string, value: unknown): Promise<void> {
-    if (value === undefined || value === null) this.values.delete(key);
-    else this.values.set(key, structuredClone(value));
-  }
-}
+import type { Narration, RefinedScript } from '../../contract/documents.ts';
+import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
+import { providerTestContext, type MemoryState, type TestContext } from '../testing.ts';
 
 export function testChannel(format: Partial<ChannelSpec['format']> = {}, providers: ChannelSpec['providers'] = {}): ChannelSpec {
   return {
@@ -26,19 +15,11 @@ export function testChannel(format: Partial<ChannelSpec['format']> = {}, provide
   };
 }
 
-export interface TestContext extends ProviderContext {
-  state: MemoryState;
-  lines: string[];
-  cleanup(): Promise<void>;
-}
-
-export async function testContext(
+export function testContext(
   options: { channel?: ChannelSpec; env?: Record<string, string | undefined>; state?: MemoryState } = {},
 ): Promise<TestContext> {
-  const workdir = await mkdtemp(join(tmpdir(), 'acog-visuals-'));
-  const lines: string[] = [];
-  return {
-    workdir,
+  return providerTestContext({
+    workdirPrefix: join(tmpdir(), 'acog-visuals-'),
     channel: options.channel ?? testChannel(),
     episode: {
       name: 'indexes',
@@ -46,11 +27,21 @@ export async function testContext(
       uid: '0b5e7c1a-2f44-4c1e-9d7e-6a1f3c2b9d10',
       spec: { channelRef: { name: 'engineering' }, topic: 'Indexes' },
     },
-    env: options.env ?? {},
-    log: (line) => lines.push(line),
-    state: options.state ?? new MemoryState(),
-    lines,
-    cleanup: () => rm(workdir, { recursive: true, force: true }),
+    env: options.env,
+    state: options.state,
+  });
+}
+
+/**
+ * `text` (no quotes in it) spoken by flite into `folder`/narration.wav, and the Narration of that
+ * file: timed by sentence, without words or beats.
+ */
+export async function testNarration(folder: string, text: string): Promise<{ audio: string; narration: Narration }> {
+  const audio = join(folder, 'narration.wav');
+  await runFfmpeg(['-f', 'lavfi', '-i', `flite=text='${text}':voice=slt`, '-ar', '22050', '-ac', '1', audio]);
+  return {
+    audio,
+    narration: { audio: 'narration.wav', durationSeconds: (await probe(audio)).durationSeconds, words: [], beats: [], timing: 'sentence' },
   };
 }
 

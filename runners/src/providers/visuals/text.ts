@@ -1,6 +1,22 @@
 // Text for drawtext: wrapped by hand (ffmpeg 5.1's drawtext does not wrap) and written to files,
 // so that no quoting or % expansion can touch what the viewer reads.
 import { writeFile } from 'node:fs/promises';
+import { escapeFilterValue } from '../../media/filter-graph.ts';
+
+export const FONT_REGULAR = '/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf';
+export const FONT_BOLD = '/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf';
+
+/** A drawtext filter with its options in the order given. */
+export function drawtext(options: Record<string, string | number>): string {
+  return `drawtext=${Object.entries(options)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(':')}`;
+}
+
+/** A drawtext filter that draws the text of `file` (see writeTextFile) as it is, in `font`; `options` follow. */
+export function drawtextFile(font: string, file: string, options: Record<string, string | number>): string {
+  return drawtext({ fontfile: font, textfile: escapeFilterValue(file), expansion: 'none', ...options });
+}
 
 /**
  * Breaks text into at most `maxLines` lines of about `maxChars` characters at word boundaries;

@@ -1,7 +1,9 @@
 // Narration audio for the voice providers: 16-bit mono PCM WAV files read, written and joined
 // without holding a whole narration in memory, and ffmpeg for decoding and resampling.
 import { spawn } from 'node:child_process';
-import { open, stat, type FileHandle } from 'node:fs/promises';
+import { open, rm, stat, type FileHandle } from 'node:fs/promises';
+import type { Narration, WordTiming } from '../../contract/documents.ts';
+import { BEAT_PAUSE_SECONDS, assembleTimeline, type PlacedChunk } from './timings.ts';
 
 /** The narration's format: what the assembler reads. */
 export const NARRATION_SAMPLE_RATE = 48_000;
@@ -150,6 +152,67 @@ export class WavWriter {
   async abandon(): Promise<void> {
     await this.#handle.close().catch(() => undefined);
   }
+}
+
+/**
+ * A narration written piece by piece, in order: a pause of BEAT_PAUSE_SECONDS where the beat
+ * changes, and each piece placed (where it starts, how long it is, its words) for assembleTimeline.
+ */
+export class NarrationTrack {
+  readonly chunks: PlacedChunk[] = [];
+  #writer: WavWriter;
+
+  private constructor(writer: WavWriter) {
+    this.#writer = writer;
+  }
+
+  static async create(file: string, sampleRate: number): Promise<NarrationTrack> {
+    return new NarrationTrack(await WavWriter.create(file, sampleRate));
+  }
+
+  /** Appends a piece of `beatId`; `words` are timed from the piece's own start. */
+  async add(beatId: string, samples: Int16Array, words: WordTiming[]): Promise<void> {
+    const { sampleRate } = this.#writer;
+    if (this.chunks.length > 0 && this.chunks[this.chunks.length - 1].beatId !== beatId)
+      await this.#writer.silence(Math.round(BEAT_PAUSE_SECONDS * sampleRate));
+    this.chunks.push({ beatId, start: this.#writer.frames / sampleRate, durationSeconds: samples.length / sampleRate, words });
+    await this.#writer.write(samples);
+  }
+
+  /** Finishes the file; resolves with its duration in seconds. */
+  close(): Promise<number> {
+    return this.#writer.close();
+  }
+
+  abandon(): Promise<void> {
+    return this.#writer.abandon();
+  }
+}
+
+/**
+ * Speaks `pieces` one after another into a NARRATION_SAMPLE_RATE WAV at `file`: `speak` gives a
+ * piece's samples at that rate and its words. A failure removes the file and is thrown. Resolves
+ * with the narration's length and its word and beat timings.
+ */
+export async function narratePieces<P extends { beatId: string }>(
+  file: string,
+  beatIds: string[],
+  pieces: P[],
+  speak: (piece: P, index: number) => Promise<{ samples: Int16Array; words: WordTiming[] }>,
+): Promise<Pick<Narration, 'durationSeconds' | 'words' | 'beats'>> {
+  const track = await NarrationTrack.create(file, NARRATION_SAMPLE_RATE);
+  try {
+    for (const [index, piece] of pieces.entries()) {
+      const { samples, words } = await speak(piece, index);
+      await track.add(piece.beatId, samples, words);
+    }
+  } catch (error) {
+    await track.abandon();
+    await rm(file, { force: true });
+    throw error;
+  }
+  const durationSeconds = await track.close();
+  return { durationSeconds, ...assembleTimeline(beatIds, track.chunks, durationSeconds) };
 }
 
 export class ToolError extends Error {

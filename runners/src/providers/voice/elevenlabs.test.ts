@@ -11,17 +11,11 @@ import {
   type ElevenLabsServer,
 } from '../../../../test/provider-servers/elevenlabs.ts';
 import { ProviderError } from '../http.ts';
+import { providerTestContext, type TestContext } from '../testing.ts';
 import { ProviderConfigError, type ProviderContext } from '../types.ts';
 import { runTool } from './audio.ts';
-import {
-  createElevenLabsVoice,
-  elevenLabsCostUSD,
-  elevenLabsSpeed,
-  speechPieces,
-  validationMessage,
-  type ElevenLabsOptions,
-} from './elevenlabs.ts';
-import { wordSpans } from './timings.ts';
+import { createElevenLabsVoice, elevenLabsCostUSD, elevenLabsSpeed, validationMessage, type ElevenLabsOptions } from './elevenlabs.ts';
+import { speechPieces, wordSpans } from './timings.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'acog-elevenlabs-'));
 let server: ElevenLabsServer;
@@ -55,18 +49,13 @@ const spec: VoiceProvider = { provider: 'elevenlabs', voiceId: 'JBFqnCBsd6RMkjVD
 // Fast retries: the waits under test are the ones the server asks for with Retry-After.
 const fast: ElevenLabsOptions = { retry: { baseDelayMs: 10, maxDelayMs: 50 } };
 
-async function context(env: Record<string, string | undefined> = {}): Promise<ProviderContext & { lines: string[] }> {
-  const workdir = await mkdtemp(join(root, 'work-'));
-  const lines: string[] = [];
-  return {
-    workdir,
+function context(env: Record<string, string | undefined> = {}): Promise<TestContext> {
+  return providerTestContext({
+    workdirPrefix: join(root, 'work-'),
     channel: { persona: { name: 'Ada', tone: 'warm', audience: 'developers', language: 'en' } } as ChannelSpec,
     episode: { name: 'indexes', namespace: 'test', uid: 'uid-1', spec: {} as ProviderContext['episode']['spec'] },
     env: { ELEVENLABS_API_KEY: server.apiKey, ACOG_ELEVENLABS_BASE_URL: server.url, ...env },
-    log: (line) => lines.push(line),
-    state: { get: async () => undefined, put: async () => undefined },
-    lines,
-  };
+  });
 }
 
 async function durationOf(file: string): Promise<number> {

@@ -3,21 +3,13 @@
 // next_text) so that the pieces sound like one reading. The answers' MP3 is decoded to 48 kHz PCM
 // and written in order into narration.wav, a pause between beats; the per-character alignment
 // becomes word timings, offset by where each piece lands.
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { VoiceProvider } from '@acog/api';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
-import { ProviderError, ProviderHttp, type ProviderHttpOptions } from '../http.ts';
+import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
-import { NARRATION_SAMPLE_RATE, WavWriter, decodeToPcm } from './audio.ts';
-import {
-  BEAT_PAUSE_SECONDS,
-  assembleTimeline,
-  chunkText,
-  wordsFromCharacterAlignment,
-  type CharacterAlignment,
-  type PlacedChunk,
-} from './timings.ts';
+import { NARRATION_SAMPLE_RATE, decodeToPcm, narratePieces } from './audio.ts';
+import { speechPieces, wordsFromCharacterAlignment, type CharacterAlignment } from './timings.ts';
 import type { Voice } from './types.ts';
 
 const PROVIDER = 'ElevenLabs';
@@ -77,18 +69,6 @@ interface WithTimestampsResponse {
   normalized_alignment?: CharacterAlignment | null;
 }
 
-interface Piece {
-  beatId: string;
-  text: string;
-}
-
-/** The requests a script needs: each beat's narration, split under the character limit. */
-export function speechPieces(script: RefinedScript, maxCharacters: number): Piece[] {
-  return script.beats.flatMap((beat) =>
-    chunkText(beat.narration.replace(/\s+/gu, ' ').trim(), maxCharacters).map((span) => ({ beatId: beat.id, text: span.text })),
-  );
-}
-
 export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOptions = {}): Voice {
   const model = spec.model ?? ELEVENLABS_DEFAULT_MODEL;
   const voiceId = spec.voiceId ?? ELEVENLABS_DEFAULT_VOICE;
@@ -106,18 +86,16 @@ export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOp
         // A long piece takes a while to speak: a minute is not enough for 3,000 characters.
         timeoutMs: 180_000,
         retry: options.retry,
-        onRetry: (error, attempt, delayMs) =>
-          ctx.log(`${(error as Error).message}; attempt ${attempt} failed, trying again in ${(delayMs / 1000).toFixed(1)} s`),
+        onRetry: logRetries(ctx.log),
       });
       const pieces = speechPieces(script, options.maxCharactersPerRequest ?? ELEVENLABS_MAX_CHARACTERS);
       if (pieces.length === 0) throw new Error('the script has no narration to speak');
 
-      const file = join(ctx.workdir, NARRATION_FILE);
-      const writer = await WavWriter.create(file, NARRATION_SAMPLE_RATE);
-      const chunks: PlacedChunk[] = [];
-      let characters = 0;
-      try {
-        for (const [index, piece] of pieces.entries()) {
+      const { durationSeconds, words, beats } = await narratePieces(
+        join(ctx.workdir, NARRATION_FILE),
+        script.beats.map((beat) => beat.id),
+        pieces,
+        async (piece, index) => {
           const answer = await requestSpeech(
             http,
             voiceId,
@@ -131,28 +109,10 @@ export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOp
             ctx.signal,
           );
           const samples = await decodeToPcm(Buffer.from(answer.audio, 'base64'), NARRATION_SAMPLE_RATE, ctx.signal);
-          if (index > 0 && pieces[index - 1].beatId !== piece.beatId)
-            await writer.silence(Math.round(BEAT_PAUSE_SECONDS * NARRATION_SAMPLE_RATE));
-          chunks.push({
-            beatId: piece.beatId,
-            start: writer.frames / NARRATION_SAMPLE_RATE,
-            durationSeconds: samples.length / NARRATION_SAMPLE_RATE,
-            words: wordsFromCharacterAlignment(answer.alignment),
-          });
-          await writer.write(samples);
-          characters += [...piece.text].length;
-        }
-      } catch (error) {
-        await writer.abandon();
-        await rm(file, { force: true });
-        throw error;
-      }
-      const durationSeconds = await writer.close();
-      const { words, beats } = assembleTimeline(
-        script.beats.map((beat) => beat.id),
-        chunks,
-        durationSeconds,
+          return { samples, words: wordsFromCharacterAlignment(answer.alignment) };
+        },
       );
+      const characters = pieces.reduce((sum, piece) => sum + [...piece.text].length, 0);
       ctx.log(
         `ElevenLabs (${model}, voice ${voiceId}) spoke ${characters} characters in ${pieces.length} requests: ${durationSeconds.toFixed(2)} s`,
       );

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChannelSpec } from '@acog/api';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
+import { providerTestContext, type TestContext } from '../testing.ts';
 import { ProviderConfigError, type ProviderContext } from '../types.ts';
 import { runTool } from './audio.ts';
 import { createEspeakVoice, espeakVoiceName, espeakWordsPerMinute, narrationSegments, utf16Offsets } from './espeak.ts';
@@ -40,19 +41,14 @@ const script: RefinedScript = {
 };
 const scriptWords = script.beats.flatMap((beat) => wordSpans(beat.narration).map((span) => span.text));
 
-async function context(env: Record<string, string | undefined> = {}): Promise<ProviderContext & { lines: string[] }> {
-  const workdir = await mkdtemp(join(root, 'work-'));
-  const lines: string[] = [];
-  return {
-    workdir,
+function context(env: Record<string, string | undefined> = {}): Promise<TestContext> {
+  return providerTestContext({
+    workdirPrefix: join(root, 'work-'),
     channel: { persona: { name: 'Ada', tone: 'warm', audience: 'developers', language: 'en' } } as ChannelSpec,
     episode: { name: 'cache', namespace: 'test', uid: 'uid-1', spec: {} as ProviderContext['episode']['spec'] },
     // An empty ACOG_ESPEAK_TIMINGS hides one the machine may have: these tests build their own.
     env: { ACOG_ESPEAK_TIMINGS: '', ACOG_CACHE: cacheDir, ...env },
-    log: (line) => lines.push(line),
-    state: { get: async () => undefined, put: async () => undefined },
-    lines,
-  };
+  });
 }
 
 async function probe(file: string): Promise<{ duration: number; sampleRate: number; channels: number; codec: string }> {

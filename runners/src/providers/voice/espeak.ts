@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { VoiceProvider } from '@acog/api';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderConfigError, type Produced, type ProviderContext } from '../types.ts';
-import { NARRATION_SAMPLE_RATE, ToolError, WavWriter, convertToWav, fileExists, runTool, voicedRange, wavSamples } from './audio.ts';
+import { NARRATION_SAMPLE_RATE, NarrationTrack, ToolError, convertToWav, fileExists, runTool, voicedRange, wavSamples } from './audio.ts';
 import {
   BEAT_PAUSE_SECONDS,
   assembleTimeline,
@@ -168,8 +168,7 @@ async function speakBySentence(
     spoken.catch(() => undefined);
     running[index] = spoken;
   };
-  const chunks: PlacedChunk[] = [];
-  let writer: WavWriter | undefined;
+  let track: NarrationTrack | undefined;
   try {
     for (let index = 0; index < sentences.length; index++) {
       start(index);
@@ -184,23 +183,15 @@ async function speakBySentence(
       }
       running[index] = undefined;
       const { sampleRate, samples } = wavSamples(wav);
-      writer ??= await WavWriter.create(output, sampleRate);
-      if (index > 0 && sentences[index - 1].beatId !== sentences[index].beatId)
-        await writer.silence(Math.round(BEAT_PAUSE_SECONDS * sampleRate));
+      track ??= await NarrationTrack.create(output, sampleRate);
       const voiced = voicedRange(samples);
       const { beatId, text } = sentences[index];
-      chunks.push({
-        beatId,
-        start: writer.frames / sampleRate,
-        durationSeconds: samples.length / sampleRate,
-        words: distributeByCharacters(wordSpans(text), voiced.start / sampleRate, voiced.end / sampleRate),
-      });
-      await writer.write(samples);
+      await track.add(beatId, samples, distributeByCharacters(wordSpans(text), voiced.start / sampleRate, voiced.end / sampleRate));
     }
-    await writer?.close();
-    return chunks;
+    await track?.close();
+    return track?.chunks ?? [];
   } catch (error) {
-    await writer?.abandon();
+    await track?.abandon();
     throw error;
   }
 }

@@ -12,8 +12,8 @@ import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, saveBody } from '../http.ts';
 import type { Produced, ProviderContext } from '../types.ts';
 import { callOpenAi, connectOpenAi, type OpenAiClientOptions } from '../openai-client.ts';
-import { NARRATION_SAMPLE_RATE, WavWriter, decodeToPcm } from './audio.ts';
-import { BEAT_PAUSE_SECONDS, assembleTimeline, chunkText, wordSpans, wordsFromMarks, type PlacedChunk, type WordMark } from './timings.ts';
+import { NARRATION_SAMPLE_RATE, decodeToPcm, narratePieces } from './audio.ts';
+import { speechPieces, wordSpans, wordsFromMarks, type WordMark } from './timings.ts';
 import type { Voice } from './types.ts';
 
 export const OPENAI_DEFAULT_TTS_MODEL = 'gpt-4o-mini-tts';
@@ -103,10 +103,7 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
     name: 'openai',
     async synthesize(ctx: ProviderContext, script: RefinedScript): Promise<Produced<Narration>> {
       const connection = connectOpenAi(ctx, { secretRef: spec.secretRef }, { timeoutMs: 300_000, ...options });
-      const maxCharacters = options.maxCharactersPerRequest ?? OPENAI_TTS_MAX_CHARACTERS;
-      const pieces = script.beats.flatMap((beat) =>
-        chunkText(beat.narration.replace(/\s+/gu, ' ').trim(), maxCharacters).map((span) => ({ beatId: beat.id, text: span.text })),
-      );
+      const pieces = speechPieces(script, options.maxCharactersPerRequest ?? OPENAI_TTS_MAX_CHARACTERS);
       if (pieces.length === 0) throw new Error('the script has no narration to speak');
       const language = (ctx.channel.persona.language ?? 'en').split('-')[0]!.toLowerCase();
 
@@ -160,41 +157,22 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
         };
       };
 
-      const file = join(ctx.workdir, NARRATION_FILE);
-      const writer = await WavWriter.create(file, NARRATION_SAMPLE_RATE);
-      const chunks: PlacedChunk[] = [];
-      let characters = 0;
       let transcribedSeconds = 0;
-      try {
-        for (const [index, piece] of pieces.entries()) {
+      const { durationSeconds, words, beats } = await narratePieces(
+        join(ctx.workdir, NARRATION_FILE),
+        script.beats.map((beat) => beat.id),
+        pieces,
+        async (piece, index) => {
           const pieceFile = join(ctx.workdir, `narration-${String(index + 1).padStart(3, '0')}.${format}`);
           const { samples, transcript } = await speakPiece(pieceFile, piece.text, `piece ${index + 1} of ${pieces.length}`).finally(() =>
             rm(pieceFile, { force: true }),
           );
-          const durationSeconds = samples.length / NARRATION_SAMPLE_RATE;
-          if (index > 0 && pieces[index - 1]!.beatId !== piece.beatId)
-            await writer.silence(Math.round(BEAT_PAUSE_SECONDS * NARRATION_SAMPLE_RATE));
-          chunks.push({
-            beatId: piece.beatId,
-            start: writer.frames / NARRATION_SAMPLE_RATE,
-            durationSeconds,
-            words: wordsFromMarks(piece.text, marksFromTranscript(piece.text, transcript.words), durationSeconds),
-          });
-          await writer.write(samples);
-          characters += [...piece.text].length;
-          transcribedSeconds += transcript.duration ?? durationSeconds;
-        }
-      } catch (error) {
-        await writer.abandon();
-        await rm(file, { force: true });
-        throw error;
-      }
-      const durationSeconds = await writer.close();
-      const { words, beats } = assembleTimeline(
-        script.beats.map((beat) => beat.id),
-        chunks,
-        durationSeconds,
+          const pieceSeconds = samples.length / NARRATION_SAMPLE_RATE;
+          transcribedSeconds += transcript.duration ?? pieceSeconds;
+          return { samples, words: wordsFromMarks(piece.text, marksFromTranscript(piece.text, transcript.words), pieceSeconds) };
+        },
       );
+      const characters = pieces.reduce((sum, piece) => sum + [...piece.text].length, 0);
       const cost = openAiVoiceCostUSD(model, characters, transcribedSeconds);
       if (cost === undefined) ctx.log(`OpenAI voice: no price known for model ${model}; its cost is recorded as 0`);
       ctx.log(

@@ -1,7 +1,7 @@
 // Word and beat timings of a narration, shared by the voice providers. Pure: text and numbers in,
 // timings out. Every voice ends up with chunks of audio (a beat, a sentence, a request's worth of
 // text), each with word times relative to its own start; assembleTimeline puts them on one line.
-import type { Narration, WordTiming } from '../../contract/documents.ts';
+import type { Narration, RefinedScript, WordTiming } from '../../contract/documents.ts';
 
 /** A piece of a text: [start, end) in UTF-16 code units, as String.prototype.slice counts. */
 export interface TextSpan {
@@ -85,6 +85,19 @@ export function chunkText(text: string, maxCharacters: number): TextSpan[] {
     }
   }
   return pieces.map(({ start, end }) => ({ text: text.slice(start, end), start, end }));
+}
+
+/** A request's worth of a beat's narration. */
+export interface SpeechPiece {
+  beatId: string;
+  text: string;
+}
+
+/** The requests a script needs: each beat's narration on one line, split under the character limit. */
+export function speechPieces(script: RefinedScript, maxCharacters: number): SpeechPiece[] {
+  return script.beats.flatMap((beat) =>
+    chunkText(beat.narration.replace(/\s+/gu, ' ').trim(), maxCharacters).map((span) => ({ beatId: beat.id, text: span.text })),
+  );
 }
 
 /** ElevenLabs' alignment: one entry per character of the text, times in seconds from the audio's start. */

@@ -4,7 +4,8 @@ import type { RefinedScript } from '../../contract/documents.ts';
 import { createOfflineWriter, narrateBrief } from './offline.ts';
 import { BannedTopicError, metadataProblems, utf8Bytes } from './rules.ts';
 import { countWords, splitSentences } from './text.ts';
-import { exampleChannel, exampleEpisode, testContext } from './test-fixtures.ts';
+import { exampleChannel, exampleEpisode } from '../testing.ts';
+import { testContext } from './test-fixtures.ts';
 
 const writer = createOfflineWriter();
 

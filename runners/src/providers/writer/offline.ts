@@ -379,6 +379,16 @@ interface BeatDraft {
   pool: Extra[];
 }
 
+/** A beat's draft: which beat it is, its role and word budget, and what it says so far. */
+function beatDraft(
+  beat: Pick<ScriptBeat, 'id' | 'heading' | 'brollCues'>,
+  role: Role,
+  budget: number,
+  text: Pick<BeatDraft, 'lead' | 'tail' | 'body' | 'pool'>,
+): BeatDraft {
+  return { id: beat.id, heading: beat.heading, brollCues: beat.brollCues, role, budget, ...text };
+}
+
 function extra(text: string, options: { atEnd?: boolean; preferred?: boolean } = {}): Extra {
   return { text, words: countWords(text), ...options };
 }
@@ -633,17 +643,12 @@ export function writeScript(source: EpisodeSource, plan: Plan): Script {
   );
   const drafts: BeatDraft[] = plan.beats.map((beat, index) => {
     const role = beats[index]!.role;
-    return {
-      id: beat.id,
-      heading: beat.heading,
-      brollCues: beat.brollCues,
-      role,
-      budget: shares[index]!,
+    return beatDraft(beat, role, shares[index]!, {
       lead: role === 'hook' ? [toSpeakable(plan.hook)] : role === 'point' ? [toSpeakable(beat.summary)] : [],
       tail: role === 'outro' ? [toSpeakable(plan.outro)] : [],
       body: [],
       pool: extrasFor(context, index, random, shares[index]!),
-    };
+    });
   });
   if (fixedWords(drafts) > source.target.maxWords)
     throw cannotFit(drafts, source.target, 'the hook, the key points and the outro alone are too long');
@@ -692,19 +697,14 @@ export function refineScript(source: EpisodeSource, script: Script): RefinedScri
     const present = new Set(sentences);
     const pool = extrasFor(context, index, random, shares[index]!);
     const preferred = new Set(pool.filter((item) => item.preferred).map((item) => item.text));
-    return {
-      id: beat.id,
-      heading: beat.heading,
-      brollCues: beat.brollCues,
-      role,
-      budget: shares[index]!,
+    return beatDraft(beat, role, shares[index]!, {
       lead: sentences.slice(0, 1),
       tail: keepLast ? sentences.slice(-1) : [],
       body: sentences
         .slice(1, keepLast ? -1 : undefined)
         .map((text) => extra(text, { preferred: preferred.has(text), atEnd: TRANSITIONS.includes(text) })),
       pool: pool.filter((item) => !present.has(item.text)),
-    };
+    });
   });
 
   const personaLine = personaLineFor(source, spoken);

@@ -8,7 +8,8 @@ import { callOpenAi, connectOpenAi } from '../openai-client.ts';
 import { createOpenAiWriter, normalisePlan, shareSeconds, tokenPrice, type OpenAiWriterOptions } from './openai.ts';
 import { BannedTopicError, lengthTarget, metadataProblems } from './rules.ts';
 import { metadataSchema, planSchema, refineSchema, scriptSchema } from './schemas.ts';
-import { exampleChannel, exampleEpisode, testContext } from './test-fixtures.ts';
+import { exampleChannel, exampleEpisode } from '../testing.ts';
+import { testContext } from './test-fixtures.ts';
 
 let server: OpenAiServer;
 beforeAll(async () => {

@@ -13,7 +13,7 @@ import {
   truncateChars,
   utf8Bytes,
 } from './rules.ts';
-import { exampleChannel, exampleEpisode } from './test-fixtures.ts';
+import { exampleChannel, exampleEpisode } from '../testing.ts';
 
 const script: Script = {
   title: 'Caches',
