@@ -3,6 +3,8 @@ import type { Connection } from '../kube/config.ts';
 
 /** What every command gets: its streams, the environment, and the cluster connection (made on first use). */
 export interface CommandIO {
+  /** For questions (cancel's confirmation); process.stdin when absent. */
+  stdin?: NodeJS.ReadableStream & { isTTY?: boolean };
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
   env: Record<string, string | undefined>;

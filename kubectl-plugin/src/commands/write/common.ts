@@ -1,0 +1,214 @@
+// What the write commands share: the Episode and Channel clients, --dry-run, merge patches and
+// the kubectl-style result lines ("episode.acog.dev/x approved (voice)").
+import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { Option } from 'commander';
+import { CHANNELS, EPISODES, GROUP, STAGE_DEPENDENCIES, STAGES, VERSION, type Channel, type Episode, type StageName } from '@acog/api';
+import { CommandError, explainApiError } from '../../kube/errors.ts';
+import type { CommandIO } from '../types.ts';
+
+/** The field manager the API server records for our writes (managedFields). */
+export const FIELD_MANAGER = 'kubectl-acog';
+
+export type DryRun = 'none' | 'client' | 'server';
+
+/** --dry-run=none|client|server, as kubectl has it. */
+export function dryRunOption(): Option {
+  return new Option(
+    '--dry-run <strategy>',
+    'client: only print what would be sent; server: let the API server check it without persisting; none: do it',
+  )
+    .choices(['none', 'client', 'server'])
+    .default('none');
+}
+
+/** kubectl's suffix of a result line in a dry run. */
+export function dryRunSuffix(dryRun: DryRun): string {
+  return dryRun === 'client' ? ' (dry run)' : dryRun === 'server' ? ' (server dry run)' : '';
+}
+
+/** The dryRun query parameter of a request. */
+export function dryRunParam(dryRun: DryRun): string | undefined {
+  return dryRun === 'server' ? 'All' : undefined;
+}
+
+/** "episode.acog.dev/x", kubectl's -o name. */
+export function resourceRef(kind: 'Channel' | 'Episode', name: string): string {
+  return `${kind === 'Channel' ? CHANNELS.singular : EPISODES.singular}.${GROUP}/${name}`;
+}
+
+export function describeEpisode(namespace: string, name: string): string {
+  return `episode "${name}" in namespace "${namespace}"`;
+}
+
+/** The namespace and client a command acts through. */
+export interface Target {
+  api: CustomObjectsApi;
+  namespace: string;
+  server: string;
+  user: string;
+}
+
+export function target(io: CommandIO): Target {
+  const connection = io.connection();
+  return {
+    api: connection.kc.makeApiClient(CustomObjectsApi),
+    namespace: connection.namespace,
+    server: connection.kc.getCurrentCluster()?.server ?? '',
+    user: connection.user,
+  };
+}
+
+export function isNotFound(error: unknown): boolean {
+  return error instanceof ApiException && error.code === 404;
+}
+
+/** Reads an Episode; a missing one is "not found" with the command that lists what there is. */
+export async function getEpisode(t: Target, name: string): Promise<Episode> {
+  try {
+    return (await t.api.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: t.namespace,
+      plural: EPISODES.plural,
+      name,
+    })) as Episode;
+  } catch (error) {
+    const explained = explainApiError(error, describeEpisode(t.namespace, name), t.server);
+    if (isNotFound(error) && !explained.message.includes('CRDs')) {
+      throw new CommandError(`${explained.message}: kubectl acog get episodes -n ${t.namespace}`);
+    }
+    throw explained;
+  }
+}
+
+/** Reads a Channel; undefined when it does not exist. */
+export async function findChannel(t: Target, name: string): Promise<Channel | undefined> {
+  try {
+    return (await t.api.getNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace: t.namespace,
+      plural: CHANNELS.plural,
+      name,
+    })) as Channel;
+  } catch (error) {
+    if (isNotFound(error)) {
+      const explained = explainApiError(error, `channel "${name}" in namespace "${t.namespace}"`, t.server);
+      if (explained.message.includes('CRDs')) throw explained;
+      return undefined;
+    }
+    throw explainApiError(error, `channel "${name}" in namespace "${t.namespace}"`, t.server);
+  }
+}
+
+/**
+ * Sends a JSON merge patch (RFC 7386) to an Episode. client-node sends JSON patches unless told
+ * otherwise, so the content type is set explicitly.
+ */
+export async function mergePatchEpisode(t: Target, name: string, patch: object, dryRun: DryRun): Promise<Episode> {
+  try {
+    return (await t.api.patchNamespacedCustomObject(
+      {
+        group: GROUP,
+        version: VERSION,
+        namespace: t.namespace,
+        plural: EPISODES.plural,
+        name,
+        body: patch,
+        dryRun: dryRunParam(dryRun),
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: 'Strict',
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    )) as Episode;
+  } catch (error) {
+    throw explainApiError(error, describeEpisode(t.namespace, name), t.server);
+  }
+}
+
+/** The episode's phase; an Episode the operator has not seen yet is Pending. */
+export function phaseOf(episode: Episode): string {
+  return episode.status?.phase ?? 'Pending';
+}
+
+export const FINISHED_PHASES: readonly string[] = ['Succeeded', 'Failed', 'Cancelled'];
+
+/** RFC 3339 time of now, for annotations. */
+export function now(): string {
+  return new Date().toISOString();
+}
+
+export function isStage(value: string): value is StageName {
+  return (STAGES as readonly string[]).includes(value);
+}
+
+/** Stages in pipeline order. */
+export function inStageOrder(stages: Iterable<StageName>): StageName[] {
+  const set = new Set(stages);
+  return STAGES.filter((stage) => set.has(stage));
+}
+
+/** A stage and every stage that (transitively) depends on it, in pipeline order. */
+export function withDownstream(stage: StageName): StageName[] {
+  const found = new Set<StageName>([stage]);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const candidate of STAGES) {
+      if (!found.has(candidate) && STAGE_DEPENDENCIES[candidate].some((dependency) => found.has(dependency))) {
+        found.add(candidate);
+        grew = true;
+      }
+    }
+  }
+  return inStageOrder(found);
+}
+
+/** The stages an Episode runs: its status when the operator wrote one, else all but the skipped. */
+export function stagesRun(episode: Episode, channel?: Channel): StageName[] {
+  const listed = episode.status?.stages?.map((stage) => stage.name);
+  if (listed?.length) return inStageOrder(listed);
+  const skipped = new Set([...(channel?.spec.skipStages ?? []), ...(episode.spec.overrides?.skipStages ?? [])]);
+  return STAGES.filter((stage) => !skipped.has(stage));
+}
+
+/** "a, b and c" */
+export function list(items: readonly string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Asks a yes/no question on the terminal; anything but y/yes is no. */
+export async function confirm(io: CommandIO, question: string): Promise<boolean> {
+  const stdin = inputOf(io);
+  io.stderr.write(`${question} [y/N] `);
+  const answer = await new Promise<string>((resolve) => {
+    let buffered = '';
+    const onData = (chunk: Buffer | string) => {
+      buffered += chunk.toString();
+      const newline = buffered.indexOf('\n');
+      if (newline >= 0) finish(buffered.slice(0, newline));
+    };
+    const onEnd = () => finish(buffered);
+    const finish = (line: string) => {
+      stdin.removeListener('data', onData);
+      stdin.removeListener('end', onEnd);
+      stdin.pause();
+      resolve(line.trim().toLowerCase());
+    };
+    stdin.on('data', onData);
+    stdin.on('end', onEnd);
+    stdin.resume();
+  });
+  return answer === 'y' || answer === 'yes';
+}
+
+/** Standard input: CommandIO carries none yet, so tests may add one; the process's otherwise. */
+export function inputOf(io: CommandIO): NodeJS.ReadableStream & { isTTY?: boolean } {
+  return io.stdin ?? process.stdin;
+}
+
+/** Both ends of the conversation are a terminal. */
+export function interactive(io: CommandIO): boolean {
+  return Boolean(inputOf(io).isTTY && io.stderr.isTTY);
+}

@@ -1,0 +1,20 @@
+import type { RegisterCommand } from '../types.ts';
+import { registerApprove } from './approve.ts';
+import { registerArtifacts } from './artifacts.ts';
+import { registerCancel } from './cancel.ts';
+import { registerCreate } from './create.ts';
+import { registerDoctor } from './doctor.ts';
+import { registerRetry } from './retry.ts';
+import { registerResume, registerSuspend } from './suspend.ts';
+
+/** Commands that change the cluster or reach its services: create, approve, retry, suspend, resume, cancel, artifacts, doctor. */
+export const writeCommands: RegisterCommand[] = [
+  registerCreate,
+  registerApprove,
+  registerRetry,
+  registerSuspend,
+  registerResume,
+  registerCancel,
+  registerArtifacts,
+  registerDoctor,
+];
