@@ -36,7 +36,8 @@ export function program(io: Omit<CommandIO, 'connection'>): Command {
     },
   };
   for (const register of COMMANDS) register(cli, full);
-  for (const command of cli.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
+  for (const command of cli.commands)
+    command.exitOverride().configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });
   return cli;
 }
 

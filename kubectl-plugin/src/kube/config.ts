@@ -39,11 +39,17 @@ export function connect(flags: ConnectionFlags, env: Record<string, string | und
       }
     } else kc.loadFromDefault();
   } catch (error) {
-    throw new ConfigError(`cannot read the kubeconfig (${flags.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'}): ${(error as Error).message}`);
+    throw new ConfigError(
+      `cannot read the kubeconfig (${flags.kubeconfig ?? env.KUBECONFIG ?? '~/.kube/config'}): ${(error as Error).message}`,
+    );
   }
   if (flags.context) {
     if (!kc.getContextObject(flags.context)) {
-      const known = kc.getContexts().map((c) => c.name).join(', ') || 'none';
+      const known =
+        kc
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ') || 'none';
       throw new ConfigError(`context "${flags.context}" is not in the kubeconfig (contexts: ${known})`);
     }
     kc.setCurrentContext(flags.context);

@@ -37,7 +37,9 @@ export function explainApiError(error: unknown, what: string, server?: string): 
       case 403:
         return new CommandError(`forbidden: ${status.message ?? `you may not do this to ${what}`}`);
       case 404:
-        return new CommandError(`${what} not found${status.message?.includes('the server could not find the requested resource') ? ': are the ACOG CRDs installed? (kubectl acog doctor)' : ''}`);
+        return new CommandError(
+          `${what} not found${status.message?.includes('the server could not find the requested resource') ? ': are the ACOG CRDs installed? (kubectl acog doctor)' : ''}`,
+        );
       case 409:
         return new CommandError(`conflict on ${what}: ${status.message ?? 'it changed meanwhile'}; try again`);
       case 422:
@@ -49,7 +51,9 @@ export function explainApiError(error: unknown, what: string, server?: string): 
   }
   const cause = (error as { cause?: { code?: string } }).cause?.code ?? (error as { code?: string }).code;
   if (cause === 'ECONNREFUSED' || cause === 'ENOTFOUND' || cause === 'EHOSTUNREACH' || cause === 'ETIMEDOUT') {
-    return new CommandError(`cannot reach the API server${server ? ` at ${server}` : ''} (${cause}): check --context and KUBECONFIG, or whether the cluster is up`);
+    return new CommandError(
+      `cannot reach the API server${server ? ` at ${server}` : ''} (${cause}): check --context and KUBECONFIG, or whether the cluster is up`,
+    );
   }
   return new CommandError((error as Error).message ?? String(error));
 }

@@ -21,7 +21,16 @@ export function table<T>(items: T[], columns: Column<T>[], wide: boolean): strin
   const shown = columns.filter((c) => wide || !c.wide);
   const rows = [shown.map((c) => c.header.toUpperCase()), ...items.map((item) => shown.map((c) => c.value(item)))];
   const widths = shown.map((_, i) => Math.max(...rows.map((row) => row[i].length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3))).join('').trimEnd()).join('\n') + '\n';
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] + 3)))
+          .join('')
+          .trimEnd(),
+      )
+      .join('\n') + '\n'
+  );
 }
 
 /** A List for several objects, the object itself for one, as kubectl -o json|yaml does. */
