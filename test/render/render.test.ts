@@ -122,6 +122,28 @@ describe('render re-runs only what changed', () => {
     expect(result.stderr).not.toMatch(/plan: running/);
   });
 
+  it('stops cleanly on Ctrl-C and continues where it stopped on the next run', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'acog-render-int-'));
+    const child = spawn(process.execPath, [cli, 'render', '-f', join(repoRoot, 'examples'), '--out', out], {
+      cwd: repoRoot,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    const exited = new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? -1)));
+    await new Promise<void>((resolve) =>
+      child.stderr.on('data', (chunk) => {
+        stderr += chunk;
+        if (/avatar: running|broll: running/.test(stderr)) resolve();
+      }),
+    );
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/error: stopped\. Run the same command again to continue: finished stages are reused\./);
+    const again = await render('-f', join(repoRoot, 'examples'), '--out', out, '--concurrency', '1');
+    expect(again.code).toBe(0);
+    expect(again.stderr).toMatch(/^plan: reused/m);
+  }, 600_000);
+
   it('says which Channel is missing', async () => {
     const result = await render('-f', join(repoRoot, 'examples', 'episode.yaml'), '--out', join(tmpdir(), 'acog-unused'));
     expect(result.code).toBe(1);
