@@ -26,14 +26,15 @@ trap 'rm -rf "$stage"' EXIT
 root=$stage/kubectl-acog
 mkdir -p "$root/node_modules" "$out"
 
-# copy SRC DST: a folder's files without tests and without its node_modules (listed separately).
+# copy SRC DST [TAR_OPTION...]: a folder's files without tests and without its node_modules (listed separately).
 copy() {
   mkdir -p "$2"
-  tar -C "$1" --exclude='./node_modules' --exclude='*.test.ts' --exclude='test-helpers.ts' -cf - . | tar -C "$2" -xf -
+  tar -C "$1" --exclude='./node_modules' --exclude='*.test.ts' "${@:3}" -cf - . | tar -C "$2" -xf -
 }
 
 copy "$plugin/bin" "$root/bin"
-copy "$plugin/src" "$root/src"
+# src/testing.ts is the tests' harness.
+copy "$plugin/src" "$root/src" --exclude='./testing.ts'
 cp "$plugin/package.json" "$root/package.json"
 
 # Where each workspace folder goes in the package.

@@ -3,7 +3,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
 import { stageBucket, stageKeyPrefix } from '@acog/api';
-import { localEnv } from '../support/env.ts';
+import { serviceEnv } from '../support/env.ts';
 import { exampleEpisode, s3Store, stageInput } from '../support/episode.ts';
 import { ensureEventsStream, stageEvents } from '../support/nats.ts';
 
@@ -45,17 +45,6 @@ async function runRunner(args: string[], env: Record<string, string>): Promise<{
 describe(`runner image ${IMAGE}`, () => {
   beforeAll(ensureEventsStream);
 
-  function s3Env(): Record<string, string> {
-    const { s3, nats } = localEnv();
-    return {
-      ACOG_S3_ENDPOINT: s3.endpoint,
-      AWS_REGION: s3.region,
-      AWS_ACCESS_KEY_ID: s3.accessKeyId,
-      AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
-      ACOG_NATS_URL: nats.url,
-    };
-  }
-
   it('completes the plan stage with the offline writer, stores result.json and announces it', async () => {
     const example = exampleEpisode();
     const input = stageInput(example, 'plan');
@@ -70,7 +59,7 @@ describe(`runner image ${IMAGE}`, () => {
     const inputUri = store.uri(stageBucket('plan'), `${prefix}input.json`);
     await store.putBytes(inputUri, JSON.stringify(input));
 
-    const { exitCode, output } = await runRunner(['plan', '--input', inputUri], s3Env());
+    const { exitCode, output } = await runRunner(['plan', '--input', inputUri], serviceEnv());
     expect(output).toMatch(/plan succeeded in/);
     expect(exitCode).toBe(0);
     const result = JSON.parse((await store.getBytes(store.uri('acog-scripts', `${prefix}result.json`))).toString());
@@ -92,7 +81,7 @@ describe(`runner image ${IMAGE}`, () => {
     });
     const inputUri = store.uri('acog-scripts', `${prefix}input.json`);
     await store.putBytes(inputUri, JSON.stringify(stageInput(example, 'script')));
-    const { exitCode, output } = await runRunner(['script', '--input', inputUri], s3Env());
+    const { exitCode, output } = await runRunner(['script', '--input', inputUri], serviceEnv());
     expect(exitCode).toBe(1);
     expect(output.trim().split('\n').at(-1)).toBe(
       'acog-runner: script failed: missing upstream result of plan: script needs it finished first',

@@ -35,6 +35,18 @@ export function s3Client(): S3Client {
   });
 }
 
+/** The environment that points a program (the CLI, a runner) at the local S3 and NATS. */
+export function serviceEnv(): Record<string, string> {
+  const { s3, nats } = localEnv();
+  return {
+    ACOG_S3_ENDPOINT: s3.endpoint,
+    AWS_REGION: s3.region,
+    AWS_ACCESS_KEY_ID: s3.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
+    ACOG_NATS_URL: nats.url,
+  };
+}
+
 /** Runs the control plane's kubectl as a user; resolves with stdout+stderr, rejects on a non-zero exit. */
 export function kubectl(args: string[], user: UserRole = 'admin'): Promise<string> {
   const env = localEnv();

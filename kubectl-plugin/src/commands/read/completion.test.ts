@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { program } from '../../cli.ts';
 import { localEnv } from '../../../../test/support/env.ts';
 import { complete } from './completion.ts';
-import { acog, Capture, createChannel, createEpisode, freshNamespace } from './test-helpers.ts';
+import { acog, Capture, createChannel, createEpisode, freshNamespace } from '../../testing.ts';
 
 const binDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../../bin');
 let ns: string;

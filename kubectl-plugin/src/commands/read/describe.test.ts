@@ -10,8 +10,9 @@ import {
   createEvent,
   freshNamespace,
   minutesAgo,
-  setStatus,
-} from './test-helpers.ts';
+  setChannelStatus,
+  setEpisodeStatus,
+} from '../../testing.ts';
 
 let ns: string;
 let episode: Episode;
@@ -28,7 +29,7 @@ beforeAll(async () => {
     c.spec.providers!.voice = { provider: 'elevenlabs', voiceId: '21m00Tcm4TlvDq8ikWAM', secretRef: { name: 'eleven', key: 'API_KEY' } };
     c.spec.skipStages = ['broll'];
   });
-  await setStatus<Channel>(ns, 'channels', 'engineering-explained', {
+  await setChannelStatus(ns, 'engineering-explained', {
     observedGeneration: 1,
     conditions: [
       {
@@ -53,7 +54,7 @@ beforeAll(async () => {
   status.stages.push({ name: 'avatar', phase: 'Skipped' }, { name: 'broll', phase: 'Skipped' });
   status.stages[1] = { ...status.stages[1], attempt: 2, message: 'attempt 1 timed out after 10m; done on attempt 2' };
   status.progress = '4/7';
-  await setStatus<Episode>(ns, 'episodes', 'how-indexes-work', status);
+  await setEpisodeStatus(ns, 'how-indexes-work', status);
 
   const ref = { kind: 'Episode', name: 'how-indexes-work', uid: episode.metadata.uid! };
   await createEvent(ns, ref, 'StageSucceeded', 'stage plan succeeded in 1m', 9);
@@ -170,7 +171,7 @@ describe('describe episode', () => {
   });
 
   it('works for the viewer, and names what is missing', async () => {
-    expect((await acog(['describe', 'ep', 'how-indexes-work', '-n', ns], 'viewer')).code).toBe(0);
+    expect((await acog(['describe', 'ep', 'how-indexes-work', '-n', ns], { user: 'viewer' })).code).toBe(0);
     expect(await acog(['describe', 'ep', 'nope', '-n', ns])).toEqual({
       code: 1,
       stdout: '',
@@ -179,7 +180,7 @@ describe('describe episode', () => {
   });
 
   it('refuses the editor outside team-a with the permission it lacks', async () => {
-    const result = await acog(['describe', 'ep', 'how-indexes-work', '-n', 'team-b'], 'editor');
+    const result = await acog(['describe', 'ep', 'how-indexes-work', '-n', 'team-b'], { user: 'editor' });
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(
       'error: forbidden: episodes.acog.dev "how-indexes-work" is forbidden: User "acog-editor" cannot get resource "episodes" in API group "acog.dev" in the namespace "team-b"\n',
@@ -197,7 +198,7 @@ describe('describe episode', () => {
       video: `s3://acog-assets/${ns}/published/video.mp4`,
       captionsVtt: `s3://acog-assets/${ns}/published/captions.vtt`,
     };
-    await setStatus<Episode>(ns, 'episodes', 'published', status);
+    await setEpisodeStatus(ns, 'published', status);
     const result = await acog(['describe', 'ep', 'published', '-n', ns]);
     expect(result.stdout).toMatch(/^ {2}Finished:\s+\S+Z \(\d+s ago\), took 10m$/m);
     expect(result.stdout).toContain(

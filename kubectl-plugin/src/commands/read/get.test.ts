@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Channel, Episode } from '@acog/api';
+import type { Episode } from '@acog/api';
 import {
   acog,
   awaitingVoiceStatus,
@@ -8,10 +8,11 @@ import {
   createEpisode,
   freshNamespace,
   minutesAgo,
-  setStatus,
+  setChannelStatus,
+  setEpisodeStatus,
   start,
   until,
-} from './test-helpers.ts';
+} from '../../testing.ts';
 
 let ns: string;
 let other: string;
@@ -50,7 +51,7 @@ beforeAll(async () => {
   ns = await freshNamespace('read-get');
   other = await freshNamespace('read-get-other');
   await createChannel(ns);
-  await setStatus<Channel>(ns, 'channels', 'engineering-explained', {
+  await setChannelStatus(ns, 'engineering-explained', {
     observedGeneration: 1,
     conditions: [
       {
@@ -66,9 +67,9 @@ beforeAll(async () => {
     spend: { month: '2026-11', amountUSD: 12.3 },
   });
   await createEpisode(ns, 'how-indexes-work', 'engineering-explained', (e) => (e.metadata.labels = { series: 'databases' }));
-  await setStatus<Episode>(ns, 'episodes', 'how-indexes-work', awaitingVoiceStatus(ns, 'how-indexes-work'));
+  await setEpisodeStatus(ns, 'how-indexes-work', awaitingVoiceStatus(ns, 'how-indexes-work'));
   await createEpisode(ns, 'why-caches-slow-you-down');
-  await setStatus<Episode>(ns, 'episodes', 'why-caches-slow-you-down', succeededStatus());
+  await setEpisodeStatus(ns, 'why-caches-slow-you-down', succeededStatus());
   await createChannel(other, 'shorts');
   await createEpisode(other, 'fresh-episode', 'shorts');
 });
@@ -261,18 +262,18 @@ describe('get channels', () => {
 
 describe('get permissions', () => {
   it('lets the viewer read everywhere', async () => {
-    const result = await acog(['get', 'ep', '-n', ns], 'viewer');
+    const result = await acog(['get', 'ep', '-n', ns], { user: 'viewer' });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('how-indexes-work');
   });
 
   it('refuses the editor outside team-a with the permission it lacks', async () => {
-    const list = await acog(['get', 'ep', '-n', 'team-b'], 'editor');
+    const list = await acog(['get', 'ep', '-n', 'team-b'], { user: 'editor' });
     expect(list.code).toBe(1);
     expect(list.stderr).toBe(
       'error: forbidden: episodes.acog.dev is forbidden: User "acog-editor" cannot list resource "episodes" in API group "acog.dev" in the namespace "team-b"\n',
     );
-    const one = await acog(['get', 'ch', 'x', '-n', 'team-b'], 'editor');
+    const one = await acog(['get', 'ch', 'x', '-n', 'team-b'], { user: 'editor' });
     expect(one.code).toBe(1);
     expect(one.stderr).toContain('cannot get resource "channels" in API group "acog.dev" in the namespace "team-b"');
   });
@@ -290,7 +291,7 @@ describe('get --watch', () => {
     const status = awaitingVoiceStatus(ns, 'how-indexes-work');
     status.phase = 'Running';
     status.stages![4] = { name: 'voice', phase: 'Running', attempt: 1, startedAt: minutesAgo(0) };
-    await setStatus<Episode>(ns, 'episodes', 'how-indexes-work', status);
+    await setEpisodeStatus(ns, 'how-indexes-work', status);
     await until(() => /\nhow-indexes-work\s+engineering-explained\s+Running\s/.test(running.stdout.text), 'the Running row');
     await createEpisode(ns, 'added-while-watching');
     await until(() => running.stdout.text.includes('\nadded-while-watching '), 'the new episode');
@@ -305,7 +306,7 @@ describe('get --watch', () => {
     const before = new Set(process.listeners('SIGINT'));
     const running = start(['get', 'ch', '-n', other, '-w', '-o', 'name']);
     await until(() => running.stdout.text === 'channel.acog.dev/shorts\n', 'the first name');
-    await setStatus<Channel>(other, 'channels', 'shorts', { episodes: { total: 1 } });
+    await setChannelStatus(other, 'shorts', { episodes: { total: 1 } });
     await until(() => running.stdout.text === 'channel.acog.dev/shorts\nchannel.acog.dev/shorts\n', 'the change');
     (process.listeners('SIGINT').find((listener) => !before.has(listener)) as () => void)();
     expect(await running.done).toBe(130);

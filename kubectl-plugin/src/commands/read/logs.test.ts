@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BatchV1Api, CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { LABELS, type Episode, type EpisodeStatus, type StageName } from '@acog/api';
+import { LABELS, type EpisodeStatus, type StageName } from '@acog/api';
 import { uniqueName } from '../../../../test/support/env.ts';
 import {
   acog,
@@ -20,10 +20,10 @@ import {
   createEpisode,
   freshNamespace,
   minutesAgo,
-  setStatus,
+  setEpisodeStatus,
   start,
   until,
-} from './test-helpers.ts';
+} from '../../testing.ts';
 
 let ns: string;
 let kubelet: Server;
@@ -141,7 +141,7 @@ beforeAll(async () => {
   ns = await freshNamespace('read-logs');
   await createChannel(ns);
   await createEpisode(ns, 'ep');
-  await setStatus<Episode>(ns, 'episodes', 'ep', episodeStatus('ep'));
+  await setEpisodeStatus(ns, 'ep', episodeStatus('ep'));
   await createJob('ep', 'script', 1);
   await createJob('ep', 'voice', 1);
   await createJob('ep', 'voice', 2);
@@ -169,7 +169,7 @@ describe('logs: finding the pod', () => {
       stderr: 'error: stage avatar has not started: no Job yet\n',
     });
     await createEpisode(ns, 'at-the-gate');
-    await setStatus<Episode>(ns, 'episodes', 'at-the-gate', awaitingVoiceStatus(ns, 'at-the-gate'));
+    await setEpisodeStatus(ns, 'at-the-gate', awaitingVoiceStatus(ns, 'at-the-gate'));
     // Default: the stage waiting now.
     expect((await acog(['logs', 'at-the-gate', '-n', ns])).stderr).toBe(
       'error: stage voice has not started: no Job yet (it waits for approval)\n',
@@ -231,7 +231,7 @@ describe('logs: finding the pod', () => {
     const status = episodeStatus('parallel');
     status.stages![6] = { name: 'broll', phase: 'Running', attempt: 1, startedAt: minutesAgo(1) };
     status.currentStage = 'voice,broll';
-    await setStatus<Episode>(ns, 'episodes', 'parallel', status);
+    await setEpisodeStatus(ns, 'parallel', status);
     expect((await acog(['logs', 'parallel', '-n', ns])).stderr).toBe(
       'error: episode parallel runs several stages now (voice, broll): choose one with --stage\n',
     );
@@ -248,7 +248,7 @@ describe('logs: finding the pod', () => {
   });
 
   it('refuses the editor outside team-a with the permission it lacks', async () => {
-    const result = await acog(['logs', 'ep', '-n', 'team-b'], 'editor');
+    const result = await acog(['logs', 'ep', '-n', 'team-b'], { user: 'editor' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot get resource "episodes" in API group "acog.dev" in the namespace "team-b"');
   });
@@ -262,7 +262,9 @@ describe('logs: reading the log through the API server', () => {
   });
 
   it('passes --tail and --timestamps on, and the viewer may read', async () => {
-    const result = await acog(['logs', 'ep', '--stage', 'voice', '--attempt', '1', '--tail', '5', '--timestamps', '-n', ns], 'viewer');
+    const result = await acog(['logs', 'ep', '--stage', 'voice', '--attempt', '1', '--tail', '5', '--timestamps', '-n', ns], {
+      user: 'viewer',
+    });
     expect(result.code).toBe(0);
     expect(requests.at(-1)).toMatch(/\?(?=.*tailLines=5)(?=.*timestamps=true)/);
   });

@@ -6,9 +6,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import type { Episode } from '@acog/api';
 import { localEnv } from '../../../../test/support/env.ts';
-import { awaitingVoiceStatus, createChannel, createEpisode, freshNamespace, setStatus } from './test-helpers.ts';
+import { awaitingVoiceStatus, createChannel, createEpisode, freshNamespace, setEpisodeStatus } from '../../testing.ts';
 
 const pluginDir = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const nodeDir = dirname(process.execPath);
@@ -82,7 +81,7 @@ describe('the launcher', () => {
     ns = await freshNamespace('read-plugin');
     await createChannel(ns);
     await createEpisode(ns, 'how-indexes-work');
-    await setStatus<Episode>(ns, 'episodes', 'how-indexes-work', awaitingVoiceStatus(ns, 'how-indexes-work'));
+    await setEpisodeStatus(ns, 'how-indexes-work', awaitingVoiceStatus(ns, 'how-indexes-work'));
   });
 
   it("runs as `kubectl acog` through kubectl's plugin mechanism", async () => {

@@ -13,11 +13,11 @@ import {
   createEpisode,
   freshNamespace,
   minutesAgo,
-  setStatus,
+  setEpisodeStatus,
   start,
   until,
   type Running,
-} from './test-helpers.ts';
+} from '../../testing.ts';
 
 let ns: string;
 
@@ -72,7 +72,7 @@ function running(name: string): EpisodeStatus {
 
 async function awaiting(name: string): Promise<void> {
   await createEpisode(ns, name);
-  await setStatus<Episode>(ns, 'episodes', name, awaitingVoiceStatus(ns, name));
+  await setEpisodeStatus(ns, name, awaitingVoiceStatus(ns, name));
 }
 
 async function watching(name: string): Promise<Running> {
@@ -95,9 +95,9 @@ describe('watch', () => {
     expect(run.stdout.text).toContain(
       `episode succeeds awaits approval before voice: kubectl acog approve succeeds --stage voice -n ${ns}\n`,
     );
-    await setStatus<Episode>(ns, 'episodes', 'succeeds', running('succeeds'));
+    await setEpisodeStatus(ns, 'succeeds', running('succeeds'));
     await until(() => run.stdout.text.includes('voice: running (espeak)\n'), 'voice running');
-    await setStatus<Episode>(ns, 'episodes', 'succeeds', finished('Succeeded', 'succeeds'));
+    await setEpisodeStatus(ns, 'succeeds', finished('Succeeded', 'succeeds'));
     expect(await run.done).toBe(0);
     expect(run.stdout.text).toContain('voice: done in 60.0s\n');
     expect(run.stdout.text).toContain('upload: done in 60.0s\n');
@@ -108,7 +108,7 @@ describe('watch', () => {
   it('exits 1 with the message when the episode fails', async () => {
     await awaiting('fails');
     const run = await watching('fails');
-    await setStatus<Episode>(ns, 'episodes', 'fails', finished('Failed', 'fails'));
+    await setEpisodeStatus(ns, 'fails', finished('Failed', 'fails'));
     expect(await run.done).toBe(1);
     expect(run.stdout.text).toContain('voice: failed after 120.0s: attempt 3: ElevenLabs answered 401: invalid API key\n');
     expect(run.stderr.text).toBe(
@@ -119,14 +119,14 @@ describe('watch', () => {
   it('exits 1 when the episode is cancelled', async () => {
     await awaiting('cancelled');
     const run = await watching('cancelled');
-    await setStatus<Episode>(ns, 'episodes', 'cancelled', finished('Cancelled', 'cancelled'));
+    await setEpisodeStatus(ns, 'cancelled', finished('Cancelled', 'cancelled'));
     expect(await run.done).toBe(1);
     expect(run.stderr.text).toBe('error: episode cancelled was cancelled: cancelled by spec.cancel\n');
   });
 
   it('returns at once for a finished episode', async () => {
     await createEpisode(ns, 'done-already');
-    await setStatus<Episode>(ns, 'episodes', 'done-already', finished('Succeeded', 'done-already'));
+    await setEpisodeStatus(ns, 'done-already', finished('Succeeded', 'done-already'));
     const result = await acog(['watch', 'done-already', '-n', ns]);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('episode done-already succeeded in 10m, cost $1.25: https://youtu.be/abc123\n');
@@ -155,10 +155,9 @@ describe('watch', () => {
 
   it('redraws a line per stage on a terminal', async () => {
     await awaiting('on-a-tty');
-    const run = start(['watch', 'on-a-tty', '-n', ns]);
-    run.stdout.isTTY = true;
+    const run = start(['watch', 'on-a-tty', '-n', ns], { stdoutTTY: true });
     await until(() => run.stdout.text.includes('awaiting approval: kubectl acog approve on-a-tty --stage voice'), 'the display');
-    await setStatus<Episode>(ns, 'episodes', 'on-a-tty', finished('Succeeded', 'on-a-tty'));
+    await setEpisodeStatus(ns, 'on-a-tty', finished('Succeeded', 'on-a-tty'));
     expect(await run.done).toBe(0);
     const text = run.stdout.text;
     expect(text).toContain('\x1b[9A');
@@ -173,7 +172,7 @@ describe('watch', () => {
       stdout: '',
       stderr: `error: episode "nope" not found in namespace "${ns}"\n`,
     });
-    const forbidden = await acog(['watch', 'x', '-n', 'team-b'], 'editor');
+    const forbidden = await acog(['watch', 'x', '-n', 'team-b'], { user: 'editor' });
     expect(forbidden.code).toBe(1);
     expect(forbidden.stderr).toContain('cannot list resource "episodes" in API group "acog.dev" in the namespace "team-b"');
   });
@@ -205,9 +204,9 @@ describe('watchLoop', () => {
     });
     // Outlive three server-side ends of the watch, then change the object.
     await new Promise((resolve) => setTimeout(resolve, 3500));
-    await setStatus<Episode>(ns, 'episodes', 'reconnects', running('reconnects'));
+    await setEpisodeStatus(ns, 'reconnects', running('reconnects'));
     await new Promise((resolve) => setTimeout(resolve, 1500));
-    await setStatus<Episode>(ns, 'episodes', 'reconnects', finished('Succeeded', 'reconnects'));
+    await setEpisodeStatus(ns, 'reconnects', finished('Succeeded', 'reconnects'));
     expect(await loop).toBe('stopped');
     expect(seen).toEqual([
       ['MODIFIED', 'Running'],

@@ -1,10 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { EpisodeStatus } from '@acog/api';
-import { kubeConfig, uniqueName } from '../../../../test/support/env.ts';
-import { createNamespace } from '../../../../test/support/kube.ts';
-import { acog, createChannel, createEpisode, getEpisodeObject, setStatus } from './testing.ts';
+import { uniqueName } from '../../../../test/support/env.ts';
+import { acog, createChannel, createEpisode, freshNamespace, getEpisode, minimal, setEpisodeStatus, unscheduled } from '../../testing.ts';
 
-const admin = kubeConfig('admin');
 let ns: string;
 
 const waitingAtVoice: EpisodeStatus = {
@@ -26,19 +24,18 @@ function expectRecent(time: string | undefined): void {
 }
 
 beforeAll(async () => {
-  ns = uniqueName('wr-approve');
-  await createNamespace(admin, ns);
+  ns = await freshNamespace('wr-approve');
   // The channel gates upload; the episodes add voice.
-  await createChannel(admin, ns, 'chan', { approvalGates: ['upload'] });
+  await createChannel(ns, 'chan', unscheduled({ approvalGates: ['upload'] }));
 });
 
 describe('approve', () => {
   it('approves the gate the episode waits at, changing nothing else', async () => {
-    await createEpisode(admin, ns, 'ep-wait', 'chan', { approvalGates: ['voice'] });
-    const before = await setStatus(admin, ns, 'ep-wait', waitingAtVoice);
+    await createEpisode(ns, 'ep-wait', 'chan', minimal({ approvalGates: ['voice'] }));
+    const before = await setEpisodeStatus(ns, 'ep-wait', waitingAtVoice);
     const result = await acog(['approve', 'ep-wait', '-n', ns]);
     expect(result).toEqual({ code: 0, stdout: 'episode.acog.dev/ep-wait approved (voice)\n', stderr: '' });
-    const after = await getEpisodeObject(admin, ns, 'ep-wait');
+    const after = await getEpisode(ns, 'ep-wait');
     expectRecent(after.metadata.annotations?.['approve.acog.dev/voice']);
     expect(after.spec).toEqual(before.spec);
     expect(after.metadata.generation).toBe(before.metadata.generation);
@@ -54,12 +51,12 @@ describe('approve', () => {
   it('approves a later gate ahead of time with --stage, including a gate of the channel', async () => {
     const result = await acog(['approve', 'ep-wait', '--stage', 'upload', '-n', ns]);
     expect(result.stdout).toBe('episode.acog.dev/ep-wait approved (upload)\n');
-    expectRecent((await getEpisodeObject(admin, ns, 'ep-wait')).metadata.annotations?.['approve.acog.dev/upload']);
+    expectRecent((await getEpisode(ns, 'ep-wait')).metadata.annotations?.['approve.acog.dev/upload']);
   });
 
   it('says nothing is waiting, and which gates exist', async () => {
-    await createEpisode(admin, ns, 'ep-running', 'chan', { approvalGates: ['voice'] });
-    await setStatus(admin, ns, 'ep-running', {
+    await createEpisode(ns, 'ep-running', 'chan', minimal({ approvalGates: ['voice'] }));
+    await setEpisodeStatus(ns, 'ep-running', {
       phase: 'Running',
       currentStage: 'script',
       stages: [
@@ -72,7 +69,7 @@ describe('approve', () => {
     expect(result.stderr).toBe(
       'error: episode ep-running is not waiting for an approval (phase Running); its gates are voice and upload; to approve a gate ahead of time: kubectl acog approve ep-running --stage voice\n',
     );
-    expect((await getEpisodeObject(admin, ns, 'ep-running')).metadata.annotations).toBeUndefined();
+    expect((await getEpisode(ns, 'ep-running')).metadata.annotations).toBeUndefined();
   });
 
   it('refuses a stage that is not a gate of the episode, or not a stage, naming the gates', async () => {
@@ -85,12 +82,12 @@ describe('approve', () => {
       '"voices" is not a stage (stages: plan, script, refine, metadata, voice, avatar, broll, assemble, upload)',
     );
     expect(notStage.stderr).toContain('its gates are voice and upload');
-    expect((await getEpisodeObject(admin, ns, 'ep-running')).metadata.annotations).toBeUndefined();
+    expect((await getEpisode(ns, 'ep-running')).metadata.annotations).toBeUndefined();
   });
 
   it('asks which gate when the episode waits at several', async () => {
-    await createEpisode(admin, ns, 'ep-two', 'chan', { approvalGates: ['voice', 'broll'] });
-    await setStatus(admin, ns, 'ep-two', {
+    await createEpisode(ns, 'ep-two', 'chan', minimal({ approvalGates: ['voice', 'broll'] }));
+    await setEpisodeStatus(ns, 'ep-two', {
       phase: 'AwaitingApproval',
       stages: [
         { name: 'voice', phase: 'AwaitingApproval' },
@@ -104,23 +101,23 @@ describe('approve', () => {
   });
 
   it('refuses a finished episode', async () => {
-    await createEpisode(admin, ns, 'ep-done', 'chan', { approvalGates: ['voice'] });
-    await setStatus(admin, ns, 'ep-done', { phase: 'Succeeded' });
+    await createEpisode(ns, 'ep-done', 'chan', minimal({ approvalGates: ['voice'] }));
+    await setEpisodeStatus(ns, 'ep-done', { phase: 'Succeeded' });
     const result = await acog(['approve', 'ep-done', '--stage', 'voice', '-n', ns]);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('episode ep-done is Succeeded; there is nothing to approve');
   });
 
   it('changes nothing with --dry-run=client or --dry-run=server', async () => {
-    await createEpisode(admin, ns, 'ep-dry', 'chan', { approvalGates: ['voice'] });
-    await setStatus(admin, ns, 'ep-dry', waitingAtVoice);
+    await createEpisode(ns, 'ep-dry', 'chan', minimal({ approvalGates: ['voice'] }));
+    await setEpisodeStatus(ns, 'ep-dry', waitingAtVoice);
     expect((await acog(['approve', 'ep-dry', '--dry-run=client', '-n', ns])).stdout).toBe(
       'episode.acog.dev/ep-dry approved (voice) (dry run)\n',
     );
     expect((await acog(['approve', 'ep-dry', '--dry-run=server', '-n', ns])).stdout).toBe(
       'episode.acog.dev/ep-dry approved (voice) (server dry run)\n',
     );
-    expect((await getEpisodeObject(admin, ns, 'ep-dry')).metadata.annotations).toBeUndefined();
+    expect((await getEpisode(ns, 'ep-dry')).metadata.annotations).toBeUndefined();
   });
 
   it('is forbidden for the viewer, naming the missing permission', async () => {
@@ -128,14 +125,14 @@ describe('approve', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: forbidden: ');
     expect(result.stderr).toContain('User "acog-viewer" cannot patch resource "episodes" in API group "acog.dev"');
-    expect((await getEpisodeObject(admin, ns, 'ep-dry')).metadata.annotations).toBeUndefined();
+    expect((await getEpisode(ns, 'ep-dry')).metadata.annotations).toBeUndefined();
   });
 
   it('lets the editor approve in team-a', async () => {
-    await createChannel(admin, 'team-a', uniqueName('wr-approve-chan')).then(async (channel) => {
+    await createChannel('team-a', uniqueName('wr-approve-chan'), unscheduled()).then(async (channel) => {
       const name = uniqueName('ep-editor');
-      await createEpisode(admin, 'team-a', name, channel.metadata.name!, { approvalGates: ['voice'] });
-      await setStatus(admin, 'team-a', name, waitingAtVoice);
+      await createEpisode('team-a', name, channel.metadata.name!, minimal({ approvalGates: ['voice'] }));
+      await setEpisodeStatus('team-a', name, waitingAtVoice);
       expect((await acog(['approve', name, '-n', 'team-a'], { user: 'editor' })).stdout).toBe(
         `episode.acog.dev/${name} approved (voice)\n`,
       );

@@ -6,12 +6,10 @@ import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS, stageKeyPrefix, type StageName } from '@acog/api';
-import { kubeConfig, localEnv, s3Client, uniqueName } from '../../../../test/support/env.ts';
-import { createNamespace } from '../../../../test/support/kube.ts';
+import { localEnv, s3Client } from '../../../../test/support/env.ts';
+import { acog, createChannel, createEpisode, freshNamespace, minimal, setEpisodeStatus, unscheduled } from '../../testing.ts';
 import { humanSize } from './artifacts.ts';
-import { acog, createChannel, createEpisode, setStatus } from './testing.ts';
 
-const admin = kubeConfig('admin');
 let ns: string;
 let work: string;
 const files = new Map<string, Buffer>();
@@ -35,10 +33,9 @@ async function tree(dir: string): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  ns = uniqueName('wr-artifacts');
-  await createNamespace(admin, ns);
-  await createChannel(admin, ns, 'chan');
-  const episode = await createEpisode(admin, ns, 'ep', 'chan');
+  ns = await freshNamespace('wr-artifacts');
+  await createChannel(ns, 'chan', unscheduled());
+  const episode = await createEpisode(ns, 'ep', 'chan', minimal());
   const uid = episode.metadata.uid!;
   uri = (stage, file) => {
     const bucket = ['plan', 'script', 'refine', 'metadata'].includes(stage) ? BUCKETS.scripts : BUCKETS.assets;
@@ -56,7 +53,7 @@ beforeAll(async () => {
   const clip = randomBytes(4096);
   await writeFile(localClip, clip);
   files.set(pathToFileURL(localClip).href, clip);
-  await setStatus(admin, ns, 'ep', {
+  await setEpisodeStatus(ns, 'ep', {
     phase: 'Succeeded',
     stages: [
       { name: 'assemble', phase: 'Succeeded', attempt: 1, artifacts: [video, thumbnail, srt] },
@@ -118,7 +115,7 @@ describe('artifacts ls', () => {
   });
 
   it('says when there is nothing yet', async () => {
-    await createEpisode(admin, ns, 'ep-empty', 'chan');
+    await createEpisode(ns, 'ep-empty', 'chan', minimal());
     const result = await acog(['artifacts', 'ls', 'ep-empty', '-n', ns]);
     expect(result).toEqual({ code: 0, stdout: '', stderr: 'episode ep-empty has no artifacts yet (phase Pending)\n' });
   });

@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { API_VERSION, GROUP, VERSION, validateChannel, validateEpisode, type Channel, type Episode } from '@acog/api';
-import { kubeConfig, uniqueName } from '../../../../test/support/env.ts';
-import { createNamespace, example } from '../../../../test/support/kube.ts';
-import { acog, createChannel, customObjects, episodeExists, getEpisodeObject } from './testing.ts';
+import { API_VERSION, validateChannel, validateEpisode, type Channel, type Episode } from '@acog/api';
+import { uniqueName } from '../../../../test/support/env.ts';
+import { example } from '../../../../test/support/kube.ts';
+import { acog, createChannel, episodeExists, freshNamespace, getChannel, getEpisode, unscheduled } from '../../testing.ts';
 
-const admin = kubeConfig('admin');
 let ns: string;
 let dir: string;
 
@@ -20,9 +19,8 @@ function withDefaults(spec: Record<string, unknown>): Episode['spec'] {
 }
 
 beforeAll(async () => {
-  ns = uniqueName('wr-create');
-  await createNamespace(admin, ns);
-  await createChannel(admin, ns, 'chan');
+  ns = await freshNamespace('wr-create');
+  await createChannel(ns, 'chan', unscheduled());
   dir = await mkdtemp(join(tmpdir(), 'acog-create-'));
 });
 
@@ -54,7 +52,7 @@ describe('create episode (flags)', () => {
       ns,
     ]);
     expect(result).toEqual({ code: 0, stdout: 'episode.acog.dev/ep-flags created\n', stderr: '' });
-    const stored = await getEpisodeObject(admin, ns, 'ep-flags');
+    const stored = await getEpisode(ns, 'ep-flags');
     expect(stored.spec).toEqual(
       withDefaults({
         channelRef: { name: 'chan' },
@@ -89,7 +87,7 @@ describe('create episode (flags)', () => {
     expect(generated.code).toBe(0);
     const name = /^episode\.acog\.dev\/(chan-[a-z0-9]{5})\n$/.exec(generated.stdout)?.[1];
     expect(name).toBeDefined();
-    expect(await episodeExists(admin, ns, name!)).toBe(true);
+    expect(await episodeExists(ns, name!)).toBe(true);
   });
 
   it('--dry-run=client prints the object as yaml, json or name and sends nothing', async () => {
@@ -107,7 +105,7 @@ describe('create episode (flags)', () => {
     expect(JSON.parse(json.stdout)).toEqual(expected);
     expect((await acog([...args, '-o', 'name'])).stdout).toBe('episode.acog.dev/ep-client\n');
     expect((await acog(args)).stdout).toBe('episode.acog.dev/ep-client created (dry run)\n');
-    expect(await episodeExists(admin, ns, 'ep-client')).toBe(false);
+    expect(await episodeExists(ns, 'ep-client')).toBe(false);
   });
 
   it('--dry-run=server has the API server check and default it without storing it', async () => {
@@ -132,7 +130,7 @@ describe('create episode (flags)', () => {
     expect(
       (await acog(['create', 'episode', 'ep-server', '--channel', 'chan', '--topic', 'Server', '--dry-run', 'server', '-n', ns])).stdout,
     ).toBe('episode.acog.dev/ep-server created (server dry run)\n');
-    expect(await episodeExists(admin, ns, 'ep-server')).toBe(false);
+    expect(await episodeExists(ns, 'ep-server')).toBe(false);
   });
 
   it('refuses an invalid Episode before sending, naming the field', async () => {
@@ -176,14 +174,14 @@ describe('create episode (flags)', () => {
     expect(badName.stderr).toContain('metadata.name: Invalid value: "Ep_Bad"');
     const skipPlan = await acog(['create', 'episode', 'ep-bad', '--channel', 'chan', '--topic', 'Test topic', '--skip', 'plan', '-n', ns]);
     expect(skipPlan.stderr).toContain('spec.overrides.skipStages: Invalid value: plan and script cannot be skipped');
-    expect(await episodeExists(admin, ns, 'ep-bad')).toBe(false);
+    expect(await episodeExists(ns, 'ep-bad')).toBe(false);
   });
 
   it('says how to find the channels when the channel does not exist', async () => {
     const result = await acog(['create', 'episode', 'ep-orphan', '--channel', 'nope', '--topic', 'Test topic', '-n', ns]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`error: channel nope not found in namespace ${ns}: kubectl acog get channels\n`);
-    expect(await episodeExists(admin, ns, 'ep-orphan')).toBe(false);
+    expect(await episodeExists(ns, 'ep-orphan')).toBe(false);
   });
 
   it('says so when the Episode exists already', async () => {
@@ -203,7 +201,7 @@ describe('create episode (flags)', () => {
   });
 
   it('lets the editor create in team-a only', async () => {
-    await createChannel(admin, 'team-a', 'wr-create-chan').catch((error: { code?: number }) => {
+    await createChannel('team-a', 'wr-create-chan', unscheduled()).catch((error: { code?: number }) => {
       if (error.code !== 409) throw error;
     });
     const name = uniqueName('ep-editor');
@@ -235,7 +233,7 @@ describe('create episode (flags)', () => {
       expect({ args, code: result.code }).toEqual({ args, code: 2 });
       expect(result.stderr).not.toBe('');
     }
-    expect(await episodeExists(admin, ns, 'x')).toBe(false);
+    expect(await episodeExists(ns, 'x')).toBe(false);
   });
 });
 
@@ -251,14 +249,8 @@ describe('create -f', () => {
     await writeFile(file, `${stringify(episode)}---\n${stringify(channel)}`);
     const result = await acog(['create', '-f', file, '-n', ns]);
     expect(result).toEqual({ code: 0, stdout: 'channel.acog.dev/from-file created\nepisode.acog.dev/ep-from-file created\n', stderr: '' });
-    expect((await getEpisodeObject(admin, ns, 'ep-from-file')).spec).toEqual(validateEpisode(episode).value.spec);
-    const stored = (await customObjects(admin).getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace: ns,
-      plural: 'channels',
-      name: 'from-file',
-    })) as Channel;
+    expect((await getEpisode(ns, 'ep-from-file')).spec).toEqual(validateEpisode(episode).value.spec);
+    const stored = await getChannel(ns, 'from-file');
     expect(stored.spec).toEqual(validateChannel(channel).value.spec);
   });
 
@@ -273,7 +265,7 @@ describe('create -f', () => {
     expect(parse(yaml.stdout)).toEqual(validateEpisode(episode).value);
     const dryServer = await acog(['create', '-f', file, '--dry-run=server', '-n', ns]);
     expect(dryServer.stdout).toBe('episode.acog.dev/ep-file-dry created (server dry run)\n');
-    expect(await episodeExists(admin, ns, 'ep-file-dry')).toBe(false);
+    expect(await episodeExists(ns, 'ep-file-dry')).toBe(false);
   });
 
   it('refuses invalid manifests before sending anything, naming file and field', async () => {
@@ -286,7 +278,7 @@ describe('create -f', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain(`${file}: Episode ep-file-bad: spec.colour: unknown field "spec.colour"`);
     expect(result.stderr).toContain('nothing was sent');
-    expect(await episodeExists(admin, ns, 'ep-file-bad')).toBe(false);
+    expect(await episodeExists(ns, 'ep-file-bad')).toBe(false);
   });
 
   it('refuses an Episode whose channel is neither in the cluster nor in the files', async () => {

@@ -8,13 +8,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_STREAM, EVENTS_SUBJECTS } from '@acog/api';
 import { freePort, httpOk, startProcess, waitUntil, type ManagedProcess } from '@acog/hack/local-env/process';
 import { startNats } from '../../../../hack/local-env/services/nats.ts';
-import { kubeConfig, localEnv, uniqueName } from '../../../../test/support/env.ts';
-import { createNamespace } from '../../../../test/support/kube.ts';
-import { acog, createChannel, serviceEnv } from './testing.ts';
+import { localEnv, serviceEnv } from '../../../../test/support/env.ts';
+import { acog, admin, createChannel, freshNamespace, unscheduled } from '../../testing.ts';
 
-const admin = kubeConfig('admin');
-const core = admin.makeApiClient(CoreV1Api);
-const apps = admin.makeApiClient(AppsV1Api);
+const core = admin().makeApiClient(CoreV1Api);
+const apps = admin().makeApiClient(AppsV1Api);
 let ns: string;
 /** NATS servers of this file's own, so the stream's absence is certain: one with JetStream, one without. */
 let nats: { url: string; process: ManagedProcess };
@@ -30,16 +28,19 @@ async function createSecret(name: string, data: Record<string, string>): Promise
 }
 
 beforeAll(async () => {
-  ns = uniqueName('wr-doctor');
-  await createNamespace(admin, ns);
-  await createChannel(admin, ns, 'offline');
-  await createChannel(admin, ns, 'paid', {
-    providers: {
-      llm: { provider: 'openai', secretRef: { name: 'paid-openai' } },
-      voice: { provider: 'elevenlabs', voiceId: 'v1', secretRef: { name: 'paid-voice', key: 'VOICE_KEY' } },
-      publisher: { provider: 'youtube', secretRef: { name: 'paid-youtube' } },
-    },
-  });
+  ns = await freshNamespace('wr-doctor');
+  await createChannel(ns, 'offline', unscheduled());
+  await createChannel(
+    ns,
+    'paid',
+    unscheduled({
+      providers: {
+        llm: { provider: 'openai', secretRef: { name: 'paid-openai' } },
+        voice: { provider: 'elevenlabs', voiceId: 'v1', secretRef: { name: 'paid-voice', key: 'VOICE_KEY' } },
+        publisher: { provider: 'youtube', secretRef: { name: 'paid-youtube' } },
+      },
+    }),
+  );
   const dir = await mkdtemp(join(tmpdir(), 'acog-doctor-'));
   nats = await startNats(localEnv().binaries.natsServer, dir);
   const port = await freePort();

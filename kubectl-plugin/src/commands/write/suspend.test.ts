@@ -1,44 +1,40 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { kubeConfig, uniqueName } from '../../../../test/support/env.ts';
-import { createNamespace } from '../../../../test/support/kube.ts';
-import { acog, createChannel, createEpisode, getEpisodeObject, setStatus } from './testing.ts';
+import { acog, createChannel, createEpisode, freshNamespace, getEpisode, minimal, setEpisodeStatus, unscheduled } from '../../testing.ts';
 
-const admin = kubeConfig('admin');
 let ns: string;
 
 beforeAll(async () => {
-  ns = uniqueName('wr-suspend');
-  await createNamespace(admin, ns);
-  await createChannel(admin, ns, 'chan');
+  ns = await freshNamespace('wr-suspend');
+  await createChannel(ns, 'chan', unscheduled());
 });
 
 describe('suspend and resume', () => {
   it('set spec.suspend and nothing else', async () => {
-    const before = await createEpisode(admin, ns, 'ep', 'chan', { brief: 'A brief.' });
-    await setStatus(admin, ns, 'ep', { phase: 'Running', currentStage: 'voice' });
+    const before = await createEpisode(ns, 'ep', 'chan', minimal({ brief: 'A brief.' }));
+    await setEpisodeStatus(ns, 'ep', { phase: 'Running', currentStage: 'voice' });
     const suspended = await acog(['suspend', 'ep', '-n', ns]);
     expect(suspended).toEqual({
       code: 0,
       stdout: 'episode.acog.dev/ep suspended\n  running stages finish; no new stage starts until kubectl acog resume ep\n',
       stderr: '',
     });
-    expect((await getEpisodeObject(admin, ns, 'ep')).spec).toEqual({ ...before.spec, suspend: true });
+    expect((await getEpisode(ns, 'ep')).spec).toEqual({ ...before.spec, suspend: true });
     expect((await acog(['suspend', 'ep', '-n', ns])).stdout).toBe('episode.acog.dev/ep already suspended\n');
 
     expect((await acog(['resume', 'ep', '-n', ns])).stdout).toBe('episode.acog.dev/ep resumed\n');
-    expect((await getEpisodeObject(admin, ns, 'ep')).spec).toEqual({ ...before.spec, suspend: false });
+    expect((await getEpisode(ns, 'ep')).spec).toEqual({ ...before.spec, suspend: false });
     expect((await acog(['resume', 'ep', '-n', ns])).stdout).toBe('episode.acog.dev/ep already running (not suspended)\n');
   });
 
   it('change nothing in a dry run', async () => {
     expect((await acog(['suspend', 'ep', '--dry-run=server', '-n', ns])).stdout).toBe('episode.acog.dev/ep suspended (server dry run)\n');
     expect((await acog(['suspend', 'ep', '--dry-run=client', '-n', ns])).stdout).toContain('episode.acog.dev/ep suspended (dry run)\n');
-    expect((await getEpisodeObject(admin, ns, 'ep')).spec.suspend).toBe(false);
+    expect((await getEpisode(ns, 'ep')).spec.suspend).toBe(false);
   });
 
   it('refuse to suspend a finished episode', async () => {
-    await createEpisode(admin, ns, 'ep-done', 'chan');
-    await setStatus(admin, ns, 'ep-done', { phase: 'Succeeded' });
+    await createEpisode(ns, 'ep-done', 'chan', minimal());
+    await setEpisodeStatus(ns, 'ep-done', { phase: 'Succeeded' });
     const result = await acog(['suspend', 'ep-done', '-n', ns]);
     expect(result.code).toBe(1);
     expect(result.stderr).toBe('error: episode ep-done is Succeeded; there is nothing to suspend\n');
@@ -48,7 +44,7 @@ describe('suspend and resume', () => {
     const result = await acog(['suspend', 'ep', '-n', ns], { user: 'viewer' });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('cannot patch resource "episodes" in API group "acog.dev"');
-    expect((await getEpisodeObject(admin, ns, 'ep')).spec.suspend).toBe(false);
+    expect((await getEpisode(ns, 'ep')).spec.suspend).toBe(false);
   });
 
   it('say an unknown episode is not found, and exit 2 on wrong usage', async () => {
@@ -64,33 +60,33 @@ describe('suspend and resume', () => {
 
 describe('cancel', () => {
   it('sets spec.cancel without asking when not on a terminal', async () => {
-    const before = await createEpisode(admin, ns, 'ep-cancel', 'chan');
-    await setStatus(admin, ns, 'ep-cancel', { phase: 'Running' });
+    const before = await createEpisode(ns, 'ep-cancel', 'chan', minimal());
+    await setEpisodeStatus(ns, 'ep-cancel', { phase: 'Running' });
     const result = await acog(['cancel', 'ep-cancel', '-n', ns]);
     expect(result).toEqual({ code: 0, stdout: 'episode.acog.dev/ep-cancel cancelled\n', stderr: '' });
-    expect((await getEpisodeObject(admin, ns, 'ep-cancel')).spec).toEqual({ ...before.spec, cancel: true });
+    expect((await getEpisode(ns, 'ep-cancel')).spec).toEqual({ ...before.spec, cancel: true });
     const again = await acog(['cancel', 'ep-cancel', '-n', ns]);
     expect(again.code).toBe(1);
     expect(again.stderr).toContain('episode ep-cancel is already being cancelled');
   });
 
   it('asks on a terminal, and does nothing unless told yes', async () => {
-    await createEpisode(admin, ns, 'ep-ask', 'chan');
-    await setStatus(admin, ns, 'ep-ask', { phase: 'Running', currentStage: 'voice' });
+    await createEpisode(ns, 'ep-ask', 'chan', minimal());
+    await setEpisodeStatus(ns, 'ep-ask', { phase: 'Running', currentStage: 'voice' });
     const no = await acog(['cancel', 'ep-ask', '-n', ns], { typed: 'n\n' });
     expect(no.code).toBe(1);
     expect(no.stderr).toContain(`Cancel episode ep-ask in namespace ${ns} (Running, at voice)? It cannot be resumed. [y/N]`);
     expect(no.stderr).toContain('episode ep-ask was not cancelled');
-    expect((await getEpisodeObject(admin, ns, 'ep-ask')).spec.cancel).toBe(false);
+    expect((await getEpisode(ns, 'ep-ask')).spec.cancel).toBe(false);
 
     const yes = await acog(['cancel', 'ep-ask', '-n', ns], { typed: 'y\n' });
     expect(yes.code).toBe(0);
     expect(yes.stdout).toBe('episode.acog.dev/ep-ask cancelled\n');
-    expect((await getEpisodeObject(admin, ns, 'ep-ask')).spec.cancel).toBe(true);
+    expect((await getEpisode(ns, 'ep-ask')).spec.cancel).toBe(true);
   });
 
   it('does not ask with --yes', async () => {
-    await createEpisode(admin, ns, 'ep-yes', 'chan');
+    await createEpisode(ns, 'ep-yes', 'chan', minimal());
     const result = await acog(['cancel', 'ep-yes', '--yes', '-n', ns], { typed: '' });
     expect(result).toEqual({ code: 0, stdout: 'episode.acog.dev/ep-yes cancelled\n', stderr: '' });
   });
@@ -98,17 +94,17 @@ describe('cancel', () => {
   it('refuses a finished episode', async () => {
     for (const phase of ['Succeeded', 'Failed', 'Cancelled'] as const) {
       const name = `ep-${phase.toLowerCase()}`;
-      await createEpisode(admin, ns, name, 'chan');
-      await setStatus(admin, ns, name, { phase });
+      await createEpisode(ns, name, 'chan', minimal());
+      await setEpisodeStatus(ns, name, { phase });
       const result = await acog(['cancel', name, '-n', ns]);
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(`error: episode ${name} already finished (${phase}); there is nothing to cancel\n`);
-      expect((await getEpisodeObject(admin, ns, name)).spec.cancel).toBe(false);
+      expect((await getEpisode(ns, name)).spec.cancel).toBe(false);
     }
   });
 
   it('changes nothing in a dry run, and is forbidden for the viewer', async () => {
-    await createEpisode(admin, ns, 'ep-keep', 'chan');
+    await createEpisode(ns, 'ep-keep', 'chan', minimal());
     expect((await acog(['cancel', 'ep-keep', '--dry-run=server', '-n', ns])).stdout).toBe(
       'episode.acog.dev/ep-keep cancelled (server dry run)\n',
     );
@@ -118,6 +114,6 @@ describe('cancel', () => {
     const viewer = await acog(['cancel', 'ep-keep', '--yes', '-n', ns], { user: 'viewer' });
     expect(viewer.code).toBe(1);
     expect(viewer.stderr).toContain('cannot patch resource "episodes"');
-    expect((await getEpisodeObject(admin, ns, 'ep-keep')).spec.cancel).toBe(false);
+    expect((await getEpisode(ns, 'ep-keep')).spec.cancel).toBe(false);
   });
 });
