@@ -44,7 +44,10 @@ const scriptWords = script.beats.flatMap((beat) => wordSpans(beat.narration).map
 function context(env: Record<string, string | undefined> = {}): Promise<TestContext> {
   return providerTestContext({
     workdirPrefix: join(root, 'work-'),
-    channel: { persona: { name: 'Ada', tone: 'warm', audience: 'developers', language: 'en' } } as ChannelSpec,
+    channel: {
+      persona: { name: 'Ada', tone: 'warm', audience: 'developers', language: 'en' },
+      format: { aspectRatio: '16:9', targetDurationSeconds: 60 },
+    } as ChannelSpec,
     episode: { name: 'cache', namespace: 'test', uid: 'uid-1', spec: {} as ProviderContext['episode']['spec'] },
     // An empty ACOG_ESPEAK_TIMINGS hides one the machine may have: these tests build their own.
     env: { ACOG_ESPEAK_TIMINGS: '', ACOG_CACHE: cacheDir, ...env },
@@ -186,7 +189,12 @@ describe('espeak settings', () => {
     expect(espeakVoiceName(undefined, 'pt-BR')).toBe('pt-br');
   });
   it('speaks 175 words a minute at normal speed, within what espeak-ng accepts', () => {
-    expect([undefined, 1, 1.2, 0.1, 5].map(espeakWordsPerMinute)).toEqual([175, 175, 210, 80, 450]);
+    expect([undefined, 1, 1.2, 0.1, 5].map((speed) => espeakWordsPerMinute(speed))).toEqual([175, 175, 210, 80, 450]);
+  });
+
+  it("speaks at the channel's words per minute, the rate the script was fitted to", () => {
+    expect(espeakWordsPerMinute(undefined, 150)).toBe(150);
+    expect(espeakWordsPerMinute(1.2, 150)).toBe(180);
   });
   it('maps espeak-ng character positions to JavaScript string positions', () => {
     const offset = utf16Offsets('a🚀b');

@@ -38,9 +38,13 @@ export function espeakVoiceName(voiceId: string | undefined, language: string | 
   return tag === 'en' ? 'en-us' : tag;
 }
 
-/** espeak-ng speaks 175 words a minute at normal speed; it accepts 80 to 450. */
-export function espeakWordsPerMinute(speed: number | undefined): number {
-  return Math.min(450, Math.max(80, Math.round(175 * (speed ?? 1))));
+/**
+ * The rate espeak-ng is asked for: the channel's words per minute (what the writer fitted the
+ * script to, so the narration lasts as planned), 175 — espeak-ng's own normal — when unset,
+ * times the voice's speed; espeak-ng accepts 80 to 450.
+ */
+export function espeakWordsPerMinute(speed: number | undefined, channelWordsPerMinute = 175): number {
+  return Math.min(450, Math.max(80, Math.round(channelWordsPerMinute * (speed ?? 1))));
 }
 
 interface Segment {
@@ -62,7 +66,7 @@ export function createEspeakVoice(spec?: VoiceProvider, options: EspeakOptions =
       const segments = narrationSegments(script);
       if (segments.length === 0) throw new Error('the script has no narration to speak');
       const voice = espeakVoiceName(spec?.voiceId, ctx.channel.persona.language);
-      const wordsPerMinute = espeakWordsPerMinute(spec?.speed);
+      const wordsPerMinute = espeakWordsPerMinute(spec?.speed, ctx.channel.format.wordsPerMinute);
       const raw = join(ctx.workdir, 'narration.espeak.wav');
       const helper = options.wordTimings === false ? undefined : await espeakTimingsHelper(ctx);
       try {
