@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
+import { STAGES } from '@acog/api';
 import { repoRoot } from '@acog/hack/paths';
 import { expectYouTubeReadyVideo, vttCues } from '../support/media.ts';
 
@@ -22,6 +23,7 @@ function run(command: string, args: string[]): Promise<{ code: number; stdout: s
 }
 
 const cli = join(repoRoot, 'kubectl-plugin', 'src', 'cli.ts');
+const ALL_STAGES = [...STAGES].sort();
 const render = (...args: string[]) => run(process.execPath, [cli, 'render', ...args]);
 
 /** Stages that ran (not reused), from render's plain progress lines. */
@@ -67,17 +69,7 @@ describe('render re-runs only what changed', () => {
     await write();
     const first = await render('-f', dir, '--out', out);
     expect(first.code).toBe(0);
-    expect(ranStages(first.stderr).sort()).toEqual([
-      'assemble',
-      'avatar',
-      'broll',
-      'metadata',
-      'plan',
-      'refine',
-      'script',
-      'upload',
-      'voice',
-    ]);
+    expect(ranStages(first.stderr).sort()).toEqual(ALL_STAGES);
 
     channel.spec.format.captions.style = 'minimal';
     await write();
@@ -89,17 +81,7 @@ describe('render re-runs only what changed', () => {
     await write();
     const brief = await render('-f', dir, '--out', out);
     expect(brief.code).toBe(0);
-    expect(ranStages(brief.stderr).sort()).toEqual([
-      'assemble',
-      'avatar',
-      'broll',
-      'metadata',
-      'plan',
-      'refine',
-      'script',
-      'upload',
-      'voice',
-    ]);
+    expect(ranStages(brief.stderr).sort()).toEqual(ALL_STAGES);
   }, 600_000);
 
   it('refuses bad manifests before any work, naming the field', async () => {
