@@ -6,6 +6,9 @@ export const API_VERSION = `${GROUP}/${VERSION}`;
 export const CHANNELS = { kind: 'Channel', plural: 'channels', singular: 'channel', shortName: 'ch' } as const;
 export const EPISODES = { kind: 'Episode', plural: 'episodes', singular: 'episode', shortName: 'ep' } as const;
 
+/** Phases after which an Episode does nothing more. */
+export const FINISHED_PHASES: readonly string[] = ['Succeeded', 'Failed', 'Cancelled'];
+
 /**
  * The annotation that passes an approval gate before a stage, e.g. approve.acog.dev/voice; its
  * value is the RFC 3339 time of the approval. Being an annotation, it can also live in Git.

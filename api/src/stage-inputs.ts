@@ -4,9 +4,9 @@ import { createHash } from 'node:crypto';
 import type { ChannelSpec, EpisodeSpec, Providers, StageName } from './generated/types.ts';
 import { STAGE_DEPENDENCIES, STAGES } from './pipeline.ts';
 
-/** The stages an episode runs: all but those the Channel or the Episode skips. */
-export function activeStages(channel: ChannelSpec, episode: EpisodeSpec): StageName[] {
-  const skipped = new Set([...(channel.skipStages ?? []), ...(episode.overrides?.skipStages ?? [])]);
+/** The stages an episode runs: all but those the Channel (when known) or the Episode skips. */
+export function activeStages(channel: Pick<ChannelSpec, 'skipStages'> | undefined, episode: Pick<EpisodeSpec, 'overrides'>): StageName[] {
+  const skipped = new Set([...(channel?.skipStages ?? []), ...(episode.overrides?.skipStages ?? [])]);
   return STAGES.filter((stage) => !skipped.has(stage));
 }
 
@@ -35,9 +35,12 @@ export function activeAncestors(stage: StageName, active: readonly StageName[]):
   return STAGES.filter((s) => out.has(s));
 }
 
-/** Approval gates of an episode: the Channel's and the Episode's. */
-export function approvalGates(channel: ChannelSpec, episode: EpisodeSpec): Set<StageName> {
-  return new Set([...(channel.approvalGates ?? []), ...(episode.approvalGates ?? [])]);
+/** Approval gates of an episode: the Channel's (when known) and the Episode's. */
+export function approvalGates(
+  channel: Pick<ChannelSpec, 'approvalGates'> | undefined,
+  episode: Pick<EpisodeSpec, 'approvalGates'>,
+): Set<StageName> {
+  return new Set([...(channel?.approvalGates ?? []), ...(episode.approvalGates ?? [])]);
 }
 
 /** A provider's settings that shape its output; which Secret holds the key does not. */

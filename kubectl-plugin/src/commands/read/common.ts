@@ -2,7 +2,7 @@
 // API errors as messages, and small formatters (money, durations, the progress bar).
 import { InvalidArgumentError } from 'commander';
 import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
-import { CHANNELS, EPISODES, GROUP, STAGES, VERSION, type Channel, type Episode, type EpisodeStatus, type StageName } from '@acog/api';
+import { CHANNELS, EPISODES, GROUP, STAGES, VERSION, type Channel, type Episode, type EpisodeStatus } from '@acog/api';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 
@@ -167,12 +167,6 @@ export function progressBar(progress: { done: number; total: number } | undefine
 export function orderedStages(status: EpisodeStatus | undefined): StageStatus[] {
   return [...(status?.stages ?? [])].sort((a, b) => STAGES.indexOf(a.name) - STAGES.indexOf(b.name));
 }
-
-export function isStage(value: string): value is StageName {
-  return (STAGES as readonly string[]).includes(value);
-}
-
-export const TERMINAL_PHASES = ['Succeeded', 'Failed', 'Cancelled'] as const;
 
 export function approveCommand(episode: string, stage: string, namespace?: string): string {
   return `kubectl acog approve ${episode} --stage ${stage}${namespace ? ` -n ${namespace}` : ''}`;

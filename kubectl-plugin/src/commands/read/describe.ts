@@ -198,7 +198,7 @@ function stageBlock(text: Text, stage: StageStatus): void {
 
 /** The Channel's gates and the Episode's, in pipeline order (the Episode's alone when the Channel cannot be read). */
 function effectiveGates(episode: Episode, channel: Channel | undefined): StageName[] {
-  const gates = channel ? approvalGates(channel.spec, episode.spec) : new Set(episode.spec.approvalGates ?? []);
+  const gates = approvalGates(channel?.spec, episode.spec);
   return STAGES.filter((stage) => gates.has(stage));
 }
 

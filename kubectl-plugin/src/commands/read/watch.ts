@@ -2,12 +2,11 @@
 // cancelled (exit 1). A line per stage redrawn on a terminal, a plain line per change otherwise:
 // the display of `render` (render/progress.ts) fed from a watch on the one object.
 import type { Episode, StageName } from '@acog/api';
-import { STAGES } from '@acog/api';
+import { FINISHED_PHASES, STAGES } from '@acog/api';
 import { createProgressDisplay, type ProgressDisplay, type StageLine } from '../../render/progress.ts';
 import { CommandError } from '../../kube/errors.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
 import {
-  TERMINAL_PHASES,
   approveCommand,
   collectionPath,
   duration,
@@ -96,11 +95,11 @@ class EpisodeProgress {
         for (const stage of waiting)
           this.stream.write(`episode ${name} awaits approval before ${stage.name}: ${approveCommand(name, stage.name, namespace)}\n`);
         if (!waiting.length) this.stream.write(`episode ${name} awaits approval${status?.message ? `: ${status.message}` : ''}\n`);
-      } else if (phase && !(TERMINAL_PHASES as readonly string[]).includes(phase)) {
+      } else if (phase && !FINISHED_PHASES.includes(phase)) {
         this.stream.write(`episode ${name}: ${phase}${status?.message ? ` (${status.message})` : ''}\n`);
       }
     }
-    return (TERMINAL_PHASES as readonly string[]).includes(phase ?? '');
+    return FINISHED_PHASES.includes(phase ?? '');
   }
 
   stop(): void {

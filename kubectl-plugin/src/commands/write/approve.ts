@@ -1,6 +1,6 @@
 // kubectl acog approve: passes an approval gate by setting the annotation approve.acog.dev/<stage>
 // to the time of the approval (a merge patch: nothing else of the Episode changes).
-import { APPROVAL_ANNOTATION_PREFIX, STAGES, type Channel, type Episode, type StageName } from '@acog/api';
+import { APPROVAL_ANNOTATION_PREFIX, approvalGates, isStageName, STAGES, type Channel, type Episode, type StageName } from '@acog/api';
 import { CommandError } from '../../kube/errors.ts';
 import type { RegisterCommand } from '../types.ts';
 import {
@@ -9,7 +9,6 @@ import {
   findChannel,
   getEpisode,
   inStageOrder,
-  isStage,
   list,
   mergePatchEpisode,
   now,
@@ -21,7 +20,7 @@ import {
 
 /** The gates of an Episode: its Channel's and its own. */
 export function gatesOf(episode: Episode, channel: Channel | undefined): StageName[] {
-  return inStageOrder([...(channel?.spec.approvalGates ?? []), ...(episode.spec.approvalGates ?? [])]);
+  return inStageOrder(approvalGates(channel?.spec, episode.spec));
 }
 
 /** The stages the episode waits at for an approval, according to its status. */
@@ -32,7 +31,7 @@ export function waitingGates(episode: Episode): StageName[] {
       ...(episode.status.currentStage ?? '')
         .split(',')
         .map((stage) => stage.trim())
-        .filter(isStage),
+        .filter(isStageName),
     );
   }
   return inStageOrder(waiting);
@@ -77,7 +76,7 @@ Sets the annotation ${APPROVAL_ANNOTATION_PREFIX}<stage> to the time of the appr
 
       let stage: StageName;
       if (options.stage !== undefined) {
-        if (!isStage(options.stage)) {
+        if (!isStageName(options.stage)) {
           throw new CommandError(
             `"${options.stage}" is not a stage (stages: ${STAGES.join(', ')}); for episode ${name} ${describeGates(episode, gates)}`,
           );

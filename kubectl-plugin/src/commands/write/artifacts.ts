@@ -11,12 +11,12 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Option, type Command } from 'commander';
-import { STAGES, type Episode, type StageName } from '@acog/api';
+import { isStageName, STAGES, type Episode, type StageName } from '@acog/api';
 import { parseArtifactUri } from '@acog/runners/store/types';
 import { CommandError } from '../../kube/errors.ts';
 import { serialise, table } from '../../output/format.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
-import { getEpisode, isStage, list, phaseOf, target } from './common.ts';
+import { getEpisode, list, phaseOf, target } from './common.ts';
 import { addS3Options, explainS3Error, isS3NotFound, s3Connection, type S3Connection, type S3Flags } from './s3.ts';
 
 export interface ArtifactEntry {
@@ -118,7 +118,7 @@ async function mapLimited<T, R>(items: T[], limit: number, fn: (item: T) => Prom
 
 function stageOption(value: string | undefined): StageName | undefined {
   if (value === undefined) return undefined;
-  if (!isStage(value)) throw new CommandError(`"${value}" is not a stage (stages: ${STAGES.join(', ')})`);
+  if (!isStageName(value)) throw new CommandError(`"${value}" is not a stage (stages: ${STAGES.join(', ')})`);
   return value;
 }
 

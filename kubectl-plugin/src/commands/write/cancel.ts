@@ -1,12 +1,12 @@
 // kubectl acog cancel: stops an Episode for good (spec.cancel: true); the operator deletes its
 // running Jobs and the phase becomes Cancelled. Asks first on a terminal, unless --yes.
+import { FINISHED_PHASES } from '@acog/api';
 import { CommandError } from '../../kube/errors.ts';
 import type { RegisterCommand } from '../types.ts';
 import {
   confirm,
   dryRunOption,
   dryRunSuffix,
-  FINISHED_PHASES,
   getEpisode,
   interactive,
   mergePatchEpisode,

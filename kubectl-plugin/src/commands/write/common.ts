@@ -2,7 +2,18 @@
 // the kubectl-style result lines ("episode.acog.dev/x approved (voice)").
 import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { Option } from 'commander';
-import { CHANNELS, EPISODES, GROUP, STAGE_DEPENDENCIES, STAGES, VERSION, type Channel, type Episode, type StageName } from '@acog/api';
+import {
+  activeStages,
+  CHANNELS,
+  EPISODES,
+  GROUP,
+  STAGE_DEPENDENCIES,
+  STAGES,
+  VERSION,
+  type Channel,
+  type Episode,
+  type StageName,
+} from '@acog/api';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import type { CommandIO } from '../types.ts';
 
@@ -131,15 +142,9 @@ export function phaseOf(episode: Episode): string {
   return episode.status?.phase ?? 'Pending';
 }
 
-export const FINISHED_PHASES: readonly string[] = ['Succeeded', 'Failed', 'Cancelled'];
-
 /** RFC 3339 time of now, for annotations. */
 export function now(): string {
   return new Date().toISOString();
-}
-
-export function isStage(value: string): value is StageName {
-  return (STAGES as readonly string[]).includes(value);
 }
 
 /** Stages in pipeline order. */
@@ -168,8 +173,7 @@ export function withDownstream(stage: StageName): StageName[] {
 export function stagesRun(episode: Episode, channel?: Channel): StageName[] {
   const listed = episode.status?.stages?.map((stage) => stage.name);
   if (listed?.length) return inStageOrder(listed);
-  const skipped = new Set([...(channel?.spec.skipStages ?? []), ...(episode.spec.overrides?.skipStages ?? [])]);
-  return STAGES.filter((stage) => !skipped.has(stage));
+  return activeStages(channel?.spec, episode.spec);
 }
 
 /** "a, b and c" */

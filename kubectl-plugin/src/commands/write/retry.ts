@@ -1,6 +1,6 @@
 // kubectl acog retry: asks the operator to try an Episode again, by annotation. Without --stage
 // the failed stages run again; with --stage that stage and everything downstream of it.
-import { RETRY_REQUESTED_ANNOTATION, RETRY_STAGE_ANNOTATION, STAGES, type StageName } from '@acog/api';
+import { isStageName, RETRY_REQUESTED_ANNOTATION, RETRY_STAGE_ANNOTATION, STAGES, type StageName } from '@acog/api';
 import { CommandError } from '../../kube/errors.ts';
 import type { RegisterCommand } from '../types.ts';
 import {
@@ -8,7 +8,6 @@ import {
   dryRunSuffix,
   findChannel,
   getEpisode,
-  isStage,
   list,
   mergePatchEpisode,
   now,
@@ -47,7 +46,7 @@ Sets the annotations ${RETRY_REQUESTED_ANNOTATION} (now) and, with --stage, ${RE
       let plan: string;
       let stage: StageName | undefined;
       if (options.stage !== undefined) {
-        if (!isStage(options.stage)) throw new CommandError(`"${options.stage}" is not a stage (stages: ${STAGES.join(', ')})`);
+        if (!isStageName(options.stage)) throw new CommandError(`"${options.stage}" is not a stage (stages: ${STAGES.join(', ')})`);
         stage = options.stage;
         const runs = stagesRun(episode, episode.status?.stages?.length ? undefined : await findChannel(t, episode.spec.channelRef.name));
         if (!runs.includes(stage)) throw new CommandError(`episode ${name} does not run the ${stage} stage (it runs ${list(runs)})`);
