@@ -5,3 +5,4 @@ export { validateChannel, validateEpisode, assertValid, ValidationError } from '
 export type { FieldError, ValidationResult, ResourceValidator } from './validation.ts';
 export * from './stage-contract.ts';
 export * from './stage-inputs.ts';
+export * from './credentials.ts';

@@ -1719,6 +1719,11 @@ export const episodeSchema = {
                 "minimum": 0,
                 "description": "Number of the current or last attempt, from 1."
               },
+              "failures": {
+                "type": "integer",
+                "minimum": 0,
+                "description": "Failed attempts in a row, counted against the retry policy; a retry request starts again from 0."
+              },
               "jobName": {
                 "type": "string",
                 "maxLength": 63,

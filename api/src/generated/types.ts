@@ -646,6 +646,10 @@ phase: ("Pending" | "Blocked" | "AwaitingApproval" | "Running" | "Succeeded" | "
  */
 attempt?: number
 /**
+ * Failed attempts in a row, counted against the retry policy; a retry request starts again from 0.
+ */
+failures?: number
+/**
  * Name of the Job of the current or last attempt.
  */
 jobName?: string

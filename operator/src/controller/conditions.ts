@@ -1,0 +1,35 @@
+// Standard Kubernetes conditions (metav1.Condition): one per type, lastTransitionTime moves only
+// when the status does, observedGeneration says which spec they were computed from.
+import type { Conditions } from '@acog/api';
+
+export type Condition = Conditions[number];
+export type ConditionStatus = Condition['status'];
+
+export interface ConditionUpdate {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+}
+
+export function setConditions(existing: Conditions | undefined, updates: ConditionUpdate[], generation: number | undefined, now: Date): Conditions {
+  const byType = new Map((existing ?? []).map((condition) => [condition.type, condition]));
+  const out: Conditions = [];
+  for (const update of updates) {
+    const previous = byType.get(update.type);
+    out.push({
+      type: update.type,
+      status: update.status,
+      reason: update.reason,
+      message: update.message,
+      ...(generation !== undefined && { observedGeneration: generation }),
+      lastTransitionTime: previous && previous.status === update.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    });
+    byType.delete(update.type);
+  }
+  return [...out, ...byType.values()];
+}
+
+export function findCondition(conditions: Conditions | undefined, type: string): Condition | undefined {
+  return conditions?.find((condition) => condition.type === type);
+}

@@ -1,0 +1,439 @@
+// The Episode reconciler's I/O around the pure planner: it reads the cache (never the API server
+// for what the cache holds), finds the outcomes of finished attempts (the NATS hint, the Job, and
+// result.json in S3, which is the truth), starts and deletes Jobs, and stores the status once per
+// reconcile through the status subresource, with optimistic concurrency.
+import { isDeepStrictEqual } from 'node:util';
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import {
+  activeAncestors,
+  activeStages,
+  episodeKeyPrefix,
+  stageBucket,
+  stageInputHashes,
+  stageKeyPrefix,
+  BUCKETS,
+  EPISODES,
+  GROUP,
+  LABELS,
+  VERSION,
+  type Channel,
+  type Episode,
+  type EpisodeStatus,
+  type StageEvent,
+  type StageInput,
+  type StageName,
+  type StageResult,
+} from '@acog/api';
+import type { ArtifactStore } from '@acog/runners/store/types';
+import type { RunnerConfig } from '../config/runner-config.ts';
+import { findCondition } from '../controller/conditions.ts';
+import type { Informer } from '../controller/informer.ts';
+import type { CompletionHints } from '../completions/hints.ts';
+import { apiMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { OperatorMetrics } from '../observability/metrics.ts';
+import { buildStageJob, INPUT_HASH_ANNOTATION, labelValue } from './job.ts';
+import { adoptJobs, planEpisode, type AttemptOutcome, type JobView, type StageStatus, type Transition } from './planner.ts';
+
+export const ARTIFACTS_FINALIZER = 'acog.dev/artifacts';
+export const EPISODE_INDEX = 'episode';
+
+export interface Job {
+  metadata: {
+    name: string;
+    namespace: string;
+    uid?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: { uid: string }[];
+    resourceVersion?: string;
+  };
+  status?: {
+    conditions?: { type: string; status: string; reason?: string; message?: string }[];
+    startTime?: string;
+    completionTime?: string;
+  };
+}
+
+/** What the Job cache keeps: identity and status, not the pod template. */
+export function slimJob(job: Job): Job {
+  const { name, namespace, uid, labels, annotations, ownerReferences, resourceVersion } = job.metadata;
+  return {
+    metadata: { name, namespace, uid, labels, annotations, ownerReferences: ownerReferences?.map(({ uid: owner }) => ({ uid: owner })), resourceVersion },
+    status: job.status && { conditions: job.status.conditions, startTime: job.status.startTime, completionTime: job.status.completionTime },
+  };
+}
+
+/** Index value of a Job: the Episode that owns it. */
+export function jobEpisodeIndex(job: Job): string[] {
+  const episode = job.metadata.labels?.[LABELS.episode];
+  const owner = job.metadata.ownerReferences?.[0]?.uid;
+  return episode && owner ? [`${job.metadata.namespace}/${owner}`] : [];
+}
+
+export function jobState(job: Job): JobView['state'] {
+  const conditions = job.status?.conditions ?? [];
+  const has = (type: string) => conditions.some((condition) => condition.type === type && condition.status === 'True');
+  if (has('Complete') || has('SuccessCriteriaMet')) return 'Complete';
+  if (has('Failed') || has('FailureTarget')) return 'Failed';
+  return 'Active';
+}
+
+export interface EpisodeReconcilerDeps {
+  clients: KubeClients;
+  episodes: Informer<Episode>;
+  channels: Informer<Channel>;
+  jobs: Informer<Job>;
+  store: ArtifactStore;
+  runner: RunnerConfig;
+  hints: CompletionHints;
+  events: EventRecorder;
+  metrics: OperatorMetrics;
+  log: Logger;
+  requeueAfter: (key: string, delayMs: number) => void;
+  now?: () => Date;
+}
+
+const STATUS_PARAMS = { group: GROUP, version: VERSION, plural: EPISODES.plural };
+
+export class EpisodeReconciler {
+  private readonly deps: EpisodeReconcilerDeps;
+  /** result.json files are immutable once written: a bounded cache saves S3 reads. */
+  private readonly results = new Map<string, StageResult>();
+
+  constructor(deps: EpisodeReconcilerDeps) {
+    this.deps = deps;
+  }
+
+  async reconcile(key: string): Promise<void> {
+    const { episodes, channels, hints } = this.deps;
+    const episode = episodes.get(key);
+    if (!episode) {
+      hints.drop(key);
+      return;
+    }
+    const namespace = episode.metadata.namespace!;
+    const channel = channels.get(`${namespace}/${episode.spec.channelRef.name}`);
+    if (episode.metadata.deletionTimestamp) return this.finalize(episode, channel);
+    if (!(await this.ensureFinalizer(episode, channel))) return;
+
+    const now = this.deps.now?.() ?? new Date();
+    const ownJobs = this.ownJobs(episode);
+    const adopted = adoptJobs(episode.status, ownJobs);
+    const observed: Episode = { ...episode, status: adopted };
+    const outcomes = await this.outcomes(observed, ownJobs, hints.events(key), now);
+    const reusable = channel ? await this.reusable(observed, channel) : {};
+    const plan = planEpisode({
+      episode: observed,
+      channel,
+      channelProblem: channelProblem(episode, channel),
+      jobs: ownJobs,
+      outcomes,
+      reusable,
+      now,
+    });
+
+    await Promise.all([
+      ...plan.deleteJobs.map((name) => this.deleteJob(namespace, name)),
+      ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start)),
+    ]);
+    const stored = await this.storeStatus(episode, plan.status);
+    hints.settle(key, (event) => isRecorded(plan.status, event));
+    if (stored) this.record(episode, plan.transitions, outcomes, plan.status);
+    if (plan.requeueAfterMs !== undefined) this.deps.requeueAfter(key, plan.requeueAfterMs + 50);
+  }
+
+  private ownJobs(episode: Episode): (JobView & { inputHash?: string })[] {
+    const jobs = this.deps.jobs.byIndex(EPISODE_INDEX, `${episode.metadata.namespace}/${episode.metadata.uid}`);
+    const views: (JobView & { inputHash?: string })[] = [];
+    for (const job of jobs) {
+      const stage = job.metadata.labels?.[LABELS.stage] as StageName | undefined;
+      const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
+      if (!stage || !Number.isInteger(attempt)) continue;
+      views.push({ name: job.metadata.name, stage, attempt, state: jobState(job), inputHash: job.metadata.annotations?.[INPUT_HASH_ANNOTATION] });
+    }
+    return views;
+  }
+
+  /** Outcomes of running attempts that have finished: result.json decides a success. */
+  private async outcomes(episode: Episode, jobs: JobView[], events: StageEvent[], now: Date): Promise<AttemptOutcome[]> {
+    const running = (episode.status?.stages ?? []).filter((entry) => entry.phase === 'Running' && entry.attempt);
+    const found = await Promise.all(
+      running.map(async (entry): Promise<AttemptOutcome | undefined> => {
+        const stage = entry.name;
+        const attempt = entry.attempt!;
+        const job = jobs.find((j) => j.stage === stage && j.attempt === attempt);
+        const event = events.find((e) => e.stage === stage && e.attempt === attempt && e.uid === episode.metadata.uid);
+        const jobName = job?.name ?? entry.jobName;
+        // The fast path (an event) and the slow one (the Job) lead to the same check.
+        const maybeDone = event?.outcome === 'Succeeded' || job?.state === 'Complete' || !job;
+        if (maybeDone) {
+          const result = await this.readResult(episode, stage, attempt);
+          if (result) {
+            const publication = stage === 'upload' ? await this.readPublication(result) : undefined;
+            return { stage, attempt, jobName, result, publication, at: now };
+          }
+          if (job?.state === 'Complete')
+            return { stage, attempt, jobName, failure: 'the runner exited without writing result.json', at: now };
+        }
+        if (event?.outcome === 'Failed' || job?.state === 'Failed') {
+          const message = event?.message ?? (jobName ? await this.terminationMessage(episode.metadata.namespace!, jobName) : undefined);
+          return { stage, attempt, jobName, failure: message ?? 'the stage Job failed', at: now };
+        }
+        return undefined;
+      }),
+    );
+    return found.filter((outcome): outcome is AttemptOutcome => !!outcome);
+  }
+
+  private resultUri(episode: Episode, stage: StageName, attempt: number): string {
+    const { namespace, name, uid } = episode.metadata;
+    const key = stageKeyPrefix({ namespace: namespace!, episode: name!, uid: uid!, stage, attempt });
+    return this.deps.store.uri(stageBucket(stage), `${key}result.json`);
+  }
+
+  async readResult(episode: Episode, stage: StageName, attempt: number): Promise<StageResult | undefined> {
+    const uri = this.resultUri(episode, stage, attempt);
+    const cached = this.results.get(uri);
+    if (cached) return cached;
+    let result: StageResult;
+    try {
+      result = JSON.parse((await this.deps.store.getBytes(uri)).toString('utf8')) as StageResult;
+    } catch (error) {
+      if ((error as Error).name === 'ArtifactNotFoundError') return undefined;
+      throw error;
+    }
+    if (this.results.size >= 4096) this.results.delete(this.results.keys().next().value!);
+    this.results.set(uri, result);
+    return result;
+  }
+
+  private async readPublication(result: StageResult): Promise<AttemptOutcome['publication']> {
+    const uri = result.artifacts['publication.json'];
+    if (!uri) return undefined;
+    try {
+      return JSON.parse((await this.deps.store.getBytes(uri)).toString('utf8')) as AttemptOutcome['publication'];
+    } catch (error) {
+      this.deps.log.warn({ uri, error: (error as Error).message }, 'cannot read the publication record');
+      return undefined;
+    }
+  }
+
+  /** The runner's one-line reason, from its pod's termination message. */
+  private async terminationMessage(namespace: string, jobName: string): Promise<string | undefined> {
+    try {
+      const pods = await this.deps.clients.core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${jobName}` });
+      for (const pod of pods.items) {
+        for (const container of pod.status?.containerStatuses ?? []) {
+          const message = container.state?.terminated?.message?.trim();
+          if (message) return message.split('\n').filter(Boolean).pop();
+        }
+      }
+    } catch (error) {
+      this.deps.log.warn({ namespace, job: jobName, error: apiMessage(error) }, 'cannot read the runner pod');
+    }
+    return undefined;
+  }
+
+  /** For stages whose inputs changed back to those of an earlier attempt: that attempt's result. */
+  private async reusable(episode: Episode, channel: Channel): Promise<Partial<Record<StageName, StageResult>>> {
+    const hashes = stageInputHashes(channel.spec, episode.spec);
+    const stale = (episode.status?.stages ?? []).filter(
+      (entry) => entry.phase === 'Succeeded' && hashes[entry.name] && entry.inputHash !== hashes[entry.name],
+    );
+    const out: Partial<Record<StageName, StageResult>> = {};
+    for (const entry of stale) {
+      for (let attempt = (entry.attempt ?? 1) - 1; attempt >= 1; attempt--) {
+        const result = await this.readResult(episode, entry.name, attempt);
+        if (result?.inputHash === hashes[entry.name]) {
+          out[entry.name] = result;
+          break;
+        }
+      }
+    }
+    return out;
+  }
+
+  private async startStage(
+    episode: Episode,
+    channel: Channel,
+    status: EpisodeStatus,
+    start: { stage: StageName; attempt: number; inputHash: string; jobName: string },
+  ): Promise<void> {
+    const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+    const active = activeStages(channel.spec, episode.spec);
+    const upstream: Partial<Record<StageName, StageResult>> = {};
+    for (const ancestor of activeAncestors(start.stage, active)) {
+      const entry = status.stages?.find((s) => s.name === ancestor);
+      const result = entry?.attempt ? await this.readResult(episode, ancestor, entry.attempt) : undefined;
+      if (!result) throw new Error(`cannot start ${start.stage}: the result of ${ancestor} attempt ${entry?.attempt} is not in the artifact store`);
+      upstream[ancestor] = result;
+    }
+    const input: StageInput = {
+      stage: start.stage,
+      attempt: start.attempt,
+      inputHash: start.inputHash,
+      episode: { namespace, name, uid, spec: episode.spec },
+      channel: { name: channel.metadata.name!, spec: channel.spec },
+      upstream,
+    };
+    const inputUri = this.deps.store.uri(
+      stageBucket(start.stage),
+      `${stageKeyPrefix({ namespace, episode: name, uid, stage: start.stage, attempt: start.attempt })}input.json`,
+    );
+    await this.deps.store.putBytes(inputUri, JSON.stringify(input, null, 2), 'application/json');
+    const job = buildStageJob(
+      { episode: { namespace, name, uid, spec: episode.spec }, channel: { name: channel.metadata.name!, spec: channel.spec }, ...start, inputUri },
+      this.deps.runner,
+    );
+    try {
+      await this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job });
+      this.deps.log.info({ namespace, episode: name, stage: start.stage, attempt: start.attempt, job: start.jobName }, 'started stage');
+    } catch (error) {
+      if (!isConflict(error)) throw new Error(`cannot create Job ${start.jobName}: ${apiMessage(error)}`, { cause: error });
+    }
+  }
+
+  private async deleteJob(namespace: string, name: string): Promise<void> {
+    try {
+      await this.deps.clients.custom.deleteNamespacedCustomObject({
+        group: 'batch',
+        version: 'v1',
+        plural: 'jobs',
+        namespace,
+        name,
+        propagationPolicy: 'Background',
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** Stores the status when it changed; a conflict means a newer Episode is coming: try again then. */
+  private async storeStatus(episode: Episode, status: EpisodeStatus): Promise<boolean> {
+    if (isDeepStrictEqual(normalise(episode.status), normalise(status))) return false;
+    try {
+      await this.deps.clients.custom.replaceNamespacedCustomObjectStatus({
+        ...STATUS_PARAMS,
+        namespace: episode.metadata.namespace!,
+        name: episode.metadata.name!,
+        body: { apiVersion: episode.apiVersion, kind: episode.kind, metadata: episode.metadata, spec: episode.spec, status: normalise(status) },
+      });
+      return true;
+    } catch (error) {
+      if (isConflict(error)) throw new StatusConflict(`${episode.metadata.namespace}/${episode.metadata.name}`);
+      throw error;
+    }
+  }
+
+  private record(episode: Episode, transitions: Transition[], outcomes: AttemptOutcome[], status: EpisodeStatus): void {
+    const { namespace, name } = episode.metadata;
+    for (const outcome of outcomes) {
+      const entry = status.stages?.find((s) => s.name === outcome.stage);
+      const provider = outcome.result?.provider ?? entry?.provider ?? 'unknown';
+      const outcomeLabel = outcome.result ? 'Succeeded' : 'Failed';
+      this.deps.metrics.stageOutcomes.inc({ stage: outcome.stage, provider, outcome: outcomeLabel });
+      const startedAt = outcome.result?.startedAt ?? entry?.startedAt;
+      const finishedAt = outcome.result?.finishedAt ?? outcome.at.toISOString();
+      if (startedAt)
+        this.deps.metrics.stageDuration.observe({ stage: outcome.stage, provider, outcome: outcomeLabel }, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000);
+      const log = this.deps.log.child({ namespace, episode: name, stage: outcome.stage, attempt: outcome.attempt });
+      if (outcome.result) log.info({ provider, costUSD: outcome.result.costUSD }, 'stage succeeded');
+      else log.warn({ reason: outcome.failure }, 'stage attempt failed');
+    }
+    if (transitions.length === 0) return;
+    // One Event per reconcile keeps a stage hand-off at three API writes (Job, status, Event).
+    const order = ['Failed', 'StageFailed', 'Succeeded', 'Cancelled', 'StageRetrying', 'RetryRequested', 'StageSucceeded', 'StageReused', 'AwaitingApproval', 'StageStarted'];
+    const main = [...transitions].sort((a, b) => order.indexOf(a.reason) - order.indexOf(b.reason))[0];
+    const type = transitions.some((t) => t.type === 'Warning') ? 'Warning' : 'Normal';
+    this.deps.events.emit(episode, { type, reason: main.reason, message: transitions.map((t) => t.message).join('; ') });
+  }
+
+  private async ensureFinalizer(episode: Episode, channel: Channel | undefined): Promise<boolean> {
+    if (!channel) return true;
+    const wanted = channel.spec.retention?.artifacts === 'DeleteWithEpisode';
+    const finalizers = episode.metadata.finalizers ?? [];
+    const has = finalizers.includes(ARTIFACTS_FINALIZER);
+    if (wanted === has) return true;
+    const next = wanted ? [...finalizers, ARTIFACTS_FINALIZER] : finalizers.filter((f) => f !== ARTIFACTS_FINALIZER);
+    await this.patchFinalizers(episode, next);
+    // The watch brings the patched Episode back, and with it the next reconcile.
+    return false;
+  }
+
+  private async patchFinalizers(episode: Episode, finalizers: string[]): Promise<void> {
+    try {
+      await this.deps.clients.custom.patchNamespacedCustomObject(
+        {
+          ...STATUS_PARAMS,
+          namespace: episode.metadata.namespace!,
+          name: episode.metadata.name!,
+          body: { metadata: { finalizers, resourceVersion: episode.metadata.resourceVersion } },
+        },
+        mergePatch,
+      );
+    } catch (error) {
+      if (isConflict(error)) throw new StatusConflict(`${episode.metadata.namespace}/${episode.metadata.name}`);
+      if (!isNotFound(error)) throw error;
+    }
+  }
+
+  /** The Episode is being deleted: its artifacts go when the Channel's retention says so. */
+  private async finalize(episode: Episode, channel: Channel | undefined): Promise<void> {
+    const finalizers = episode.metadata.finalizers ?? [];
+    if (!finalizers.includes(ARTIFACTS_FINALIZER)) return;
+    const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+    const keep = channel?.spec.retention?.artifacts === 'Keep';
+    let deleted = 0;
+    if (!keep) {
+      const prefix = episodeKeyPrefix({ namespace, episode: name, uid });
+      for (const bucket of [BUCKETS.scripts, BUCKETS.assets]) deleted += await this.deps.store.deletePrefix(this.deps.store.uri(bucket, prefix));
+    }
+    await this.patchFinalizers(
+      episode,
+      finalizers.filter((f) => f !== ARTIFACTS_FINALIZER),
+    );
+    this.deps.log.info({ namespace, episode: name, objects: deleted }, keep ? 'kept the artifacts (retention Keep)' : 'deleted the episode artifacts');
+  }
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class StatusConflict extends Error {
+  constructor(key: string) {
+    super(`the Episode ${key} changed meanwhile; reconciling it again`);
+    this.name = 'StatusConflict';
+  }
+}
+
+/** Why the Channel cannot be used now; undefined when it can. */
+export function channelProblem(episode: Episode, channel: Channel | undefined): { reason: string; message: string } | undefined {
+  const name = episode.spec.channelRef.name;
+  if (!channel)
+    return {
+      reason: 'ChannelNotFound',
+      message: `channel "${name}" not found in namespace ${episode.metadata.namespace}: create it (kubectl apply -f channel.yaml), and the episode starts`,
+    };
+  const ready = findCondition(channel.status?.conditions, 'Ready');
+  // A Channel not checked yet since its last change does not hold episodes back.
+  if (ready?.status === 'False' && ready.observedGeneration === channel.metadata.generation)
+    return { reason: 'ChannelNotReady', message: `channel "${name}" is not ready: ${ready.message}` };
+  return undefined;
+}
+
+/** Whether the stored status already records a stage event, so its message can be acknowledged. */
+export function isRecorded(status: EpisodeStatus, event: StageEvent): boolean {
+  const entry: StageStatus | undefined = status.stages?.find((s) => s.name === event.stage);
+  if (!entry?.attempt) return status.phase === 'Cancelled';
+  return entry.attempt > event.attempt || (entry.attempt === event.attempt && entry.phase !== 'Running');
+}
+
+/** JSON as the API server stores it: no undefined fields. */
+function normalise<T>(value: T): T {
+  return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
+}
+
+export function episodeLabelValue(name: string): string {
+  return labelValue(name);
+}

@@ -1,0 +1,159 @@
+#!/usr/bin/env node
+// acog-operator: reconciles Channels and Episodes, running each stage as a Kubernetes Job.
+// Every flag can also come from the environment (the chart sets the environment); a bad value
+// stops the operator at once with the flag named.
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { KubeConfig } from '@kubernetes/client-node';
+import { S3ArtifactStore, s3OptionsFromEnv } from '@acog/runners/store/s3';
+import { loadRunnerConfig } from './config/runner-config.ts';
+import { createLogger, LOG_LEVELS } from './observability/logger.ts';
+import { startOperator } from './operator.ts';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+function positiveInteger(flag: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`${flag} must be a whole number from 1, not ${JSON.stringify(value)}`);
+    return number;
+  };
+}
+
+function hostPort(value: string): { host: string; port: number } {
+  const match = /^(.*):(\d+)$/.exec(value);
+  const port = Number(match?.[2]);
+  if (!match || port > 65535) throw new InvalidArgumentError(`expected host:port, e.g. 0.0.0.0:8080, not ${JSON.stringify(value)}`);
+  return { host: match[1] || '0.0.0.0', port };
+}
+
+function url(flag: string, schemes: string[]) {
+  return (value: string): string => {
+    let parsed: URL;
+    try {
+      parsed = new URL(value);
+    } catch {
+      throw new InvalidArgumentError(`${flag} must be a URL, not ${JSON.stringify(value)}`);
+    }
+    if (!schemes.includes(parsed.protocol.replace(/:$/, '')))
+      throw new InvalidArgumentError(`${flag} must be a ${schemes.join(' or ')} URL, not ${JSON.stringify(value)}`);
+    return value;
+  };
+}
+
+export function buildCommand(): Command {
+  return new Command('acog-operator')
+    .description('Reconciles ACOG Channels and Episodes: each pipeline stage runs as a Kubernetes Job.')
+    .version(VERSION, '--version', 'print the version and exit')
+    .helpOption('-h, --help', 'show this help')
+    .addOption(new Option('--kubeconfig <path>', 'kubeconfig to use (default: in-cluster, else ~/.kube/config)').env('KUBECONFIG'))
+    .addOption(new Option('--namespace <namespace>', 'watch one namespace only (default: all)').env('ACOG_WATCH_NAMESPACE'))
+    .addOption(
+      new Option('--runner-config <file>', 'YAML file with the runner image, resources per stage and scheduling (required)').env('ACOG_RUNNER_CONFIG'),
+    )
+    .addOption(new Option('--nats-url <url>', 'NATS server with JetStream for stage events (required)').env('ACOG_NATS_URL').argParser(url('--nats-url', ['nats', 'tls'])))
+    .addOption(
+      new Option('--s3-endpoint <url>', 'S3 endpoint (default: AWS); credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY')
+        .env('ACOG_S3_ENDPOINT')
+        .argParser(url('--s3-endpoint', ['http', 'https'])),
+    )
+    .addOption(new Option('--http-address <host:port>', 'where /metrics, /healthz and /readyz listen').env('ACOG_HTTP_ADDRESS').default('0.0.0.0:8080').argParser(hostPort))
+    .addOption(new Option('--no-leader-elect', 'reconcile at once without a lease (a single replica only)'))
+    .addOption(new Option('--lease-name <name>', 'name of the leader-election Lease').env('ACOG_LEASE_NAME').default('acog-operator'))
+    .addOption(new Option('--lease-namespace <namespace>', 'namespace of the Lease (default: the pod\'s)').env('POD_NAMESPACE'))
+    .addOption(new Option('--identity <name>', 'this replica\'s name in the Lease (default: the pod\'s)').env('POD_NAME'))
+    .addOption(
+      new Option('--lease-duration <seconds>', 'how long a lease holds without renewal').env('ACOG_LEASE_DURATION_SECONDS').default(15).argParser(positiveInteger('--lease-duration')),
+    )
+    .addOption(new Option('--workers <n>', 'episodes reconciled at once').env('ACOG_WORKERS').default(4).argParser(positiveInteger('--workers')))
+    .addOption(
+      new Option('--resync <seconds>', 'every object is looked at again this often').env('ACOG_RESYNC_SECONDS').default(300).argParser(positiveInteger('--resync')),
+    )
+    .addOption(new Option('--log-level <level>', 'log level').env('ACOG_LOG_LEVEL').default('info').choices(LOG_LEVELS));
+}
+
+interface Flags {
+  kubeconfig?: string;
+  namespace?: string;
+  runnerConfig?: string;
+  natsUrl?: string;
+  s3Endpoint?: string;
+  httpAddress: { host: string; port: number } | string;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseNamespace?: string;
+  identity?: string;
+  leaseDuration: number;
+  workers: number;
+  resync: number;
+  logLevel: (typeof LOG_LEVELS)[number];
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const command = buildCommand();
+  command.parse(argv);
+  const flags = command.opts<Flags>();
+  // commander leaves a default un-parsed; an environment value is parsed.
+  const http = typeof flags.httpAddress === 'string' ? hostPort(flags.httpAddress) : flags.httpAddress;
+  const envLeaderElect = process.env.ACOG_LEADER_ELECT;
+  if (envLeaderElect && !['true', 'false'].includes(envLeaderElect)) command.error(`error: ACOG_LEADER_ELECT must be true or false, not ${JSON.stringify(envLeaderElect)}`);
+  const leaderElect = flags.leaderElect && envLeaderElect !== 'false';
+  if (!flags.runnerConfig) return command.error('error: --runner-config (or ACOG_RUNNER_CONFIG) is required: the YAML file that says which image runs the stages');
+  if (!flags.natsUrl) return command.error('error: --nats-url (or ACOG_NATS_URL) is required, e.g. nats://acog-nats:4222');
+  const identity = flags.identity ?? hostname();
+  if (leaderElect && !flags.leaseNamespace) command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
+
+  const log = createLogger(flags.logLevel);
+  let runner;
+  try {
+    runner = await loadRunnerConfig(flags.runnerConfig);
+  } catch (error) {
+    return command.error(`error: ${(error as Error).message}`);
+  }
+  const kubeConfig = new KubeConfig();
+  if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  const store = new S3ArtifactStore({ ...s3OptionsFromEnv(), ...(flags.s3Endpoint && { endpoint: flags.s3Endpoint, forcePathStyle: true }) });
+  const leaseMs = flags.leaseDuration * 1000;
+
+  const operator = await startOperator({
+    kubeConfig,
+    namespace: flags.namespace,
+    runner,
+    natsUrl: flags.natsUrl,
+    store,
+    http,
+    leaderElection: leaderElect
+      ? {
+          namespace: flags.leaseNamespace!,
+          name: flags.leaseName,
+          identity,
+          leaseDurationMs: leaseMs,
+          renewDeadlineMs: Math.round(leaseMs * (2 / 3)),
+          retryPeriodMs: Math.max(500, Math.round(leaseMs / 7.5)),
+        }
+      : undefined,
+    workers: flags.workers,
+    resyncMs: flags.resync * 1000,
+    log,
+    onLostLeadership: () => {
+      log.error('lost the leader lease; exiting so that a fresh replica takes over');
+      process.exit(1);
+    },
+  });
+  log.info({ version: VERSION, identity, leaderElection: leaderElect }, 'acog-operator started');
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(signal, () => {
+      log.info({ signal }, 'stopping');
+      void operator.stop().then(() => process.exit(0));
+    });
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}` || process.argv[1]?.endsWith('/operator/src/main.ts')) {
+  main(process.argv).catch((error: unknown) => {
+    console.error(`acog-operator: ${(error as Error).message}`);
+    process.exit(1);
+  });
+}

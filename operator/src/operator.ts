@@ -1,0 +1,285 @@
+// Wires the operator together: informers for Episodes, Channels and Jobs feed two work queues;
+// reconcilers act when this replica holds the lease; the NATS consumer feeds completion hints;
+// an HTTP server answers /metrics, /healthz and /readyz.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { CHANNELS, EPISODES, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
+import type { ArtifactStore } from '@acog/runners/store/types';
+import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
+import { CompletionHints } from './completions/hints.ts';
+import { CompletionConsumer } from './completions/nats.ts';
+import type { RunnerConfig } from './config/runner-config.ts';
+import { findCondition } from './controller/conditions.ts';
+import { Informer, objectKey, slimObject, type ListPage } from './controller/informer.ts';
+import { LeaderElector } from './controller/leader-election.ts';
+import { WorkQueue } from './controller/work-queue.ts';
+import { EPISODE_INDEX, EpisodeReconciler, StatusConflict, jobEpisodeIndex, slimJob, type Job } from './episode/reconciler.ts';
+import { LABELS } from '@acog/api';
+import { createKubeClients, type RequestVerb } from './kube/client.ts';
+import { KubeEventRecorder } from './kube/events.ts';
+import type { Logger } from './observability/logger.ts';
+import { OperatorMetrics } from './observability/metrics.ts';
+
+export interface LeaderElectionSettings {
+  namespace: string;
+  name: string;
+  identity: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+}
+
+export interface OperatorOptions {
+  kubeConfig: KubeConfig;
+  /** Watch one namespace only; all when absent. */
+  namespace?: string;
+  runner: RunnerConfig;
+  natsUrl: string;
+  store: ArtifactStore;
+  /** Where /metrics, /healthz and /readyz listen; no server when absent. */
+  http?: { host: string; port: number };
+  /** Off: this replica reconciles at once (one replica only). */
+  leaderElection?: LeaderElectionSettings;
+  workers: number;
+  resyncMs: number;
+  log: Logger;
+  /** Called when the lease is lost: the process should exit, as client-go's operators do. */
+  onLostLeadership?: () => void;
+  /** Counts every API request (the benchmark reads it). */
+  onRequest?: (verb: RequestVerb | 'list' | 'watch', resource: string) => void;
+}
+
+export interface Operator {
+  metrics: OperatorMetrics;
+  httpAddress?: AddressInfo;
+  isLeader(): boolean;
+  isReady(): boolean;
+  /** Resolves when both queues are empty and no worker is busy. */
+  idle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startOperator(options: OperatorOptions): Promise<Operator> {
+  const { log } = options;
+  const metrics = new OperatorMetrics();
+  const countRequest = (verb: RequestVerb | 'list' | 'watch', resource: string) => {
+    metrics.apiRequests.inc({ verb, resource });
+    options.onRequest?.(verb, resource);
+  };
+  const clients = createKubeClients(options.kubeConfig, countRequest);
+  const identity = options.leaderElection?.identity ?? `acog-operator-${process.pid}`;
+  const events = new KubeEventRecorder(clients.core, identity, log);
+  const ns = options.namespace;
+
+  const customList =
+    <T>(plural: string, group: string, version: string, labelSelector?: string) =>
+    async (continueToken: string | undefined): Promise<ListPage<T>> => {
+      const params = { group, version, plural, limit: 500, _continue: continueToken, labelSelector };
+      const page = (ns
+        ? await clients.custom.listNamespacedCustomObject({ ...params, namespace: ns })
+        : await clients.custom.listClusterCustomObject(params)) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
+      return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
+    };
+  const path = (group: string, version: string, plural: string) => `/apis/${group}/${version}/${ns ? `namespaces/${ns}/` : ''}${plural}`;
+  const informerErrors = (name: string) => (error: unknown, attempt: number, delayMs: number) =>
+    log.warn({ informer: name, attempt, delayMs, error: (error as Error).message }, 'watch failed; trying again');
+  const onInformerRequest = (resource: string) => (verb: 'list' | 'watch') => countRequest(verb, resource);
+
+  const episodes = new Informer<Episode>(options.kubeConfig, {
+    name: EPISODES.plural,
+    path: path(GROUP, VERSION, EPISODES.plural),
+    list: customList<Episode>(EPISODES.plural, GROUP, VERSION),
+    resyncMs: options.resyncMs,
+    onError: informerErrors(EPISODES.plural),
+    onRequest: onInformerRequest(EPISODES.plural),
+  });
+  const channels = new Informer<Channel>(options.kubeConfig, {
+    name: CHANNELS.plural,
+    path: path(GROUP, VERSION, CHANNELS.plural),
+    list: customList<Channel>(CHANNELS.plural, GROUP, VERSION),
+    resyncMs: options.resyncMs,
+    onError: informerErrors(CHANNELS.plural),
+    onRequest: onInformerRequest(CHANNELS.plural),
+  });
+  // Only the Jobs the operator made: a label selector keeps the watch and the cache small.
+  const jobSelector = `${LABELS.stage},${LABELS.episode}`;
+  const jobs = new Informer<Job>(options.kubeConfig, {
+    name: 'jobs',
+    path: path('batch', 'v1', 'jobs'),
+    list: customList<Job>('jobs', 'batch', 'v1', jobSelector),
+    labelSelector: jobSelector,
+    transform: slimJob,
+    onError: informerErrors('jobs'),
+    onRequest: onInformerRequest('jobs'),
+  });
+  episodes.addIndex(CHANNEL_INDEX, episodeChannelIndex);
+  episodes.addIndex('uid', (episode) => [`${episode.metadata.namespace}/${episode.metadata.uid}`]);
+  jobs.addIndex(EPISODE_INDEX, jobEpisodeIndex);
+
+  const queueMetrics = (controller: string) => ({
+    onDepth: (depth: number) => metrics.queueDepth.set({ controller }, depth),
+    onProcessed: ({ waitMs, durationMs, error }: { waitMs: number; durationMs: number; error?: unknown }) => {
+      metrics.queueLatency.observe({ controller }, waitMs / 1000);
+      metrics.reconcileDuration.observe({ controller }, durationMs / 1000);
+      metrics.reconciles.inc({ controller, result: error ? 'error' : 'success' });
+      if (error && !(error instanceof StatusConflict)) metrics.reconcileErrors.inc({ controller });
+    },
+  });
+  const episodeQueue = new WorkQueue({ name: 'episodes', workers: options.workers, baseDelayMs: 100, ...queueMetrics('episode') });
+  const channelQueue = new WorkQueue({ name: 'channels', workers: Math.max(1, Math.ceil(options.workers / 4)), ...queueMetrics('channel') });
+  const hints = new CompletionHints();
+
+  const episodeReconciler = new EpisodeReconciler({
+    clients,
+    episodes,
+    channels,
+    jobs,
+    store: options.store,
+    runner: options.runner,
+    hints,
+    events,
+    metrics,
+    log,
+    requeueAfter: (key, delayMs) => episodeQueue.addAfter(key, delayMs),
+  });
+  const channelReconciler = new ChannelReconciler({
+    clients,
+    channels,
+    episodes,
+    events,
+    log,
+    requeueAfter: (key, delayMs) => channelQueue.addAfter(key, delayMs),
+  });
+
+  episodes.on((event, episode, previous) => {
+    const key = objectKey(episode);
+    episodeQueue.add(key);
+    if (event !== 'update' || previous?.status?.phase !== episode.status?.phase) channelQueue.add(episodeChannelIndex(episode)[0]);
+  });
+  channels.on((event, channel, previous) => {
+    const key = objectKey(channel);
+    channelQueue.add(key);
+    const readyBefore = findCondition(previous?.status?.conditions, 'Ready');
+    const readyNow = findCondition(channel.status?.conditions, 'Ready');
+    const changed =
+      event !== 'update' ||
+      previous?.metadata?.generation !== channel.metadata?.generation ||
+      readyBefore?.status !== readyNow?.status ||
+      readyBefore?.observedGeneration !== readyNow?.observedGeneration;
+    if (changed) for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) episodeQueue.add(objectKey(episode));
+  });
+  jobs.on((_event, job) => {
+    for (const owner of jobEpisodeIndex(job)) for (const episode of episodes.byIndex('uid', owner)) episodeQueue.add(objectKey(episode));
+  });
+
+  const consumer = new CompletionConsumer({
+    url: options.natsUrl,
+    log: (level, message, fields) => log[level](fields ?? {}, message),
+    onMessage: (message) => {
+      const { event } = message;
+      metrics.completionEvents.inc({ outcome: event.outcome });
+      const key = `${event.namespace}/${event.episode}`;
+      const episode = episodes.get(key);
+      if (!episode || episode.metadata.uid !== event.uid) {
+        // An event of an Episode that is gone (or was recreated): nothing to record.
+        message.ack();
+        return;
+      }
+      hints.add(key, message);
+      episodeQueue.add(key);
+    },
+  });
+
+  const reconcileWith =
+    (controller: string, reconcile: (key: string) => Promise<void>, queue: WorkQueue) =>
+    async (key: string): Promise<void> => {
+      try {
+        await reconcile(key);
+        queue.forget(key);
+      } catch (error) {
+        const [namespace, name] = key.split('/');
+        if (error instanceof StatusConflict) log.debug({ controller, namespace, name }, error.message);
+        else log.warn({ controller, namespace, name, error: (error as Error).message, failures: queue.failureCount(key) + 1 }, 'reconcile failed; trying again with backoff');
+        throw error;
+      }
+    };
+
+  let leading = false;
+  const startLeading = () => {
+    leading = true;
+    metrics.leader.set(1);
+    consumer.start();
+    episodeQueue.start(reconcileWith('episode', (key) => episodeReconciler.reconcile(key), episodeQueue));
+    channelQueue.start(reconcileWith('channel', (key) => channelReconciler.reconcile(key), channelQueue));
+  };
+
+  for (const informer of [episodes, channels, jobs]) informer.start();
+  await Promise.all([episodes.waitForSync(), channels.waitForSync(), jobs.waitForSync()]);
+  log.info({ episodes: episodes.size, channels: channels.size, jobs: jobs.size, namespace: ns ?? '(all)' }, 'caches synced');
+
+  let elector: LeaderElector | undefined;
+  if (options.leaderElection) {
+    const settings = options.leaderElection;
+    elector = new LeaderElector(clients.custom, {
+      ...settings,
+      onStartedLeading: startLeading,
+      onStoppedLeading: () => {
+        leading = false;
+        metrics.leader.set(0);
+        void episodeQueue.shutDown();
+        void channelQueue.shutDown();
+        void consumer.stop();
+        options.onLostLeadership?.();
+      },
+      onNewLeader: (holder) => log.info({ leader: holder }, 'another replica leads; standing by'),
+      log: (message, fields) => log.info(fields ?? {}, message),
+    });
+    elector.start();
+  } else startLeading();
+
+  let server: Server | undefined;
+  let httpAddress: AddressInfo | undefined;
+  const ready = () => episodes.hasSynced() && channels.hasSynced() && jobs.hasSynced();
+  if (options.http) {
+    server = createServer((request, response) => {
+      const url = request.url?.split('?')[0];
+      if (url === '/metrics') {
+        metrics.registry
+          .metrics()
+          .then((text) => response.writeHead(200, { 'Content-Type': metrics.registry.contentType }).end(text))
+          .catch((error: Error) => response.writeHead(500).end(error.message));
+      } else if (url === '/healthz') {
+        response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
+      } else if (url === '/readyz') {
+        const ok = ready();
+        response.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? `ok (${leading ? 'leader' : 'standby'})\n` : 'caches not synced\n');
+      } else response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
+    });
+    await new Promise<void>((resolve, reject) => {
+      server!.once('error', reject);
+      server!.listen(options.http!.port, options.http!.host, resolve);
+    });
+    httpAddress = server.address() as AddressInfo;
+    log.info({ address: `${httpAddress.address}:${httpAddress.port}` }, 'serving /metrics, /healthz and /readyz');
+  }
+
+  return {
+    metrics,
+    httpAddress,
+    isLeader: () => leading,
+    isReady: ready,
+    idle: async () => {
+      await Promise.all([episodeQueue.idle(), channelQueue.idle()]);
+    },
+    async stop() {
+      for (const informer of [episodes, channels, jobs]) informer.stop();
+      await elector?.stop();
+      await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown()]);
+      await consumer.stop();
+      await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    },
+  };
+}
+
+export { slimObject };
