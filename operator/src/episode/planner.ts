@@ -169,7 +169,8 @@ export function planEpisode(input: PlanInput): EpisodePlan {
         entries.set(outcome.stage, { ...base, nextAttemptAt: undefined });
         transitions.push({ type: 'Warning', reason: 'StageFailed', message: `${outcome.stage} failed after ${failures} attempt(s): ${reason}` });
       } else {
-        const next = new Date(now.getTime() + retryDelaySeconds(policy, failures) * 1000);
+        // Status times have whole seconds: round up, so that the wait is never shorter than the policy's.
+        const next = new Date(Math.ceil((now.getTime() + retryDelaySeconds(policy, failures) * 1000) / 1000) * 1000);
         entries.set(outcome.stage, {
           ...base,
           phase: 'Pending',
@@ -273,12 +274,12 @@ export function planEpisode(input: PlanInput): EpisodePlan {
     }
     if (gates.has(stage) && !annotations[`${APPROVAL_ANNOTATION_PREFIX}${stage}`]) {
       if (entry?.phase !== 'AwaitingApproval')
-        transitions.push({ type: 'Normal', reason: 'AwaitingApproval', message: `${stage} waits for approval: kubectl acog approve ${episode.metadata.name} ${stage}` });
+        transitions.push({ type: 'Normal', reason: 'AwaitingApproval', message: `${stage} waits for approval: kubectl acog approve ${episode.metadata.name} --stage ${stage}` });
       entries.set(stage, {
         ...entry,
         name: stage,
         phase: 'AwaitingApproval',
-        message: `waiting for approval: kubectl acog approve ${episode.metadata.name} ${stage} (annotation ${APPROVAL_ANNOTATION_PREFIX}${stage})`,
+        message: `waiting for approval: kubectl acog approve ${episode.metadata.name} --stage ${stage} (annotation ${APPROVAL_ANNOTATION_PREFIX}${stage})`,
       });
       continue;
     }

@@ -416,9 +416,10 @@ export function channelProblem(episode: Episode, channel: Channel | undefined): 
       message: `channel "${name}" not found in namespace ${episode.metadata.namespace}: create it (kubectl apply -f channel.yaml), and the episode starts`,
     };
   const ready = findCondition(channel.status?.conditions, 'Ready');
-  // A Channel not checked yet since its last change does not hold episodes back.
-  if (ready?.status === 'False' && ready.observedGeneration === channel.metadata.generation)
-    return { reason: 'ChannelNotReady', message: `channel "${name}" is not ready: ${ready.message}` };
+  // Until the Channel's check has caught up with its spec, nothing starts: its Secrets may be missing.
+  if (!ready || ready.observedGeneration !== channel.metadata.generation)
+    return { reason: 'ChannelNotChecked', message: `waiting for the operator to check channel "${name}"` };
+  if (ready.status !== 'True') return { reason: 'ChannelNotReady', message: `channel "${name}" is not ready: ${ready.message}` };
   return undefined;
 }
 
