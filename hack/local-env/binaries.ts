@@ -1,7 +1,7 @@
 // Finds the server binaries of the local control plane, building the Go ones from the module
 // proxy once per machine (docs/adr/0002). Built binaries live in the cache, never in the repo.
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, readdir, rename } from 'node:fs/promises';
+import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { repoRoot } from '../paths.ts';
@@ -50,16 +50,48 @@ async function goBuilt(
   const go = onPath('go', ['/usr/local/go/bin']);
   if (!go) throw new Error(`${binary} ${version} is not built and Go is not installed: install Go 1.26 or set KUBEBUILDER_ASSETS`);
   await mkdir(join(cacheDir(), 'bin'), { recursive: true });
-  log(`building ${binary} ${version} from the Go module proxy (once per machine; several minutes on 2 cores)`);
-  const started = Date.now();
-  const partial = `${target}.partial-${process.pid}`;
-  await run(go, ['build', '-trimpath', `-ldflags=${['-s', '-w', ...ldflags(version)].join(' ')}`, '-o', partial, pkg], {
-    cwd: join(repoRoot, 'hack', 'tools', toolDir),
-    env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
-  });
-  await rename(partial, target);
-  log(`built ${binary} in ${Math.round((Date.now() - started) / 1000)}s`);
-  return target;
+  // Several processes (vitest workers, a developer's shell) may want the same tool at once: one builds, the others wait.
+  const release = await buildLock(target, binary, log);
+  try {
+    if (existsSync(target)) return target;
+    log(`building ${binary} ${version} from the Go module proxy (once per machine; several minutes on 2 cores)`);
+    const started = Date.now();
+    const partial = `${target}.partial-${process.pid}`;
+    await run(go, ['build', '-trimpath', `-ldflags=${['-s', '-w', ...ldflags(version)].join(' ')}`, '-o', partial, pkg], {
+      cwd: join(repoRoot, 'hack', 'tools', toolDir),
+      env: { ...process.env, GOFLAGS: '-mod=mod', CGO_ENABLED: '0' },
+    });
+    await rename(partial, target);
+    log(`built ${binary} in ${Math.round((Date.now() - started) / 1000)}s`);
+    return target;
+  } finally {
+    await release();
+  }
+}
+
+/** A lock folder beside the target; one left by a process that died (older than an hour) is taken over. */
+async function buildLock(target: string, binary: string, log: (line: string) => void): Promise<() => Promise<void>> {
+  const lock = `${target}.lock`;
+  let announced = false;
+  for (;;) {
+    try {
+      await mkdir(lock);
+      return () => rm(lock, { recursive: true, force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    }
+    const since = await stat(lock).then(
+      (s) => Date.now() - s.mtimeMs,
+      () => 0,
+    );
+    if (since > 3_600_000) {
+      await rm(lock, { recursive: true, force: true });
+      continue;
+    }
+    if (!announced) log(`waiting for another process that is building ${binary}`);
+    announced = true;
+    await new Promise((resolve) => setTimeout(resolve, 2000));
+  }
 }
 
 async function postgresBinDir(): Promise<string> {
@@ -102,4 +134,27 @@ export async function findBinaries(log: (line: string) => void = console.error):
   const natsServer = onPath('nats-server', ['/usr/sbin']);
   if (!natsServer) throw new Error('nats-server is not installed: apt-get install nats-server (hack/setup.sh does it when run as root)');
   return { etcd, kubeApiserver, kubectl, minio, natsServer, postgresBin: await postgresBinDir() };
+}
+
+/** The chart's tools: helm and kube-score. Not part of the control plane, so built only when first asked for. */
+export interface ChartTools {
+  helm: string;
+  kubeScore: string;
+}
+
+/** helm's own build stamps its version, so that `helm version` tells the truth. */
+function helmVersionFlags(version: string): string[] {
+  const pkg = 'helm.sh/helm/v4/internal/version';
+  return [`-X ${pkg}.version=${version}`, `-X ${pkg}.gitTreeState=clean`];
+}
+
+export async function findChartTools(log: (line: string) => void = console.error): Promise<ChartTools> {
+  const helm =
+    process.env.ACOG_HELM ?? (await goBuilt('helm', 'helm.sh/helm/v4', 'helm.sh/helm/v4/cmd/helm', 'helm', log, helmVersionFlags));
+  const kubeScore =
+    process.env.ACOG_KUBE_SCORE ??
+    (await goBuilt('kube-score', 'github.com/zegl/kube-score', 'github.com/zegl/kube-score/cmd/kube-score', 'kube-score', log, (v) => [
+      `-X main.version=${v}`,
+    ]));
+  return { helm, kubeScore };
 }

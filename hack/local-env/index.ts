@@ -27,6 +27,8 @@ export interface LocalEnvInfo {
     users: typeof USERS;
     serviceAccountIssuer: string;
   };
+  /** etcd behind the API server; tests use it to compact history (and so provoke 410 Gone). */
+  etcd: { url: string };
   nats: { url: string; monitorUrl: string };
   s3: { endpoint: string; region: string; accessKeyId: string; secretAccessKey: string; buckets: string[] };
   postgres: { url: string };
@@ -71,8 +73,10 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       return service;
     };
     // etcd and the API server one after the other; the rest in parallel with them.
+    let etcdUrl = '';
     const kubernetesReady = (async () => {
       const etcd = track(await startEtcd(binaries.etcd, dir));
+      etcdUrl = etcd.url;
       return track(await startKubeApiserver(binaries.kubeApiserver, etcd.url, dir));
     })();
     const [apiserver, nats, s3, postgres, dockerService] = await Promise.all([
@@ -102,6 +106,7 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
         users: USERS,
         serviceAccountIssuer: apiserver.serviceAccountIssuer,
       },
+      etcd: { url: etcdUrl },
       nats: { url: nats.url, monitorUrl: nats.monitorUrl },
       s3: {
         endpoint: s3.endpoint,

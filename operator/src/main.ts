@@ -5,11 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { KubeConfig } from '@kubernetes/client-node';
-import { S3ArtifactStore, s3OptionsFromEnv } from '@acog/runners/store/s3';
-import { loadRunnerConfig } from './config/runner-config.ts';
-import { createLogger, LOG_LEVELS } from './observability/logger.ts';
-import { startOperator } from './operator.ts';
+import { LOG_LEVELS } from './observability/levels.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -104,6 +100,14 @@ export async function main(argv: string[]): Promise<void> {
   const identity = flags.identity ?? hostname();
   if (leaderElect && !flags.leaseNamespace) command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
 
+  // The heavy modules load only once the flags are good: --help and a bad flag answer at once.
+  const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('@acog/runners/store/s3'),
+    import('./config/runner-config.ts'),
+    import('./observability/logger.ts'),
+    import('./operator.ts'),
+  ]);
   const log = createLogger(flags.logLevel);
   let runner;
   try {

@@ -122,6 +122,9 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
       '--advertise-address=127.0.0.1',
       // The kubernetes Service's endpoints may not point at loopback; nothing here needs them.
       '--endpoint-reconciler-type=none',
+      // ConfigMaps are watched from etcd, not the watch cache, so that a test can provoke 410 Gone
+      // by compacting etcd's history (the cache would keep serving old resourceVersions).
+      '--watch-cache-sizes=configmaps#0',
       `--secure-port=${port}`,
       `--tls-cert-file=${cert}`,
       `--tls-private-key-file=${key}`,

@@ -248,20 +248,16 @@ export function planEpisode(input: PlanInput): EpisodePlan {
         start.push({ stage, attempt: entry.attempt, inputHash: entry.inputHash, jobName: entry.jobName ?? stageJobName(jobIdentity(), stage, entry.attempt, entry.inputHash) });
       continue;
     }
-    if (entry?.phase === 'Succeeded') {
-      if (entry.inputHash === hash) continue;
-      const reuse = input.reusable[stage];
-      if (reuse && reuse.inputHash === hash) {
-        const message = `reused attempt ${reuse.attempt}: its inputs are the current ones`;
-        entries.set(stage, fromResult(entry, reuse, reuse.jobName, message));
-        transitions.push({ type: 'Normal', reason: 'StageReused', message: `${stage}: ${message}` });
-        continue;
-      }
-    }
+    if (entry?.phase === 'Succeeded' && entry.inputHash === hash) continue;
     if (entry?.phase === 'Failed') continue;
     const dependencies = activeDependencies(stage, active);
     const waitingFor = dependencies.filter((dependency) => !done(dependency));
     if (waitingFor.length) {
+      if (entry?.phase === 'Succeeded') {
+        // Its result stays until it runs again: if the inputs change back, it is current once more.
+        entries.set(stage, { ...entry, message: `inputs changed upstream: runs again after ${waitingFor.join(', ')}` });
+        continue;
+      }
       const failedDependency = waitingFor.find((dependency) => entries.get(dependency)?.phase === 'Failed');
       entry = {
         ...entry,
@@ -270,6 +266,14 @@ export function planEpisode(input: PlanInput): EpisodePlan {
         message: failedDependency ? `blocked: ${failedDependency} failed` : `waiting for ${waitingFor.join(', ')}`,
       };
       entries.set(stage, entry);
+      continue;
+    }
+    // Inputs back to those of an earlier attempt (a spec edit undone): that attempt's result stands.
+    const reuse = input.reusable[stage];
+    if (reuse && reuse.inputHash === hash) {
+      const message = `reused attempt ${reuse.attempt}: its inputs are the current ones`;
+      entries.set(stage, fromResult(entry, reuse, reuse.jobName, message));
+      transitions.push({ type: 'Normal', reason: 'StageReused', message: `${stage}: ${message}` });
       continue;
     }
     if (gates.has(stage) && !annotations[`${APPROVAL_ANNOTATION_PREFIX}${stage}`]) {
@@ -428,15 +432,23 @@ function prune(entry: StageStatus): StageStatus {
 }
 
 /**
- * Jobs newer than the status knows of (the operator stopped between creating a Job and storing the
- * status) are taken as the stage's running attempt, so that no attempt is ever started twice.
+ * Jobs newer than the status knows of, for the current inputs (the operator stopped between
+ * creating a Job and storing the status), are taken as the stage's running attempt, so that no
+ * attempt is ever started twice.
  */
-export function adoptJobs(status: EpisodeStatus | undefined, jobs: (JobView & { inputHash?: string })[]): EpisodeStatus {
+export function adoptJobs(
+  status: EpisodeStatus | undefined,
+  jobs: (JobView & { inputHash?: string })[],
+  hashes: Partial<Record<StageName, string>>,
+): EpisodeStatus {
   const out: EpisodeStatus = structuredClone(status ?? {});
   const stages = out.stages ?? [];
   for (const job of jobs) {
     const entry = stages.find((s) => s.name === job.stage);
     if (entry && (entry.attempt ?? 0) >= job.attempt) continue;
+    // Only a Job for the current inputs: an older attempt reused after an edit was undone leaves
+    // newer Jobs (for the inputs since abandoned) that must not come back.
+    if (job.inputHash !== hashes[job.stage]) continue;
     const adopted: StageStatus = {
       ...entry,
       name: job.stage,

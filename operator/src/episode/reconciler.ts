@@ -101,6 +101,9 @@ export class EpisodeReconciler {
   private readonly deps: EpisodeReconcilerDeps;
   /** result.json files are immutable once written: a bounded cache saves S3 reads. */
   private readonly results = new Map<string, StageResult>();
+  private readonly notReusable = new Set<string>();
+  /** Jobs created but not yet in the cache (its watch lags a little): they exist all the same. */
+  private readonly expected = new Map<string, { view: JobView & { inputHash?: string }; key: string; at: number }>();
 
   constructor(deps: EpisodeReconcilerDeps) {
     this.deps = deps;
@@ -120,7 +123,7 @@ export class EpisodeReconciler {
 
     const now = this.deps.now?.() ?? new Date();
     const ownJobs = this.ownJobs(episode);
-    const adopted = adoptJobs(episode.status, ownJobs);
+    const adopted = adoptJobs(episode.status, ownJobs, channel ? stageInputHashes(channel.spec, episode.spec) : {});
     const observed: Episode = { ...episode, status: adopted };
     const outcomes = await this.outcomes(observed, ownJobs, hints.events(key), now);
     const reusable = channel ? await this.reusable(observed, channel) : {};
@@ -152,6 +155,12 @@ export class EpisodeReconciler {
       const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
       if (!stage || !Number.isInteger(attempt)) continue;
       views.push({ name: job.metadata.name, stage, attempt, state: jobState(job), inputHash: job.metadata.annotations?.[INPUT_HASH_ANNOTATION] });
+      this.expected.delete(job.metadata.name);
+    }
+    const key = `${episode.metadata.namespace}/${episode.metadata.uid}`;
+    for (const [name, expectation] of this.expected) {
+      if (Date.now() - expectation.at > 60_000) this.expected.delete(name);
+      else if (expectation.key === key && !views.some((view) => view.name === name)) views.push(expectation.view);
     }
     return views;
   }
@@ -236,20 +245,28 @@ export class EpisodeReconciler {
     return undefined;
   }
 
-  /** For stages whose inputs changed back to those of an earlier attempt: that attempt's result. */
+  /**
+   * For stages whose inputs differ from their last attempt's: an earlier attempt with the current
+   * inputs (a spec edit undone). A stage retried with unchanged inputs is run again, never reused.
+   */
   private async reusable(episode: Episode, channel: Channel): Promise<Partial<Record<StageName, StageResult>>> {
     const hashes = stageInputHashes(channel.spec, episode.spec);
-    const stale = (episode.status?.stages ?? []).filter(
-      (entry) => entry.phase === 'Succeeded' && hashes[entry.name] && entry.inputHash !== hashes[entry.name],
+    const candidates = (episode.status?.stages ?? []).filter(
+      (entry) => (entry.attempt ?? 0) >= 2 && entry.phase !== 'Running' && hashes[entry.name] && entry.inputHash !== hashes[entry.name],
     );
     const out: Partial<Record<StageName, StageResult>> = {};
-    for (const entry of stale) {
-      for (let attempt = (entry.attempt ?? 1) - 1; attempt >= 1; attempt--) {
+    for (const entry of candidates) {
+      const hash = hashes[entry.name]!;
+      const lookup = `${episode.metadata.uid}/${entry.name}/${entry.attempt}/${hash}`;
+      if (this.notReusable.has(lookup)) continue;
+      for (let attempt = entry.attempt! - 1; attempt >= 1 && !out[entry.name]; attempt--) {
         const result = await this.readResult(episode, entry.name, attempt);
-        if (result?.inputHash === hashes[entry.name]) {
-          out[entry.name] = result;
-          break;
-        }
+        if (result?.inputHash === hash) out[entry.name] = result;
+      }
+      // A new attempt with these inputs would be recorded in status, so a miss stays a miss.
+      if (!out[entry.name]) {
+        if (this.notReusable.size > 10_000) this.notReusable.clear();
+        this.notReusable.add(lookup);
       }
     }
     return out;
@@ -289,6 +306,11 @@ export class EpisodeReconciler {
     );
     try {
       await this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job });
+      this.expected.set(start.jobName, {
+        key: `${namespace}/${uid}`,
+        at: Date.now(),
+        view: { name: start.jobName, stage: start.stage, attempt: start.attempt, state: 'Active', inputHash: start.inputHash },
+      });
       this.deps.log.info({ namespace, episode: name, stage: start.stage, attempt: start.attempt, job: start.jobName }, 'started stage');
     } catch (error) {
       if (!isConflict(error)) throw new Error(`cannot create Job ${start.jobName}: ${apiMessage(error)}`, { cause: error });

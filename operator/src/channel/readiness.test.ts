@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import type { ChannelSpec } from '@acog/api';
+import { channelReadiness, type SecretLookup } from './readiness.ts';
+
+const base: ChannelSpec = { persona: { name: 'Ada', tone: 'warm', audience: 'devs' }, format: { aspectRatio: '16:9', targetDurationSeconds: 60 } };
+const secrets = (known: Record<string, string[] | 'forbidden'>) => async (name: string): Promise<SecretLookup> => {
+  const keys = known[name];
+  if (keys === 'forbidden') return { state: 'forbidden' };
+  return keys ? { state: 'found', keys } : { state: 'missing' };
+};
+
+describe('channelReadiness', () => {
+  it('is ready with offline providers, reading no Secret', async () => {
+    const lookups: string[] = [];
+    const readiness = await channelReadiness('ns', base, async (name) => (lookups.push(name), { state: 'missing' }));
+    expect(readiness).toEqual({ ready: true, reason: 'ProvidersReady', message: 'every provider the Channel names is usable' });
+    expect(lookups).toEqual([]);
+  });
+
+  it('names the missing Secret, the missing key and what to do', async () => {
+    const spec: ChannelSpec = {
+      ...base,
+      providers: {
+        llm: { provider: 'openai', secretRef: { name: 'ai' } },
+        voice: { provider: 'elevenlabs', secretRef: { name: 'voice', key: 'XI_KEY' } },
+        publisher: { provider: 'youtube', secretRef: { name: 'yt' } },
+      },
+    };
+    const readiness = await channelReadiness('team-a', spec, secrets({ voice: ['OTHER'], yt: ['YOUTUBE_CLIENT_ID'] }));
+    expect(readiness.ready).toBe(false);
+    expect(readiness.reason).toBe('SecretNotFound');
+    expect(readiness.message.split('; ')).toEqual([
+      'providers.llm: secret "ai" not found in namespace team-a: create it with kubectl create secret generic ai --from-literal=OPENAI_API_KEY=…',
+      'providers.voice: secret "voice" has no key XI_KEY',
+      'providers.publisher: secret "yt" has no key YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN (all are needed)',
+    ]);
+  });
+
+  it('says when the operator may not read a Secret, and where to grant it', async () => {
+    const spec: ChannelSpec = { ...base, providers: { broll: { provider: 'pexels', secretRef: { name: 'stock' } } } };
+    const readiness = await channelReadiness('team-b', spec, secrets({ stock: 'forbidden' }));
+    expect(readiness).toMatchObject({ ready: false, reason: 'SecretNotReadable' });
+    expect(readiness.message).toContain("episodeNamespaces");
+  });
+
+  it('flags a paid provider without a secretRef and an unknown provider', async () => {
+    const spec = { ...base, providers: { avatar: { provider: 'heygen' }, llm: { provider: 'gpt-local' } } } as unknown as ChannelSpec;
+    const readiness = await channelReadiness('ns', spec, secrets({}));
+    expect(readiness.message).toContain('providers.llm.provider: unknown provider "gpt-local" (known: offline, openai)');
+    expect(readiness.message).toContain('providers.avatar.secretRef: heygen needs a Secret with HEYGEN_API_KEY');
+  });
+});

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { validateChannel, validateEpisode } from '@acog/api';
+import { checkRunnerConfig } from '../config/runner-config.ts';
+import { buildStageJob, labelValue, stageJobName } from './job.ts';
+
+const channel = validateChannel({
+  apiVersion: 'acog.dev/v1alpha1',
+  kind: 'Channel',
+  metadata: { name: 'ch' },
+  spec: {
+    persona: { name: 'Ada', tone: 'warm', audience: 'developers' },
+    format: { aspectRatio: '16:9', targetDurationSeconds: 60 },
+    providers: {
+      llm: { provider: 'openai', secretRef: { name: 'openai', key: 'token' } },
+      publisher: { provider: 'youtube', secretRef: { name: 'yt' } },
+    },
+  },
+}).value;
+const episode = validateEpisode({
+  apiVersion: 'acog.dev/v1alpha1',
+  kind: 'Episode',
+  metadata: { name: 'ep' },
+  spec: { channelRef: { name: 'ch' }, topic: 'How indexes work' },
+}).value;
+const config = checkRunnerConfig({
+  image: 'registry.example/acog/runner:1.0',
+  imagePullSecrets: ['regcred'],
+  nodeSelector: { pool: 'media' },
+  tolerations: [{ key: 'media', operator: 'Exists' }],
+  runtimeClassName: 'gvisor',
+  env: { ACOG_S3_ENDPOINT: 'http://s3:9000', ACOG_NATS_URL: 'nats://nats:4222' },
+  storageCredentials: { secretName: 'acog-storage' },
+  defaults: { resources: { requests: { cpu: '250m', memory: '256Mi' } } },
+  stages: { assemble: { resources: { requests: { cpu: '2', memory: '2Gi' } }, activeDeadlineSeconds: 7200 } },
+});
+
+function job(stage: 'plan' | 'assemble' | 'upload') {
+  return buildStageJob(
+    {
+      episode: { name: 'ep', namespace: 'team-a', uid: 'uid-1', spec: episode.spec },
+      channel: { name: 'ch', spec: channel.spec },
+      stage,
+      attempt: 2,
+      inputHash: 'sha256:abc',
+      inputUri: `s3://acog-scripts/team-a/ep/uid-1/${stage}/2/input.json`,
+    },
+    config,
+  ) as { metadata: { name: string; labels: Record<string, string> }; spec: { activeDeadlineSeconds: number; template: { spec: Record<string, any> } } };
+}
+
+describe('stageJobName', () => {
+  it('is deterministic, fits 63 characters and differs by uid, attempt and inputs', () => {
+    const name = stageJobName({ name: 'ep', uid: 'u' }, 'voice', 1, 'sha256:a');
+    expect(name).toMatch(/^ep-voice-1-[0-9a-f]{6}$/);
+    expect(stageJobName({ name: 'ep', uid: 'u' }, 'voice', 1, 'sha256:a')).toBe(name);
+    expect(stageJobName({ name: 'ep', uid: 'v' }, 'voice', 1, 'sha256:a')).not.toBe(name);
+    expect(stageJobName({ name: 'ep', uid: 'u' }, 'voice', 2, 'sha256:a')).not.toBe(name);
+    const long = stageJobName({ name: `${'a'.repeat(60)}-b`, uid: 'u' }, 'metadata', 10, 'sha256:a');
+    expect(long.length).toBeLessThanOrEqual(63);
+    expect(long).toMatch(/^a+-metadata-10-[0-9a-f]{6}$/);
+  });
+
+  it('labelValue keeps short values and shortens long ones uniquely', () => {
+    expect(labelValue('ep')).toBe('ep');
+    const a = labelValue(`${'x'.repeat(70)}a`);
+    const b = labelValue(`${'x'.repeat(70)}b`);
+    expect(a.length).toBeLessThanOrEqual(63);
+    expect(a).not.toBe(b);
+  });
+});
+
+describe('buildStageJob', () => {
+  it('runs the stage with the runner image, non-root, read-only, without a service-account token', () => {
+    const plan = job('plan');
+    const pod = plan.spec.template.spec;
+    expect(pod.automountServiceAccountToken).toBe(false);
+    expect(pod.restartPolicy).toBe('Never');
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+    const [container] = pod.containers;
+    expect(container.image).toBe('registry.example/acog/runner:1.0');
+    expect(container.args).toEqual(['plan', '--input', 's3://acog-scripts/team-a/ep/uid-1/plan/2/input.json']);
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/scratch', '/tmp']);
+    expect(pod.nodeSelector).toEqual({ pool: 'media' });
+    expect(pod.runtimeClassName).toBe('gvisor');
+    expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
+    expect(plan.metadata.labels).toMatchObject({ 'acog.dev/episode': 'ep', 'acog.dev/stage': 'plan', 'acog.dev/attempt': '2', 'acog.dev/channel': 'ch' });
+  });
+
+  it('passes provider keys and storage credentials only as secretKeyRef', () => {
+    const env = job('plan').spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+    expect(env.find((e) => e.name === 'OPENAI_API_KEY')).toEqual({ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'openai', key: 'token' } } });
+    expect(env.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')).toEqual({
+      name: 'AWS_SECRET_ACCESS_KEY',
+      valueFrom: { secretKeyRef: { name: 'acog-storage', key: 'AWS_SECRET_ACCESS_KEY' } },
+    });
+    expect(env.find((e) => e.name === 'ACOG_STAGE_INPUT')?.value).toContain('/plan/2/input.json');
+    const upload = job('upload').spec.template.spec.containers[0].env as { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+    expect(upload.filter((e) => e.name.startsWith('YOUTUBE_')).map((e) => [e.name, e.valueFrom?.secretKeyRef])).toEqual([
+      ['YOUTUBE_CLIENT_ID', { name: 'yt', key: 'YOUTUBE_CLIENT_ID' }],
+      ['YOUTUBE_CLIENT_SECRET', { name: 'yt', key: 'YOUTUBE_CLIENT_SECRET' }],
+      ['YOUTUBE_REFRESH_TOKEN', { name: 'yt', key: 'YOUTUBE_REFRESH_TOKEN' }],
+    ]);
+    expect(upload.some((e) => e.name === 'OPENAI_API_KEY')).toBe(false);
+  });
+
+  it('takes resources and the deadline per stage from the configuration', () => {
+    expect(job('assemble').spec.activeDeadlineSeconds).toBe(7200);
+    expect(job('assemble').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '2', memory: '2Gi' } });
+    expect(job('plan').spec.activeDeadlineSeconds).toBe(3600);
+    expect(job('plan').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' } });
+  });
+});
