@@ -68,14 +68,15 @@ export class ChannelReconciler {
     if (!readiness.ready) this.deps.requeueAfter(key, recheckMs);
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(previous)), JSON.parse(JSON.stringify(status)))) return;
     try {
-      await this.deps.clients.custom.replaceNamespacedCustomObjectStatus({
+      const stored = (await this.deps.clients.custom.replaceNamespacedCustomObjectStatus({
         group: GROUP,
         version: VERSION,
         plural: CHANNELS.plural,
         namespace: channel.metadata.namespace!,
         name: channel.metadata.name!,
         body: { ...channel, status },
-      });
+      })) as Channel;
+      this.deps.channels.upsert(stored);
     } catch (error) {
       if (isConflict(error)) throw new Error(`the Channel ${key} changed meanwhile; reconciling it again`);
       if (isNotFound(error)) return;

@@ -107,6 +107,17 @@ export class Informer<T extends KubeObject> {
     return this.cache.get(key);
   }
 
+  /**
+   * Records what our own write returned, so that the next reconcile sees it even before the watch
+   * brings it (the cache would otherwise lag our writes). An older version never replaces a newer.
+   */
+  upsert(object: T): void {
+    const key = objectKey(object);
+    const old = this.cache.get(key);
+    if (old && !isNewer(object.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
+    this.put(key, this.store(object), old);
+  }
+
   /** Keeps objects findable by a derived value, e.g. Jobs by their episode; add before start(). */
   addIndex(name: string, indexer: (object: T) => string[]): void {
     this.indexers.set(name, indexer);
@@ -291,6 +302,13 @@ export class Informer<T extends KubeObject> {
         .catch(reject);
     });
   }
+}
+
+/** resourceVersions are opaque, but etcd's are integers: compare them as such when they are. */
+function isNewer(candidate: string | undefined, current: string | undefined): boolean {
+  if (!candidate || !current) return true;
+  if (/^\d+$/.test(candidate) && /^\d+$/.test(current)) return BigInt(candidate) > BigInt(current);
+  return candidate !== current;
 }
 
 /** A watch we closed, or one idle past the client's inactivity timeout: reopened, not a failure. */

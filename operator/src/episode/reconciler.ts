@@ -336,12 +336,13 @@ export class EpisodeReconciler {
   private async storeStatus(episode: Episode, status: EpisodeStatus): Promise<boolean> {
     if (isDeepStrictEqual(normalise(episode.status), normalise(status))) return false;
     try {
-      await this.deps.clients.custom.replaceNamespacedCustomObjectStatus({
+      const stored = (await this.deps.clients.custom.replaceNamespacedCustomObjectStatus({
         ...STATUS_PARAMS,
         namespace: episode.metadata.namespace!,
         name: episode.metadata.name!,
         body: { apiVersion: episode.apiVersion, kind: episode.kind, metadata: episode.metadata, spec: episode.spec, status: normalise(status) },
-      });
+      })) as Episode;
+      this.deps.episodes.upsert(stored);
       return true;
     } catch (error) {
       if (isConflict(error)) throw new StatusConflict(`${episode.metadata.namespace}/${episode.metadata.name}`);
@@ -386,7 +387,7 @@ export class EpisodeReconciler {
 
   private async patchFinalizers(episode: Episode, finalizers: string[]): Promise<void> {
     try {
-      await this.deps.clients.custom.patchNamespacedCustomObject(
+      const patched = (await this.deps.clients.custom.patchNamespacedCustomObject(
         {
           ...STATUS_PARAMS,
           namespace: episode.metadata.namespace!,
@@ -394,7 +395,8 @@ export class EpisodeReconciler {
           body: { metadata: { finalizers, resourceVersion: episode.metadata.resourceVersion } },
         },
         mergePatch,
-      );
+      )) as Episode;
+      this.deps.episodes.upsert(patched);
     } catch (error) {
       if (isConflict(error)) throw new StatusConflict(`${episode.metadata.namespace}/${episode.metadata.name}`);
       if (!isNotFound(error)) throw error;
