@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds ACOG's images here, where no registry can be reached: from the Debian base and the node
 # image that hack/images makes, tagged as the chart's defaults expect (acog/<name>:dev).
-# Usage: hack/images/build.sh [runner ...]
+# Usage: hack/images/build.sh [runner|operator ...]        (default: both)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 source hack/node.sh
@@ -9,10 +9,13 @@ acog_ensure_node
 hack/images/base-image.sh bookworm
 hack/images/node-image.sh
 tag=${ACOG_IMAGE_TAG:-dev}
-for name in "${@:-runner}"; do
+names=("$@")
+[ ${#names[@]} -gt 0 ] || names=(runner operator)
+for name in "${names[@]}"; do
   case "$name" in
     runner) dockerfile=runners/Dockerfile ;;
-    *) echo "unknown image $name (known: runner)" >&2; exit 2 ;;
+    operator) dockerfile=operator/Dockerfile ;;
+    *) echo "unknown image $name (known: runner, operator)" >&2; exit 2 ;;
   esac
   echo "building acog/$name:$tag"
   docker build -q -f "$dockerfile" \

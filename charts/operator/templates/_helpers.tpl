@@ -1,0 +1,58 @@
+{{/* Names of the operator's objects. */}}
+{{- define "acog.operator.name" -}}
+{{- printf "%s-operator" (include "acog.fullname" .) -}}
+{{- end -}}
+
+{{- define "acog.operator.leaseName" -}}
+{{- .Values.leaderElection.leaseName | default (include "acog.operator.name" .) -}}
+{{- end -}}
+
+{{- define "acog.runner.serviceAccountName" -}}
+{{- .Values.runner.serviceAccount.name | default (printf "%s-runner" (include "acog.fullname" .)) -}}
+{{- end -}}
+
+{{- define "acog.runner.configName" -}}
+{{- printf "%s-runner-config" (include "acog.fullname" .) -}}
+{{- end -}}
+
+{{/* The one namespace the operator watches when it does not watch them all: the (only) episode namespace. */}}
+{{- define "acog.operator.watchNamespace" -}}
+{{- if not .Values.watchAllNamespaces -}}
+{{- include "acog.episodeNamespaces" . | fromJsonArray | first -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The rules of the operator in the namespaces it works in; the contract of operator/ (docs/adr/0007).
+Nothing else: no Secrets list or watch, no writes to Channels, no deletes of ACOG objects.
+*/}}
+{{- define "acog.operator.workRules" -}}
+- apiGroups: [acog.dev]
+  resources: [channels, episodes]
+  verbs: [get, list, watch]
+- apiGroups: [acog.dev]
+  resources: [channels/status, episodes/status]
+  verbs: [get, update, patch]
+# Only to add and remove its finalizer acog.dev/artifacts: the ValidatingAdmissionPolicy
+# <release>-operator-writes-no-spec refuses any change of spec by the operator.
+- apiGroups: [acog.dev]
+  resources: [episodes]
+  verbs: [update, patch]
+- apiGroups: [batch]
+  resources: [jobs]
+  verbs: [get, list, watch, create, delete]
+# To read a failed runner's termination message.
+- apiGroups: ['']
+  resources: [pods]
+  verbs: [get, list]
+- apiGroups: ['']
+  resources: [events]
+  verbs: [create, patch]
+{{- end -}}
+
+{{/* The one rule that stays per namespace even for a cluster-wide operator: reading a Channel's provider Secrets. */}}
+{{- define "acog.operator.secretRules" -}}
+- apiGroups: ['']
+  resources: [secrets]
+  verbs: [get]
+{{- end -}}

@@ -1,0 +1,366 @@
+// The chart at the repository root: helm lint, what the package holds, values.schema.json and the
+// chart's own checks refusing wrong values with the field named, and what every value set renders:
+// hardened Pods, secrets only by reference, and a runner configuration the operator accepts.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { STAGES } from '@acog/api';
+import { checkRunnerConfig } from '@acog/operator/config/runner-config';
+import {
+  chartTools,
+  exec,
+  find,
+  helm,
+  namespaces,
+  podTemplates,
+  render,
+  succeeded,
+  template,
+  TOOLS_BUILD_TIMEOUT,
+  VALUE_SETS,
+  type Manifest,
+  type Values,
+} from './support.ts';
+
+beforeAll(() => chartTools(), TOOLS_BUILD_TIMEOUT);
+
+describe('helm lint and the package', () => {
+  it('lints clean, warnings included (--strict)', async () => {
+    const result = await helm(['lint', '.', '--strict']);
+    expect(result.stdout + result.stderr).toContain('1 chart(s) linted, 0 chart(s) failed');
+    expect(result.stdout + result.stderr).not.toMatch(/\[(WARNING|ERROR)\]/);
+    expect(result.code).toBe(0);
+  });
+
+  it('packages the chart alone: .helmignore keeps the rest of the repository out', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'acog-package-'));
+    try {
+      const out = succeeded(await helm(['package', '.', '--destination', dir]), 'helm package');
+      const archive = /saved it to: (\S+)/.exec(out)?.[1];
+      expect(archive).toBe(join(dir, 'acog-0.1.0.tgz'));
+      const files = succeeded(await exec('tar', ['-tzf', archive!]), 'tar')
+        .trim()
+        .split('\n');
+      const allowed =
+        /^acog\/(Chart\.yaml|values\.yaml|values\.schema\.json|README\.md|\.helmignore|crds\/[^/]+\.yaml|templates\/[^/]+|charts\/(operator|nats|minio|postgresql)\/(Chart\.yaml|values\.yaml|templates\/[^/]+))$/;
+      expect(files.filter((file) => !allowed.test(file))).toEqual([]);
+      expect(files).toEqual(
+        expect.arrayContaining([
+          'acog/Chart.yaml',
+          'acog/values.schema.json',
+          'acog/crds/acog.dev_channels.yaml',
+          'acog/crds/acog.dev_episodes.yaml',
+          'acog/templates/NOTES.txt',
+          'acog/charts/operator/templates/deployment.yaml',
+        ]),
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('wrong values are refused, naming the field', () => {
+  const refused: [string, Values, RegExp][] = [
+    ['a string for a number', { operator: { replicas: 'two' } }, /at '\/operator\/replicas': got string, want integer/],
+    ['a misspelt key', { operator: { replica: 2 } }, /at '\/operator': additional properties 'replica' not allowed/],
+    [
+      'an unknown stage',
+      { operator: { runner: { stages: { assembel: { activeDeadlineSeconds: 600 } } } } },
+      /at '\/operator\/runner\/stages': additional properties 'assembel' not allowed/,
+    ],
+    [
+      'a quantity that is not one',
+      { operator: { runner: { defaults: { resources: { limits: { memory: 'lots' } } } } } },
+      /at '\/operator\/runner\/defaults\/resources\/limits\/memory'/,
+    ],
+    ['a log level that does not exist', { operator: { logLevel: 'verbose' } }, /at '\/operator\/logLevel': value must be one of/],
+    [
+      'a namespace that cannot be one',
+      { global: { episodeNamespaces: ['Team_A'] } },
+      /at '\/global\/episodeNamespaces\/0': 'Team_A' does not match pattern/,
+    ],
+    [
+      'a NATS URL of another scheme',
+      { global: { nats: { bundled: false, url: 'http://nats:4222' } } },
+      /at '\/global\/nats\/url': 'http:\/\/nats:4222' does not match pattern/,
+    ],
+    [
+      'a pull policy that does not exist',
+      { nats: { image: { pullPolicy: 'Sometimes' } } },
+      /at '\/nats\/image\/pullPolicy': value must be one of 'Always', 'IfNotPresent', 'Never'/,
+    ],
+    [
+      'a CIDR that is not one',
+      { global: { s3: { egressCIDRs: ['10.0.0.0'] } } },
+      /at '\/global\/s3\/egressCIDRs\/0': '10.0.0.0' does not match pattern/,
+    ],
+    [
+      'a missing memory limit',
+      { operator: { resources: { requests: { cpu: '1', memory: '1Gi' }, limits: null } } },
+      /at '\/operator\/resources'/,
+    ],
+    ['no NATS at all', { global: { nats: { bundled: false } } }, /global\.nats\.url: give the URL of your NATS/],
+    [
+      'your NATS and the bundled one',
+      { global: { nats: { url: 'nats://nats.messaging:4222' } } },
+      /global\.nats\.url is set while global\.nats\.bundled is true/,
+    ],
+    [
+      'your S3 and the bundled one',
+      { global: { s3: { endpoint: 'https://s3.example.com' } } },
+      /global\.s3\.endpoint is set while global\.s3\.bundled is true/,
+    ],
+    [
+      'no database at all',
+      { global: { postgres: { bundled: false } } },
+      /global\.postgres\.existingSecret: name the Secret holding your PostgreSQL's URL/,
+    ],
+    [
+      'one watched namespace but two episode namespaces',
+      { global: { episodeNamespaces: ['a', 'b'] }, operator: { watchAllNamespaces: false } },
+      /operator\.watchAllNamespaces is false.*names 2: a, b/,
+    ],
+    [
+      'replicas without leader election',
+      { operator: { leaderElection: { enabled: false } } },
+      /operator\.leaderElection\.enabled is false with operator\.replicas > 1/,
+    ],
+    [
+      'S3 keys as plain runner settings',
+      { operator: { runner: { env: { AWS_SECRET_ACCESS_KEY: 'x' } } } },
+      /operator\.runner\.env\.AWS_SECRET_ACCESS_KEY: set by the operator/,
+    ],
+  ];
+  it.each(refused)('%s', async (_what, values, message) => {
+    const result = await template('acog', 'acog', values);
+    expect(result.stderr).toMatch(message);
+    expect(result.code).not.toBe(0);
+  });
+
+  it('the same values through helm install are refused', async () => {
+    const result = await helm(['install', 'acog', '.', '--namespace', 'acog', '--dry-run=client', '--set', 'operator.replicas=two']);
+    expect(result.stderr).toContain("at '/operator/replicas': got string, want integer");
+    expect(result.code).not.toBe(0);
+  });
+});
+
+type ContainerSecurity = {
+  runAsNonRoot?: boolean;
+  readOnlyRootFilesystem?: boolean;
+  allowPrivilegeEscalation?: boolean;
+  privileged?: boolean;
+  capabilities?: { drop?: string[]; add?: string[] };
+  seccompProfile?: { type: string };
+};
+
+describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) => {
+  const ns = namespaces('acog');
+  let manifests: Manifest[];
+  beforeAll(async () => {
+    manifests = await render('acog', ns.release, valuesOf(ns));
+  }, TOOLS_BUILD_TIMEOUT);
+
+  it('hardens every Pod: non-root, read-only root, no capabilities, RuntimeDefault seccomp, requests and limits', () => {
+    const pods = podTemplates(manifests);
+    expect(pods.length).toBeGreaterThanOrEqual(1);
+    for (const { source, spec } of pods) {
+      expect(spec.securityContext, source).toMatchObject({ runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
+      for (const container of [...spec.containers, ...(spec.initContainers ?? [])]) {
+        const where = `${source} ${container.name}`;
+        const security = container.securityContext as ContainerSecurity;
+        expect(security, where).toMatchObject({
+          runAsNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+          privileged: false,
+          capabilities: { drop: ['ALL'] },
+          seccompProfile: { type: 'RuntimeDefault' },
+        });
+        expect(security.capabilities?.add, where).toBeUndefined();
+        expect(container.resources?.requests, where).toMatchObject({ cpu: expect.anything(), memory: expect.anything() });
+        expect(container.resources?.limits, where).toMatchObject({ memory: expect.anything() });
+      }
+    }
+  });
+
+  it('mounts a ServiceAccount token into the operator alone', () => {
+    for (const { source, spec } of podTemplates(manifests)) {
+      expect(spec.automountServiceAccountToken, source).toBe(source.endsWith('-operator') && source.startsWith('Deployment/'));
+    }
+    for (const account of manifests.filter((m) => m.kind === 'ServiceAccount')) {
+      expect(account.automountServiceAccountToken, account.metadata.name).toBe(false);
+    }
+  });
+
+  it('holds no secret in clear: Secrets only of generated keys, credentials only through secretKeyRef', () => {
+    const secrets = manifests.filter((m) => m.kind === 'Secret');
+    // Only the bundled services' generated keys are ever templated, never a provider's.
+    for (const secret of secrets) expect(secret.metadata.name).toMatch(/^acog-(s3|postgresql)$/);
+    for (const { source, spec } of podTemplates(manifests)) {
+      for (const container of spec.containers) {
+        for (const variable of container.env ?? []) {
+          if (/KEY|SECRET|PASSWORD|TOKEN/.test(variable.name)) {
+            expect(variable.value, `${source} ${variable.name}`).toBeUndefined();
+            expect(variable.valueFrom?.secretKeyRef, `${source} ${variable.name}`).toBeDefined();
+          }
+        }
+      }
+    }
+    const rendered = JSON.stringify(manifests.filter((m) => m.kind !== 'Secret'));
+    for (const key of ['OPENAI_API_KEY', 'ELEVENLABS_API_KEY', 'HEYGEN_API_KEY', 'RUNWAY_API_KEY', 'YOUTUBE_CLIENT_SECRET'])
+      expect(rendered).not.toContain(key);
+  });
+
+  it('gives the operator a runner configuration that the operator itself accepts', () => {
+    const configMap = find(manifests, 'ConfigMap', 'acog-runner-config', ns.release);
+    const raw = parse((configMap.data as Record<string, string>)['runner.yaml']);
+    const config = checkRunnerConfig(raw, 'the chart runner configuration');
+    expect(config.image).toMatch(/acog\/runner:dev$/);
+    expect(config.serviceAccountName).toBe('acog-runner');
+    expect(Object.keys(config.stages).every((stage) => (STAGES as readonly string[]).includes(stage))).toBe(true);
+    expect(config.env.ACOG_NATS_URL).toMatch(/^(nats|tls):\/\//);
+    // The operator rolls when the runner configuration changes.
+    const deployment = find(manifests, 'Deployment', 'acog-operator', ns.release);
+    const annotations = (deployment.spec as { template: { metadata: { annotations: Record<string, string> } } }).template.metadata
+      .annotations;
+    expect(annotations['checksum/runner-config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('sets only environment variables the operator reads', async () => {
+    const deployment = find(manifests, 'Deployment', 'acog-operator', ns.release);
+    const container = (deployment.spec as { template: { spec: { containers: { env: { name: string }[] }[] } } }).template.spec
+      .containers[0];
+    const help = await operatorHelp();
+    // Read outside commander's options: the AWS SDK (region, keys), the PostgreSQL client, and the leader-election switch.
+    const readElsewhere = new Set([
+      'AWS_REGION',
+      'AWS_ACCESS_KEY_ID',
+      'AWS_SECRET_ACCESS_KEY',
+      'ACOG_DATABASE_URL',
+      'PGPASSWORD',
+      'ACOG_LEADER_ELECT',
+    ]);
+    for (const { name } of container.env) {
+      if (!readElsewhere.has(name)) expect(help, `${name} is not an option of acog-operator`).toContain(`env: ${name}`);
+    }
+  });
+});
+
+let help: Promise<string> | undefined;
+/** acog-operator --help, from the sources (the image test checks the same from the image). */
+function operatorHelp(): Promise<string> {
+  help ??= exec(process.execPath, ['operator/src/main.ts', '--help']).then((result) =>
+    succeeded(result, 'acog-operator --help').replace(/\s+/g, ' '),
+  );
+  return help;
+}
+
+describe('what the values change', () => {
+  const ns = namespaces('acog');
+
+  it('bundled services off: no NATS, MinIO or PostgreSQL, and the operator points at yours', async () => {
+    const manifests = await render(
+      'acog',
+      ns.release,
+      VALUE_SETS['bundled services off (AWS S3 with ambient credentials, your NATS and PostgreSQL)'](ns),
+    );
+    expect(manifests.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    const env = operatorEnv(manifests, ns.release);
+    expect(env.ACOG_NATS_URL).toEqual({ value: 'nats://nats.messaging.svc:4222' });
+    expect(env.ACOG_S3_ENDPOINT).toBeUndefined();
+    expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
+    expect(env.ACOG_DATABASE_URL).toEqual({ valueFrom: { secretKeyRef: { name: 'acog-database', key: 'DATABASE_URL' } } });
+    const runner = parse((find(manifests, 'ConfigMap', 'acog-runner-config').data as Record<string, string>)['runner.yaml']);
+    expect(runner.storageCredentials).toBeUndefined();
+    expect(runner.env).toEqual({ ACOG_NATS_URL: 'nats://nats.messaging.svc:4222', AWS_REGION: 'eu-central-1' });
+  });
+
+  it('external S3 and NATS: NetworkPolicies open exactly their ranges and ports', async () => {
+    const manifests = await render('acog', ns.release, VALUE_SETS['external S3 and NATS with network ranges'](ns));
+    const egress = (
+      find(manifests, 'NetworkPolicy', 'acog-runner', ns.episodes[1]).spec as { egress: { to: unknown[]; ports: unknown[] }[] }
+    ).egress;
+    expect(egress).toContainEqual({ to: [{ ipBlock: { cidr: '10.20.0.0/16' } }], ports: [{ protocol: 'TCP', port: 4443 }] });
+    expect(egress).toContainEqual({
+      to: [{ ipBlock: { cidr: '10.30.0.0/16' } }, { ipBlock: { cidr: 'fd00:30::/64' } }],
+      ports: [{ protocol: 'TCP', port: 9443 }],
+    });
+    const operatorEgress = (find(manifests, 'NetworkPolicy', 'acog-operator', ns.release).spec as { egress: unknown[] }).egress;
+    expect(operatorEgress).toContainEqual({ to: [{ ipBlock: { cidr: '10.0.0.1/32' } }], ports: [{ protocol: 'TCP', port: 6443 }] });
+    expect(operatorEnv(manifests, ns.release).AWS_ACCESS_KEY_ID).toEqual({
+      valueFrom: { secretKeyRef: { name: 'acog-s3-credentials', key: 'AWS_ACCESS_KEY_ID' } },
+    });
+  });
+
+  it('existing secrets: no generated Secret, every reference to the named ones', async () => {
+    const manifests = await render('acog', ns.release, VALUE_SETS['existing secrets for the bundled services and private images'](ns));
+    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    expect(operatorEnv(manifests, ns.release).PGPASSWORD).toEqual({
+      valueFrom: { secretKeyRef: { name: 'acog-postgres-password', key: 'postgres-password' } },
+    });
+    const minio = podTemplates(manifests).find((p) => p.source === 'StatefulSet/acog-minio')!;
+    expect(minio.spec.containers[0].env).toContainEqual({
+      name: 'MINIO_ROOT_USER',
+      valueFrom: { secretKeyRef: { name: 'acog-minio-root', key: 'rootUser' } },
+    });
+    for (const { source, spec } of podTemplates(manifests)) {
+      expect(spec.imagePullSecrets, source).toContainEqual({ name: 'regcred' });
+      for (const container of spec.containers) expect(container.image, source).toMatch(/^registry\.example\.com\/mirror\//);
+    }
+    const runner = parse((find(manifests, 'ConfigMap', 'acog-runner-config').data as Record<string, string>)['runner.yaml']);
+    expect(runner.imagePullSecrets).toEqual(['regcred', 'runner-regcred']);
+    expect(runner.storageCredentials).toEqual({
+      secretName: 'acog-minio-root',
+      accessKeyIdKey: 'rootUser',
+      secretAccessKeyKey: 'rootPassword',
+    });
+  });
+
+  it('the bundled MinIO key is in the release namespace and every episode namespace, the same everywhere', async () => {
+    const manifests = await render('acog', ns.release, { global: { episodeNamespaces: ns.episodes } });
+    const secrets = manifests.filter((m) => m.kind === 'Secret' && m.metadata.name === 'acog-s3');
+    expect(secrets.map((s) => s.metadata.namespace).sort()).toEqual([ns.release, ...ns.episodes].sort());
+    expect(new Set(secrets.map((s) => JSON.stringify(s.data))).size).toBe(1);
+    for (const namespace of ns.episodes) {
+      find(manifests, 'ServiceAccount', 'acog-runner', namespace);
+      find(manifests, 'Role', 'acog-operator', namespace);
+      find(manifests, 'NetworkPolicy', 'acog-runner', namespace);
+    }
+    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release).map((m) => m.metadata.name)).toEqual([
+      'acog-operator-leader-election',
+    ]);
+  });
+
+  it('one watched namespace: Roles there, no ClusterRole, and the operator told which', async () => {
+    const manifests = await render('acog', ns.release, VALUE_SETS['one watched namespace, no NetworkPolicies'](ns));
+    expect(manifests.filter((m) => m.kind.startsWith('Cluster'))).toEqual([]);
+    expect(manifests.filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
+    const role = find(manifests, 'Role', 'acog-operator', ns.episodes[0]);
+    expect(JSON.stringify(role.rules)).toContain('batch');
+    expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACE).toEqual({ value: ns.episodes[0] });
+    expect(operatorEnv(manifests, ns.release).ACOG_LEADER_ELECT).toEqual({ value: 'false' });
+  });
+
+  it('NOTES.txt tells how to apply the first Channel and Episode and watch them', async () => {
+    const result = succeeded(
+      await helm(['install', 'acog', '.', '--namespace', 'video', '--dry-run=client', '--set', 'global.episodeNamespaces={studio}']),
+      'helm install --dry-run',
+    );
+    const notes = result.slice(result.indexOf('NOTES:'));
+    expect(notes).toContain('kubectl -n studio apply -f examples/channel.yaml');
+    expect(notes).toContain('kubectl -n studio apply -f examples/episode.yaml');
+    expect(notes).toContain('kubectl acog -n studio watch how-indexes-work');
+    expect(notes).toContain('kubectl -n video rollout status deployment/acog-operator');
+  });
+});
+
+function operatorEnv(manifests: Manifest[], namespace: string): Record<string, unknown> {
+  const deployment = find(manifests, 'Deployment', 'acog-operator', namespace);
+  const env = (deployment.spec as { template: { spec: { containers: { env: { name: string; [key: string]: unknown }[] }[] } } }).template
+    .spec.containers[0].env;
+  return Object.fromEntries(env.map(({ name, ...rest }) => [name, rest]));
+}
