@@ -14,6 +14,7 @@ import { startLocalEnv } from '@acog/hack/local-env';
 import { NatsEventPublisher } from '@acog/runners/events/nats';
 import { S3ArtifactStore } from '@acog/runners/store/s3';
 import { Informer, type KubeObject } from '@acog/operator/controller/informer';
+import { reuseConnections } from '@acog/operator/kube/client';
 
 const { values } = parseArgs({ options: { episodes: { type: 'string', default: '1000' }, total: { type: 'string', default: '10000' } } });
 const EPISODES = Number(values.episodes);
@@ -29,6 +30,7 @@ kc.loadFromOptions({
   contexts: [{ name: 'admin', cluster: 'local', user: 'admin' }],
   currentContext: 'admin',
 });
+reuseConnections(kc);
 const { NodeHarness } = await import('../test/support/node-harness.ts');
 const { freePort, startProcess } = await import('@acog/hack/local-env/process');
 
@@ -102,6 +104,7 @@ try {
     'operator',
     process.execPath,
     [
+      ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
       new URL('../operator/src/main.ts', import.meta.url).pathname,
       '--kubeconfig',
       env.kubernetes.kubeconfig,

@@ -4,6 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { S3Client } from '@aws-sdk/client-s3';
 import { run } from '@acog/hack/local-env/process';
 import type { LocalEnvInfo, UserRole } from '@acog/hack/local-env';
+import { reuseConnections } from '@acog/operator/kube/client';
 
 export function localEnv(): LocalEnvInfo {
   const env = inject('localEnv');
@@ -22,7 +23,7 @@ export function kubeConfig(user: UserRole | { token: string } = 'admin'): KubeCo
     contexts: [{ name: 'ctx', cluster: 'acog-local', user: 'user' }],
     currentContext: 'ctx',
   });
-  return kc;
+  return reuseConnections(kc);
 }
 
 export function s3Client(): S3Client {
