@@ -12,7 +12,8 @@ const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.
 function positiveInteger(flag: string) {
   return (value: string): number => {
     const number = Number(value);
-    if (!Number.isInteger(number) || number < 1) throw new InvalidArgumentError(`${flag} must be a whole number from 1, not ${JSON.stringify(value)}`);
+    if (!Number.isInteger(number) || number < 1)
+      throw new InvalidArgumentError(`${flag} must be a whole number from 1, not ${JSON.stringify(value)}`);
     return number;
   };
 }
@@ -46,25 +47,44 @@ export function buildCommand(): Command {
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig to use (default: in-cluster, else ~/.kube/config)').env('KUBECONFIG'))
     .addOption(new Option('--namespace <namespace>', 'watch one namespace only (default: all)').env('ACOG_WATCH_NAMESPACE'))
     .addOption(
-      new Option('--runner-config <file>', 'YAML file with the runner image, resources per stage and scheduling (required)').env('ACOG_RUNNER_CONFIG'),
+      new Option('--runner-config <file>', 'YAML file with the runner image, resources per stage and scheduling (required)').env(
+        'ACOG_RUNNER_CONFIG',
+      ),
     )
-    .addOption(new Option('--nats-url <url>', 'NATS server with JetStream for stage events (required)').env('ACOG_NATS_URL').argParser(url('--nats-url', ['nats', 'tls'])))
+    .addOption(
+      new Option('--nats-url <url>', 'NATS server with JetStream for stage events (required)')
+        .env('ACOG_NATS_URL')
+        .argParser(url('--nats-url', ['nats', 'tls'])),
+    )
     .addOption(
       new Option('--s3-endpoint <url>', 'S3 endpoint (default: AWS); credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY')
         .env('ACOG_S3_ENDPOINT')
         .argParser(url('--s3-endpoint', ['http', 'https'])),
     )
-    .addOption(new Option('--http-address <host:port>', 'where /metrics, /healthz and /readyz listen').env('ACOG_HTTP_ADDRESS').default('0.0.0.0:8080').argParser(hostPort))
+    .addOption(
+      new Option('--http-address <host:port>', 'where /metrics, /healthz and /readyz listen')
+        .env('ACOG_HTTP_ADDRESS')
+        .default('0.0.0.0:8080')
+        .argParser(hostPort),
+    )
     .addOption(new Option('--no-leader-elect', 'reconcile at once without a lease (a single replica only)'))
     .addOption(new Option('--lease-name <name>', 'name of the leader-election Lease').env('ACOG_LEASE_NAME').default('acog-operator'))
-    .addOption(new Option('--lease-namespace <namespace>', 'namespace of the Lease (default: the pod\'s)').env('POD_NAMESPACE'))
-    .addOption(new Option('--identity <name>', 'this replica\'s name in the Lease (default: the pod\'s)').env('POD_NAME'))
+    .addOption(new Option('--lease-namespace <namespace>', "namespace of the Lease (default: the pod's)").env('POD_NAMESPACE'))
+    .addOption(new Option('--identity <name>', "this replica's name in the Lease (default: the pod's)").env('POD_NAME'))
     .addOption(
-      new Option('--lease-duration <seconds>', 'how long a lease holds without renewal').env('ACOG_LEASE_DURATION_SECONDS').default(15).argParser(positiveInteger('--lease-duration')),
+      new Option('--lease-duration <seconds>', 'how long a lease holds without renewal')
+        .env('ACOG_LEASE_DURATION_SECONDS')
+        .default(15)
+        .argParser(positiveInteger('--lease-duration')),
     )
-    .addOption(new Option('--workers <n>', 'episodes reconciled at once').env('ACOG_WORKERS').default(4).argParser(positiveInteger('--workers')))
     .addOption(
-      new Option('--resync <seconds>', 'every object is looked at again this often').env('ACOG_RESYNC_SECONDS').default(300).argParser(positiveInteger('--resync')),
+      new Option('--workers <n>', 'episodes reconciled at once').env('ACOG_WORKERS').default(4).argParser(positiveInteger('--workers')),
+    )
+    .addOption(
+      new Option('--resync <seconds>', 'every object is looked at again this often')
+        .env('ACOG_RESYNC_SECONDS')
+        .default(300)
+        .argParser(positiveInteger('--resync')),
     )
     .addOption(new Option('--log-level <level>', 'log level').env('ACOG_LOG_LEVEL').default('info').choices(LOG_LEVELS));
 }
@@ -93,21 +113,25 @@ export async function main(argv: string[]): Promise<void> {
   // commander leaves a default un-parsed; an environment value is parsed.
   const http = typeof flags.httpAddress === 'string' ? hostPort(flags.httpAddress) : flags.httpAddress;
   const envLeaderElect = process.env.ACOG_LEADER_ELECT;
-  if (envLeaderElect && !['true', 'false'].includes(envLeaderElect)) command.error(`error: ACOG_LEADER_ELECT must be true or false, not ${JSON.stringify(envLeaderElect)}`);
+  if (envLeaderElect && !['true', 'false'].includes(envLeaderElect))
+    command.error(`error: ACOG_LEADER_ELECT must be true or false, not ${JSON.stringify(envLeaderElect)}`);
   const leaderElect = flags.leaderElect && envLeaderElect !== 'false';
-  if (!flags.runnerConfig) return command.error('error: --runner-config (or ACOG_RUNNER_CONFIG) is required: the YAML file that says which image runs the stages');
+  if (!flags.runnerConfig)
+    return command.error('error: --runner-config (or ACOG_RUNNER_CONFIG) is required: the YAML file that says which image runs the stages');
   if (!flags.natsUrl) return command.error('error: --nats-url (or ACOG_NATS_URL) is required, e.g. nats://acog-nats:4222');
   const identity = flags.identity ?? hostname();
-  if (leaderElect && !flags.leaseNamespace) command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
+  if (leaderElect && !flags.leaseNamespace)
+    command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
 
   // The heavy modules load only once the flags are good: --help and a bad flag answer at once.
-  const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }] = await Promise.all([
-    import('@kubernetes/client-node'),
-    import('@acog/runners/store/s3'),
-    import('./config/runner-config.ts'),
-    import('./observability/logger.ts'),
-    import('./operator.ts'),
-  ]);
+  const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }] =
+    await Promise.all([
+      import('@kubernetes/client-node'),
+      import('@acog/runners/store/s3'),
+      import('./config/runner-config.ts'),
+      import('./observability/logger.ts'),
+      import('./operator.ts'),
+    ]);
   const log = createLogger(flags.logLevel);
   let runner;
   try {
@@ -118,7 +142,10 @@ export async function main(argv: string[]): Promise<void> {
   const kubeConfig = new KubeConfig();
   if (flags.kubeconfig) kubeConfig.loadFromFile(flags.kubeconfig);
   else kubeConfig.loadFromDefault();
-  const store = new S3ArtifactStore({ ...s3OptionsFromEnv(), ...(flags.s3Endpoint && { endpoint: flags.s3Endpoint, forcePathStyle: true }) });
+  const store = new S3ArtifactStore({
+    ...s3OptionsFromEnv(),
+    ...(flags.s3Endpoint && { endpoint: flags.s3Endpoint, forcePathStyle: true }),
+  });
   const leaseMs = flags.leaseDuration * 1000;
 
   const operator = await startOperator({

@@ -76,9 +76,11 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     <T>(plural: string, group: string, version: string, labelSelector?: string) =>
     async (continueToken: string | undefined): Promise<ListPage<T>> => {
       const params = { group, version, plural, limit: 500, _continue: continueToken, labelSelector };
-      const page = (ns
-        ? await clients.custom.listNamespacedCustomObject({ ...params, namespace: ns })
-        : await clients.custom.listClusterCustomObject(params)) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
+      const page = (
+        ns
+          ? await clients.custom.listNamespacedCustomObject({ ...params, namespace: ns })
+          : await clients.custom.listClusterCustomObject(params)
+      ) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
       return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
     };
   const path = (group: string, version: string, plural: string) => `/apis/${group}/${version}/${ns ? `namespaces/${ns}/` : ''}${plural}`;
@@ -127,7 +129,11 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     },
   });
   const episodeQueue = new WorkQueue({ name: 'episodes', workers: options.workers, baseDelayMs: 100, ...queueMetrics('episode') });
-  const channelQueue = new WorkQueue({ name: 'channels', workers: Math.max(1, Math.ceil(options.workers / 4)), ...queueMetrics('channel') });
+  const channelQueue = new WorkQueue({
+    name: 'channels',
+    workers: Math.max(1, Math.ceil(options.workers / 4)),
+    ...queueMetrics('channel'),
+  });
   const hints = new CompletionHints();
 
   const episodeReconciler = new EpisodeReconciler({
@@ -200,7 +206,11 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       } catch (error) {
         const [namespace, name] = key.split('/');
         if (error instanceof StatusConflict) log.debug({ controller, namespace, name }, error.message);
-        else log.warn({ controller, namespace, name, error: (error as Error).message, failures: queue.failureCount(key) + 1 }, 'reconcile failed; trying again with backoff');
+        else
+          log.warn(
+            { controller, namespace, name, error: (error as Error).message, failures: queue.failureCount(key) + 1 },
+            'reconcile failed; trying again with backoff',
+          );
         throw error;
       }
     };
@@ -253,7 +263,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         response.writeHead(200, { 'Content-Type': 'text/plain' }).end('ok\n');
       } else if (url === '/readyz') {
         const ok = ready();
-        response.writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' }).end(ok ? `ok (${leading ? 'leader' : 'standby'})\n` : 'caches not synced\n');
+        response
+          .writeHead(ok ? 200 : 503, { 'Content-Type': 'text/plain' })
+          .end(ok ? `ok (${leading ? 'leader' : 'standby'})\n` : 'caches not synced\n');
       } else response.writeHead(404, { 'Content-Type': 'text/plain' }).end('not found: try /metrics, /healthz or /readyz\n');
     });
     await new Promise<void>((resolve, reject) => {

@@ -38,6 +38,11 @@ Nothing else: no Secrets list or watch, no writes to Channels, no deletes of ACO
 - apiGroups: [acog.dev]
   resources: [episodes]
   verbs: [update, patch]
+# Its Jobs' ownerReferences block the Episode's deletion until they are gone; where the
+# OwnerReferencesPermissionEnforcement admission plugin runs, that needs this.
+- apiGroups: [acog.dev]
+  resources: [episodes/finalizers]
+  verbs: [update]
 - apiGroups: [batch]
   resources: [jobs]
   verbs: [get, list, watch, create, delete]

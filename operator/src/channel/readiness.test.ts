@@ -2,12 +2,17 @@ import { describe, expect, it } from 'vitest';
 import type { ChannelSpec } from '@acog/api';
 import { channelReadiness, type SecretLookup } from './readiness.ts';
 
-const base: ChannelSpec = { persona: { name: 'Ada', tone: 'warm', audience: 'devs' }, format: { aspectRatio: '16:9', targetDurationSeconds: 60 } };
-const secrets = (known: Record<string, string[] | 'forbidden'>) => async (name: string): Promise<SecretLookup> => {
-  const keys = known[name];
-  if (keys === 'forbidden') return { state: 'forbidden' };
-  return keys ? { state: 'found', keys } : { state: 'missing' };
+const base: ChannelSpec = {
+  persona: { name: 'Ada', tone: 'warm', audience: 'devs' },
+  format: { aspectRatio: '16:9', targetDurationSeconds: 60 },
 };
+const secrets =
+  (known: Record<string, string[] | 'forbidden'>) =>
+  async (name: string): Promise<SecretLookup> => {
+    const keys = known[name];
+    if (keys === 'forbidden') return { state: 'forbidden' };
+    return keys ? { state: 'found', keys } : { state: 'missing' };
+  };
 
 describe('channelReadiness', () => {
   it('is ready with offline providers, reading no Secret', async () => {
@@ -40,7 +45,7 @@ describe('channelReadiness', () => {
     const spec: ChannelSpec = { ...base, providers: { broll: { provider: 'pexels', secretRef: { name: 'stock' } } } };
     const readiness = await channelReadiness('team-b', spec, secrets({ stock: 'forbidden' }));
     expect(readiness).toMatchObject({ ready: false, reason: 'SecretNotReadable' });
-    expect(readiness.message).toContain("episodeNamespaces");
+    expect(readiness.message).toContain('episodeNamespaces');
   });
 
   it('flags a paid provider without a secretRef and an unknown provider', async () => {

@@ -4,10 +4,7 @@
 import { CAPABILITIES, DEFAULT_SECRET_KEYS, YOUTUBE_KEYS, providerNeedsSecret, secretNeed, type ChannelSpec } from '@acog/api';
 
 export type SecretLookup =
-  | { state: 'found'; keys: string[] }
-  | { state: 'missing' }
-  | { state: 'forbidden' }
-  | { state: 'error'; message: string };
+  { state: 'found'; keys: string[] } | { state: 'missing' } | { state: 'forbidden' } | { state: 'error'; message: string };
 
 export interface Readiness {
   ready: boolean;
@@ -63,7 +60,8 @@ export async function channelReadiness(
         reason: 'SecretNotReadable',
         text: `${field}: the operator may not read secret "${need.secret}" in namespace ${namespace}: add the namespace to the chart's episodeNamespaces`,
       });
-    else if (found.state === 'error') problems.push({ reason: 'SecretUnavailable', text: `${field}: cannot read secret "${need.secret}": ${found.message}` });
+    else if (found.state === 'error')
+      problems.push({ reason: 'SecretUnavailable', text: `${field}: cannot read secret "${need.secret}": ${found.message}` });
     else {
       const missing = Object.values(need.env).filter((key) => !found.keys.includes(key));
       if (missing.length)

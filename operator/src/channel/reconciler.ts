@@ -78,7 +78,7 @@ export class ChannelReconciler {
       })) as Channel;
       this.deps.channels.upsert(stored);
     } catch (error) {
-      if (isConflict(error)) throw new Error(`the Channel ${key} changed meanwhile; reconciling it again`);
+      if (isConflict(error)) throw new Error(`the Channel ${key} changed meanwhile; reconciling it again`, { cause: error });
       if (isNotFound(error)) return;
       throw error;
     }
@@ -89,7 +89,10 @@ export class ChannelReconciler {
         reason: readiness.ready ? 'Ready' : readiness.reason,
         message: readiness.message,
       });
-      this.deps.log.info({ namespace: channel.metadata.namespace, channel: channel.metadata.name, ready: readiness.ready, reason: readiness.reason }, readiness.message);
+      this.deps.log.info(
+        { namespace: channel.metadata.namespace, channel: channel.metadata.name, ready: readiness.ready, reason: readiness.reason },
+        readiness.message,
+      );
     }
   }
 

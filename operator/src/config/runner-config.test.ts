@@ -8,7 +8,11 @@ describe('the runner configuration', () => {
   it('applies defaults', () => {
     const config = checkRunnerConfig({ image: 'acog/runner:dev', storageCredentials: { secretName: 's' } });
     expect(config).toMatchObject({ activeDeadlineSeconds: 3600, ttlSecondsAfterFinished: 86400, env: {}, stages: {} });
-    expect(config.storageCredentials).toEqual({ secretName: 's', accessKeyIdKey: 'AWS_ACCESS_KEY_ID', secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY' });
+    expect(config.storageCredentials).toEqual({
+      secretName: 's',
+      accessKeyIdKey: 'AWS_ACCESS_KEY_ID',
+      secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY',
+    });
     expect(stageSettings(config, 'voice')).toEqual({ resources: {}, activeDeadlineSeconds: 3600 });
   });
 
@@ -21,7 +25,9 @@ describe('the runner configuration', () => {
   });
 
   it('refuses to let plain settings carry credentials', () => {
-    expect(() => checkRunnerConfig({ image: 'x', env: { AWS_SECRET_ACCESS_KEY: 'oops' } })).toThrow(/env\.AWS_SECRET_ACCESS_KEY: set by the operator/);
+    expect(() => checkRunnerConfig({ image: 'x', env: { AWS_SECRET_ACCESS_KEY: 'oops' } })).toThrow(
+      /env\.AWS_SECRET_ACCESS_KEY: set by the operator/,
+    );
   });
 
   it('says which file is unreadable or not YAML', async () => {

@@ -91,7 +91,8 @@ function describe(error: ErrorObject): string {
   const field = error.instancePath.replace(/^\//, '').replace(/\//g, '.') || '(top level)';
   if (error.keyword === 'additionalProperties')
     return `${field === '(top level)' ? '' : `${field}.`}${(error.params as { additionalProperty: string }).additionalProperty}: unknown field`;
-  if (error.keyword === 'enum') return `${field}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
+  if (error.keyword === 'enum')
+    return `${field}: must be one of ${(error.params as { allowedValues: unknown[] }).allowedValues.join(', ')}`;
   return `${field}: ${error.message}`;
 }
 
@@ -99,7 +100,9 @@ function describe(error: ErrorObject): string {
 export function checkRunnerConfig(raw: unknown, source = 'runner configuration'): RunnerConfig {
   const config = structuredClone(raw ?? {});
   if (!validate(config)) throw new Error(`${source} is invalid: ${validate.errors!.map(describe).join('; ')}`);
-  const reserved = Object.keys(config.env).filter((name) => ['ACOG_STAGE_INPUT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].includes(name));
+  const reserved = Object.keys(config.env).filter((name) =>
+    ['ACOG_STAGE_INPUT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].includes(name),
+  );
   if (reserved.length)
     throw new Error(`${source} is invalid: env.${reserved[0]}: set by the operator (credentials come from storageCredentials)`);
   return config;

@@ -12,7 +12,12 @@ export interface ConditionUpdate {
   message: string;
 }
 
-export function setConditions(existing: Conditions | undefined, updates: ConditionUpdate[], generation: number | undefined, now: Date): Conditions {
+export function setConditions(
+  existing: Conditions | undefined,
+  updates: ConditionUpdate[],
+  generation: number | undefined,
+  now: Date,
+): Conditions {
   const byType = new Map((existing ?? []).map((condition) => [condition.type, condition]));
   const out: Conditions = [];
   for (const update of updates) {
@@ -23,7 +28,8 @@ export function setConditions(existing: Conditions | undefined, updates: Conditi
       reason: update.reason,
       message: update.message,
       ...(generation !== undefined && { observedGeneration: generation }),
-      lastTransitionTime: previous && previous.status === update.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
+      lastTransitionTime:
+        previous && previous.status === update.status ? previous.lastTransitionTime : now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
     });
     byType.delete(update.type);
   }

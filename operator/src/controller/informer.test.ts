@@ -8,7 +8,9 @@ const namespace = uniqueName('informer');
 const core = () => kubeConfig().makeApiClient(CoreV1Api);
 const informers: Informer<KubeObject>[] = [];
 
-function configMapInformer(options: { resyncMs?: number; list?: (c: string | undefined) => Promise<ListPage<KubeObject>>; labelSelector?: string } = {}) {
+function configMapInformer(
+  options: { resyncMs?: number; list?: (c: string | undefined) => Promise<ListPage<KubeObject>>; labelSelector?: string } = {},
+) {
   const lists: (string | undefined)[] = [];
   const informer = new Informer<KubeObject>(kubeConfig(), {
     name: 'configmaps',
@@ -19,7 +21,12 @@ function configMapInformer(options: { resyncMs?: number; list?: (c: string | und
       options.list ??
       (async (continueToken) => {
         lists.push(continueToken);
-        const page = await core().listNamespacedConfigMap({ namespace, limit: 2, _continue: continueToken, labelSelector: options.labelSelector });
+        const page = await core().listNamespacedConfigMap({
+          namespace,
+          limit: 2,
+          _continue: continueToken,
+          labelSelector: options.labelSelector,
+        });
         return { items: page.items as KubeObject[], resourceVersion: page.metadata!.resourceVersion!, continue: page.metadata?._continue };
       }),
   });
@@ -38,7 +45,10 @@ const until = async (check: () => boolean, what: string) => {
 beforeAll(async () => {
   await core().createNamespace({ body: { metadata: { name: namespace } } });
   for (const name of ['a', 'b', 'c', 'd', 'e'])
-    await core().createNamespacedConfigMap({ namespace, body: { metadata: { name, labels: { set: name < 'c' ? 'first' : 'second' } }, data: { v: '1' } } });
+    await core().createNamespacedConfigMap({
+      namespace,
+      body: { metadata: { name, labels: { set: name < 'c' ? 'first' : 'second' } }, data: { v: '1' } },
+    });
 });
 afterAll(() => informers.forEach((informer) => informer.stop()));
 
@@ -50,7 +60,12 @@ describe('Informer', () => {
     informer.start();
     await informer.waitForSync();
     expect(lists).toHaveLength(3);
-    expect(informer.list().map((o) => o.metadata!.name).sort()).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata!.name)
+        .sort(),
+    ).toEqual(['a', 'b', 'c', 'd', 'e']);
     events.length = 0;
 
     await core().createNamespacedConfigMap({ namespace, body: { metadata: { name: 'f' } } });
@@ -73,11 +88,26 @@ describe('Informer', () => {
     informer.addIndex('data', (o) => Object.keys((o as { data?: object }).data ?? {}));
     informer.start();
     await informer.waitForSync();
-    expect(informer.list().map((o) => o.metadata!.name).sort()).toEqual(['c', 'd', 'e']);
-    expect(informer.byIndex('data', 'v').map((o) => o.metadata!.name).sort()).toEqual(['c', 'd', 'e']);
+    expect(
+      informer
+        .list()
+        .map((o) => o.metadata!.name)
+        .sort(),
+    ).toEqual(['c', 'd', 'e']);
+    expect(
+      informer
+        .byIndex('data', 'v')
+        .map((o) => o.metadata!.name)
+        .sort(),
+    ).toEqual(['c', 'd', 'e']);
     await core().patchNamespacedConfigMap({ namespace, name: 'c', body: [{ op: 'replace', path: '/data', value: { x: '1' } }] });
     await until(() => informer.byIndex('data', 'x').length === 1, 'the index to follow the update');
-    expect(informer.byIndex('data', 'v').map((o) => o.metadata!.name).sort()).toEqual(['d', 'e']);
+    expect(
+      informer
+        .byIndex('data', 'v')
+        .map((o) => o.metadata!.name)
+        .sort(),
+    ).toEqual(['d', 'e']);
   });
 
   it('relists when its resourceVersion was compacted away (410 Gone), and watches on', async () => {
@@ -86,7 +116,10 @@ describe('Informer', () => {
     const old = (await core().listNamespacedConfigMap({ namespace })).metadata!.resourceVersion!;
     for (let i = 0; i < 3; i++) await core().createNamespacedConfigMap({ namespace, body: { metadata: { name: `history-${i}` } } });
     const now = (await core().listNamespacedConfigMap({ namespace })).metadata!.resourceVersion!;
-    const compacted = await fetch(`${localEnv().etcd.url}/v3/kv/compaction`, { method: 'POST', body: JSON.stringify({ revision: now, physical: true }) });
+    const compacted = await fetch(`${localEnv().etcd.url}/v3/kv/compaction`, {
+      method: 'POST',
+      body: JSON.stringify({ revision: now, physical: true }),
+    });
     expect(compacted.status).toBe(200);
     let calls = 0;
     const { informer } = configMapInformer({

@@ -222,7 +222,7 @@ export class Informer<T extends KubeObject> {
   private async relist(): Promise<void> {
     const seen = new Map<string, T>();
     let continueToken: string | undefined;
-    let resourceVersion = '';
+    let resourceVersion: string;
     do {
       this.options.onRequest?.('list');
       const page = await this.options.list(continueToken);

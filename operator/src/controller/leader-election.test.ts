@@ -9,7 +9,9 @@ const api = () => kubeConfig().makeApiClient(CustomObjectsApi);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  await kubeConfig().makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: namespace } } });
+  await kubeConfig()
+    .makeApiClient(CoreV1Api)
+    .createNamespace({ body: { metadata: { name: namespace } } });
 });
 
 function elector(identity: string, name: string, log: string[]) {
@@ -39,7 +41,13 @@ describe('LeaderElector', () => {
     const deadline = Date.now() + 3000;
     while (!b.isLeader() && Date.now() < deadline) await sleep(50);
     expect(b.isLeader()).toBe(true);
-    const lease = (await api().getNamespacedCustomObject({ group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespace, name: 'handover' })) as {
+    const lease = (await api().getNamespacedCustomObject({
+      group: 'coordination.k8s.io',
+      version: 'v1',
+      plural: 'leases',
+      namespace,
+      name: 'handover',
+    })) as {
       spec: { holderIdentity: string; leaseTransitions: number; renewTime: string };
     };
     expect(lease.spec.holderIdentity).toBe('b');

@@ -70,7 +70,12 @@ export class LeaderElector {
       const lease = await this.read();
       if (lease?.spec.holderIdentity === this.options.identity) {
         lease.spec = { ...lease.spec, holderIdentity: undefined, leaseDurationSeconds: 1, renewTime: microTime(new Date()) };
-        await this.api.replaceNamespacedCustomObject({ ...LEASES, namespace: this.options.namespace, name: this.options.name, body: lease });
+        await this.api.replaceNamespacedCustomObject({
+          ...LEASES,
+          namespace: this.options.namespace,
+          name: this.options.name,
+          body: lease,
+        });
       }
     } catch {
       // The lease expires by itself.

@@ -72,7 +72,10 @@ export class WorkQueue {
   addRateLimited(key: string): void {
     const failures = (this.failures.get(key) ?? 0) + 1;
     this.failures.set(key, failures);
-    this.addAfter(key, backoffDelay(failures, { baseDelayMs: this.options.baseDelayMs, maxDelayMs: this.options.maxDelayMs, random: () => 1 }));
+    this.addAfter(
+      key,
+      backoffDelay(failures, { baseDelayMs: this.options.baseDelayMs, maxDelayMs: this.options.maxDelayMs, random: () => 1 }),
+    );
   }
 
   /** Clears a key's failure count after it succeeded. */

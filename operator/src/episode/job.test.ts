@@ -34,6 +34,12 @@ const config = checkRunnerConfig({
   stages: { assemble: { resources: { requests: { cpu: '2', memory: '2Gi' } }, activeDeadlineSeconds: 7200 } },
 });
 
+// The parts of a pod spec the assertions read.
+interface PodSpec {
+  [field: string]: unknown;
+  containers: { image: string; args: string[]; env: unknown[]; resources: unknown; securityContext: unknown; volumeMounts: { mountPath: string }[] }[];
+}
+
 function job(stage: 'plan' | 'assemble' | 'upload') {
   return buildStageJob(
     {
@@ -45,7 +51,10 @@ function job(stage: 'plan' | 'assemble' | 'upload') {
       inputUri: `s3://acog-scripts/team-a/ep/uid-1/${stage}/2/input.json`,
     },
     config,
-  ) as { metadata: { name: string; labels: Record<string, string> }; spec: { activeDeadlineSeconds: number; template: { spec: Record<string, any> } } };
+  ) as {
+    metadata: { name: string; labels: Record<string, string> };
+    spec: { activeDeadlineSeconds: number; template: { spec: PodSpec } };
+  };
 }
 
 describe('stageJobName', () => {
@@ -79,23 +88,38 @@ describe('buildStageJob', () => {
     const [container] = pod.containers;
     expect(container.image).toBe('registry.example/acog/runner:1.0');
     expect(container.args).toEqual(['plan', '--input', 's3://acog-scripts/team-a/ep/uid-1/plan/2/input.json']);
-    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     expect(container.volumeMounts.map((m: { mountPath: string }) => m.mountPath)).toEqual(['/scratch', '/tmp']);
     expect(pod.nodeSelector).toEqual({ pool: 'media' });
     expect(pod.runtimeClassName).toBe('gvisor');
     expect(pod.imagePullSecrets).toEqual([{ name: 'regcred' }]);
-    expect(plan.metadata.labels).toMatchObject({ 'acog.dev/episode': 'ep', 'acog.dev/stage': 'plan', 'acog.dev/attempt': '2', 'acog.dev/channel': 'ch' });
+    expect(plan.metadata.labels).toMatchObject({
+      'acog.dev/episode': 'ep',
+      'acog.dev/stage': 'plan',
+      'acog.dev/attempt': '2',
+      'acog.dev/channel': 'ch',
+    });
   });
 
   it('passes provider keys and storage credentials only as secretKeyRef', () => {
     const env = job('plan').spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
-    expect(env.find((e) => e.name === 'OPENAI_API_KEY')).toEqual({ name: 'OPENAI_API_KEY', valueFrom: { secretKeyRef: { name: 'openai', key: 'token' } } });
+    expect(env.find((e) => e.name === 'OPENAI_API_KEY')).toEqual({
+      name: 'OPENAI_API_KEY',
+      valueFrom: { secretKeyRef: { name: 'openai', key: 'token' } },
+    });
     expect(env.find((e) => e.name === 'AWS_SECRET_ACCESS_KEY')).toEqual({
       name: 'AWS_SECRET_ACCESS_KEY',
       valueFrom: { secretKeyRef: { name: 'acog-storage', key: 'AWS_SECRET_ACCESS_KEY' } },
     });
     expect(env.find((e) => e.name === 'ACOG_STAGE_INPUT')?.value).toContain('/plan/2/input.json');
-    const upload = job('upload').spec.template.spec.containers[0].env as { name: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+    const upload = job('upload').spec.template.spec.containers[0].env as {
+      name: string;
+      valueFrom?: { secretKeyRef: { name: string; key: string } };
+    }[];
     expect(upload.filter((e) => e.name.startsWith('YOUTUBE_')).map((e) => [e.name, e.valueFrom?.secretKeyRef])).toEqual([
       ['YOUTUBE_CLIENT_ID', { name: 'yt', key: 'YOUTUBE_CLIENT_ID' }],
       ['YOUTUBE_CLIENT_SECRET', { name: 'yt', key: 'YOUTUBE_CLIENT_SECRET' }],

@@ -87,7 +87,10 @@ export function buildStageJob(request: StageJobRequest, config: RunnerConfig): R
   env.push(envVar('ACOG_STAGE_INPUT', inputUri));
   if (config.storageCredentials) {
     const { secretName, accessKeyIdKey, secretAccessKeyKey } = config.storageCredentials;
-    env.push(secretEnv('AWS_ACCESS_KEY_ID', secretName, accessKeyIdKey), secretEnv('AWS_SECRET_ACCESS_KEY', secretName, secretAccessKeyKey));
+    env.push(
+      secretEnv('AWS_ACCESS_KEY_ID', secretName, accessKeyIdKey),
+      secretEnv('AWS_SECRET_ACCESS_KEY', secretName, secretAccessKeyKey),
+    );
   }
   const capability = STAGE_CAPABILITY[stage];
   const need = capability ? secretNeed(capability, stageProvider(stage, channel.spec, episode.spec)) : undefined;
@@ -110,7 +113,9 @@ export function buildStageJob(request: StageJobRequest, config: RunnerConfig): R
       namespace: episode.namespace,
       labels,
       annotations: { [INPUT_HASH_ANNOTATION]: inputHash },
-      ownerReferences: [{ apiVersion: API_VERSION, kind: EPISODES.kind, name: episode.name, uid: episode.uid, controller: true, blockOwnerDeletion: true }],
+      ownerReferences: [
+        { apiVersion: API_VERSION, kind: EPISODES.kind, name: episode.name, uid: episode.uid, controller: true, blockOwnerDeletion: true },
+      ],
     },
     spec: {
       // The operator retries with its own policy and backoff: one pod per attempt.
@@ -129,7 +134,13 @@ export function buildStageJob(request: StageJobRequest, config: RunnerConfig): R
           ...(config.tolerations?.length && { tolerations: config.tolerations }),
           ...(config.runtimeClassName && { runtimeClassName: config.runtimeClassName }),
           ...(config.priorityClassName && { priorityClassName: config.priorityClassName }),
-          securityContext: { runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, fsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } },
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: 65532,
+            runAsGroup: 65532,
+            fsGroup: 65532,
+            seccompProfile: { type: 'RuntimeDefault' },
+          },
           containers: [
             {
               name: 'runner',

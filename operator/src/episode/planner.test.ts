@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { stageInputHashes, validateChannel, validateEpisode, type Channel, type Episode, type StageName, type StageResult } from '@acog/api';
+import {
+  stageInputHashes,
+  validateChannel,
+  validateEpisode,
+  type Channel,
+  type Episode,
+  type StageName,
+  type StageResult,
+} from '@acog/api';
 import { adoptJobs, planEpisode, retryDelaySeconds, DEFAULT_RETRY_POLICY, type AttemptOutcome, type PlanInput } from './planner.ts';
 
 const NOW = new Date('2026-11-26T10:00:00Z');
@@ -11,7 +19,18 @@ function channel(edit?: (c: Channel) => void): Channel {
     metadata: { name: 'ch', namespace: 'ns', generation: 1 },
     spec: { persona: { name: 'Ada', tone: 'warm', audience: 'developers' }, format: { aspectRatio: '16:9', targetDurationSeconds: 60 } },
   }).value;
-  c.status = { conditions: [{ type: 'Ready', status: 'True', reason: 'ProvidersReady', message: '', lastTransitionTime: '2026-01-01T00:00:00Z', observedGeneration: 1 }] };
+  c.status = {
+    conditions: [
+      {
+        type: 'Ready',
+        status: 'True',
+        reason: 'ProvidersReady',
+        message: '',
+        lastTransitionTime: '2026-01-01T00:00:00Z',
+        observedGeneration: 1,
+      },
+    ],
+  };
   edit?.(c);
   return c;
 }
@@ -57,7 +76,13 @@ function runToEnd(e: Episode, c: Channel, until?: (started: StageName[]) => bool
     if (p.start.length === 0 && outcomes.length === 0) break;
     rounds.push(p.start.map((s) => s.stage));
     if (until?.(p.start.map((s) => s.stage))) break;
-    outcomes = p.start.map((s) => ({ stage: s.stage, attempt: s.attempt, jobName: s.jobName, result: result(current, c, s.stage, s.attempt), at: NOW }));
+    outcomes = p.start.map((s) => ({
+      stage: s.stage,
+      attempt: s.attempt,
+      jobName: s.jobName,
+      result: result(current, c, s.stage, s.attempt),
+      at: NOW,
+    }));
   }
   return { episode: current, started: rounds.filter((r) => r.length) };
 }
@@ -65,7 +90,14 @@ function runToEnd(e: Episode, c: Channel, until?: (started: StageName[]) => bool
 describe('planEpisode', () => {
   it('starts plan first, with a deterministic Job name, and says Running', () => {
     const p = plan({ episode: episode() });
-    expect(p.start).toEqual([{ stage: 'plan', attempt: 1, inputHash: expect.stringMatching(/^sha256:/), jobName: expect.stringMatching(/^ep-plan-1-[0-9a-f]{6}$/) }]);
+    expect(p.start).toEqual([
+      {
+        stage: 'plan',
+        attempt: 1,
+        inputHash: expect.stringMatching(/^sha256:/),
+        jobName: expect.stringMatching(/^ep-plan-1-[0-9a-f]{6}$/),
+      },
+    ]);
     expect(p.status.phase).toBe('Running');
     expect(p.status.progress).toBe('0/9');
     expect(p.status.stages?.find((s) => s.name === 'script')).toMatchObject({ phase: 'Pending', message: 'waiting for plan' });
@@ -99,7 +131,12 @@ describe('planEpisode', () => {
 
     const approved = { ...atGate, metadata: { ...atGate.metadata, annotations: { 'approve.acog.dev/voice': '2026-11-26T10:00:00Z' } } };
     const suspended = { ...approved, spec: { ...approved.spec, suspend: true } };
-    const running = (['metadata', 'broll'] as const).map((stage) => ({ name: `ep-${stage}-1`, stage, attempt: 1, state: 'Active' as const }));
+    const running = (['metadata', 'broll'] as const).map((stage) => ({
+      name: `ep-${stage}-1`,
+      stage,
+      attempt: 1,
+      state: 'Active' as const,
+    }));
     const held = plan({ episode: suspended, jobs: running });
     expect(held.start).toEqual([]);
     expect(held.status.stages?.find((s) => s.name === 'voice')?.message).toMatch(/^suspended/);
@@ -115,7 +152,14 @@ describe('planEpisode', () => {
     expect(retrying.start).toEqual([]);
     expect(retrying.status.stages?.[0]).toMatchObject({ phase: 'Pending', failures: 1, nextAttemptAt: '2026-11-26T10:00:10Z' });
     expect(retrying.requeueAfterMs).toBe(10_000);
-    const later = planEpisode({ episode: { ...e, status: retrying.status }, channel: channel(), jobs: [], outcomes: [], reusable: {}, now: new Date('2026-11-26T10:00:10Z') });
+    const later = planEpisode({
+      episode: { ...e, status: retrying.status },
+      channel: channel(),
+      jobs: [],
+      outcomes: [],
+      reusable: {},
+      now: new Date('2026-11-26T10:00:10Z'),
+    });
     expect(later.start).toEqual([expect.objectContaining({ stage: 'plan', attempt: 2 })]);
     const failed = plan({ episode: { ...e, status: later.status }, outcomes: [failure(2)] });
     expect(failed.status.phase).toBe('Failed');
@@ -130,7 +174,11 @@ describe('planEpisode', () => {
     const failed = plan({ episode: { ...e, status: first.status }, outcomes: [{ stage: 'plan', attempt: 1, failure: 'boom', at: NOW }] });
     expect(failed.status.phase).toBe('Failed');
     expect(plan({ episode: { ...e, status: failed.status } }).start).toEqual([]);
-    const asked = { ...e, metadata: { ...e.metadata, annotations: { 'retry.acog.dev/requested-at': '2026-11-26T10:01:00Z' } }, status: failed.status };
+    const asked = {
+      ...e,
+      metadata: { ...e.metadata, annotations: { 'retry.acog.dev/requested-at': '2026-11-26T10:01:00Z' } },
+      status: failed.status,
+    };
     const retried = plan({ episode: asked });
     expect(retried.start).toEqual([expect.objectContaining({ stage: 'plan', attempt: 2 })]);
     expect(retried.status.lastRetryAt).toBe('2026-11-26T10:01:00Z');
@@ -140,26 +188,52 @@ describe('planEpisode', () => {
 
   it('re-runs from the first stage whose inputs changed, and reuses a matching earlier attempt', () => {
     const c = channel();
-    const { episode: done } = runToEnd(episode((x) => (x.spec.approvalGates = ['upload'])), c);
+    const { episode: done } = runToEnd(
+      episode((x) => (x.spec.approvalGates = ['upload'])),
+      c,
+    );
     expect(done.status?.phase).toBe('AwaitingApproval');
-    const edited = { ...done, spec: { ...done.spec, overrides: { providers: { voice: { provider: 'espeak' as const, voiceId: 'en-gb' } } } } };
+    const edited = {
+      ...done,
+      spec: { ...done.spec, overrides: { providers: { voice: { provider: 'espeak' as const, voiceId: 'en-gb' } } } },
+    };
     const p = plan({ episode: edited });
     expect(p.start.map((s) => [s.stage, s.attempt])).toEqual([['voice', 2]]);
-    expect(p.status.stages?.find((s) => s.name === 'avatar')).toMatchObject({ phase: 'Succeeded', message: 'inputs changed upstream: runs again after voice' });
+    expect(p.status.stages?.find((s) => s.name === 'avatar')).toMatchObject({
+      phase: 'Succeeded',
+      message: 'inputs changed upstream: runs again after voice',
+    });
     expect(p.status.progress).toBe('5/9');
     expect(p.status.stages?.find((s) => s.name === 'broll')?.phase).toBe('Succeeded');
 
     const back = { ...edited, status: p.status };
     const voiceAttempt1 = result(done, c, 'voice', 1);
-    const reused = plan({ episode: { ...back, spec: done.spec, status: { ...p.status, stages: p.status.stages?.map((s) => (s.name === 'voice' ? { ...s, phase: 'Succeeded' as const, inputHash: 'sha256:new' } : s)) } }, reusable: { voice: voiceAttempt1 } });
-    expect(reused.status.stages?.find((s) => s.name === 'voice')).toMatchObject({ phase: 'Succeeded', attempt: 1, message: expect.stringMatching(/^reused attempt 1/) });
+    const reused = plan({
+      episode: {
+        ...back,
+        spec: done.spec,
+        status: {
+          ...p.status,
+          stages: p.status.stages?.map((s) => (s.name === 'voice' ? { ...s, phase: 'Succeeded' as const, inputHash: 'sha256:new' } : s)),
+        },
+      },
+      reusable: { voice: voiceAttempt1 },
+    });
+    expect(reused.status.stages?.find((s) => s.name === 'voice')).toMatchObject({
+      phase: 'Succeeded',
+      attempt: 1,
+      message: expect.stringMatching(/^reused attempt 1/),
+    });
     expect(reused.start).toEqual([]);
   });
 
   it('cancels for good: active Jobs are deleted and nothing starts', () => {
     const first = plan({ episode: episode() });
     const cancelled = episode((x) => (x.spec.cancel = true));
-    const p = plan({ episode: { ...cancelled, status: first.status }, jobs: [{ name: first.start[0].jobName, stage: 'plan', attempt: 1, state: 'Active' }] });
+    const p = plan({
+      episode: { ...cancelled, status: first.status },
+      jobs: [{ name: first.start[0].jobName, stage: 'plan', attempt: 1, state: 'Active' }],
+    });
     expect(p.deleteJobs).toEqual([first.start[0].jobName]);
     expect(p.start).toEqual([]);
     expect(p.status.phase).toBe('Cancelled');
@@ -167,17 +241,31 @@ describe('planEpisode', () => {
   });
 
   it('waits, with the reason, while the Channel is missing or not ready', () => {
-    const missing = plan({ episode: episode(), channel: undefined, channelProblem: { reason: 'ChannelNotFound', message: 'channel "ch" not found' } });
+    const missing = plan({
+      episode: episode(),
+      channel: undefined,
+      channelProblem: { reason: 'ChannelNotFound', message: 'channel "ch" not found' },
+    });
     expect(missing.start).toEqual([]);
     expect(missing.status).toMatchObject({ phase: 'Pending', message: 'channel "ch" not found' });
     expect(missing.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'ChannelNotFound' });
-    const notReady = plan({ episode: episode(), channelProblem: { reason: 'ChannelNotReady', message: 'channel "ch" is not ready: secret' } });
+    const notReady = plan({
+      episode: episode(),
+      channelProblem: { reason: 'ChannelNotReady', message: 'channel "ch" is not ready: secret' },
+    });
     expect(notReady.start).toEqual([]);
   });
 
   it('keeps lastTransitionTime while a condition holds, and stamps observedGeneration', () => {
     const first = plan({ episode: episode() });
-    const later = planEpisode({ episode: { ...episode(), status: first.status }, channel: channel(), jobs: [{ name: first.start[0].jobName, stage: 'plan', attempt: 1, state: 'Active' }], outcomes: [], reusable: {}, now: new Date('2026-11-26T11:00:00Z') });
+    const later = planEpisode({
+      episode: { ...episode(), status: first.status },
+      channel: channel(),
+      jobs: [{ name: first.start[0].jobName, stage: 'plan', attempt: 1, state: 'Active' }],
+      outcomes: [],
+      reusable: {},
+      now: new Date('2026-11-26T11:00:00Z'),
+    });
     const progressing = (s: typeof first.status) => s.conditions?.find((c) => c.type === 'Progressing');
     expect(progressing(later.status)?.lastTransitionTime).toBe(progressing(first.status)?.lastTransitionTime);
     expect(later.status.conditions?.every((c) => c.observedGeneration === 1)).toBe(true);
@@ -196,7 +284,9 @@ describe('adoptJobs', () => {
       ],
       { plan: 'sha256:x', script: 'sha256:current' },
     );
-    expect(status.stages).toEqual([expect.objectContaining({ name: 'plan', phase: 'Running', attempt: 2, jobName: 'ep-plan-2-abcdef', inputHash: 'sha256:x' })]);
+    expect(status.stages).toEqual([
+      expect.objectContaining({ name: 'plan', phase: 'Running', attempt: 2, jobName: 'ep-plan-2-abcdef', inputHash: 'sha256:x' }),
+    ]);
     const p = plan({ episode: { ...episode(), status }, jobs: [{ name: 'ep-plan-2-abcdef', stage: 'plan', attempt: 2, state: 'Active' }] });
     expect(p.start).toEqual([]);
   });

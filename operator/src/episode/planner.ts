@@ -167,7 +167,11 @@ export function planEpisode(input: PlanInput): EpisodePlan {
       };
       if (failures >= policy.maxAttempts) {
         entries.set(outcome.stage, { ...base, nextAttemptAt: undefined });
-        transitions.push({ type: 'Warning', reason: 'StageFailed', message: `${outcome.stage} failed after ${failures} attempt(s): ${reason}` });
+        transitions.push({
+          type: 'Warning',
+          reason: 'StageFailed',
+          message: `${outcome.stage} failed after ${failures} attempt(s): ${reason}`,
+        });
       } else {
         // Status times have whole seconds: round up, so that the wait is never shorter than the policy's.
         const next = new Date(Math.ceil((now.getTime() + retryDelaySeconds(policy, failures) * 1000) / 1000) * 1000);
@@ -245,7 +249,12 @@ export function planEpisode(input: PlanInput): EpisodePlan {
       // Still running: a Job for its attempt exists, or is made again (same name; creating twice is harmless).
       const job = jobsOf(stage).find((j) => j.attempt === entry!.attempt);
       if (!job && entry.inputHash && entry.attempt)
-        start.push({ stage, attempt: entry.attempt, inputHash: entry.inputHash, jobName: entry.jobName ?? stageJobName(jobIdentity(), stage, entry.attempt, entry.inputHash) });
+        start.push({
+          stage,
+          attempt: entry.attempt,
+          inputHash: entry.inputHash,
+          jobName: entry.jobName ?? stageJobName(jobIdentity(), stage, entry.attempt, entry.inputHash),
+        });
       continue;
     }
     if (entry?.phase === 'Succeeded' && entry.inputHash === hash) continue;
@@ -278,7 +287,11 @@ export function planEpisode(input: PlanInput): EpisodePlan {
     }
     if (gates.has(stage) && !annotations[`${APPROVAL_ANNOTATION_PREFIX}${stage}`]) {
       if (entry?.phase !== 'AwaitingApproval')
-        transitions.push({ type: 'Normal', reason: 'AwaitingApproval', message: `${stage} waits for approval: kubectl acog approve ${episode.metadata.name} --stage ${stage}` });
+        transitions.push({
+          type: 'Normal',
+          reason: 'AwaitingApproval',
+          message: `${stage} waits for approval: kubectl acog approve ${episode.metadata.name} --stage ${stage}`,
+        });
       entries.set(stage, {
         ...entry,
         name: stage,
@@ -288,7 +301,12 @@ export function planEpisode(input: PlanInput): EpisodePlan {
       continue;
     }
     if (episode.spec.suspend) {
-      entries.set(stage, { ...entry, name: stage, phase: 'Pending', message: 'suspended: set spec.suspend to false (kubectl acog resume) to continue' });
+      entries.set(stage, {
+        ...entry,
+        name: stage,
+        phase: 'Pending',
+        message: 'suspended: set spec.suspend to false (kubectl acog resume) to continue',
+      });
       continue;
     }
     if (input.channelProblem) {

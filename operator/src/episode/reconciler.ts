@@ -60,7 +60,15 @@ export interface Job {
 export function slimJob(job: Job): Job {
   const { name, namespace, uid, labels, annotations, ownerReferences, resourceVersion } = job.metadata;
   return {
-    metadata: { name, namespace, uid, labels, annotations, ownerReferences: ownerReferences?.map(({ uid: owner }) => ({ uid: owner })), resourceVersion },
+    metadata: {
+      name,
+      namespace,
+      uid,
+      labels,
+      annotations,
+      ownerReferences: ownerReferences?.map(({ uid: owner }) => ({ uid: owner })),
+      resourceVersion,
+    },
     status: job.status && { conditions: job.status.conditions, startTime: job.status.startTime, completionTime: job.status.completionTime },
   };
 }
@@ -137,11 +145,19 @@ export class EpisodeReconciler {
       now,
     });
 
-    await Promise.all([
-      ...plan.deleteJobs.map((name) => this.deleteJob(namespace, name)),
-      ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start)),
+    // Jobs and status go out together (one round trip less per hand-off). Either may fail alone:
+    // a Running stage without its Job gets it made again (same name), and a Job without its status
+    // is adopted by the next reconcile; so no order is safer than the other.
+    const [actions, storing] = await Promise.allSettled([
+      Promise.all([
+        ...plan.deleteJobs.map((name) => this.deleteJob(namespace, name)),
+        ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start)),
+      ]),
+      this.storeStatus(episode, plan.status),
     ]);
-    const stored = await this.storeStatus(episode, plan.status);
+    if (actions.status === 'rejected') throw actions.reason;
+    if (storing.status === 'rejected') throw storing.reason;
+    const stored = storing.value;
     hints.settle(key, (event) => isRecorded(plan.status, event));
     if (stored) this.record(episode, plan.transitions, outcomes, plan.status);
     if (plan.requeueAfterMs !== undefined) this.deps.requeueAfter(key, plan.requeueAfterMs + 50);
@@ -154,7 +170,13 @@ export class EpisodeReconciler {
       const stage = job.metadata.labels?.[LABELS.stage] as StageName | undefined;
       const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
       if (!stage || !Number.isInteger(attempt)) continue;
-      views.push({ name: job.metadata.name, stage, attempt, state: jobState(job), inputHash: job.metadata.annotations?.[INPUT_HASH_ANNOTATION] });
+      views.push({
+        name: job.metadata.name,
+        stage,
+        attempt,
+        state: jobState(job),
+        inputHash: job.metadata.annotations?.[INPUT_HASH_ANNOTATION],
+      });
       this.expected.delete(job.metadata.name);
     }
     const key = `${episode.metadata.namespace}/${episode.metadata.uid}`;
@@ -284,7 +306,8 @@ export class EpisodeReconciler {
     for (const ancestor of activeAncestors(start.stage, active)) {
       const entry = status.stages?.find((s) => s.name === ancestor);
       const result = entry?.attempt ? await this.readResult(episode, ancestor, entry.attempt) : undefined;
-      if (!result) throw new Error(`cannot start ${start.stage}: the result of ${ancestor} attempt ${entry?.attempt} is not in the artifact store`);
+      if (!result)
+        throw new Error(`cannot start ${start.stage}: the result of ${ancestor} attempt ${entry?.attempt} is not in the artifact store`);
       upstream[ancestor] = result;
     }
     const input: StageInput = {
@@ -301,7 +324,12 @@ export class EpisodeReconciler {
     );
     await this.deps.store.putBytes(inputUri, JSON.stringify(input, null, 2), 'application/json');
     const job = buildStageJob(
-      { episode: { namespace, name, uid, spec: episode.spec }, channel: { name: channel.metadata.name!, spec: channel.spec }, ...start, inputUri },
+      {
+        episode: { namespace, name, uid, spec: episode.spec },
+        channel: { name: channel.metadata.name!, spec: channel.spec },
+        ...start,
+        inputUri,
+      },
       this.deps.runner,
     );
     try {
@@ -340,7 +368,13 @@ export class EpisodeReconciler {
         ...STATUS_PARAMS,
         namespace: episode.metadata.namespace!,
         name: episode.metadata.name!,
-        body: { apiVersion: episode.apiVersion, kind: episode.kind, metadata: episode.metadata, spec: episode.spec, status: normalise(status) },
+        body: {
+          apiVersion: episode.apiVersion,
+          kind: episode.kind,
+          metadata: episode.metadata,
+          spec: episode.spec,
+          status: normalise(status),
+        },
       })) as Episode;
       this.deps.episodes.upsert(stored);
       return true;
@@ -360,14 +394,28 @@ export class EpisodeReconciler {
       const startedAt = outcome.result?.startedAt ?? entry?.startedAt;
       const finishedAt = outcome.result?.finishedAt ?? outcome.at.toISOString();
       if (startedAt)
-        this.deps.metrics.stageDuration.observe({ stage: outcome.stage, provider, outcome: outcomeLabel }, (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000);
+        this.deps.metrics.stageDuration.observe(
+          { stage: outcome.stage, provider, outcome: outcomeLabel },
+          (Date.parse(finishedAt) - Date.parse(startedAt)) / 1000,
+        );
       const log = this.deps.log.child({ namespace, episode: name, stage: outcome.stage, attempt: outcome.attempt });
       if (outcome.result) log.info({ provider, costUSD: outcome.result.costUSD }, 'stage succeeded');
       else log.warn({ reason: outcome.failure }, 'stage attempt failed');
     }
     if (transitions.length === 0) return;
     // One Event per reconcile keeps a stage hand-off at three API writes (Job, status, Event).
-    const order = ['Failed', 'StageFailed', 'Succeeded', 'Cancelled', 'StageRetrying', 'RetryRequested', 'StageSucceeded', 'StageReused', 'AwaitingApproval', 'StageStarted'];
+    const order = [
+      'Failed',
+      'StageFailed',
+      'Succeeded',
+      'Cancelled',
+      'StageRetrying',
+      'RetryRequested',
+      'StageSucceeded',
+      'StageReused',
+      'AwaitingApproval',
+      'StageStarted',
+    ];
     const main = [...transitions].sort((a, b) => order.indexOf(a.reason) - order.indexOf(b.reason))[0];
     const type = transitions.some((t) => t.type === 'Warning') ? 'Warning' : 'Normal';
     this.deps.events.emit(episode, { type, reason: main.reason, message: transitions.map((t) => t.message).join('; ') });
@@ -412,13 +460,17 @@ export class EpisodeReconciler {
     let deleted = 0;
     if (!keep) {
       const prefix = episodeKeyPrefix({ namespace, episode: name, uid });
-      for (const bucket of [BUCKETS.scripts, BUCKETS.assets]) deleted += await this.deps.store.deletePrefix(this.deps.store.uri(bucket, prefix));
+      for (const bucket of [BUCKETS.scripts, BUCKETS.assets])
+        deleted += await this.deps.store.deletePrefix(this.deps.store.uri(bucket, prefix));
     }
     await this.patchFinalizers(
       episode,
       finalizers.filter((f) => f !== ARTIFACTS_FINALIZER),
     );
-    this.deps.log.info({ namespace, episode: name, objects: deleted }, keep ? 'kept the artifacts (retention Keep)' : 'deleted the episode artifacts');
+    this.deps.log.info(
+      { namespace, episode: name, objects: deleted },
+      keep ? 'kept the artifacts (retention Keep)' : 'deleted the episode artifacts',
+    );
   }
 }
 

@@ -57,7 +57,10 @@ export class KubeEventRecorder implements EventRecorder {
         },
       })
       .catch((error: unknown) =>
-        this.log.warn({ namespace, object: subject.metadata.name, reason: event.reason, error: apiMessage(error) }, 'cannot record an Event'),
+        this.log.warn(
+          { namespace, object: subject.metadata.name, reason: event.reason, error: apiMessage(error) },
+          'cannot record an Event',
+        ),
       );
   }
 }
