@@ -3,6 +3,7 @@
 // an HTTP server answers /metrics, /healthz and /readyz.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { CHANNELS, EPISODES, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
 import type { ArtifactStore } from '@acog/runners/store/types';
@@ -11,10 +12,10 @@ import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
 import { findCondition } from './controller/conditions.ts';
-import { Informer, objectKey, slimObject, type ListPage } from './controller/informer.ts';
+import { Informer, objectKey, slimObject, type KubeObject, type ListPage } from './controller/informer.ts';
 import { LeaderElector } from './controller/leader-election.ts';
 import { WorkQueue } from './controller/work-queue.ts';
-import { EPISODE_INDEX, EpisodeReconciler, StatusConflict, jobEpisodeIndex, slimJob, type Job } from './episode/reconciler.ts';
+import { EPISODE_INDEX, EpisodeReconciler, StatusConflict, jobEpisodeIndex, jobState, slimJob, type Job } from './episode/reconciler.ts';
 import { LABELS } from '@acog/api';
 import { createKubeClients, type RequestVerb } from './kube/client.ts';
 import { KubeEventRecorder } from './kube/events.ts';
@@ -160,12 +161,14 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
 
   episodes.on((event, episode, previous) => {
     const key = objectKey(episode);
-    episodeQueue.add(key);
+    // A status the operator itself wrote asks for nothing more: what comes next is started by a Job,
+    // an event or a timer. Everything else (spec, annotations, deletion, resync) is looked at.
+    if (!(event === 'update' && previous && previous !== episode && onlyStatusChanged(previous, episode))) episodeQueue.add(key);
     if (event !== 'update' || previous?.status?.phase !== episode.status?.phase) channelQueue.add(episodeChannelIndex(episode)[0]);
   });
   channels.on((event, channel, previous) => {
     const key = objectKey(channel);
-    channelQueue.add(key);
+    if (!(event === 'update' && previous && previous !== channel && onlyStatusChanged(previous, channel))) channelQueue.add(key);
     const readyBefore = findCondition(previous?.status?.conditions, 'Ready');
     const readyNow = findCondition(channel.status?.conditions, 'Ready');
     const changed =
@@ -175,7 +178,10 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       readyBefore?.observedGeneration !== readyNow?.observedGeneration;
     if (changed) for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) episodeQueue.add(objectKey(episode));
   });
-  jobs.on((_event, job) => {
+  // A Job matters when it finishes or goes; its creation is the operator's own doing.
+  jobs.on((event, job) => {
+    if (event === 'add' && jobState(job) === 'Active') return;
+    if (event === 'update' && jobState(job) === 'Active') return;
     for (const owner of jobEpisodeIndex(job)) for (const episode of episodes.byIndex('uid', owner)) episodeQueue.add(objectKey(episode));
   });
 
@@ -295,3 +301,16 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
 }
 
 export { slimObject };
+
+/** Whether two versions of an object differ only in status (and the server's bookkeeping). */
+export function onlyStatusChanged(before: KubeObject & { spec?: unknown }, after: KubeObject & { spec?: unknown }): boolean {
+  const a = before.metadata ?? {};
+  const b = after.metadata ?? {};
+  return (
+    a.generation === b.generation &&
+    isDeepStrictEqual(a.annotations ?? {}, b.annotations ?? {}) &&
+    isDeepStrictEqual(a.labels ?? {}, b.labels ?? {}) &&
+    isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? []) &&
+    a.deletionTimestamp === b.deletionTimestamp
+  );
+}

@@ -110,12 +110,15 @@ export class Informer<T extends KubeObject> {
   /**
    * Records what our own write returned, so that the next reconcile sees it even before the watch
    * brings it (the cache would otherwise lag our writes). An older version never replaces a newer.
+   * Handlers hear of it as of any update; the watch's echo of it later is not repeated.
    */
   upsert(object: T): void {
     const key = objectKey(object);
     const old = this.cache.get(key);
     if (old && !isNewer(object.metadata?.resourceVersion, old.metadata?.resourceVersion)) return;
-    this.put(key, this.store(object), old);
+    const stored = this.store(object);
+    this.put(key, stored, old);
+    this.emit(old ? 'update' : 'add', stored, old);
   }
 
   /** Keeps objects findable by a derived value, e.g. Jobs by their episode; add before start(). */
@@ -283,6 +286,11 @@ export class Informer<T extends KubeObject> {
               this.put(key, undefined, old);
               this.emit('delete', this.store(object), old);
             } else {
+              // The echo of our own write (already in the cache through upsert) changes nothing.
+              if (old && resourceVersion && old.metadata?.resourceVersion === resourceVersion) {
+                this.resourceVersion = resourceVersion;
+                return;
+              }
               const stored = this.store(object);
               this.put(key, stored, old);
               this.emit(old ? 'update' : 'add', stored, old);
