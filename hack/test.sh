@@ -15,6 +15,8 @@ npx eslint .
 npx prettier --check . --log-level warn
 printf '\n==> type check\n'
 npx tsc -p .
+printf '\n==> console: build and svelte-check\n'
+(cd console && npx vite build --logLevel warn && npx svelte-check --tsconfig ./tsconfig.json --threshold error)
 printf '\n==> tests\n'
 status=0
 npx vitest run --reporter=default --reporter=junit --outputFile.junit=test-results/junit.xml "$@" || status=$?

@@ -13,7 +13,7 @@ import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
 import { findCondition } from './controller/conditions.ts';
 import { Informer, objectKey, slimObject, type KubeObject, type ListPage } from './controller/informer.ts';
-import { LeaderElector } from './controller/leader-election.ts';
+import { LeaderElector, type LeaderElectionOptions } from './controller/leader-election.ts';
 import { WorkQueue } from './controller/work-queue.ts';
 import { EPISODE_INDEX, EpisodeReconciler, StatusConflict, jobEpisodeIndex, jobState, slimJob, type Job } from './episode/reconciler.ts';
 import { LABELS } from '@acog/api';
@@ -22,14 +22,8 @@ import { KubeEventRecorder } from './kube/events.ts';
 import type { Logger } from './observability/logger.ts';
 import { OperatorMetrics } from './observability/metrics.ts';
 
-export interface LeaderElectionSettings {
-  namespace: string;
-  name: string;
-  identity: string;
-  leaseDurationMs: number;
-  renewDeadlineMs: number;
-  retryPeriodMs: number;
-}
+/** The Lease and its timings; what to do on winning or losing it is the operator's. */
+export type LeaderElectionSettings = Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'log'>;
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;

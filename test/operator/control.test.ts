@@ -8,7 +8,15 @@ import { kubeConfig, kubectl, uniqueName } from '../support/env.ts';
 import { example } from '../support/kube.ts';
 import { s3Store } from '../support/episode.ts';
 import { NodeHarness } from '../support/node-harness.ts';
-import { getChannel, getEpisode, prepareNamespace, startOperatorProcess, stageOf, waitForEpisode, type OperatorProcess } from '../support/operator.ts';
+import {
+  getChannel,
+  getEpisode,
+  prepareNamespace,
+  startOperatorProcess,
+  stageOf,
+  waitForEpisode,
+  type OperatorProcess,
+} from '../support/operator.ts';
 import { apply, patchEpisode, testChannel, testEpisode } from '../support/pipeline-objects.ts';
 
 const namespace = uniqueName('op-ctl');
@@ -61,8 +69,14 @@ describe('a stage that fails', () => {
     const events = JSON.parse(
       await kubectl(['get', 'events', '-n', namespace, '--field-selector', 'involvedObject.name=too-short', '-o', 'json']),
     ) as { items: { reason: string; type: string; message: string }[] };
-    expect(events.items.find((e) => e.reason === 'StageRetrying')).toMatchObject({ type: 'Warning', message: expect.stringMatching(/^script attempt 1 failed/) });
-    expect(events.items.find((e) => e.reason === 'Failed')).toMatchObject({ type: 'Warning', message: expect.stringContaining('script failed after 2 attempt(s)') });
+    expect(events.items.find((e) => e.reason === 'StageRetrying')).toMatchObject({
+      type: 'Warning',
+      message: expect.stringMatching(/^script attempt 1 failed/),
+    });
+    expect(events.items.find((e) => e.reason === 'Failed')).toMatchObject({
+      type: 'Warning',
+      message: expect.stringContaining('script failed after 2 attempt(s)'),
+    });
 
     // The user fixes the spec and asks for a retry, as the plugin's message says.
     await patchEpisode(namespace, 'too-short', { spec: { overrides: { targetDurationSeconds: 60 } } });
@@ -113,7 +127,12 @@ describe('the Channel', () => {
     expect(notFound.message).toContain('providers.llm: secret "paid-openai" not found in namespace');
     expect(notFound.message).toContain('kubectl create secret generic paid-openai --from-literal=OPENAI_API_KEY=');
 
-    const waiting = await waitForEpisode(namespace, 'waits-for-channel', (e) => e.status?.conditions?.some((c) => c.reason === 'ChannelNotReady') ?? false, { operator, timeoutMs: 20_000 });
+    const waiting = await waitForEpisode(
+      namespace,
+      'waits-for-channel',
+      (e) => e.status?.conditions?.some((c) => c.reason === 'ChannelNotReady') ?? false,
+      { operator, timeoutMs: 20_000 },
+    );
     expect(waiting.status?.phase).toBe('Pending');
     expect(waiting.status?.message).toContain('channel "paid" is not ready');
     expect(harness.runs.some((run) => run.episode === 'waits-for-channel')).toBe(false);
@@ -143,11 +162,16 @@ describe('artifact retention', () => {
     expect(done.status?.phase).toBe('Succeeded');
     expect(done.metadata.finalizers).toEqual(['acog.dev/artifacts']);
     const store = s3Store();
-    const prefix = store.uri('acog-scripts', stageKeyPrefix({ namespace, episode: 'tidy-one', uid: done.metadata.uid!, stage: 'plan', attempt: 1 }));
+    const prefix = store.uri(
+      'acog-scripts',
+      stageKeyPrefix({ namespace, episode: 'tidy-one', uid: done.metadata.uid!, stage: 'plan', attempt: 1 }),
+    );
     expect((await store.list(prefix)).length).toBeGreaterThan(1);
 
     await kubectl(['delete', 'episode', 'tidy-one', '-n', namespace, '--wait=false']);
-    await waitFor(async () => ((await kubectl(['get', 'episodes', '-n', namespace, '-o', 'name'])).includes('tidy-one') ? undefined : true));
+    await waitFor(async () =>
+      (await kubectl(['get', 'episodes', '-n', namespace, '-o', 'name'])).includes('tidy-one') ? undefined : true,
+    );
     expect(await store.list(store.uri('acog-scripts', `${namespace}/tidy-one/${done.metadata.uid}/`))).toEqual([]);
   }, 90_000);
 

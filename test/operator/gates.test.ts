@@ -45,19 +45,27 @@ describe('an approval gate, suspend and resume', () => {
     expect(stageOf(waiting, 'voice')?.message).toContain('kubectl acog approve gate --stage voice');
     expect(stageOf(waiting, 'metadata')?.phase).toBe('Succeeded');
     expect(stageOf(waiting, 'broll')?.phase).toBe('Succeeded');
-    expect(waiting.status?.conditions?.find((c) => c.type === 'AwaitingApproval')).toMatchObject({ status: 'True', message: 'waiting for approval of voice' });
+    expect(waiting.status?.conditions?.find((c) => c.type === 'AwaitingApproval')).toMatchObject({
+      status: 'True',
+      message: 'waiting for approval of voice',
+    });
     await sleep(2000);
     expect(runsOf('gate', 'voice')).toEqual([]);
 
     await plugin(['suspend', 'gate']);
     await plugin(['approve', 'gate', '--stage', 'voice']);
-    const suspended = await waitForEpisode(namespace, 'gate', (e) => stageOf(e, 'voice')?.message?.startsWith('suspended') ?? false, { operator });
+    const suspended = await waitForEpisode(namespace, 'gate', (e) => stageOf(e, 'voice')?.message?.startsWith('suspended') ?? false, {
+      operator,
+    });
     expect(suspended.status?.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'Suspended' });
     await sleep(2000);
     expect(runsOf('gate', 'voice')).toEqual([]);
 
     await plugin(['resume', 'gate']);
-    const done = await waitForEpisode(namespace, 'gate', (e) => ['Succeeded', 'Failed'].includes(e.status?.phase ?? ''), { operator, timeoutMs: 180_000 });
+    const done = await waitForEpisode(namespace, 'gate', (e) => ['Succeeded', 'Failed'].includes(e.status?.phase ?? ''), {
+      operator,
+      timeoutMs: 180_000,
+    });
     expect(done.status?.phase).toBe('Succeeded');
     expect(runsOf('gate', 'voice')).toHaveLength(1);
     expect(Object.values(attempts(done))).toEqual(Array(9).fill(1));
@@ -76,12 +84,17 @@ describe('a spec edit after work began', () => {
     const edited = await waitForEpisode(
       namespace,
       'edit',
-      (e) => e.status?.phase === 'AwaitingApproval' && stageOf(e, 'assemble')?.attempt === 2 && e.status.observedGeneration === e.metadata.generation,
+      (e) =>
+        e.status?.phase === 'AwaitingApproval' &&
+        stageOf(e, 'assemble')?.attempt === 2 &&
+        e.status.observedGeneration === e.metadata.generation,
       { operator, timeoutMs: 180_000 },
     );
     expect(attempts(edited)).toMatchObject({ plan: 1, script: 1, refine: 1, metadata: 1, broll: 1, voice: 2, avatar: 2, assemble: 2 });
-    for (const stage of ['voice', 'avatar', 'assemble']) expect(stageOf(edited, stage)?.inputHash).not.toBe(stageOf(before, stage)?.inputHash);
-    for (const stage of ['plan', 'script', 'refine', 'metadata', 'broll']) expect(stageOf(edited, stage)?.inputHash).toBe(stageOf(before, stage)?.inputHash);
+    for (const stage of ['voice', 'avatar', 'assemble'])
+      expect(stageOf(edited, stage)?.inputHash).not.toBe(stageOf(before, stage)?.inputHash);
+    for (const stage of ['plan', 'script', 'refine', 'metadata', 'broll'])
+      expect(stageOf(edited, stage)?.inputHash).toBe(stageOf(before, stage)?.inputHash);
     expect(runsOf('edit', 'plan')).toHaveLength(1);
     expect(runsOf('edit', 'voice')).toHaveLength(2);
 

@@ -90,30 +90,68 @@ describe('an episode through the whole pipeline', () => {
   it('made each Job as DESIGN.md specifies', async () => {
     const job = (await kubeConfig()
       .makeApiClient(CustomObjectsApi)
-      .getNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, name: stageOf(finished, 'voice')!.jobName! })) as {
+      .getNamespacedCustomObject({
+        group: 'batch',
+        version: 'v1',
+        plural: 'jobs',
+        namespace,
+        name: stageOf(finished, 'voice')!.jobName!,
+      })) as {
       metadata: { labels: Record<string, string>; ownerReferences: { uid: string; controller: boolean; kind: string }[] };
-      spec: { backoffLimit: number; activeDeadlineSeconds: number; ttlSecondsAfterFinished: number; template: { spec: Record<string, unknown> } };
+      spec: {
+        backoffLimit: number;
+        activeDeadlineSeconds: number;
+        ttlSecondsAfterFinished: number;
+        template: { spec: Record<string, unknown> };
+      };
     };
-    expect(job.metadata.labels).toMatchObject({ 'acog.dev/episode': 'first', 'acog.dev/stage': 'voice', 'acog.dev/attempt': '1', 'acog.dev/channel': 'life' });
-    expect(job.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Episode', uid: finished.metadata.uid, controller: true })]);
+    expect(job.metadata.labels).toMatchObject({
+      'acog.dev/episode': 'first',
+      'acog.dev/stage': 'voice',
+      'acog.dev/attempt': '1',
+      'acog.dev/channel': 'life',
+    });
+    expect(job.metadata.ownerReferences).toEqual([
+      expect.objectContaining({ kind: 'Episode', uid: finished.metadata.uid, controller: true }),
+    ]);
     expect(job.spec.backoffLimit).toBe(0);
     expect(job.spec.activeDeadlineSeconds).toBe(900);
     expect(job.spec.ttlSecondsAfterFinished).toBe(3600);
     const pod = job.spec.template.spec as {
       automountServiceAccountToken: boolean;
-      containers: { image: string; args: string[]; securityContext: Record<string, unknown>; env: { name: string; value?: string; valueFrom?: unknown }[] }[];
+      containers: {
+        image: string;
+        args: string[];
+        securityContext: Record<string, unknown>;
+        env: { name: string; value?: string; valueFrom?: unknown }[];
+      }[];
     };
     expect(pod.automountServiceAccountToken).toBe(false);
     const [container] = pod.containers;
     expect(container.image).toBe('acog/runner:dev');
     expect(container.args.slice(0, 2)).toEqual(['voice', '--input']);
-    expect(container.securityContext).toMatchObject({ runAsNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } });
+    expect(container.securityContext).toMatchObject({
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+    });
     const credentials = container.env.filter((e) => e.name.startsWith('AWS_ACCESS') || e.name.startsWith('AWS_SECRET'));
     expect(credentials.every((e) => e.value === undefined && e.valueFrom)).toBe(true);
   });
 
   it('recorded Events for the transitions', async () => {
-    const events = await kubectl(['get', 'events', '-n', namespace, '--field-selector', 'involvedObject.name=first', '-o', 'custom-columns=REASON:.reason', '--no-headers']);
+    const events = await kubectl([
+      'get',
+      'events',
+      '-n',
+      namespace,
+      '--field-selector',
+      'involvedObject.name=first',
+      '-o',
+      'custom-columns=REASON:.reason',
+      '--no-headers',
+    ]);
     const reasons = new Set(events.trim().split('\n'));
     expect(reasons).toContain('StageStarted');
     expect(reasons).toContain('Succeeded');

@@ -9,7 +9,15 @@ import type { SkipStages } from '@acog/api';
 import { startNats, type NatsService } from '@acog/hack/local-env/services/nats';
 import { kubeConfig, localEnv, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
-import { getEpisode, prepareNamespace, runnerConfig, startOperatorProcess, stageOf, waitForEpisode, type OperatorProcess } from '../support/operator.ts';
+import {
+  getEpisode,
+  prepareNamespace,
+  runnerConfig,
+  startOperatorProcess,
+  stageOf,
+  waitForEpisode,
+  type OperatorProcess,
+} from '../support/operator.ts';
 import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
 
 const LIGHT: SkipStages = ['avatar', 'broll', 'assemble', 'upload'];
@@ -41,7 +49,9 @@ describe('NATS stopped in the middle', () => {
   it('every episode still converges through the Job watch', async () => {
     await apply(namespace, await testChannel('quiet'));
     const names = ['quiet-1', 'quiet-2', 'quiet-3', 'quiet-4'];
-    await Promise.all(names.map(async (name) => apply(namespace, await testEpisode(name, 'quiet', (e) => (e.spec.overrides = { skipStages: LIGHT })))));
+    await Promise.all(
+      names.map(async (name) => apply(namespace, await testEpisode(name, 'quiet', (e) => (e.spec.overrides = { skipStages: LIGHT })))),
+    );
     // The fast path works while NATS is up.
     await waitForEpisode(namespace, 'quiet-1', (e) => stageOf(e, 'plan')?.phase === 'Succeeded', { operator });
     expect(await completionEvents()).toBeGreaterThan(0);
@@ -53,7 +63,10 @@ describe('NATS stopped in the middle', () => {
     ).length;
 
     for (const name of names) {
-      const done = await waitForEpisode(namespace, name, (e) => ['Succeeded', 'Failed'].includes(e.status?.phase ?? ''), { operator, timeoutMs: 180_000 });
+      const done = await waitForEpisode(namespace, name, (e) => ['Succeeded', 'Failed'].includes(e.status?.phase ?? ''), {
+        operator,
+        timeoutMs: 180_000,
+      });
       expect(done.status?.phase, done.status?.message).toBe('Succeeded');
     }
     // Work finished after the stop, with no event arriving: the Job watch carried it.

@@ -51,7 +51,9 @@ describe('killing the operator at random moments', () => {
   it('20 concurrent episodes all converge, and no (episode, stage, attempt) ever gets a second Job', async () => {
     await apply(namespace, await testChannel('chaos'));
     const names = Array.from({ length: 20 }, (_, i) => `chaos-${i}`);
-    await Promise.all(names.map(async (name) => apply(namespace, await testEpisode(name, 'chaos', (e) => (e.spec.overrides = { skipStages: LIGHT })))));
+    await Promise.all(
+      names.map(async (name) => apply(namespace, await testEpisode(name, 'chaos', (e) => (e.spec.overrides = { skipStages: LIGHT })))),
+    );
 
     let kills = 0;
     const deadline = Date.now() + 400_000;
@@ -128,9 +130,14 @@ describe('two operator replicas', () => {
 
     await apply(namespace, await testChannel('ha'));
     await apply(namespace, await testEpisode('ha-1', 'ha', (e) => (e.spec.overrides = { skipStages: LIGHT })));
-    await waitForEpisode(namespace, 'ha-1', (e) => stageOf(e, 'script')?.phase === 'Running' || stageOf(e, 'script')?.phase === 'Succeeded', {
-      operator: leader,
-    });
+    await waitForEpisode(
+      namespace,
+      'ha-1',
+      (e) => stageOf(e, 'script')?.phase === 'Running' || stageOf(e, 'script')?.phase === 'Succeeded',
+      {
+        operator: leader,
+      },
+    );
 
     const killedAt = Date.now();
     leader.kill();

@@ -113,7 +113,12 @@ export class NodeHarness {
       if (finished || this.seen.has(key)) return;
       this.seen.add(key);
       const labels = job.metadata.labels ?? {};
-      this.options.onJobSeen?.({ episode: labels[LABELS.episode], stage: labels[LABELS.stage] as StageName, attempt: Number(labels[LABELS.attempt]), at: Date.now() });
+      this.options.onJobSeen?.({
+        episode: labels[LABELS.episode],
+        stage: labels[LABELS.stage] as StageName,
+        attempt: Number(labels[LABELS.attempt]),
+        at: Date.now(),
+      });
       this.waiting.push(job);
       this.pump();
     });
@@ -158,7 +163,10 @@ export class NodeHarness {
         const { name, key } = variable.valueFrom.secretKeyRef;
         if (!secrets.has(name)) {
           const secret = await this.core.readNamespacedSecret({ namespace: job.metadata.namespace, name });
-          secrets.set(name, Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])));
+          secrets.set(
+            name,
+            Object.fromEntries(Object.entries(secret.data ?? {}).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')])),
+          );
         }
         const value = secrets.get(name)![key];
         if (value === undefined) throw new Error(`secret ${name} has no key ${key} (the kubelet would refuse to start the pod)`);
@@ -191,7 +199,10 @@ export class NodeHarness {
     const startTime = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     await this.setJobStatus(job, { startTime, active: 1 }).catch(() => undefined);
     const container = job.spec.template.spec.containers[0];
-    const env = { ...(await this.resolveEnv(job)), ...this.options.env?.({ stage: run.stage, attempt: run.attempt, episode: run.episode }) };
+    const env = {
+      ...(await this.resolveEnv(job)),
+      ...this.options.env?.({ stage: run.stage, attempt: run.attempt, episode: run.episode }),
+    };
     const scratch = await mkdtemp(join(tmpdir(), 'acog-node-'));
     const terminationLog = join(scratch, 'termination-log');
     const args = container.args ?? [];
@@ -246,8 +257,22 @@ export class NodeHarness {
         succeeded: 1,
         completionTime: now,
         conditions: [
-          { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now },
-          { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: now, lastTransitionTime: now },
+          {
+            type: 'SuccessCriteriaMet',
+            status: 'True',
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
+          {
+            type: 'Complete',
+            status: 'True',
+            reason: 'CompletionsReached',
+            message: 'Reached expected number of succeeded pods',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
         ],
       });
     } else {
@@ -256,8 +281,22 @@ export class NodeHarness {
         active: 0,
         failed: 1,
         conditions: [
-          { type: 'FailureTarget', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
-          { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit', lastProbeTime: now, lastTransitionTime: now },
+          {
+            type: 'FailureTarget',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
+          {
+            type: 'Failed',
+            status: 'True',
+            reason: 'BackoffLimitExceeded',
+            message: 'Job has reached the specified backoff limit',
+            lastProbeTime: now,
+            lastTransitionTime: now,
+          },
         ],
       });
     }
@@ -303,8 +342,22 @@ export class NodeHarness {
       succeeded: 1,
       completionTime: time,
       conditions: [
-        { type: 'SuccessCriteriaMet', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: time, lastTransitionTime: time },
-        { type: 'Complete', status: 'True', reason: 'CompletionsReached', message: 'Reached expected number of succeeded pods', lastProbeTime: time, lastTransitionTime: time },
+        {
+          type: 'SuccessCriteriaMet',
+          status: 'True',
+          reason: 'CompletionsReached',
+          message: 'Reached expected number of succeeded pods',
+          lastProbeTime: time,
+          lastTransitionTime: time,
+        },
+        {
+          type: 'Complete',
+          status: 'True',
+          reason: 'CompletionsReached',
+          message: 'Reached expected number of succeeded pods',
+          lastProbeTime: time,
+          lastTransitionTime: time,
+        },
       ],
     });
   }

@@ -20,7 +20,10 @@ export async function prepareNamespace(namespace: string): Promise<void> {
   const { s3 } = localEnv();
   await core.createNamespacedSecret({
     namespace,
-    body: { metadata: { name: STORAGE_SECRET }, stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey } },
+    body: {
+      metadata: { name: STORAGE_SECRET },
+      stringData: { AWS_ACCESS_KEY_ID: s3.accessKeyId, AWS_SECRET_ACCESS_KEY: s3.secretAccessKey },
+    },
   });
 }
 
@@ -139,7 +142,9 @@ export async function waitForEpisode(
   }
   const stages = (last?.status?.stages ?? []).map((s) => `${s.name}=${s.phase}#${s.attempt ?? 0}`).join(' ');
   const logs = options.operator ? `\noperator log:\n${await options.operator.logs(40)}` : '';
-  throw new Error(`episode ${namespace}/${name} did not get there: phase ${last?.status?.phase}, ${last?.status?.message}; stages ${stages}${logs}`);
+  throw new Error(
+    `episode ${namespace}/${name} did not get there: phase ${last?.status?.phase}, ${last?.status?.message}; stages ${stages}${logs}`,
+  );
 }
 
 export function stageOf(episode: Episode, stage: string) {

@@ -32,12 +32,14 @@ export async function testEpisode(name: string, channel: string, edit?: (episode
 
 export async function apply(namespace: string, object: Channel | Episode): Promise<Record<string, unknown>> {
   const plural = object.kind === 'Channel' ? 'channels' : 'episodes';
-  return (await kubeConfig()
-    .makeApiClient(CustomObjectsApi)
-    .createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural, body: object, fieldValidation: 'Strict' })) as Record<
-    string,
-    unknown
-  >;
+  return (await kubeConfig().makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+    group: GROUP,
+    version: VERSION,
+    namespace,
+    plural,
+    body: object,
+    fieldValidation: 'Strict',
+  })) as Record<string, unknown>;
 }
 
 /** Merge-patches an Episode's spec or metadata as a user (kubectl) would. */

@@ -37,7 +37,14 @@ const config = checkRunnerConfig({
 // The parts of a pod spec the assertions read.
 interface PodSpec {
   [field: string]: unknown;
-  containers: { image: string; args: string[]; env: unknown[]; resources: unknown; securityContext: unknown; volumeMounts: { mountPath: string }[] }[];
+  containers: {
+    image: string;
+    args: string[];
+    env: unknown[];
+    resources: unknown;
+    securityContext: unknown;
+    volumeMounts: { mountPath: string }[];
+  }[];
 }
 
 function job(stage: 'plan' | 'assemble' | 'upload') {

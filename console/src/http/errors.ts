@@ -1,0 +1,63 @@
+// The gateway's error answers: one JSON shape, { error: { status, reason, message, ... } }, with
+// the missing permission named on a 403 and the bad fields named on a 422.
+import type { FieldError } from '@acog/api';
+
+export interface Permission {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
+
+export interface ErrorBody {
+  error: {
+    status: number;
+    reason: string;
+    message: string;
+    missing?: Permission;
+    fields?: FieldError[];
+  };
+}
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly reason: string;
+  readonly missing?: Permission;
+  readonly fields?: FieldError[];
+  constructor(status: number, reason: string, message: string, extra: { missing?: Permission; fields?: FieldError[] } = {}) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.reason = reason;
+    this.missing = extra.missing;
+    this.fields = extra.fields;
+  }
+
+  body(): ErrorBody {
+    return {
+      error: { status: this.status, reason: this.reason, message: this.message, missing: this.missing, fields: this.fields },
+    };
+  }
+}
+
+/** "patch episodes.acog.dev in namespace team-b", kubectl auth can-i's words. */
+export function describePermission(permission: Permission): string {
+  const resource = `${permission.resource}${permission.subresource ? `/${permission.subresource}` : ''}${permission.group ? `.${permission.group}` : ''}`;
+  const name = permission.name ? ` "${permission.name}"` : '';
+  const where = permission.namespace ? ` in namespace ${permission.namespace}` : ' cluster-wide';
+  return `${permission.verb} ${resource}${name}${where}`;
+}
+
+export const unauthorized = (message: string) => new HttpError(401, 'Unauthorized', message);
+export const notFound = (message: string) => new HttpError(404, 'NotFound', message);
+export const badRequest = (message: string, fields?: FieldError[]) => new HttpError(400, 'BadRequest', message, { fields });
+export const conflict = (message: string) => new HttpError(409, 'Conflict', message);
+export const invalid = (message: string, fields: FieldError[]) => new HttpError(422, 'Invalid', message, { fields });
+
+export function forbidden(user: string, permission: Permission, reason?: string): HttpError {
+  return new HttpError(403, 'Forbidden', `user "${user}" may not ${describePermission(permission)}${reason ? ` (${reason})` : ''}`, {
+    missing: permission,
+  });
+}

@@ -1,0 +1,106 @@
+// The console's client of the gateway: same origin, the session cookie, and the header that
+// marks the console's own writes (the gateway refuses cookie writes without it: CSRF).
+export interface ApiError {
+  status: number;
+  reason: string;
+  message: string;
+  missing?: { verb: string; resource: string; namespace?: string };
+  fields?: { field: string; message: string }[];
+}
+
+export class GatewayError extends Error {
+  readonly error: ApiError;
+  constructor(error: ApiError) {
+    super(error.message);
+    this.error = error;
+  }
+}
+
+export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
+  const response = await fetch(`/api/v1${path}`, {
+    method,
+    credentials: 'same-origin',
+    headers: { 'x-acog-console': '1', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return undefined as T;
+  const parsed = (await response.json().catch(() => ({}))) as { error?: ApiError };
+  if (!response.ok) {
+    if (response.status === 401 && !location.pathname.startsWith('/sign-in'))
+      location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+    throw new GatewayError(parsed.error ?? { status: response.status, reason: 'Error', message: response.statusText });
+  }
+  return parsed as T;
+}
+
+export interface StreamChange<T> {
+  type: 'add' | 'update' | 'delete';
+  namespace: string;
+  name: string;
+  object: T;
+}
+
+/**
+ * Live changes over server-sent events. EventSource reconnects by itself and sends Last-Event-ID,
+ * so nothing is missed; on "reset" (history gone) the page reloads its data.
+ */
+export function subscribe(
+  query: string,
+  handlers: { episode?: (c: StreamChange<EpisodeSummary>) => void; event?: (c: StreamChange<unknown>) => void; reset?: () => void },
+): () => void {
+  const source = new EventSource(`/api/v1/stream${query}`, { withCredentials: true });
+  if (handlers.episode) source.addEventListener('episode', (e) => handlers.episode!(JSON.parse((e as MessageEvent).data)));
+  if (handlers.event) source.addEventListener('event', (e) => handlers.event!(JSON.parse((e as MessageEvent).data)));
+  source.addEventListener('reset', () => handlers.reset?.());
+  return () => source.close();
+}
+
+export interface EpisodeSummary {
+  namespace: string;
+  name: string;
+  channel: string;
+  topic: string;
+  phase: string;
+  progress?: string;
+  progressRatio: number;
+  currentStage?: string;
+  message?: string;
+  createdAt?: string;
+  totalCostUSD: number;
+  suspended: boolean;
+  cancelled: boolean;
+  stages: { name: string; phase: string; attempt?: number }[];
+}
+
+export interface StageView {
+  name: string;
+  phase: string;
+  dependsOn: string[];
+  attempt?: number;
+  startedAt?: string;
+  finishedAt?: string;
+  message?: string;
+  provider?: string;
+  costUSD?: number;
+  artifacts: string[];
+  gate: boolean;
+  approvedAt?: string;
+}
+
+export interface User {
+  username: string;
+  groups: string[];
+  via: 'token' | 'proxy';
+}
+
+export type Permissions = Record<string, { allowed: boolean; reason?: string }>;
+
+export function money(value: number | undefined): string {
+  return `$${(value ?? 0).toFixed(2)}`;
+}
+
+export function duration(start?: string, end?: string): string {
+  if (!start) return '';
+  const ms = (end ? Date.parse(end) : Date.now()) - Date.parse(start);
+  return ms < 60_000 ? `${Math.round(ms / 1000)} s` : `${Math.floor(ms / 60_000)} min ${Math.round((ms % 60_000) / 1000)} s`;
+}
