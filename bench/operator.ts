@@ -17,7 +17,11 @@ import { Informer, type KubeObject } from '@acog/operator/controller/informer';
 import { reuseConnections } from '@acog/operator/kube/client';
 
 const { values } = parseArgs({
-  options: { episodes: { type: 'string', default: '1000' }, total: { type: 'string', default: '10000' }, workers: { type: 'string', default: '4' } },
+  options: {
+    episodes: { type: 'string', default: '1000' },
+    total: { type: 'string', default: '10000' },
+    workers: { type: 'string', default: '4' },
+  },
 });
 const EPISODES = Number(values.episodes);
 const TOTAL = Number(values.total);
