@@ -4,7 +4,10 @@ import { Argument } from 'commander';
 import { CoreV1Api, type CoreV1Event } from '@kubernetes/client-node';
 import {
   APPROVAL_ANNOTATION_PREFIX,
+  DEFAULT_SECRET_KEYS,
   STAGES,
+  YOUTUBE_KEYS,
+  providerNeedsSecret,
   activeStages,
   approvalGates,
   type Channel,
@@ -342,19 +345,10 @@ async function describeEpisode(connection: Connection, episode: Episode): Promis
 
 // --- Channel ---------------------------------------------------------------------------------
 
-const DEFAULT_KEYS: Record<string, string> = {
-  openai: 'OPENAI_API_KEY',
-  elevenlabs: 'ELEVENLABS_API_KEY',
-  heygen: 'HEYGEN_API_KEY',
-  runway: 'RUNWAY_API_KEY',
-  pexels: 'PEXELS_API_KEY',
-  youtube: 'YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN',
-};
-
 /** The Secret a provider reads its key from: names only, never a value. */
 function secretText(provider: string, ref: SecretRef | undefined): string {
-  if (!ref) return DEFAULT_KEYS[provider] ? 'no secret named: it cannot authenticate' : '';
-  const keys = provider === 'youtube' ? DEFAULT_KEYS.youtube : (ref.key ?? DEFAULT_KEYS[provider] ?? 'the default key');
+  if (!ref) return providerNeedsSecret(provider) ? 'no secret named: it cannot authenticate' : '';
+  const keys = provider === 'youtube' ? YOUTUBE_KEYS.join(', ') : (ref.key ?? DEFAULT_SECRET_KEYS[provider] ?? 'the default key');
   return `secret ${ref.name} (${keys})`;
 }
 

@@ -13,7 +13,18 @@ import {
 } from '@kubernetes/client-node';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
-import { BUCKETS, CHANNELS, EPISODES, EVENTS_STREAM, EVENTS_SUBJECTS, GROUP, VERSION, type Channel, type Providers } from '@acog/api';
+import {
+  BUCKETS,
+  CHANNELS,
+  EPISODES,
+  EVENTS_STREAM,
+  EVENTS_SUBJECTS,
+  GROUP,
+  VERSION,
+  secretNeeds as apiSecretNeeds,
+  type Channel,
+  type Providers,
+} from '@acog/api';
 import { ConfigError, type Connection } from '../../kube/config.ts';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
@@ -287,36 +298,9 @@ async function checkS3(report: Report, options: DoctorOptions, env: Record<strin
 // ---------------------------------------------------------------------------------------------
 // Channels and their Secrets
 
-export interface SecretNeed {
-  /** providers.<capability> */
-  capability: keyof Providers;
-  provider: string;
-  secret: string;
-  keys: string[];
-}
-
-const DEFAULT_KEYS: Record<string, string> = {
-  openai: 'OPENAI_API_KEY',
-  elevenlabs: 'ELEVENLABS_API_KEY',
-  heygen: 'HEYGEN_API_KEY',
-  pexels: 'PEXELS_API_KEY',
-  runway: 'RUNWAY_API_KEY',
-};
-export const YOUTUBE_KEYS = ['YOUTUBE_CLIENT_ID', 'YOUTUBE_CLIENT_SECRET', 'YOUTUBE_REFRESH_TOKEN'];
-
-/** Which Secret keys a Channel's providers read. Offline providers read none. */
-export function secretNeeds(providers: Providers | undefined): SecretNeed[] {
-  const needs: SecretNeed[] = [];
-  for (const capability of ['llm', 'voice', 'avatar', 'broll', 'publisher'] as const) {
-    const settings = providers?.[capability];
-    if (!settings?.secretRef) continue;
-    const ref = settings.secretRef;
-    if (settings.provider === 'youtube') needs.push({ capability, provider: settings.provider, secret: ref.name, keys: YOUTUBE_KEYS });
-    else if (DEFAULT_KEYS[settings.provider]) {
-      needs.push({ capability, provider: settings.provider, secret: ref.name, keys: [ref.key ?? DEFAULT_KEYS[settings.provider]] });
-    }
-  }
-  return needs;
+/** Which Secret keys a Channel's providers read (the operator's list, from @acog/api). Offline providers read none. */
+function secretNeeds(providers: Providers | undefined): { capability: string; provider: string; secret: string; keys: string[] }[] {
+  return apiSecretNeeds(providers).map((need) => ({ ...need, keys: Object.values(need.env) }));
 }
 
 type SecretKeys = { keys: Set<string> } | { missing: true } | { forbidden: true } | { error: string };
