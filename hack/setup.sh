@@ -62,5 +62,5 @@ if ! docker version >/dev/null 2>&1; then
 fi
 hack/images/base-image.sh bookworm
 
-step "images (the runner and operator images, for the tests that run them)"
-hack/images/build.sh runner operator
+step "images (the runner, operator and console images, for the tests that run them)"
+hack/images/build.sh runner operator console

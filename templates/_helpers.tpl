@@ -177,6 +177,13 @@ Call with (dict "cidrs" list "except" list).
       {{- include "acog.selectorLabels" (dict "ctx" . "component" "operator") | nindent 6 }}
 {{- end -}}
 
+{{/* The console's Pods: they reach NATS (webhooks) and S3 (artifacts) in the release namespace. */}}
+{{- define "acog.consolePeer" -}}
+- podSelector:
+    matchLabels:
+      {{- include "acog.selectorLabels" (dict "ctx" . "component" "console") | nindent 6 }}
+{{- end -}}
+
 {{- define "acog.runnerPeer" -}}
 - namespaceSelector:
     matchExpressions:
@@ -190,13 +197,15 @@ Call with (dict "cidrs" list "except" list).
 {{- end -}}
 
 {{/*
-Egress rules to the backing services, for the operator and the runners. Call with (dict "ctx" $ "postgres" true|false).
+Egress rules to the backing services, for the operator, the runners and the console. Call with
+(dict "ctx" $ "postgres" true|false), and "nats" false or "s3" false to leave those out (both are in by default).
 A bundled service is reached by its Pods' labels in the release namespace; one of your own by the CIDRs
 given in global.<service>.egressCIDRs (any address when empty) on the port of its URL.
 */}}
 {{- define "acog.serviceEgress" -}}
 {{- $ := .ctx -}}
 {{- $global := $.Values.global -}}
+{{- if or (not (hasKey . "nats")) .nats }}
 # NATS
 {{- if $global.nats.bundled }}
 - to:
@@ -214,6 +223,8 @@ given in global.<service>.egressCIDRs (any address when empty) on the port of it
   ports:
     - { protocol: TCP, port: {{ include "acog.urlPort" (list $global.nats.url 4222) }} }
 {{- end }}
+{{- end }}
+{{- if or (not (hasKey . "s3")) .s3 }}
 # S3
 {{- if $global.s3.bundled }}
 - to:
@@ -230,6 +241,7 @@ given in global.<service>.egressCIDRs (any address when empty) on the port of it
     {{- include "acog.ipBlocks" (dict "cidrs" $global.s3.egressCIDRs) | nindent 4 }}
   ports:
     - { protocol: TCP, port: {{ include "acog.urlPort" (list ($global.s3.endpoint | default "https://s3.amazonaws.com") 443) }} }
+{{- end }}
 {{- end }}
 {{- if .postgres }}
 # PostgreSQL

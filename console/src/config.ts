@@ -27,7 +27,7 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --static-dir DIR             the built console (default: console/build)             ACOG_CONSOLE_STATIC_DIR
   --nats-url URL               NATS, for webhook events                               ACOG_NATS_URL
   --no-artifacts               do not serve artifacts (no S3)
-  --heygen-webhook-secret-file FILE   HeyGen's webhook secret (or ACOG_HEYGEN_WEBHOOK_SECRET)
+  --heygen-webhook-secret-file FILE   HeyGen's webhook secret   ACOG_HEYGEN_WEBHOOK_SECRET_FILE (or the secret: ACOG_HEYGEN_WEBHOOK_SECRET)
   --auth-proxy-user-header H   trust an authenticating proxy's user header            ACOG_AUTH_PROXY_USER_HEADER
   --auth-proxy-groups-header H its groups header (default X-Remote-Group)             ACOG_AUTH_PROXY_GROUPS_HEADER
   --auth-proxy-trusted A,B     addresses the proxy connects from (default 127.0.0.1,::1)  ACOG_AUTH_PROXY_TRUSTED

@@ -17,6 +17,10 @@ async function main(): Promise<void> {
     process.stdout.write(`${HELP}\n`);
     return;
   }
+  if (!config.kubeconfig && !process.env.KUBERNETES_SERVICE_HOST) {
+    process.stderr.write('acog-console: --kubeconfig (or KUBECONFIG) is required outside a Kubernetes Pod (no in-cluster configuration)\n');
+    process.exit(2);
+  }
   const log = createLogger(config.logLevel);
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);

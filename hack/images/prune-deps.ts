@@ -73,9 +73,17 @@ function packageName(specifier: string): { name: string; subpath: string } {
   return { name: parts.slice(0, count).join('/'), subpath: parts.slice(count).join('/') };
 }
 
-/** A workspace package's file for `subpath`, by its package.json `exports` ("." and "./*" patterns). */
-function workspaceFile(root: string, workspace: string, subpath: string): string {
-  const manifest = JSON.parse(readFileSync(join(root, workspace, 'package.json'), 'utf8')) as { exports?: Record<string, string> | string };
+/**
+ * A workspace package's file for `subpath`, by its package.json `exports` ("." and "./*" patterns);
+ * without `exports`, as Node resolves it then: the subpath is a file of the package (the console
+ * imports the plugin's @acog/kubectl-plugin/src/commands/write/approve.ts so).
+ */
+export function workspaceFile(root: string, workspace: string, subpath: string): string {
+  const manifest = JSON.parse(readFileSync(join(root, workspace, 'package.json'), 'utf8')) as {
+    exports?: Record<string, string> | string;
+    main?: string;
+  };
+  if (manifest.exports === undefined) return join(workspace, subpath || manifest.main || 'index.js');
   const exportsMap = typeof manifest.exports === 'string' ? { '.': manifest.exports } : (manifest.exports ?? {});
   const key = subpath ? `./${subpath}` : '.';
   if (exportsMap[key]) return join(workspace, exportsMap[key]);

@@ -21,6 +21,7 @@ import {
   TOOLS_BUILD_TIMEOUT,
   VALUE_SETS,
   type Manifest,
+  type PodSpec,
   type Values,
 } from './support.ts';
 
@@ -44,7 +45,7 @@ describe('helm lint and the package', () => {
         .trim()
         .split('\n');
       const allowed =
-        /^acog\/(Chart\.yaml|values\.yaml|values\.schema\.json|README\.md|\.helmignore|crds\/[^/]+\.yaml|templates\/[^/]+|charts\/(operator|nats|minio|postgresql)\/(Chart\.yaml|values\.yaml|templates\/[^/]+))$/;
+        /^acog\/(Chart\.yaml|values\.yaml|values\.schema\.json|README\.md|\.helmignore|crds\/[^/]+\.yaml|templates\/[^/]+|charts\/(operator|console|nats|minio|postgresql)\/(Chart\.yaml|values\.yaml|templates\/[^/]+))$/;
       expect(files.filter((file) => !allowed.test(file))).toEqual([]);
       expect(files).toEqual(
         expect.arrayContaining([
@@ -54,6 +55,8 @@ describe('helm lint and the package', () => {
           'acog/crds/acog.dev_episodes.yaml',
           'acog/templates/NOTES.txt',
           'acog/charts/operator/templates/deployment.yaml',
+          'acog/charts/console/templates/deployment.yaml',
+          'acog/charts/console/templates/rbac.yaml',
         ]),
       );
     } finally {
@@ -128,6 +131,17 @@ describe('wrong values are refused, naming the field', () => {
       { operator: { leaderElection: { enabled: false } } },
       /operator\.leaderElection\.enabled is false with operator\.replicas > 1/,
     ],
+    ['a misspelt console key', { console: { replica: 2 } }, /at '\/console': additional properties 'replica' not allowed/],
+    [
+      'a console Service type that does not exist',
+      { console: { service: { type: 'External' } } },
+      /at '\/console\/service\/type': value must be one of 'ClusterIP', 'NodePort', 'LoadBalancer'/,
+    ],
+    [
+      'a console Ingress without a host',
+      { console: { ingress: { enabled: true } } },
+      /console\.ingress\.host: give the console's host name/,
+    ],
     [
       'S3 keys as plain runner settings',
       { operator: { runner: { env: { AWS_SECRET_ACCESS_KEY: 'x' } } } },
@@ -186,9 +200,9 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     }
   });
 
-  it('mounts a ServiceAccount token into the operator alone', () => {
+  it('mounts a ServiceAccount token into the operator and the console alone', () => {
     for (const { source, spec } of podTemplates(manifests)) {
-      expect(spec.automountServiceAccountToken, source).toBe(source.endsWith('-operator') && source.startsWith('Deployment/'));
+      expect(spec.automountServiceAccountToken, source).toBe(['Deployment/acog-operator', 'Deployment/acog-console'].includes(source));
     }
     for (const account of manifests.filter((m) => m.kind === 'ServiceAccount')) {
       expect(account.automountServiceAccountToken, account.metadata.name).toBe(false);
@@ -202,7 +216,12 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     for (const { source, spec } of podTemplates(manifests)) {
       for (const container of spec.containers) {
         for (const variable of container.env ?? []) {
-          if (/KEY|SECRET|PASSWORD|TOKEN/.test(variable.name)) {
+          if (/KEY|SECRET|PASSWORD|TOKEN/.test(variable.name) && variable.name.endsWith('_FILE')) {
+            // A file of a mounted Secret, never the secret itself.
+            const mount = container.volumeMounts?.find((m) => variable.value?.startsWith(`${m.mountPath}/`));
+            const volume = spec.volumes?.find((v) => v.name === mount?.name) as { secret?: { secretName: string } } | undefined;
+            expect(volume?.secret?.secretName, `${source} ${variable.name}`).toBeDefined();
+          } else if (/KEY|SECRET|PASSWORD|TOKEN/.test(variable.name)) {
             expect(variable.value, `${source} ${variable.name}`).toBeUndefined();
             expect(variable.valueFrom?.secretKeyRef, `${source} ${variable.name}`).toBeDefined();
           }
@@ -234,20 +253,48 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     const container = (deployment.spec as { template: { spec: { containers: { env: { name: string }[] }[] } } }).template.spec
       .containers[0];
     const help = await operatorHelp();
-    // Read outside commander's options: the AWS SDK (region, keys), the PostgreSQL client, and the leader-election switch.
+    // Read outside commander's options: the AWS SDK (region, keys), the leader-election switch, Node.js and glibc.
     const readElsewhere = new Set([
       'AWS_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
-      'ACOG_DATABASE_URL',
-      'PGPASSWORD',
       'ACOG_LEADER_ELECT',
+      'NODE_OPTIONS',
+      'MALLOC_ARENA_MAX',
     ]);
     for (const { name } of container.env) {
       if (!readElsewhere.has(name)) expect(help, `${name} is not an option of acog-operator`).toContain(`env: ${name}`);
     }
   });
+
+  it('runs the console as the gateway expects: only variables it reads, its probes, its port', async () => {
+    const deployment = manifests.find((m) => m.kind === 'Deployment' && m.metadata.name === 'acog-console');
+    const enabled = (valuesOf(ns).console as { enabled?: boolean } | undefined)?.enabled !== false;
+    expect(Boolean(deployment), 'a console Deployment').toBe(enabled);
+    expect(manifests.filter((m) => m.metadata.name === 'acog-console').length > 0).toBe(enabled);
+    if (!deployment) return;
+    const container = (deployment.spec as { template: { spec: PodSpec } }).template.spec.containers[0];
+    const help = await consoleHelp();
+    // Read outside the gateway's flags: the AWS SDK's region and keys.
+    const readElsewhere = new Set(['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    for (const { name } of container.env ?? []) {
+      if (!readElsewhere.has(name)) expect(help, `${name} is not read by acog-console`).toContain(name);
+    }
+    const env = Object.fromEntries((container.env ?? []).map(({ name, ...rest }) => [name, rest]));
+    expect(env.ACOG_CONSOLE_HTTP_ADDRESS).toEqual({ value: '0.0.0.0:8080' });
+    expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
+    expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
+    const service = find(manifests, 'Service', 'acog-console', ns.release);
+    expect((service.spec as { ports: unknown[] }).ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+  });
 });
+
+let consoleHelpText: Promise<string> | undefined;
+/** acog-console --help, from the sources (test/helm/console-image.test.ts checks the image's). */
+function consoleHelp(): Promise<string> {
+  consoleHelpText ??= exec(process.execPath, ['console/src/main.ts', '--help']).then((result) => succeeded(result, 'acog-console --help'));
+  return consoleHelpText;
+}
 
 let help: Promise<string> | undefined;
 /** acog-operator --help, from the sources (the image test checks the same from the image). */
@@ -273,7 +320,8 @@ describe('what the values change', () => {
     expect(env.ACOG_NATS_URL).toEqual({ value: 'nats://nats.messaging.svc:4222' });
     expect(env.ACOG_S3_ENDPOINT).toBeUndefined();
     expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
-    expect(env.ACOG_DATABASE_URL).toEqual({ valueFrom: { secretKeyRef: { name: 'acog-database', key: 'DATABASE_URL' } } });
+    // The operator keeps no data in PostgreSQL yet, so it is given no database settings.
+    expect(env.ACOG_DATABASE_URL).toBeUndefined();
     const runner = parse((find(manifests, 'ConfigMap', 'acog-runner-config').data as Record<string, string>)['runner.yaml']);
     expect(runner.storageCredentials).toBeUndefined();
     expect(runner.env).toEqual({ ACOG_NATS_URL: 'nats://nats.messaging.svc:4222', AWS_REGION: 'eu-central-1' });
@@ -299,9 +347,7 @@ describe('what the values change', () => {
   it('existing secrets: no generated Secret, every reference to the named ones', async () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['existing secrets for the bundled services and private images'](ns));
     expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
-    expect(operatorEnv(manifests, ns.release).PGPASSWORD).toEqual({
-      valueFrom: { secretKeyRef: { name: 'acog-postgres-password', key: 'postgres-password' } },
-    });
+    expect(operatorEnv(manifests, ns.release).PGPASSWORD).toBeUndefined();
     const minio = podTemplates(manifests).find((p) => p.source === 'StatefulSet/acog-minio')!;
     expect(minio.spec.containers[0].env).toContainEqual({
       name: 'MINIO_ROOT_USER',
@@ -337,12 +383,83 @@ describe('what the values change', () => {
 
   it('one watched namespace: Roles there, no ClusterRole, and the operator told which', async () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['one watched namespace, no NetworkPolicies'](ns));
-    expect(manifests.filter((m) => m.kind.startsWith('Cluster'))).toEqual([]);
+    // The console's ClusterRole stays: TokenReviews and SubjectAccessReviews are cluster-scoped.
+    expect(manifests.filter((m) => m.kind.startsWith('Cluster')).map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
+      'ClusterRole/acog-console',
+      'ClusterRoleBinding/acog-console',
+    ]);
     expect(manifests.filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
     const role = find(manifests, 'Role', 'acog-operator', ns.episodes[0]);
     expect(JSON.stringify(role.rules)).toContain('batch');
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACE).toEqual({ value: ns.episodes[0] });
     expect(operatorEnv(manifests, ns.release).ACOG_LEADER_ELECT).toEqual({ value: 'false' });
+  });
+
+  it('the console: read-only RBAC by default; create and patch of Episodes only for an authenticating proxy', async () => {
+    const rulesOf = (manifests: Manifest[]) =>
+      (find(manifests, 'ClusterRole', 'acog-console').rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).flatMap(
+        (r) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${verb} ${resource}${r.apiGroups[0] ? `.${r.apiGroups[0]}` : ''}`)),
+      );
+    const reads = [
+      'create tokenreviews.authentication.k8s.io',
+      'create subjectaccessreviews.authorization.k8s.io',
+      'list channels.acog.dev',
+      'watch channels.acog.dev',
+      'list episodes.acog.dev',
+      'watch episodes.acog.dev',
+      'list jobs.batch',
+      'watch jobs.batch',
+      'list events.events.k8s.io',
+      'watch events.events.k8s.io',
+      'list pods',
+      'get pods/log',
+    ];
+    expect(rulesOf(await render('acog', ns.release, {})).sort()).toEqual([...reads].sort());
+    const proxied = await render('acog', ns.release, { console: { authProxy: { userHeader: 'X-Remote-User' } } });
+    expect(rulesOf(proxied).sort()).toEqual([...reads, 'create episodes.acog.dev', 'patch episodes.acog.dev'].sort());
+    const env = consoleEnv(proxied, ns.release);
+    expect(env.ACOG_AUTH_PROXY_USER_HEADER).toEqual({ value: 'X-Remote-User' });
+    expect(env.ACOG_AUTH_PROXY_TRUSTED).toEqual({ value: '127.0.0.1,::1' });
+  });
+
+  it('the console: webhook secret mounted as a file, NATS opened; no artifacts, no S3', async () => {
+    const manifests = await render('acog', ns.release, {
+      console: { heygenWebhook: { existingSecret: 'heygen', key: 'hmac' }, artifacts: { enabled: false } },
+    });
+    const env = consoleEnv(manifests, ns.release);
+    expect(env.ACOG_HEYGEN_WEBHOOK_SECRET_FILE).toEqual({ value: '/etc/acog/heygen/hmac' });
+    expect(env.ACOG_NATS_URL).toEqual({ value: `nats://acog-nats.${ns.release}.svc:4222` });
+    expect(env.ACOG_S3_ENDPOINT).toBeUndefined();
+    expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
+    const spec = (find(manifests, 'Deployment', 'acog-console', ns.release).spec as { template: { spec: PodSpec } }).template.spec;
+    expect(spec.containers[0].args).toEqual(['--no-artifacts']);
+    expect(spec.volumes).toEqual([{ name: 'heygen-webhook', secret: { secretName: 'heygen', items: [{ key: 'hmac', path: 'hmac' }] } }]);
+    const egress = JSON.stringify((find(manifests, 'NetworkPolicy', 'acog-console', ns.release).spec as { egress: unknown }).egress);
+    expect(egress).toContain('component":"nats"');
+    expect(egress).not.toContain('component":"minio"');
+    // The bundled NATS lets the console in; by default (no webhook) the console has no way to NATS.
+    expect(JSON.stringify(find(manifests, 'NetworkPolicy', 'acog-nats', ns.release).spec)).toContain('component":"console"');
+    const defaults = await render('acog', ns.release, {});
+    const defaultEgress = JSON.stringify((find(defaults, 'NetworkPolicy', 'acog-console', ns.release).spec as { egress: unknown }).egress);
+    expect(defaultEgress).not.toContain('component":"nats"');
+    expect(defaultEgress).toContain('component":"minio"');
+    expect(consoleEnv(defaults, ns.release).ACOG_NATS_URL).toBeUndefined();
+  });
+
+  it('the console: an Ingress with TLS makes the session cookie Secure; a PodDisruptionBudget only with replicas > 1', async () => {
+    const manifests = await render('acog', ns.release, VALUE_SETS['custom resources, scheduling and monitoring'](ns));
+    const ingress = find(manifests, 'Ingress', 'acog-console', ns.release);
+    expect(ingress.spec).toMatchObject({
+      ingressClassName: 'nginx',
+      tls: [{ hosts: ['acog.example.com'], secretName: 'acog-console-tls' }],
+      rules: [{ host: 'acog.example.com' }],
+    });
+    expect(consoleEnv(manifests, ns.release).ACOG_CONSOLE_SECURE_COOKIES).toEqual({ value: 'true' });
+    find(manifests, 'PodDisruptionBudget', 'acog-console', ns.release);
+    find(manifests, 'ServiceMonitor', 'acog-console', ns.release);
+    const single = await render('acog', ns.release, { console: { replicas: 1 } });
+    expect(single.filter((m) => m.kind === 'PodDisruptionBudget').map((m) => m.metadata.name)).toEqual(['acog-operator']);
+    expect(consoleEnv(single, ns.release).ACOG_CONSOLE_SECURE_COOKIES).toEqual({ value: 'false' });
   });
 
   it('NOTES.txt tells how to apply the first Channel and Episode and watch them', async () => {
@@ -355,6 +472,8 @@ describe('what the values change', () => {
     expect(notes).toContain('kubectl -n studio apply -f examples/episode.yaml');
     expect(notes).toContain('kubectl acog -n studio watch how-indexes-work');
     expect(notes).toContain('kubectl -n video rollout status deployment/acog-operator');
+    expect(notes).toContain('kubectl -n video port-forward service/acog-console 3000:80');
+    expect(notes).toContain('Sign in with a Kubernetes token');
   });
 });
 
@@ -362,5 +481,11 @@ function operatorEnv(manifests: Manifest[], namespace: string): Record<string, u
   const deployment = find(manifests, 'Deployment', 'acog-operator', namespace);
   const env = (deployment.spec as { template: { spec: { containers: { env: { name: string; [key: string]: unknown }[] }[] } } }).template
     .spec.containers[0].env;
+  return Object.fromEntries(env.map(({ name, ...rest }) => [name, rest]));
+}
+
+function consoleEnv(manifests: Manifest[], namespace: string): Record<string, unknown> {
+  const deployment = find(manifests, 'Deployment', 'acog-console', namespace);
+  const env = (deployment.spec as { template: { spec: PodSpec } }).template.spec.containers[0].env ?? [];
   return Object.fromEntries(env.map(({ name, ...rest }) => [name, rest]));
 }

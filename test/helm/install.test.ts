@@ -17,6 +17,7 @@ interface Install {
   namespace: string;
   episodes: string[];
   operator: string;
+  console: string;
   runner: (namespace: string) => string;
 }
 
@@ -28,7 +29,7 @@ async function createNamespace(name: string): Promise<void> {
 }
 
 /** Installs the chart for real (its post-install hook would wait for a Job that nothing here runs). */
-async function install(values: (install: Omit<Install, 'operator' | 'runner'>) => Values): Promise<Install> {
+async function install(values: (install: Omit<Install, 'operator' | 'console' | 'runner'>) => Values): Promise<Install> {
   const release = uniqueName('acog');
   const namespace = `${release}-system`;
   const episodes = [`${release}-studio`, `${release}-shorts`];
@@ -50,6 +51,7 @@ async function install(values: (install: Omit<Install, 'operator' | 'runner'>) =
     namespace,
     episodes,
     operator: `system:serviceaccount:${namespace}:${release}-operator`,
+    console: `system:serviceaccount:${namespace}:${release}-console`,
     runner: (ns) => `system:serviceaccount:${ns}:${release}-runner`,
   };
 }
@@ -111,6 +113,8 @@ describe('helm install, watching every namespace', () => {
     expect(status.info.status).toBe('deployed');
     for (const [kind, name, namespace] of [
       ['deployment', `${it$.release}-operator`, it$.namespace],
+      ['deployment', `${it$.release}-console`, it$.namespace],
+      ['clusterrolebinding', `${it$.release}-console`, ''],
       ['statefulset', `${it$.release}-nats`, it$.namespace],
       ['clusterrole', `${it$.release}-operator`, ''],
       ['validatingadmissionpolicy', `${it$.release}-operator-writes-no-spec`, ''],
@@ -267,6 +271,68 @@ describe('helm install, watching every namespace', () => {
     expect(answers.every((answer) => answer === false)).toBe(true);
   });
 
+  it('lets the console gateway do each thing it does: review users, watch, read a stage log', async () => {
+    const [studio, shorts] = it$.episodes;
+    const yes: string[][] = [
+      ['create', 'tokenreviews.authentication.k8s.io'],
+      ['create', 'subjectaccessreviews.authorization.k8s.io'],
+      ...['list', 'watch'].flatMap((verb) => [
+        [verb, 'channels.acog.dev', '--all-namespaces'],
+        [verb, 'episodes.acog.dev', '--all-namespaces'],
+        [verb, 'jobs.batch', '--all-namespaces'],
+        [verb, 'events.events.k8s.io', '--all-namespaces'],
+      ]),
+      ['list', 'pods', '-n', studio],
+      ['get', 'pods', '--subresource=log', '-n', shorts],
+    ];
+    const answers = await Promise.all(yes.map((args) => canI(it$.console, args)));
+    expect(yes.filter((_, i) => !answers[i]).map((args) => args.join(' '))).toEqual([]);
+  });
+
+  it('refuses the console gateway every write: users write with their own token', async () => {
+    const [studio] = it$.episodes;
+    const no: string[][] = [
+      ...['create', 'update', 'patch', 'delete'].flatMap((verb) => [
+        [verb, 'episodes.acog.dev', '-n', studio],
+        [verb, 'channels.acog.dev', '-n', studio],
+      ]),
+      ['patch', 'episodes.acog.dev', '--subresource=status', '-n', studio],
+      ['update', 'episodes.acog.dev', '--subresource=finalizers', '-n', studio],
+      ['get', 'secrets', '-n', studio],
+      ['get', 'secrets', '-n', it$.namespace],
+      ['list', 'secrets', '--all-namespaces'],
+      ['create', 'jobs.batch', '-n', studio],
+      ['delete', 'jobs.batch', '-n', studio],
+      ['delete', 'pods', '-n', studio],
+      ['create', 'pods', '--subresource=exec', '-n', studio],
+      ['create', 'events', '-n', studio],
+      ['get', 'configmaps', '-n', it$.namespace],
+      ['create', 'serviceaccounts', '--subresource=token', '-n', it$.namespace],
+      ['impersonate', 'users'],
+      ['impersonate', 'groups'],
+      ['create', 'localsubjectaccessreviews.authorization.k8s.io', '-n', studio],
+      ['update', 'leases.coordination.k8s.io', '-n', it$.namespace],
+      ['create', 'rolebindings.rbac.authorization.k8s.io', '-n', studio],
+    ];
+    const answers = await Promise.all(no.map((args) => canI(it$.console, args)));
+    expect(no.filter((_, i) => answers[i]).map((args) => args.join(' '))).toEqual([]);
+  });
+
+  it('grants the console gateway exactly its contract, rule for rule (kubectl auth can-i --list, less what every account has)', async () => {
+    const contract = expand([
+      ['tokenreviews.authentication.k8s.io', ['create']],
+      ['subjectaccessreviews.authorization.k8s.io', ['create']],
+      ['channels.acog.dev', ['list', 'watch']],
+      ['episodes.acog.dev', ['list', 'watch']],
+      ['jobs.batch', ['list', 'watch']],
+      ['events.events.k8s.io', ['list', 'watch']],
+      ['pods', ['list']],
+      ['pods/log', ['get']],
+    ]);
+    for (const namespace of [it$.episodes[0], it$.namespace, bystander])
+      expect(difference(await rules(it$.console, namespace), await baseline(namespace)), namespace).toEqual(contract);
+  });
+
   describe('the ValidatingAdmissionPolicy, as the operator', () => {
     let studio: string;
     const as = () => `--as=${it$.operator}`;
@@ -369,6 +435,8 @@ describe('helm install, watching every namespace', () => {
     for (const [kind, name] of [
       ['clusterrole', `${other.release}-operator`],
       ['clusterrolebinding', `${other.release}-operator`],
+      ['clusterrole', `${other.release}-console`],
+      ['clusterrolebinding', `${other.release}-console`],
       ['validatingadmissionpolicy', `${other.release}-operator-writes-no-spec`],
       ['validatingadmissionpolicybinding', `${other.release}-operator-writes-no-spec`],
     ]) {

@@ -172,6 +172,7 @@ export const VALUE_SETS: Record<string, (ns: Namespaces) => Values> = {
       image: { digest: `sha256:${'a'.repeat(64)}` },
       runner: { imagePullSecrets: ['runner-regcred'] },
     },
+    console: { heygenWebhook: { existingSecret: 'acog-heygen-webhook', key: 'webhook-secret' } },
   }),
   'custom resources, scheduling and monitoring': (ns) => ({
     global: { episodeNamespaces: ns.episodes },
@@ -202,10 +203,30 @@ export const VALUE_SETS: Record<string, (ns: Namespaces) => Values> = {
     nats: { jetstream: { maxFileStore: '40GB' }, persistence: { size: '50Gi', storageClassName: 'fast-ssd' } },
     minio: { persistence: { size: '500Gi' }, resources: { requests: { cpu: '1', memory: '2Gi' }, limits: { cpu: '4', memory: '8Gi' } } },
     postgresql: { persistence: { size: '20Gi' } },
+    console: {
+      replicas: 3,
+      logLevel: 'debug',
+      ingress: {
+        enabled: true,
+        className: 'nginx',
+        host: 'acog.example.com',
+        annotations: { 'nginx.ingress.kubernetes.io/proxy-read-timeout': '3600' },
+        tls: { secretName: 'acog-console-tls' },
+      },
+      authProxy: { userHeader: 'X-Forwarded-User', groupsHeader: 'X-Forwarded-Groups', trustedAddresses: ['127.0.0.1'] },
+      allowFrom: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'ingress-nginx' } } }],
+      serviceMonitor: { enabled: true, interval: '15s', labels: { release: 'prometheus' } },
+      nodeSelector: { 'kubernetes.io/os': 'linux' },
+    },
   }),
   'one watched namespace, no NetworkPolicies': (ns) => ({
     global: { episodeNamespaces: [ns.episodes[0]], networkPolicy: { enabled: false } },
     operator: { watchAllNamespaces: false, replicas: 1, leaderElection: { enabled: false } },
+    console: { replicas: 1, artifacts: { enabled: false } },
+  }),
+  'no console': (ns) => ({
+    global: { episodeNamespaces: ns.episodes },
+    console: { enabled: false },
   }),
 };
 
