@@ -6,7 +6,7 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'out/**'],
-    globalSetup: ['test/setup/local-env.ts'],
+    globalSetup: ['test/setup/console.ts', 'test/setup/local-env.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
