@@ -81,3 +81,12 @@ export function stageKeyPrefix(input: { namespace: string; episode: string; uid:
 export function episodeKeyPrefix(input: { namespace: string; episode: string; uid: string }): string {
   return `${input.namespace}/${input.episode}/${input.uid}/`;
 }
+
+/** Provider callbacks (HeyGen's) that the console's gateway verified, for the runner that waits on them. */
+export const WEBHOOKS_STREAM = 'ACOG_WEBHOOKS';
+export const WEBHOOKS_SUBJECTS = 'acog.webhooks.>';
+
+/** The subject of one HeyGen video's completion: acog.webhooks.heygen.<video_id>. */
+export function heygenWebhookSubject(videoId: string): string {
+  return `acog.webhooks.heygen.${videoId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}

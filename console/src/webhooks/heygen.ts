@@ -8,13 +8,7 @@ import { createHash } from 'node:crypto';
 import { verifyHeyGenSignature } from '@acog/runners/providers/avatar/heygen';
 import { HttpError } from '../http/errors.ts';
 
-export const WEBHOOKS_STREAM = 'ACOG_WEBHOOKS';
-export const WEBHOOKS_SUBJECTS = 'acog.webhooks.>';
-
-/** The subject of one video's completion: acog.webhooks.heygen.<video_id>. */
-export function heygenWebhookSubject(videoId: string): string {
-  return `acog.webhooks.heygen.${videoId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
-}
+export { WEBHOOKS_STREAM, WEBHOOKS_SUBJECTS, heygenWebhookSubject } from '@acog/api';
 
 export interface HeyGenWebhookEvent {
   provider: 'heygen';

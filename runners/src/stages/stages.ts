@@ -1,9 +1,10 @@
 // The nine stages: each reads its upstream documents, calls the provider its Channel (or the
 // Episode's override) names, and hands back the files to store.
 import { extname, join } from 'node:path';
-import type { ChannelSpec, Providers, StageName } from '@acog/api';
+import { heygenWebhookSubject, type ChannelSpec, type Providers, type StageName } from '@acog/api';
 import type { BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
 import { StageFailure, type StageContext, type StageImplementation, type StageOutput } from '../contract/run-stage.ts';
+import { waitForWebhook } from '../events/webhooks.ts';
 import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
 import { createAvatar } from '../providers/avatar/index.ts';
 import { createBrollSource } from '../providers/broll/index.ts';
@@ -107,8 +108,16 @@ async function narrationWithAudio(ctx: StageContext): Promise<{ narration: Narra
 const avatar: StageImplementation = async (ctx) => {
   const { narration, audioPath } = await narrationWithAudio(ctx);
   const images = await channelImages(ctx);
-  const provider = createAvatar(providerSpec(ctx, 'avatar'), { imagePath: images[0] });
-  const produced = await provider.render(providerContext(ctx), narration, audioPath);
+  // HeyGen calls back through the console's gateway, which puts the callback on NATS: the wait ends
+  // early then. Without either, the provider polls.
+  const natsUrl = ctx.env.ACOG_NATS_URL;
+  const stopWaiting = new AbortController();
+  const provider = createAvatar(providerSpec(ctx, 'avatar'), {
+    imagePath: images[0],
+    callbackUrl: ctx.env.ACOG_HEYGEN_CALLBACK_URL,
+    ...(natsUrl && { waitForCallback: (videoId: string) => waitForWebhook(natsUrl, heygenWebhookSubject(videoId), stopWaiting.signal) }),
+  });
+  const produced = await provider.render(providerContext(ctx), narration, audioPath).finally(() => stopWaiting.abort());
   return {
     provider: provider.name,
     files: { 'avatar.mp4': join(ctx.workdir, produced.value.file) },

@@ -1,0 +1,36 @@
+// Waits for a provider's callback that the console's gateway verified and put on NATS (HeyGen's
+// avatar_video.success/fail), so that a runner can stop polling early. A callback that arrived
+// before the wait began counts too (the stream keeps the last one per subject). Anything wrong
+// (no NATS, no stream) rejects, and the caller goes on polling; an abort ends the wait quietly.
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { WEBHOOKS_STREAM } from '@acog/api';
+
+export async function waitForWebhook(natsUrl: string, subject: string, signal: AbortSignal): Promise<void> {
+  const connection = await connect({ servers: natsUrl, name: 'acog-runner-webhooks', timeout: 10_000, maxReconnectAttempts: 3 });
+  const close = () => void connection.close().catch(() => undefined);
+  signal.addEventListener('abort', close, { once: true });
+  try {
+    // An ephemeral consumer with one filter subject (filter_subjects needs NATS 2.10; Debian 12 has 2.9).
+    const info = await (
+      await jetstreamManager(connection)
+    ).consumers.add(WEBHOOKS_STREAM, {
+      filter_subject: subject,
+      deliver_policy: DeliverPolicy.LastPerSubject,
+      ack_policy: AckPolicy.None,
+      inactive_threshold: 60_000_000_000,
+    });
+    const consumer = await jetstream(connection).consumers.get(WEBHOOKS_STREAM, info.name);
+    // Aborted (the stage is over): nothing more to wait for, and nothing went wrong.
+    while (!signal.aborted) {
+      const message = await consumer.next({ expires: 5000 }).catch((error: unknown) => {
+        if (signal.aborted) return null;
+        throw error;
+      });
+      if (message) return;
+    }
+  } finally {
+    signal.removeEventListener('abort', close);
+    close();
+  }
+}
