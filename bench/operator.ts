@@ -26,7 +26,7 @@ const { values } = parseArgs({
 const EPISODES = Number(values.episodes);
 const TOTAL = Number(values.total);
 const namespace = 'bench';
-const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=160 --max-semi-space-size=4';
+const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=2';
 
 const env = await startLocalEnv({ log: () => undefined });
 // The test helpers read the control plane from vitest; here it is passed by hand.
