@@ -12,7 +12,7 @@ import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
 import { findCondition } from './controller/conditions.ts';
-import { Informer, objectKey, slimObject, type KubeObject, type ListPage } from './controller/informer.ts';
+import { Informer, objectKey, type KubeObject, type ListPage } from './controller/informer.ts';
 import { LeaderElector, type LeaderElectionOptions } from './controller/leader-election.ts';
 import { WorkQueue } from './controller/work-queue.ts';
 import { EPISODE_INDEX, EpisodeReconciler, StatusConflict, jobEpisodeIndex, jobState, slimJob, type Job } from './episode/reconciler.ts';
@@ -293,8 +293,6 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     },
   };
 }
-
-export { slimObject };
 
 /** Whether two versions of an object differ only in status (and the server's bookkeeping). */
 export function onlyStatusChanged(before: KubeObject & { spec?: unknown }, after: KubeObject & { spec?: unknown }): boolean {

@@ -33,7 +33,7 @@ import { apiMessage, isConflict, isNotFound, type KubeClients } from '../kube/cl
 import type { EventRecorder } from '../kube/events.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
-import { buildStageJob, INPUT_HASH_ANNOTATION, labelValue } from './job.ts';
+import { buildStageJob, INPUT_HASH_ANNOTATION } from './job.ts';
 import { adoptJobs, planEpisode, type AttemptOutcome, type JobView, type StageStatus, type Transition } from './planner.ts';
 
 export const ARTIFACTS_FINALIZER = 'acog.dev/artifacts';
@@ -509,8 +509,4 @@ export function isRecorded(status: EpisodeStatus, event: StageEvent): boolean {
 /** JSON as the API server stores it: no undefined fields. */
 function normalise<T>(value: T): T {
   return value === undefined ? value : (JSON.parse(JSON.stringify(value)) as T);
-}
-
-export function episodeLabelValue(name: string): string {
-  return labelValue(name);
 }
