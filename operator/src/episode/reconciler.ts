@@ -131,10 +131,11 @@ export class EpisodeReconciler {
 
     const now = this.deps.now?.() ?? new Date();
     const ownJobs = this.ownJobs(episode);
-    const adopted = adoptJobs(episode.status, ownJobs, channel ? stageInputHashes(channel.spec, episode.spec) : {});
+    const hashes = channel ? stageInputHashes(channel.spec, episode.spec) : {};
+    const adopted = adoptJobs(episode.status, ownJobs, hashes);
     const observed: Episode = { ...episode, status: adopted };
     const outcomes = await this.outcomes(observed, ownJobs, hints.events(key), now);
-    const reusable = channel ? await this.reusable(observed, channel) : {};
+    const reusable = await this.reusable(observed, hashes);
     const plan = planEpisode({
       episode: observed,
       channel,
@@ -271,8 +272,7 @@ export class EpisodeReconciler {
    * For stages whose inputs differ from their last attempt's: an earlier attempt with the current
    * inputs (a spec edit undone). A stage retried with unchanged inputs is run again, never reused.
    */
-  private async reusable(episode: Episode, channel: Channel): Promise<Partial<Record<StageName, StageResult>>> {
-    const hashes = stageInputHashes(channel.spec, episode.spec);
+  private async reusable(episode: Episode, hashes: Partial<Record<StageName, string>>): Promise<Partial<Record<StageName, StageResult>>> {
     const candidates = (episode.status?.stages ?? []).filter(
       (entry) => (entry.attempt ?? 0) >= 2 && entry.phase !== 'Running' && hashes[entry.name] && entry.inputHash !== hashes[entry.name],
     );
