@@ -1,17 +1,13 @@
 import { jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { EVENTS_STREAM, EVENTS_SUBJECTS, type StageEvent } from '@acog/api';
+import { EVENTS_STREAM, type StageEvent } from '@acog/api';
+import { ensureEventsStream as createEventsStream } from '@acog/operator/completions/nats';
 import { localEnv } from './env.ts';
 
-/** The stage-event stream as the operator creates it; idempotent. */
+/** The stage-event stream, made by the operator's own code; idempotent. */
 export async function ensureEventsStream(): Promise<void> {
   const nc = await connect({ servers: localEnv().nats.url });
-  const jsm = await jetstreamManager(nc);
-  await jsm.streams
-    .add({ name: EVENTS_STREAM, subjects: [EVENTS_SUBJECTS], duplicate_window: 120_000_000_000 })
-    .catch(async (error: Error) => {
-      if (!/already in use|stream name already/.test(error.message)) throw error;
-    });
+  await createEventsStream(await jetstreamManager(nc));
   await nc.close();
 }
 
