@@ -8,12 +8,12 @@
 //    same change reaches one plain watch on the API server.
 // Targets: list p99 < 50 ms; every stream within 250 ms.
 // Run: node bench/console.ts [--episodes 10000] [--clients 200] [--requests 500] [--rounds 10]
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { Agent, get as httpsGet } from 'node:https';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parse, stringify } from 'yaml';
+import { parse } from 'yaml';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions, Watch } from '@kubernetes/client-node';
 import { EPISODES, GROUP, VERSION } from '@acog/api';
 import { startLocalEnv } from '@acog/hack/local-env';
@@ -103,23 +103,8 @@ const controller = new AbortController();
 let gateway: Awaited<ReturnType<typeof startProcess>> | undefined;
 try {
   const token = env.kubernetes.tokens.admin;
-  const kubeconfig = join(dir, 'kubeconfig');
-  await writeFile(
-    kubeconfig,
-    stringify({
-      apiVersion: 'v1',
-      kind: 'Config',
-      clusters: [
-        {
-          name: 'local',
-          cluster: { server: env.kubernetes.server, 'certificate-authority-data': Buffer.from(env.kubernetes.caData).toString('base64') },
-        },
-      ],
-      users: [{ name: 'admin', user: { token } }],
-      contexts: [{ name: 'local', context: { cluster: 'local', user: 'admin' } }],
-      'current-context': 'local',
-    }),
-  );
+  // The control plane's own kubeconfig: its current context is the admin user.
+  const kubeconfig = env.kubernetes.kubeconfig;
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   reuseConnections(kc);

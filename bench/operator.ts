@@ -29,14 +29,10 @@ const namespace = 'bench';
 const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=2';
 
 const env = await startLocalEnv({ log: () => undefined });
-// The test helpers read the control plane from vitest; here it is passed by hand.
+// The control plane's own kubeconfig, as the admin user (its current context).
 const kc = new KubeConfig();
-kc.loadFromOptions({
-  clusters: [{ name: 'local', server: env.kubernetes.server, caData: Buffer.from(env.kubernetes.caData).toString('base64') }],
-  users: [{ name: 'admin', token: env.kubernetes.tokens.admin }],
-  contexts: [{ name: 'admin', cluster: 'local', user: 'admin' }],
-  currentContext: 'admin',
-});
+kc.loadFromFile(env.kubernetes.kubeconfig);
+kc.setCurrentContext('admin');
 reuseConnections(kc);
 const { NodeHarness } = await import('../test/support/node-harness.ts');
 const { freePort, startProcess } = await import('@acog/hack/local-env/process');
