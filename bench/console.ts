@@ -18,7 +18,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOption
 import { EPISODES, GROUP, VERSION } from '@acog/api';
 import { startLocalEnv } from '@acog/hack/local-env';
 import { freePort, startProcess } from '@acog/hack/local-env/process';
-import { reuseConnections } from '@acog/operator/kube/client';
+import { reuseConnections } from '@acog/kube';
 
 const { values } = parseArgs({
   options: {

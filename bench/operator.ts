@@ -12,9 +12,8 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { GROUP, VERSION, activeDependencies, STAGES } from '@acog/api';
 import { startLocalEnv } from '@acog/hack/local-env';
 import { NatsEventPublisher } from '@acog/runners/events/nats';
-import { S3ArtifactStore } from '@acog/runners/store/s3';
-import { Informer, type KubeObject } from '@acog/operator/controller/informer';
-import { reuseConnections } from '@acog/operator/kube/client';
+import { S3ArtifactStore } from '@acog/store/s3';
+import { Informer, type KubeObject, reuseConnections } from '@acog/kube';
 
 const { values } = parseArgs({
   options: {

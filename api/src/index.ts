@@ -6,3 +6,5 @@ export type { FieldError, ValidationResult, ResourceValidator } from './validati
 export * from './stage-contract.ts';
 export * from './stage-inputs.ts';
 export * from './credentials.ts';
+export * from './streams.ts';
+export { verifyHeyGenSignature } from './webhooks.ts';

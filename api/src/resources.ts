@@ -30,3 +30,20 @@ export const LABELS = {
   attempt: 'acog.dev/attempt',
   channel: 'acog.dev/channel',
 } as const;
+
+/** The index of stage Jobs by the Episode that owns them, as the operator's and the gateway's caches keep it. */
+export const JOB_EPISODE_INDEX = 'episode';
+
+/** "<namespace>/<uid>": the key of an Episode in that index. */
+export function episodeUidKey(episode: { metadata: { namespace?: string; uid?: string } }): string {
+  return `${episode.metadata.namespace}/${episode.metadata.uid}`;
+}
+
+/** The index values of a Job: the Episode that owns it, when it is a stage Job. */
+export function jobEpisodeIndex(job: {
+  metadata: { namespace?: string; labels?: Record<string, string>; ownerReferences?: { uid: string }[] };
+}): string[] {
+  const episode = job.metadata.labels?.[LABELS.episode];
+  const owner = job.metadata.ownerReferences?.[0]?.uid;
+  return episode && owner ? [`${job.metadata.namespace}/${owner}`] : [];
+}

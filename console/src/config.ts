@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
-import { s3OptionsFromEnv, type S3StoreOptions } from '@acog/runners/store/s3';
+import { s3OptionsFromEnv, type S3StoreOptions } from '@acog/store/s3';
 import type { AuthProxyOptions } from './auth/authenticator.ts';
 import { splitAddress } from './gateway.ts';
 

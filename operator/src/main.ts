@@ -5,7 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { LOG_LEVELS } from './observability/levels.ts';
+import { LOG_LEVELS } from '@acog/kube/logger';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -127,9 +127,9 @@ export async function main(argv: string[]): Promise<void> {
   const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }] =
     await Promise.all([
       import('@kubernetes/client-node'),
-      import('@acog/runners/store/s3'),
+      import('@acog/store/s3'),
       import('./config/runner-config.ts'),
-      import('./observability/logger.ts'),
+      import('@acog/kube/logger'),
       import('./operator.ts'),
     ]);
   const log = createLogger(flags.logLevel);

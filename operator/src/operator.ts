@@ -5,21 +5,30 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CHANNELS, EPISODES, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
-import type { ArtifactStore } from '@acog/runners/store/types';
+import { CHANNELS, EPISODES, GROUP, JOB_EPISODE_INDEX, LABELS, VERSION, jobEpisodeIndex, type Channel, type Episode } from '@acog/api';
+import {
+  createKubeClients,
+  customObjectSource,
+  findCondition,
+  Informer,
+  jobState,
+  KubeEventRecorder,
+  LeaderElector,
+  objectKey,
+  slimJob,
+  WorkQueue,
+  type Job,
+  type KubeObject,
+  type LeaderElectionOptions,
+  type Logger,
+  type RequestVerb,
+} from '@acog/kube';
+import type { ArtifactStore } from '@acog/store';
 import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
-import { findCondition } from './controller/conditions.ts';
-import { Informer, objectKey, type KubeObject, type ListPage } from './controller/informer.ts';
-import { LeaderElector, type LeaderElectionOptions } from './controller/leader-election.ts';
-import { WorkQueue } from './controller/work-queue.ts';
-import { EPISODE_INDEX, EpisodeReconciler, StatusConflict, jobEpisodeIndex, jobState, slimJob, type Job } from './episode/reconciler.ts';
-import { LABELS } from '@acog/api';
-import { createKubeClients, type RequestVerb } from './kube/client.ts';
-import { KubeEventRecorder } from './kube/events.ts';
-import type { Logger } from './observability/logger.ts';
+import { EpisodeReconciler, StatusConflict } from './episode/reconciler.ts';
 import { OperatorMetrics } from './observability/metrics.ts';
 
 /** The Lease and its timings; what to do on winning or losing it is the operator's. */
@@ -67,34 +76,22 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const events = new KubeEventRecorder(clients.core, identity, log);
   const ns = options.namespace;
 
-  const customList =
-    <T>(plural: string, group: string, version: string, labelSelector?: string) =>
-    async (continueToken: string | undefined): Promise<ListPage<T>> => {
-      const params = { group, version, plural, limit: 500, _continue: continueToken, labelSelector };
-      const page = (
-        ns
-          ? await clients.custom.listNamespacedCustomObject({ ...params, namespace: ns })
-          : await clients.custom.listClusterCustomObject(params)
-      ) as { items: T[]; metadata: { resourceVersion: string; continue?: string } };
-      return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
-    };
-  const path = (group: string, version: string, plural: string) => `/apis/${group}/${version}/${ns ? `namespaces/${ns}/` : ''}${plural}`;
+  const source = <T>(group: string, version: string, plural: string, labelSelector?: string) =>
+    customObjectSource<T>(clients.custom, { group, version, plural, namespace: ns, labelSelector });
   const informerErrors = (name: string) => (error: unknown, attempt: number, delayMs: number) =>
     log.warn({ informer: name, attempt, delayMs, error: (error as Error).message }, 'watch failed; trying again');
   const onInformerRequest = (resource: string) => (verb: 'list' | 'watch') => countRequest(verb, resource);
 
   const episodes = new Informer<Episode>(options.kubeConfig, {
     name: EPISODES.plural,
-    path: path(GROUP, VERSION, EPISODES.plural),
-    list: customList<Episode>(EPISODES.plural, GROUP, VERSION),
+    ...source<Episode>(GROUP, VERSION, EPISODES.plural),
     resyncMs: options.resyncMs,
     onError: informerErrors(EPISODES.plural),
     onRequest: onInformerRequest(EPISODES.plural),
   });
   const channels = new Informer<Channel>(options.kubeConfig, {
     name: CHANNELS.plural,
-    path: path(GROUP, VERSION, CHANNELS.plural),
-    list: customList<Channel>(CHANNELS.plural, GROUP, VERSION),
+    ...source<Channel>(GROUP, VERSION, CHANNELS.plural),
     resyncMs: options.resyncMs,
     onError: informerErrors(CHANNELS.plural),
     onRequest: onInformerRequest(CHANNELS.plural),
@@ -103,16 +100,14 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const jobSelector = `${LABELS.stage},${LABELS.episode}`;
   const jobs = new Informer<Job>(options.kubeConfig, {
     name: 'jobs',
-    path: path('batch', 'v1', 'jobs'),
-    list: customList<Job>('jobs', 'batch', 'v1', jobSelector),
-    labelSelector: jobSelector,
+    ...source<Job>('batch', 'v1', 'jobs', jobSelector),
     transform: slimJob,
     onError: informerErrors('jobs'),
     onRequest: onInformerRequest('jobs'),
   });
   episodes.addIndex(CHANNEL_INDEX, episodeChannelIndex);
   episodes.addIndex('uid', (episode) => [`${episode.metadata.namespace}/${episode.metadata.uid}`]);
-  jobs.addIndex(EPISODE_INDEX, jobEpisodeIndex);
+  jobs.addIndex(JOB_EPISODE_INDEX, jobEpisodeIndex);
 
   const queueMetrics = (controller: string) => ({
     onDepth: (depth: number) => metrics.queueDepth.set({ controller }, depth),

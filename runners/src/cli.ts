@@ -12,9 +12,9 @@ import { checkStageInput, oneLine, runStage } from './contract/run-stage.ts';
 import { NatsEventPublisher } from './events/nats.ts';
 import type { EventPublisher } from './events/types.ts';
 import { STAGE_IMPLEMENTATIONS } from './stages/stages.ts';
-import { LocalArtifactStore } from './store/local.ts';
-import { S3ArtifactStore, s3OptionsFromEnv } from './store/s3.ts';
-import type { ArtifactStore } from './store/types.ts';
+import { LocalArtifactStore } from '@acog/store/local';
+import { S3ArtifactStore, s3OptionsFromEnv } from '@acog/store/s3';
+import type { ArtifactStore } from '@acog/store';
 
 const USAGE = `usage: acog-runner <stage> --input <s3://…/input.json | file:///…/input.json>
 

@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS, type Episode } from '@acog/api';
 import type { Gateway } from '@acog/console/gateway';
-import { WEBHOOKS_STREAM } from '@acog/console/webhooks/heygen';
+import { WEBHOOKS_STREAM } from '@acog/api';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { kubeConfig, localEnv, s3Client, uniqueName } from '../support/env.ts';
 import { getEpisode } from '../support/operator.ts';

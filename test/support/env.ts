@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { S3Client } from '@aws-sdk/client-s3';
 import { run } from '@acog/hack/local-env/process';
 import type { LocalEnvInfo, UserRole } from '@acog/hack/local-env';
-import { reuseConnections } from '@acog/operator/kube/client';
+import { reuseConnections } from '@acog/kube';
 
 export function localEnv(): LocalEnvInfo {
   const env = inject('localEnv');

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { stageInputHashes, validateChannel, validateEpisode, type Channel, type Episode, type StageInput, type StageName } from '@acog/api';
 import { repoRoot } from '@acog/hack/paths';
-import { S3ArtifactStore } from '@acog/runners/store/s3';
+import { S3ArtifactStore } from '@acog/store/s3';
 import { localEnv, uniqueName } from './env.ts';
 
 /** The examples, validated with defaults applied, under a fresh name and uid. */

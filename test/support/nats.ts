@@ -1,13 +1,12 @@
 import { jetstreamManager, AckPolicy, DeliverPolicy, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { EVENTS_STREAM, type StageEvent } from '@acog/api';
-import { ensureEventsStream as createEventsStream } from '@acog/operator/completions/nats';
+import { ensureStream, EVENTS_STREAM, EVENTS_STREAM_DEFINITION, type StageEvent } from '@acog/api';
 import { localEnv } from './env.ts';
 
-/** The stage-event stream, made by the operator's own code; idempotent. */
+/** The stage-event stream, made from its one definition in @acog/api; idempotent. */
 export async function ensureEventsStream(): Promise<void> {
   const nc = await connect({ servers: localEnv().nats.url });
-  await createEventsStream(await jetstreamManager(nc));
+  await ensureStream(await jetstreamManager(nc), EVENTS_STREAM_DEFINITION);
   await nc.close();
 }
 

@@ -10,9 +10,9 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { LABELS, type StageInput, type StageName, type StageResult } from '@acog/api';
 import type { EventPublisher } from '@acog/runners/events/types';
-import type { ArtifactStore } from '@acog/runners/store/types';
+import type { ArtifactStore } from '@acog/store';
 import { repoRoot } from '@acog/hack/paths';
-import { Informer, objectKey, type ListPage } from '@acog/operator/controller/informer';
+import { Informer, objectKey, type ListPage } from '@acog/kube';
 
 /**
  * docker: the runner image, as a node would run it; process: the runner as a local process;

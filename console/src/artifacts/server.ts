@@ -3,8 +3,8 @@
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
-import type { S3ArtifactStore } from '@acog/runners/store/s3';
-import { contentTypeOf, parseArtifactUri } from '@acog/runners/store/types';
+import type { S3ArtifactStore } from '@acog/store/s3';
+import { contentTypeOf, parseArtifactUri } from '@acog/store';
 import { HttpError, notFound } from '../http/errors.ts';
 import { parseRange } from './range.ts';
 

@@ -3,13 +3,22 @@
 // of 10 000 Episodes costs a filter and a sort, and every change goes to the ChangeLog that the
 // event stream serves.
 import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { CHANNELS, EPISODES, GROUP, LABELS, VERSION, type Channel, type Episode } from '@acog/api';
-import { Informer, objectKey, type InformerEvent, type ListPage } from '@acog/operator/controller/informer';
-import { jobEpisodeIndex, slimJob, type Job } from '@acog/operator/episode/reconciler';
+import {
+  CHANNELS,
+  EPISODES,
+  GROUP,
+  JOB_EPISODE_INDEX,
+  LABELS,
+  VERSION,
+  episodeUidKey,
+  jobEpisodeIndex,
+  type Channel,
+  type Episode,
+} from '@acog/api';
+import { customObjectSource, Informer, objectKey, slimJob, type InformerEvent, type Job } from '@acog/kube';
 import { ChangeLog, type ChangeKind } from './changes.ts';
 import { channelSummary, episodeSummary, eventView, type ChannelSummary, type EpisodeSummary, type KubeEvent } from './views.ts';
 
-export const EPISODE_INDEX = 'episode';
 const REGARDING_INDEX = 'regarding';
 const CHANNEL_INDEX = 'channel';
 
@@ -68,22 +77,8 @@ export class ClusterCache {
 
   constructor(options: ClusterCacheOptions) {
     const custom = options.kubeConfig.makeApiClient(CustomObjectsApi);
-    const list =
-      <T>(group: string, version: string, plural: string, labelSelector?: string) =>
-      async (continueToken: string | undefined): Promise<ListPage<T>> => {
-        const page = (await custom.listClusterCustomObject({
-          group,
-          version,
-          plural,
-          limit: 500,
-          _continue: continueToken,
-          labelSelector,
-        })) as {
-          items: T[];
-          metadata: { resourceVersion: string; continue?: string };
-        };
-        return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
-      };
+    const source = <T>(group: string, version: string, plural: string, labelSelector?: string) =>
+      customObjectSource<T>(custom, { group, version, plural, labelSelector });
     const common = (name: string) => ({
       name,
       onError: (error: unknown) => options.onError?.(name, error),
@@ -92,29 +87,24 @@ export class ClusterCache {
     this.changes = new ChangeLog({ capacity: options.changeLogCapacity });
     this.episodes = new Informer<Episode>(options.kubeConfig, {
       ...common(EPISODES.plural),
-      path: `/apis/${GROUP}/${VERSION}/${EPISODES.plural}`,
-      list: list<Episode>(GROUP, VERSION, EPISODES.plural),
+      ...source<Episode>(GROUP, VERSION, EPISODES.plural),
     });
     this.channels = new Informer<Channel>(options.kubeConfig, {
       ...common(CHANNELS.plural),
-      path: `/apis/${GROUP}/${VERSION}/${CHANNELS.plural}`,
-      list: list<Channel>(GROUP, VERSION, CHANNELS.plural),
+      ...source<Channel>(GROUP, VERSION, CHANNELS.plural),
     });
     const jobSelector = `${LABELS.stage},${LABELS.episode}`;
     this.jobs = new Informer<Job>(options.kubeConfig, {
       ...common('jobs'),
-      path: '/apis/batch/v1/jobs',
-      list: list<Job>('batch', 'v1', 'jobs', jobSelector),
-      labelSelector: jobSelector,
+      ...source<Job>('batch', 'v1', 'jobs', jobSelector),
       transform: slimJob,
     });
     this.events = new Informer<KubeEvent>(options.kubeConfig, {
       ...common('events'),
-      path: '/apis/events.k8s.io/v1/events',
-      list: list<KubeEvent>('events.k8s.io', 'v1', 'events'),
+      ...source<KubeEvent>('events.k8s.io', 'v1', 'events'),
       transform: slimEvent,
     });
-    this.jobs.addIndex(EPISODE_INDEX, jobEpisodeIndex);
+    this.jobs.addIndex(JOB_EPISODE_INDEX, jobEpisodeIndex);
     this.events.addIndex(REGARDING_INDEX, (event) =>
       event.regarding?.kind && ACOG_KINDS.has(event.regarding.kind)
         ? [`${event.regarding.kind}/${event.metadata.namespace}/${event.regarding.name}`]
@@ -194,7 +184,7 @@ export class ClusterCache {
   }
 
   jobsOf(episode: Episode): Job[] {
-    return this.jobs.byIndex(EPISODE_INDEX, `${episode.metadata.namespace}/${episode.metadata.uid}`);
+    return this.jobs.byIndex(JOB_EPISODE_INDEX, episodeUidKey(episode));
   }
 
   eventsOf(kind: 'Episode' | 'Channel', namespace: string, name: string): KubeEvent[] {

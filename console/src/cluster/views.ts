@@ -1,7 +1,6 @@
 // What the API serves of Channels, Episodes, Jobs and Events: plain views computed from the
 // cached objects. Pure, so the list, the detail and the event stream agree.
-import { findCondition } from '@acog/operator/controller/conditions';
-import { jobState, type Job } from '@acog/operator/episode/reconciler';
+import { findCondition, jobState, type Job } from '@acog/kube';
 import {
   APPROVAL_ANNOTATION_PREFIX,
   approvalGates,

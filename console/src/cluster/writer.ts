@@ -2,9 +2,9 @@
 // see the user, never the gateway. A user who came through the authenticating proxy has no token:
 // their writes go with the gateway's credentials, after the SubjectAccessReview for that user.
 import { createHash } from 'node:crypto';
-import { ApiException, CustomObjectsApi, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { EPISODES, GROUP, VERSION, type Episode } from '@acog/api';
-import { reuseConnections } from '@acog/operator/kube/client';
+import { kubeConfigForToken, MERGE_PATCH, reuseConnections, statusCauses, statusOf } from '@acog/kube';
 import type { User } from '../auth/authenticator.ts';
 import { HttpError } from '../http/errors.ts';
 import { TtlCache } from '../auth/ttl-cache.ts';
@@ -26,16 +26,7 @@ export class EpisodeWriter {
     const key = createHash('sha256').update(user.token).digest('hex');
     let api = this.perToken.get(key);
     if (!api) {
-      const cluster = this.gateway.getCurrentCluster();
-      if (!cluster) throw new Error('the gateway kubeconfig has no current cluster');
-      const kc = new KubeConfig();
-      kc.loadFromOptions({
-        clusters: [cluster],
-        users: [{ name: 'user', token: user.token }],
-        contexts: [{ name: 'user', cluster: cluster.name, user: 'user' }],
-        currentContext: 'user',
-      });
-      api = reuseConnections(kc).makeApiClient(CustomObjectsApi);
+      api = kubeConfigForToken(this.gateway, user.token).makeApiClient(CustomObjectsApi);
       this.perToken.set(key, api);
     }
     return api;
@@ -72,7 +63,7 @@ export class EpisodeWriter {
           fieldManager: FIELD_MANAGER,
           fieldValidation: 'Strict',
         },
-        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        MERGE_PATCH,
       )) as Episode;
     } catch (error) {
       throw apiError(error, `episode "${name}" in namespace "${namespace}"`);
@@ -83,17 +74,9 @@ export class EpisodeWriter {
 /** The API server's refusal as the gateway's error, with its status code and message. */
 export function apiError(error: unknown, what: string): Error {
   if (!(error instanceof ApiException)) return error as Error;
-  let body = error.body as { message?: string; reason?: string; details?: { causes?: { field?: string; message?: string }[] } } | string;
-  if (typeof body === 'string') {
-    try {
-      body = JSON.parse(body) as typeof body;
-    } catch {
-      body = { message: body };
-    }
-  }
-  const status = body as Exclude<typeof body, string>;
+  const status = statusOf(error) ?? {};
   const message = status.message ?? `the API server answered ${error.code} for ${what}`;
-  const fields = status.details?.causes?.map((cause) => ({ field: cause.field ?? '', message: cause.message ?? '' }));
+  const fields = status.details?.causes ? statusCauses(error) : undefined;
   const code = [400, 401, 403, 404, 409, 422].includes(error.code) ? error.code : 502;
   return new HttpError(code, status.reason ?? 'ApiError', message, { fields });
 }

@@ -1,7 +1,8 @@
 // The webhook route's work: verify, publish, and refuse a replay (JetStream says duplicate).
 import { HttpError } from '../http/errors.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
-import { deliveryId, heygenWebhookSubject, verifyHeyGenDelivery } from './heygen.ts';
+import { heygenWebhookSubject } from '@acog/api';
+import { deliveryId, verifyHeyGenDelivery } from './heygen.ts';
 import type { WebhookPublisher } from './publisher.ts';
 
 export class HeyGenWebhookHandler {

@@ -1,14 +1,13 @@
 // HeyGen's completion webhook (avatar_video.success / avatar_video.fail). The signature is the hex
 // HMAC-SHA256 of the raw body under the endpoint's secret, checked in constant time by the same
-// function the avatar provider documents (verifyHeyGenSignature). Then: a timestamp in the signed
+// function the avatar provider documents (verifyHeyGenSignature, @acog/api). Then: a timestamp in the signed
 // body, when there is one, must be recent; the same delivery twice is a replay (JetStream refuses
 // a duplicate message id: the body's digest); and the event goes on NATS, on the subject the
 // runner of the avatar stage waits on, so it stops polling.
 import { createHash } from 'node:crypto';
-import { verifyHeyGenSignature } from '@acog/runners/providers/avatar/heygen';
 import { HttpError } from '../http/errors.ts';
 
-export { WEBHOOKS_STREAM, WEBHOOKS_SUBJECTS, heygenWebhookSubject } from '@acog/api';
+import { verifyHeyGenSignature } from '@acog/api';
 
 export interface HeyGenWebhookEvent {
   provider: 'heygen';

@@ -1,10 +1,7 @@
-// Publishes verified webhook events on NATS JetStream. The stream keeps them a day so that a runner
-// that subscribes late still finds its video's event; its duplicate window refuses replays.
+// Publishes verified webhook events on NATS JetStream, on the stream @acog/api defines.
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { WEBHOOKS_STREAM, WEBHOOKS_SUBJECTS } from './heygen.ts';
-
-const DAY_NS = 24 * 3600 * 1e9;
+import { ensureStream, WEBHOOKS_STREAM_DEFINITION } from '@acog/api';
 
 export interface PublishResult {
   duplicate: boolean;
@@ -22,15 +19,7 @@ export class WebhookPublisher {
 
   async start(): Promise<void> {
     this.connection = await connect({ servers: this.url, name: 'acog-console', maxReconnectAttempts: -1 });
-    const manager = await jetstreamManager(this.connection);
-    const config = { subjects: [WEBHOOKS_SUBJECTS], duplicate_window: DAY_NS, max_age: 7 * DAY_NS };
-    try {
-      await manager.streams.info(WEBHOOKS_STREAM);
-      await manager.streams.update(WEBHOOKS_STREAM, config);
-    } catch (error) {
-      if (!/not found/i.test((error as Error).message)) throw error;
-      await manager.streams.add({ name: WEBHOOKS_STREAM, ...config });
-    }
+    await ensureStream(await jetstreamManager(this.connection), WEBHOOKS_STREAM_DEFINITION);
     this.js = jetstream(this.connection);
   }
 

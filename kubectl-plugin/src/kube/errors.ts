@@ -1,5 +1,6 @@
 // API server answers turned into messages that say what to do, as kubectl's do.
 import { ApiException } from '@kubernetes/client-node';
+import { statusOf } from '@acog/kube';
 
 export class CommandError extends Error {
   readonly exitCode: number;
@@ -10,27 +11,10 @@ export class CommandError extends Error {
   }
 }
 
-interface Status {
-  message?: string;
-  reason?: string;
-  details?: { name?: string; kind?: string };
-}
-
-function statusOf(error: ApiException<unknown>): Status {
-  if (typeof error.body === 'string') {
-    try {
-      return JSON.parse(error.body) as Status;
-    } catch {
-      return { message: error.body };
-    }
-  }
-  return (error.body as Status) ?? {};
-}
-
 /** Describes a failed request: `what` names the object, e.g. `episode "x" in namespace "y"`. */
 export function explainApiError(error: unknown, what: string, server?: string): CommandError {
   if (error instanceof ApiException) {
-    const status = statusOf(error);
+    const status = statusOf(error) ?? {};
     switch (error.code) {
       case 401:
         return new CommandError(`the API server did not accept your credentials (401): log in again or check the kubeconfig's user`);

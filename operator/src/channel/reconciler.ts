@@ -3,11 +3,17 @@
 // is looked at again every minute; a ready one on the informers' resync.
 import { isDeepStrictEqual } from 'node:util';
 import { CHANNELS, GROUP, VERSION, type Channel, type ChannelStatus, type Episode } from '@acog/api';
-import { setConditions } from '../controller/conditions.ts';
-import type { Informer } from '../controller/informer.ts';
-import { apiMessage, isConflict, isForbidden, isNotFound, type KubeClients } from '../kube/client.ts';
-import type { EventRecorder } from '../kube/events.ts';
-import type { Logger } from '../observability/logger.ts';
+import {
+  setConditions,
+  type Informer,
+  apiMessage,
+  isConflict,
+  isForbidden,
+  isNotFound,
+  type KubeClients,
+  type EventRecorder,
+  type Logger,
+} from '@acog/kube';
 import { channelReadiness, type Readiness, type SecretLookup } from './readiness.ts';
 
 export const CHANNEL_INDEX = 'channel';

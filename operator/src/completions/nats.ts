@@ -2,29 +2,11 @@
 // created when absent, and a durable pull consumer. A message is acknowledged only after the
 // status it causes is stored; until then JetStream redelivers it. NATS being down only slows the
 // operator down to the Job watch: this keeps reconnecting in the background.
-import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JetStreamManager, type JsMsg } from '@nats-io/jetstream';
+import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, type JsMsg } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { EVENTS_STREAM, EVENTS_SUBJECTS, isStageName, type StageEvent } from '@acog/api';
+import { ensureStream, EVENTS_STREAM, EVENTS_STREAM_DEFINITION, EVENTS_SUBJECTS, isStageName, type StageEvent } from '@acog/api';
 
 export const OPERATOR_CONSUMER = 'acog-operator';
-
-/** The stream of stage events: deduplicated by message id over two minutes, kept a day. */
-export async function ensureEventsStream(jsm: JetStreamManager): Promise<void> {
-  const config = {
-    name: EVENTS_STREAM,
-    subjects: [EVENTS_SUBJECTS],
-    duplicate_window: 120_000_000_000,
-    max_age: 24 * 3600 * 1_000_000_000,
-  };
-  try {
-    await jsm.streams.info(EVENTS_STREAM);
-  } catch (error) {
-    if (!/not found/i.test((error as Error).message)) throw error;
-    await jsm.streams.add(config).catch((added: Error) => {
-      if (!/already in use|already exists/i.test(added.message)) throw added;
-    });
-  }
-}
 
 export interface CompletionMessage {
   event: StageEvent;
@@ -101,7 +83,7 @@ export class CompletionConsumer {
           }
         })();
         const jsm = await jetstreamManager(this.connection, { timeout: 10_000 });
-        await ensureEventsStream(jsm);
+        await ensureStream(jsm, EVENTS_STREAM_DEFINITION);
         await jsm.consumers
           .add(EVENTS_STREAM, {
             durable_name: OPERATOR_CONSUMER,

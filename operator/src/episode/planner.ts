@@ -19,13 +19,13 @@ import {
   type StageName,
   type StageResult,
 } from '@acog/api';
-import { setConditions, type ConditionUpdate } from '../controller/conditions.ts';
+import { setConditions, type ConditionUpdate } from '@acog/kube';
 import { stageJobName } from './job.ts';
 
 export type StageStatus = NonNullable<EpisodeStatus['stages']>[number];
 export type EpisodePhase = NonNullable<EpisodeStatus['phase']>;
 
-export interface JobView {
+export interface StageJob {
   name: string;
   stage: StageName;
   attempt: number;
@@ -49,7 +49,7 @@ export interface PlanInput {
   channel?: Channel;
   /** Why the Channel cannot be used now (missing, or not Ready); no stage starts meanwhile. */
   channelProblem?: { reason: string; message: string };
-  jobs: JobView[];
+  jobs: StageJob[];
   outcomes: AttemptOutcome[];
   /** Finished attempts whose input hash matches a stage's current hash, found in the artifact store. */
   reusable: Partial<Record<StageName, StageResult & { jobName?: string }>>;
@@ -456,7 +456,7 @@ function prune(entry: StageStatus): StageStatus {
  */
 export function adoptJobs(
   status: EpisodeStatus | undefined,
-  jobs: (JobView & { inputHash?: string })[],
+  jobs: (StageJob & { inputHash?: string })[],
   hashes: Partial<Record<StageName, string>>,
 ): EpisodeStatus {
   const out: EpisodeStatus = structuredClone(status ?? {});

@@ -3,7 +3,6 @@
 // result.json in S3, which is the truth), starts and deletes Jobs, and stores the status once per
 // reconcile through the status subresource, with optimistic concurrency.
 import { isDeepStrictEqual } from 'node:util';
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   activeAncestors,
   activeStages,
@@ -14,8 +13,10 @@ import {
   BUCKETS,
   EPISODES,
   GROUP,
+  JOB_EPISODE_INDEX,
   LABELS,
   VERSION,
+  episodeUidKey,
   type Channel,
   type Episode,
   type EpisodeStatus,
@@ -24,69 +25,27 @@ import {
   type StageName,
   type StageResult,
 } from '@acog/api';
-import type { ArtifactStore } from '@acog/runners/store/types';
+import type { ArtifactStore } from '@acog/store';
 import type { RunnerConfig } from '../config/runner-config.ts';
-import { findCondition } from '../controller/conditions.ts';
-import type { Informer } from '../controller/informer.ts';
+import {
+  apiMessage,
+  findCondition,
+  isConflict,
+  isNotFound,
+  jobState,
+  MERGE_PATCH,
+  type EventRecorder,
+  type Informer,
+  type Job,
+  type KubeClients,
+  type Logger,
+} from '@acog/kube';
 import type { CompletionHints } from '../completions/hints.ts';
-import { apiMessage, isConflict, isNotFound, type KubeClients } from '../kube/client.ts';
-import type { EventRecorder } from '../kube/events.ts';
-import type { Logger } from '../observability/logger.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { buildStageJob, INPUT_HASH_ANNOTATION } from './job.ts';
-import { adoptJobs, planEpisode, type AttemptOutcome, type JobView, type StageStatus, type Transition } from './planner.ts';
+import { adoptJobs, planEpisode, type AttemptOutcome, type StageJob, type StageStatus, type Transition } from './planner.ts';
 
 export const ARTIFACTS_FINALIZER = 'acog.dev/artifacts';
-export const EPISODE_INDEX = 'episode';
-
-export interface Job {
-  metadata: {
-    name: string;
-    namespace: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    ownerReferences?: { uid: string }[];
-    resourceVersion?: string;
-  };
-  status?: {
-    conditions?: { type: string; status: string; reason?: string; message?: string }[];
-    startTime?: string;
-    completionTime?: string;
-  };
-}
-
-/** What the Job cache keeps: identity and status, not the pod template. */
-export function slimJob(job: Job): Job {
-  const { name, namespace, uid, labels, annotations, ownerReferences, resourceVersion } = job.metadata;
-  return {
-    metadata: {
-      name,
-      namespace,
-      uid,
-      labels,
-      annotations,
-      ownerReferences: ownerReferences?.map(({ uid: owner }) => ({ uid: owner })),
-      resourceVersion,
-    },
-    status: job.status && { conditions: job.status.conditions, startTime: job.status.startTime, completionTime: job.status.completionTime },
-  };
-}
-
-/** Index value of a Job: the Episode that owns it. */
-export function jobEpisodeIndex(job: Job): string[] {
-  const episode = job.metadata.labels?.[LABELS.episode];
-  const owner = job.metadata.ownerReferences?.[0]?.uid;
-  return episode && owner ? [`${job.metadata.namespace}/${owner}`] : [];
-}
-
-export function jobState(job: Job): JobView['state'] {
-  const conditions = job.status?.conditions ?? [];
-  const has = (type: string) => conditions.some((condition) => condition.type === type && condition.status === 'True');
-  if (has('Complete') || has('SuccessCriteriaMet')) return 'Complete';
-  if (has('Failed') || has('FailureTarget')) return 'Failed';
-  return 'Active';
-}
 
 export interface EpisodeReconcilerDeps {
   clients: KubeClients;
@@ -111,7 +70,7 @@ export class EpisodeReconciler {
   private readonly results = new Map<string, StageResult>();
   private readonly notReusable = new Set<string>();
   /** Jobs created but not yet in the cache (its watch lags a little): they exist all the same. */
-  private readonly expected = new Map<string, { view: JobView & { inputHash?: string }; key: string; at: number }>();
+  private readonly expected = new Map<string, { view: StageJob & { inputHash?: string }; key: string; at: number }>();
 
   constructor(deps: EpisodeReconcilerDeps) {
     this.deps = deps;
@@ -164,9 +123,9 @@ export class EpisodeReconciler {
     if (plan.requeueAfterMs !== undefined) this.deps.requeueAfter(key, plan.requeueAfterMs + 50);
   }
 
-  private ownJobs(episode: Episode): (JobView & { inputHash?: string })[] {
-    const jobs = this.deps.jobs.byIndex(EPISODE_INDEX, `${episode.metadata.namespace}/${episode.metadata.uid}`);
-    const views: (JobView & { inputHash?: string })[] = [];
+  private ownJobs(episode: Episode): (StageJob & { inputHash?: string })[] {
+    const jobs = this.deps.jobs.byIndex(JOB_EPISODE_INDEX, episodeUidKey(episode));
+    const views: (StageJob & { inputHash?: string })[] = [];
     for (const job of jobs) {
       const stage = job.metadata.labels?.[LABELS.stage] as StageName | undefined;
       const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
@@ -189,7 +148,7 @@ export class EpisodeReconciler {
   }
 
   /** Outcomes of running attempts that have finished: result.json decides a success. */
-  private async outcomes(episode: Episode, jobs: JobView[], events: StageEvent[], now: Date): Promise<AttemptOutcome[]> {
+  private async outcomes(episode: Episode, jobs: StageJob[], events: StageEvent[], now: Date): Promise<AttemptOutcome[]> {
     const running = (episode.status?.stages ?? []).filter((entry) => entry.phase === 'Running' && entry.attempt);
     const found = await Promise.all(
       running.map(async (entry): Promise<AttemptOutcome | undefined> => {
@@ -442,7 +401,7 @@ export class EpisodeReconciler {
           name: episode.metadata.name!,
           body: { metadata: { finalizers, resourceVersion: episode.metadata.resourceVersion } },
         },
-        mergePatch,
+        MERGE_PATCH,
       )) as Episode;
       this.deps.episodes.upsert(patched);
     } catch (error) {
@@ -473,8 +432,6 @@ export class EpisodeReconciler {
     );
   }
 }
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class StatusConflict extends Error {
   constructor(key: string) {

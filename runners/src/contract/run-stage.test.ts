@@ -10,7 +10,7 @@ import { stageEventSubject, validateChannel, validateEpisode, type Channel, type
 import { localEnv, uniqueName } from '../../../test/support/env.ts';
 import { ensureEventsStream, stageEvents } from '../../../test/support/nats.ts';
 import { NatsEventPublisher } from '../events/nats.ts';
-import { S3ArtifactStore } from '../store/s3.ts';
+import { S3ArtifactStore } from '@acog/store/s3';
 import { checkStageInput, runStage, StageFailure, type StageImplementation } from './run-stage.ts';
 
 const examples = join(import.meta.dirname, '..', '..', '..', 'examples');

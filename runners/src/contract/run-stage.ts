@@ -22,7 +22,7 @@ import {
 import type { EventPublisher } from '../events/types.ts';
 import { saveBody } from '../providers/http.ts';
 import type { EpisodeState } from '../providers/types.ts';
-import type { ArtifactStore } from '../store/types.ts';
+import type { ArtifactStore } from '@acog/store';
 
 /** A stage failed for a reason worth one line; the runner exits non-zero with it. */
 export class StageFailure extends Error {

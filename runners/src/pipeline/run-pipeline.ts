@@ -17,7 +17,7 @@ import {
 } from '@acog/api';
 import { runStage, type StageRuntime } from '../contract/run-stage.ts';
 import { STAGE_IMPLEMENTATIONS } from '../stages/stages.ts';
-import type { ArtifactStore } from '../store/types.ts';
+import type { ArtifactStore } from '@acog/store';
 
 export type StageProgress =
   | { stage: StageName; state: 'waiting' }

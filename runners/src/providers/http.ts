@@ -6,7 +6,7 @@ import { rename, rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from '../retry/retry.ts';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from '@acog/kube/backoff';
 
 export type ProviderErrorKind = 'auth' | 'rate-limit' | 'server' | 'timeout' | 'network' | 'client' | 'not-found' | 'bad-response';
 

@@ -4,7 +4,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { SecretRef } from '@acog/api';
 import { ProviderError, isRetryable, parseRetryAfter } from './http.ts';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from '../retry/retry.ts';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from '@acog/kube/backoff';
 import { requireSecret, type ProviderContext } from './types.ts';
 
 export const OPENAI_KEY = 'OPENAI_API_KEY';

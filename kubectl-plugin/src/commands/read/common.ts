@@ -1,7 +1,8 @@
 // What the read commands share: resource kinds and their aliases, reads of Channels and Episodes,
 // API errors as messages, and small formatters (money, durations, the progress bar).
 import { InvalidArgumentError } from 'commander';
-import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { isNotFound, statusOf } from '@acog/kube';
 import { CHANNELS, EPISODES, GROUP, STAGES, VERSION, type Channel, type Episode, type EpisodeStatus } from '@acog/api';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
@@ -47,24 +48,11 @@ export function notFound(kind: Kind, name: string, namespace: string): CommandEr
   return new CommandError(`${kind} "${name}" not found in namespace "${namespace}"`);
 }
 
-function statusMessage(error: ApiException<unknown>): string {
-  const body = typeof error.body === 'string' ? safeParse(error.body) : error.body;
-  return (body as { message?: string } | undefined)?.message ?? '';
-}
-
-function safeParse(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return { message: text };
-  }
-}
-
 /** An API error about a Channel or Episode (or their list, without a name) as a message. */
 export function objectError(error: unknown, connection: Connection, kind: Kind, name?: string, namespace?: string): CommandError {
   if (error instanceof CommandError) return error;
-  const missingCrd = error instanceof ApiException && statusMessage(error).includes('the server could not find the requested resource');
-  if (error instanceof ApiException && error.code === 404 && name && namespace && !missingCrd) return notFound(kind, name, namespace);
+  const missingCrd = statusOf(error)?.message?.includes('the server could not find the requested resource') ?? false;
+  if (isNotFound(error) && name && namespace && !missingCrd) return notFound(kind, name, namespace);
   const scope = namespace ? ` in namespace "${namespace}"` : ' in any namespace';
   const what = name ? `${kind} "${name}"${scope}` : `${RESOURCES[kind].plural}${scope}`;
   return explainApiError(error, what, connection.kc.getCurrentCluster()?.server);

@@ -12,7 +12,7 @@ import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Option, type Command } from 'commander';
 import { isStageName, STAGES, type Episode, type StageName } from '@acog/api';
-import { parseArtifactUri } from '@acog/runners/store/types';
+import { parseArtifactUri } from '@acog/store';
 import { CommandError } from '../../kube/errors.ts';
 import { serialise, table } from '../../output/format.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';

@@ -1,6 +1,7 @@
 // What the write commands share: the Episode and Channel clients, --dry-run, merge patches and
 // the kubectl-style result lines ("episode.acog.dev/x approved (voice)").
-import { ApiException, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { isNotFound, MERGE_PATCH } from '@acog/kube';
 import { Option } from 'commander';
 import {
   activeStages,
@@ -69,10 +70,6 @@ export function target(io: CommandIO): Target {
   };
 }
 
-export function isNotFound(error: unknown): boolean {
-  return error instanceof ApiException && error.code === 404;
-}
-
 /** Reads an Episode; a missing one is "not found" with the command that lists what there is. */
 export async function getEpisode(t: Target, name: string): Promise<Episode> {
   try {
@@ -130,7 +127,7 @@ export async function mergePatchEpisode(t: Target, name: string, patch: object, 
         fieldManager: FIELD_MANAGER,
         fieldValidation: 'Strict',
       },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      MERGE_PATCH,
     )) as Episode;
   } catch (error) {
     throw explainApiError(error, describeEpisode(t.namespace, name), t.server);

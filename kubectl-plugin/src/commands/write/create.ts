@@ -1,7 +1,7 @@
 // kubectl acog create: Channels and Episodes from manifests (-f), or an Episode from flags.
 // Everything is checked with the generated validators before anything is sent, then created
 // with strict field validation, as kubectl create does.
-import { ApiException } from '@kubernetes/client-node';
+import { isConflict } from '@acog/kube';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { API_VERSION, CHANNELS, EPISODES, GROUP, VERSION, validateEpisode, type Channel, type Episode } from '@acog/api';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
@@ -133,7 +133,7 @@ async function send(t: Target, object: Channel | Episode, dryRun: DryRun): Promi
       fieldValidation: 'Strict',
     })) as Channel | Episode;
   } catch (error) {
-    if (error instanceof ApiException && error.code === 409) {
+    if (isConflict(error)) {
       throw new CommandError(
         `${what} already exists: change metadata.name, or see it with kubectl acog get ${kind.plural} ${object.metadata.name}`,
       );

@@ -3,7 +3,6 @@
 // Secrets are read for their key names only; no value is ever printed.
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import {
-  ApiException,
   ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
@@ -26,6 +25,7 @@ import {
   type Providers,
 } from '@acog/api';
 import { ConfigError, type Connection } from '../../kube/config.ts';
+import { statusCode } from '@acog/kube';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
 import { list } from './common.ts';
@@ -64,10 +64,6 @@ class Report {
     this.warnings++;
     this.line('!', text, hint);
   }
-}
-
-function statusCode(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
 }
 
 function apiMessage(error: unknown, what: string, server: string): string {

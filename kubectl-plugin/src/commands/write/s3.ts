@@ -3,7 +3,7 @@
 // Credentials are handed to the SDK and never printed.
 import { S3Client } from '@aws-sdk/client-s3';
 import type { Command } from 'commander';
-import { s3OptionsFromEnv } from '@acog/runners/store/s3';
+import { s3OptionsFromEnv } from '@acog/store/s3';
 
 export interface S3Flags {
   s3Endpoint?: string;

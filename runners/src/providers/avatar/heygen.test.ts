@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { verifyHeyGenSignature } from '@acog/api';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -24,7 +25,6 @@ import {
   heygenFailureReason,
   heygenVideoRequest,
   idempotencyKey,
-  verifyHeyGenSignature,
   type HeyGenAvatarOptions,
 } from './heygen.ts';
 

@@ -9,7 +9,7 @@
 //      failed (a webhook, handed in as waitForCallback, can end a wait early); the presigned
 //      video_url is downloaded at once and conformed to the presenter's frame and exact length.
 // The key travels in X-Api-Key; errors come as {error: {code, message, param?, doc_url}}.
-import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, openAsBlob } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
@@ -116,16 +116,6 @@ export function heygenVideoRequest(params: {
 export function heygenFailureReason(video: Pick<HeyGenVideo, 'failure_code' | 'failure_message'>): string {
   const message = video.failure_message?.trim() || 'no reason given';
   return video.failure_code ? `${message} (${video.failure_code})` : message;
-}
-
-/**
- * Checks a HeyGen webhook delivery: the hex HMAC-SHA256 of the raw body under the endpoint's
- * secret, compared in constant time. For the operator's webhook path.
- */
-export function verifyHeyGenSignature(rawBody: string | Buffer, signature: string | undefined, secret: string): boolean {
-  if (!signature || !/^[0-9a-f]{64}$/i.test(signature.trim())) return false;
-  const expected = createHmac('sha256', secret).update(rawBody).digest();
-  return timingSafeEqual(expected, Buffer.from(signature.trim(), 'hex'));
 }
 
 async function fileSha256(file: string): Promise<string> {

@@ -15,7 +15,7 @@ import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } fro
 import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
 import { conformVideo } from '../visuals/conform.ts';
 import { channelImagePaths } from '../visuals/images.ts';
-import { sleep } from '../../retry/retry.ts';
+import { sleep } from '@acog/kube/backoff';
 import { credentialHint, mediaClient, nextPollDelay } from '../visuals/remote.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
 import type { BrollSource } from './types.ts';

@@ -10,7 +10,7 @@ import { extname } from 'node:path';
 import type { Auth, GoogleApis, youtube_v3 } from 'googleapis';
 import type { EpisodeSpec, PublisherProvider } from '@acog/api';
 import type { Publication } from '../../contract/documents.ts';
-import { DEFAULT_RETRY, withRetry, type RetryOptions } from '../../retry/retry.ts';
+import { DEFAULT_RETRY, withRetry, type RetryOptions } from '@acog/kube/backoff';
 import { ProviderError, ProviderHttp, isRetryable, parseRetryAfter, type ProviderErrorKind } from '../http.ts';
 import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
 import { requestDescription, youtubeTags, youtubeTitle } from './description.ts';

@@ -1,7 +1,7 @@
 // What the network providers of this folder (HeyGen, Pexels, Runway) share on top of ProviderHttp.
 import type { SecretRef } from '@acog/api';
 import { ProviderHttp } from '../http.ts';
-import { sleep } from '../../retry/retry.ts';
+import { sleep } from '@acog/kube/backoff';
 
 /** Says where a key comes from, for messages: "PEXELS_API_KEY (key PEXELS_API_KEY of Secret stock-keys)". */
 export function credentialHint(envName: string, secretRef?: SecretRef): string {

@@ -1,15 +1,14 @@
-// The operator's API clients. Every request goes through one middleware that counts it by verb,
-// so the metric and the benchmark see each write. Objects travel as plain JSON (the custom
+// API clients for the operator and the gateway. Every request goes through one middleware that
+// counts it by verb, so the metric and the benchmark see each write. Objects travel as plain JSON (the custom
 // objects API serves any group, batch and coordination included), as the watch delivers them.
 import { createHash } from 'node:crypto';
 import {
-  ApiException,
   CoreV1Api,
   CustomObjectsApi,
   ServerConfiguration,
+  KubeConfig,
   Watch,
   createConfiguration,
-  type KubeConfig,
   type RequestContext,
   type ResponseContext,
 } from '@kubernetes/client-node';
@@ -95,26 +94,16 @@ export function createKubeClients(kubeConfig: KubeConfig, onRequest?: (verb: Req
   };
 }
 
-export function statusCode(error: unknown): number | undefined {
-  return error instanceof ApiException ? error.code : undefined;
-}
-
-export const isNotFound = (error: unknown) => statusCode(error) === 404;
-export const isConflict = (error: unknown) => statusCode(error) === 409;
-export const isForbidden = (error: unknown) => statusCode(error) === 403;
-
-/** The API server's own message for a failed request, for logs and conditions. */
-export function apiMessage(error: unknown): string {
-  if (error instanceof ApiException) {
-    let body = error.body as { message?: string } | string | undefined;
-    if (typeof body === 'string') {
-      try {
-        body = JSON.parse(body) as { message?: string };
-      } catch {
-        return `${error.code}: ${body}`;
-      }
-    }
-    return `${error.code}: ${(body as { message?: string } | undefined)?.message ?? error.message}`;
-  }
-  return (error as Error)?.message ?? String(error);
+/** A kubeconfig for the same cluster that authenticates with a bearer token (the gateway's users). */
+export function kubeConfigForToken(base: KubeConfig, token: string): KubeConfig {
+  const cluster = base.getCurrentCluster();
+  if (!cluster) throw new Error('the kubeconfig has no current cluster');
+  const kubeConfig = new KubeConfig();
+  kubeConfig.loadFromOptions({
+    clusters: [cluster],
+    users: [{ name: 'user', token }],
+    contexts: [{ name: 'user', cluster: cluster.name, user: 'user' }],
+    currentContext: 'user',
+  });
+  return reuseConnections(kubeConfig);
 }

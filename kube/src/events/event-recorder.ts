@@ -2,8 +2,8 @@
 // blocks or fails a reconcile: an Event that cannot be written is logged and forgotten.
 import { randomBytes } from 'node:crypto';
 import type { CoreV1Api } from '@kubernetes/client-node';
-import type { Logger } from '../observability/logger.ts';
-import { apiMessage } from './client.ts';
+import type { Logger } from '../logger/logger.ts';
+import { apiMessage } from '../client/errors.ts';
 
 export interface EventSubject {
   apiVersion?: string;

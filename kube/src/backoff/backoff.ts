@@ -1,5 +1,6 @@
-// The one retry helper of the runners: bounded attempts, exponential backoff with full jitter,
-// and a server's Retry-After honoured when it asks for longer.
+// The one retry helper: bounded attempts, exponential backoff with full jitter, and a server's
+// Retry-After honoured when it asks for longer. Used by the runners' provider clients and by the
+// informers and work queues. No dependencies, so a runner loads it without the Kubernetes client.
 
 export interface RetryOptions {
   /** Attempts in all, the first included. */

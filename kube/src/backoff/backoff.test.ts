@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, withRetry } from './retry.ts';
+import { backoffDelay, withRetry } from './backoff.ts';
 
 const fast = { baseDelayMs: 100, maxDelayMs: 1000, random: () => 1 };
 

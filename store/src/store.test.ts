@@ -4,10 +4,11 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { localEnv, uniqueName } from '../../../test/support/env.ts';
+import { localEnv, uniqueName } from '../../test/support/env.ts';
 import { LocalArtifactStore } from './local.ts';
 import { S3ArtifactStore } from './s3.ts';
-import { ArtifactNotFoundError, parseArtifactUri, type ArtifactStore } from './types.ts';
+import { ArtifactNotFoundError, type ArtifactStore } from './types.ts';
+import { parseArtifactUri } from './uri.ts';
 
 function s3Store(): S3ArtifactStore {
   const { s3 } = localEnv();

@@ -3,7 +3,7 @@
 // the lease duration; a leader that cannot renew within the renew deadline stops leading (and the
 // process exits, so that no two replicas ever act at once).
 import type { CustomObjectsApi } from '@kubernetes/client-node';
-import { isConflict, isNotFound } from '../kube/client.ts';
+import { isConflict, isNotFound } from '../client/errors.ts';
 
 export interface LeaderElectionOptions {
   namespace: string;

@@ -3,7 +3,7 @@
 // Reconcilers read the cache, never the API server. Objects are slimmed by a transform before
 // they are stored, so that 10 000 Episodes fit in little memory.
 import { Watch, type KubeConfig } from '@kubernetes/client-node';
-import { backoffDelay } from '@acog/runners/retry/retry';
+import { backoffDelay } from '../backoff/backoff.ts';
 
 export interface KubeObject {
   apiVersion?: string;

@@ -1,9 +1,17 @@
 // Standard Kubernetes conditions (metav1.Condition): one per type, lastTransitionTime moves only
 // when the status does, observedGeneration says which spec they were computed from.
-import type { Conditions } from '@acog/api';
+export type ConditionStatus = 'True' | 'False' | 'Unknown';
 
-export type Condition = Conditions[number];
-export type ConditionStatus = Condition['status'];
+export interface Condition {
+  type: string;
+  status: ConditionStatus;
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+  lastTransitionTime: string;
+}
+
+type Conditions = Condition[];
 
 export interface ConditionUpdate {
   type: string;
@@ -13,7 +21,7 @@ export interface ConditionUpdate {
 }
 
 export function setConditions(
-  existing: Conditions | undefined,
+  existing: readonly Condition[] | undefined,
   updates: ConditionUpdate[],
   generation: number | undefined,
   now: Date,
@@ -36,6 +44,6 @@ export function setConditions(
   return [...out, ...byType.values()];
 }
 
-export function findCondition(conditions: Conditions | undefined, type: string): Condition | undefined {
+export function findCondition(conditions: readonly Condition[] | undefined, type: string): Condition | undefined {
   return conditions?.find((condition) => condition.type === type);
 }

@@ -2,7 +2,7 @@
 // queued twice is processed once; a key being processed is never processed by two workers at
 // once (a change meanwhile queues it again for after); failures come back with per-key
 // exponential backoff; a bounded number of workers.
-import { backoffDelay } from '@acog/runners/retry/retry';
+import { backoffDelay } from '../backoff/backoff.ts';
 
 export interface WorkQueueOptions {
   name: string;

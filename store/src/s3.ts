@@ -14,7 +14,9 @@ import {
   type S3ClientConfig,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
-import { ArtifactNotFoundError, contentTypeOf, parseArtifactUri, type ArtifactStore } from './types.ts';
+import { contentTypeOf } from './content-types.ts';
+import { ArtifactNotFoundError, type ArtifactStore } from './types.ts';
+import { parseArtifactUri } from './uri.ts';
 
 export interface S3StoreOptions {
   endpoint?: string;

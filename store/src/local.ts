@@ -3,7 +3,8 @@ import { copyFile, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 
 import { dirname, join, resolve } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
-import { ArtifactNotFoundError, parseArtifactUri, type ArtifactStore } from './types.ts';
+import { ArtifactNotFoundError, type ArtifactStore } from './types.ts';
+import { parseArtifactUri } from './uri.ts';
 
 /** Artifacts on the local disk, laid out as <root>/<bucket>/<key>. */
 export class LocalArtifactStore implements ArtifactStore {

@@ -1,5 +1,5 @@
 // One artifact store interface; S3 in a cluster, the local disk for `kubectl acog render`.
-// Artifacts are named by URI: s3://bucket/key or file:///absolute/path.
+// Artifacts are named by URI (uri.ts): s3://bucket/key or file:///absolute/path.
 import type { Readable } from 'node:stream';
 
 export interface ArtifactStore {
@@ -26,37 +26,4 @@ export class ArtifactNotFoundError extends Error {
     this.name = 'ArtifactNotFoundError';
     this.uri = uri;
   }
-}
-
-export interface ParsedUri {
-  scheme: 's3' | 'file';
-  bucket: string;
-  key: string;
-}
-
-export function parseArtifactUri(uri: string): ParsedUri {
-  const s3 = /^s3:\/\/([^/]+)\/(.*)$/.exec(uri);
-  if (s3) return { scheme: 's3', bucket: s3[1], key: s3[2] };
-  const file = /^file:\/\/(\/.*)$/.exec(uri);
-  if (file) return { scheme: 'file', bucket: '', key: decodeURIComponent(file[1]) };
-  throw new Error(`not an artifact URI: ${JSON.stringify(uri)} (expected s3://bucket/key or file:///path)`);
-}
-
-export function contentTypeOf(path: string): string {
-  const extension = /\.([a-z0-9]+)$/i.exec(path)?.[1]?.toLowerCase();
-  const types: Record<string, string> = {
-    json: 'application/json',
-    mp4: 'video/mp4',
-    wav: 'audio/wav',
-    mp3: 'audio/mpeg',
-    m4a: 'audio/mp4',
-    png: 'image/png',
-    jpg: 'image/jpeg',
-    jpeg: 'image/jpeg',
-    srt: 'application/x-subrip',
-    vtt: 'text/vtt',
-    ass: 'text/x-ssa',
-    txt: 'text/plain; charset=utf-8',
-  };
-  return (extension && types[extension]) || 'application/octet-stream';
 }

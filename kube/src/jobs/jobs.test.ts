@@ -1,0 +1,25 @@
+import { describe, expect, it } from 'vitest';
+import { jobState, slimJob, type Job } from './jobs.ts';
+
+const job = (conditions: { type: string; status: string }[] = []): Job => ({
+  metadata: { name: 'a-plan-1', namespace: 'n', uid: 'u', ownerReferences: [{ uid: 'o', kind: 'Episode' } as { uid: string }] },
+  status: { conditions, startTime: '2026-12-04T00:00:00Z' },
+});
+
+describe('Job helpers', () => {
+  it('reads the outcome from final and interim conditions', () => {
+    expect(jobState(job())).toBe('Active');
+    expect(jobState(job([{ type: 'Complete', status: 'True' }]))).toBe('Complete');
+    expect(jobState(job([{ type: 'SuccessCriteriaMet', status: 'True' }]))).toBe('Complete');
+    expect(jobState(job([{ type: 'FailureTarget', status: 'True' }]))).toBe('Failed');
+    expect(jobState(job([{ type: 'Failed', status: 'False' }]))).toBe('Active');
+  });
+
+  it('keeps identity and status only', () => {
+    const full = { ...job(), spec: { template: {} } } as Job;
+    const slim = slimJob(full);
+    expect(slim).not.toHaveProperty('spec');
+    expect(slim.metadata.ownerReferences).toEqual([{ uid: 'o' }]);
+    expect(slim.status?.startTime).toBe('2026-12-04T00:00:00Z');
+  });
+});
