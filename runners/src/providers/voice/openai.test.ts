@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { VoiceProvider } from '@acog/api';
 import type { RefinedScript } from '../../contract/documents.ts';
 import { startOpenAiServer, type OpenAiServer } from '../../../../test/provider-servers/openai.ts';
-import { createOfflineWriter } from '../writer/offline.ts';
+import { createOfflineWriter } from '../writer/offline/index.ts';
 import { testContext } from '../writer/test-fixtures.ts';
 import { readWavInfo } from './audio.ts';
 import { wordSpans } from './timings.ts';

@@ -1,6 +1,6 @@
 // Chooses the writer a Channel (or an Episode's override) asks for; offline when none is named.
 import type { LlmProvider } from '@acog/api';
-import { createOfflineWriter } from './offline.ts';
+import { createOfflineWriter } from './offline/index.ts';
 import { createOpenAiWriter, type OpenAiWriterOptions } from './openai.ts';
 import type { Writer } from './types.ts';
 
@@ -16,7 +16,7 @@ export function createWriter(spec: LlmProvider | undefined, options: OpenAiWrite
   }
 }
 
-export { createOfflineWriter } from './offline.ts';
+export { createOfflineWriter } from './offline/index.ts';
 export { createOpenAiWriter, type OpenAiWriterOptions } from './openai.ts';
 export { BannedTopicError } from './rules.ts';
 export type { Writer } from './types.ts';

@@ -3,7 +3,7 @@ import type { EpisodeSpec, LlmProvider } from '@acog/api';
 import { startOpenAiServer, strictSchemaProblem, type OpenAiServer } from '../../../../test/provider-servers/openai.ts';
 import { ProviderError } from '../http.ts';
 import { ProviderConfigError } from '../types.ts';
-import { createOfflineWriter } from './offline.ts';
+import { createOfflineWriter } from './offline/index.ts';
 import { callOpenAi, connectOpenAi } from '../openai-client.ts';
 import { createOpenAiWriter, normalisePlan, shareSeconds, tokenPrice, type OpenAiWriterOptions } from './openai.ts';
 import { BannedTopicError, lengthTarget, metadataProblems } from './rules.ts';

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { ChannelSpec, EpisodeSpec } from '@acog/api';
-import type { RefinedScript } from '../../contract/documents.ts';
-import { createOfflineWriter, narrateBrief } from './offline.ts';
-import { BannedTopicError, metadataProblems, utf8Bytes } from './rules.ts';
-import { countWords, splitSentences } from './text.ts';
-import { exampleChannel, exampleEpisode } from '../testing.ts';
-import { testContext } from './test-fixtures.ts';
+import type { RefinedScript } from '../../../contract/documents.ts';
+import { createOfflineWriter, narrateBrief } from './index.ts';
+import { BannedTopicError, metadataProblems, utf8Bytes } from '../rules.ts';
+import { countWords, splitSentences } from '../text.ts';
+import { exampleChannel, exampleEpisode } from '../../testing.ts';
+import { testContext } from '../test-fixtures.ts';
 
 const writer = createOfflineWriter();
 
