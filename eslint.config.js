@@ -2,6 +2,7 @@ import js from '@eslint/js';
 import svelte from 'eslint-plugin-svelte';
 import globals from 'globals';
 import tseslint from 'typescript-eslint';
+import boundaries from './hack/lint/eslint-plugin.ts';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/', 'api/src/generated/', 'out/', 'test-results/', '.acog/', 'console/build/', 'console/.svelte-kit/'] },
@@ -13,6 +14,12 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'off',
     },
+  },
+  // One-way dependencies through declared package surfaces (docs/adr/0009-package-boundaries.md).
+  {
+    files: ['**/*.ts', '**/*.svelte'],
+    plugins: { acog: boundaries },
+    rules: { 'acog/package-boundaries': 'error' },
   },
   // The console's Svelte components: TypeScript inside <script lang="ts">, browser globals.
   ...svelte.configs.recommended,

@@ -4,11 +4,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
-import { assembleEpisode, type AssemblePhase } from '../runners/src/media/assemble.ts';
-import { runFfmpeg } from '../runners/src/media/ffmpeg.ts';
-import { audioEncodeOptions, videoEncodeOptions } from '../runners/src/media/filter-graph.ts';
-import type { ChannelFormat } from '../runners/src/media/frame.ts';
-import { makeSyntheticEpisode, type SyntheticClip } from '../runners/src/media/synthetic.ts';
+import {
+  assembleEpisode,
+  type AssemblePhase,
+  runFfmpeg,
+  audioEncodeOptions,
+  videoEncodeOptions,
+  type ChannelFormat,
+  makeSyntheticEpisode,
+  type SyntheticClip,
+} from '@acog/runners/media';
 
 const EPISODE_SECONDS = 60;
 const INTRO_SECONDS = 2;

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION, activeDependencies, STAGES } from '@acog/api';
 import { startLocalEnv } from '@acog/hack/local-env';
-import { NatsEventPublisher } from '@acog/runners/events/nats';
+import { NatsEventPublisher } from '@acog/runners';
 import { S3ArtifactStore } from '@acog/store/s3';
 import { Informer, type KubeObject, reuseConnections } from '@acog/kube';
 

@@ -6,8 +6,8 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { repoRoot } from '../hack/paths.ts';
-import { probe } from '../runners/src/media/ffmpeg.ts';
+import { repoRoot } from '@acog/hack/paths';
+import { probe } from '@acog/runners/media';
 
 function timeRender(out: string): Promise<number> {
   return new Promise((resolve, reject) => {

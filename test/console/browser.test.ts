@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { repoRoot } from '@acog/hack/paths';
-import type { Gateway } from '@acog/console/gateway';
+import type { Gateway } from '@acog/console';
 import { kubeConfig, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { prepareNamespace, startOperatorProcess, type OperatorProcess } from '../support/operator.ts';

@@ -2,7 +2,7 @@
 // only) and viewer (read-only everywhere). Each sees and can do exactly what RBAC gives it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { APPROVAL_ANNOTATION_PREFIX, RETRY_REQUESTED_ANNOTATION, RETRY_STAGE_ANNOTATION } from '@acog/api';
-import type { Gateway } from '@acog/console/gateway';
+import type { Gateway } from '@acog/console';
 import { uniqueName } from '../support/env.ts';
 import { getEpisode } from '../support/operator.ts';
 import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';

@@ -3,7 +3,7 @@
 // each request with the token of one of the local users.
 import { pino } from 'pino';
 import type { UserRole } from '@acog/hack/local-env';
-import { startGateway, type Gateway, type GatewayOptions } from '@acog/console/gateway';
+import { startGateway, type Gateway, type GatewayOptions } from '@acog/console';
 import { kubeConfig, localEnv } from '../support/env.ts';
 
 export async function startTestGateway(options: Partial<GatewayOptions> = {}): Promise<Gateway> {

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { STAGES } from '@acog/api';
-import { checkRunnerConfig } from '@acog/operator/config/runner-config';
+import { checkRunnerConfig } from '@acog/operator';
 import {
   chartTools,
   exec,

@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { stageKeyPrefix, type Episode, type SkipStages } from '@acog/api';
-import { acog } from '../../kubectl-plugin/src/testing.ts';
+import { acog } from '@acog/kubectl-plugin/testing';
 import { kubeConfig, kubectl, uniqueName } from '../support/env.ts';
 import { example } from '../support/kube.ts';
 import { s3Store } from '../support/episode.ts';

@@ -2,7 +2,7 @@
 // real runner as a local process, driven by the kubectl acog plugin as a user would.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Episode } from '@acog/api';
-import { acog } from '../../kubectl-plugin/src/testing.ts';
+import { acog } from '@acog/kubectl-plugin/testing';
 import { kubeConfig, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { getEpisode, prepareNamespace, startOperatorProcess, stageOf, waitForEpisode, type OperatorProcess } from '../support/operator.ts';

@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stageBucket, stageKeyPrefix, type StageInput, type StageName } from '@acog/api';
-import { runStage } from '@acog/runners/contract/run-stage';
-import { STAGE_IMPLEMENTATIONS } from '@acog/runners/stages/stages';
+import { runStage, STAGE_IMPLEMENTATIONS } from '@acog/runners';
 import { exampleEpisode, s3Store, stageInput } from '../support/episode.ts';
 
 /** Stores a document as an upstream stage's artifact and returns that stage's result. */

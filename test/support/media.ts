@@ -1,7 +1,6 @@
 // The checks every finished episode video must pass, shared by the runner and render tests.
 import { expect } from 'vitest';
-import { measureLoudness } from '@acog/runners/media/loudness';
-import { probe, type ProbeResult } from '@acog/runners/media/ffmpeg';
+import { measureLoudness, probe, type ProbeResult } from '@acog/runners/media';
 
 /** YouTube's recommended upload encoding, −14 LUFS ±1 LU; returns the probe for further checks. */
 export async function expectYouTubeReadyVideo(

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import { LABELS, type StageInput, type StageName, type StageResult } from '@acog/api';
-import type { EventPublisher } from '@acog/runners/events/types';
+import type { EventPublisher } from '@acog/runners';
 import type { ArtifactStore } from '@acog/store';
 import { repoRoot } from '@acog/hack/paths';
 import { Informer, objectKey, type ListPage } from '@acog/kube';

@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { GROUP, VERSION, type Channel, type Episode } from '@acog/api';
 import { repoRoot } from '@acog/hack/paths';
 import { freePort, startProcess, tail, waitUntil, type ManagedProcess } from '@acog/hack/local-env/process';
-import type { RunnerConfig } from '@acog/operator/config/runner-config';
+import type { RunnerConfig } from '@acog/operator';
 import { kubeConfig, localEnv, serviceEnv } from './env.ts';
 
 export const STORAGE_SECRET = 'acog-runner-storage';

@@ -7,7 +7,7 @@ import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EVENTS_STREAM, EVENTS_SUBJECTS } from '@acog/api';
 import { freePort, httpOk, startProcess, waitUntil, type ManagedProcess } from '@acog/hack/local-env/process';
-import { startNats } from '../../../../hack/local-env/services/nats.ts';
+import { startNats } from '@acog/hack/local-env/services/nats';
 import { localEnv, serviceEnv } from '../../../../test/support/env.ts';
 import { acog, admin, createChannel, freshNamespace, unscheduled } from '../../testing.ts';
 
