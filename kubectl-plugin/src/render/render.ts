@@ -6,7 +6,7 @@ import { readdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { activeStages, approvalGates, type Channel, type Episode } from '@acog/api';
-import { PipelineFailure, runPipeline, type PipelineResult } from '@acog/runners/pipeline/run-pipeline';
+import { PipelineFailure, runPipeline, type PipelineResult } from '@acog/runners';
 import { LocalArtifactStore } from '@acog/store/local';
 import { loadManifests, ManifestError } from '../manifests/load.ts';
 import { createProgressDisplay } from './progress.ts';
