@@ -3,7 +3,7 @@ import type { PublisherProvider } from '@acog/api';
 import { ProviderConfigError } from '../types.ts';
 import { createFolderPublisher, type FolderPublisherOptions } from './folder.ts';
 import type { Publisher } from './types.ts';
-import { createYouTubePublisher, type YouTubePublisherOptions } from './youtube.ts';
+import { createYouTubePublisher, type YouTubePublisherOptions } from './youtube/index.ts';
 
 export interface PublisherOptions extends FolderPublisherOptions {
   youtube?: YouTubePublisherOptions;
@@ -17,4 +17,4 @@ export function createPublisher(spec: PublisherProvider | undefined, options: Pu
 
 export type { PublishFiles, PublishRequest, Publisher } from './types.ts';
 export type { FolderPublisherOptions } from './folder.ts';
-export type { YouTubePublisherOptions } from './youtube.ts';
+export type { YouTubePublisherOptions } from './youtube/index.ts';

@@ -5,12 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EpisodeSpec, PublisherProvider } from '@acog/api';
-import { startYouTubeServer, UPLOAD_SCOPE, type YouTubeServer } from '../../../../test/provider-servers/youtube.ts';
-import { ProviderError } from '../http.ts';
-import { exampleChannel, exampleEpisode, MemoryState } from '../testing.ts';
-import { ProviderConfigError, type EpisodeState, type ProviderContext } from '../types.ts';
-import { createPublisher } from './index.ts';
-import type { PublishRequest } from './types.ts';
+import { startYouTubeServer, UPLOAD_SCOPE, type YouTubeServer } from '../../../../../test/provider-servers/youtube.ts';
+import { ProviderError } from '../../http.ts';
+import { exampleChannel, exampleEpisode, MemoryState } from '../../testing.ts';
+import { ProviderConfigError, type EpisodeState, type ProviderContext } from '../../types.ts';
+import { createPublisher } from '../index.ts';
+import type { PublishRequest } from '../types.ts';
 import {
   QUOTA_UNITS,
   STATE_UPLOAD,
@@ -22,7 +22,7 @@ import {
   receivedFromRange,
   videoSettings,
   type YouTubePublisherOptions,
-} from './youtube.ts';
+} from './index.ts';
 
 const channel = exampleChannel();
 const episodeExample = exampleEpisode();
