@@ -33,11 +33,14 @@ describe(`the operator image ${IMAGE}`, () => {
     const [inspect] = JSON.parse(succeeded(await exec('docker', ['image', 'inspect', IMAGE]), 'docker image inspect'));
     expect(inspect.Config.User).toBe('65532:65532');
     expect(inspect.Config.Entrypoint).toEqual(['/usr/bin/tini', '--', 'node', '/app/operator/src/main.ts']);
-    // Debian, Node and the operator's own packages; the runners' provider SDKs stay out (hack/images/prune-deps.ts).
+    // Debian, Node and the operator's own packages; the runners' provider SDKs stay out.
     expect(inspect.Size).toBeLessThan(450 * 1024 * 1024);
     const listing = succeeded(await exec('docker', ['run', '--rm', '--entrypoint', 'ls', IMAGE, '/app/node_modules']), 'ls node_modules');
     expect(listing).toContain('@kubernetes');
     expect(listing).not.toMatch(/^(googleapis|openai|svelte|vitest|typescript)$/m);
+    // Only the workspaces the operator imports (ADR 0009).
+    const workspaces = succeeded(await exec('docker', ['run', '--rm', '--entrypoint', 'ls', IMAGE, '/app']), 'ls /app');
+    expect(workspaces.trim().split('\n')).toEqual(['api', 'kube', 'node_modules', 'operator', 'package.json', 'store']);
   });
 
   it('prints its version', async () => {
