@@ -25,7 +25,7 @@ import {
   type StageName,
   type StageResult,
 } from '@acog/api';
-import type { ArtifactStore } from '@acog/store';
+import { ArtifactNotFoundError, type ArtifactStore } from '@acog/store';
 import type { RunnerConfig } from '../config/runner-config.ts';
 import {
   apiMessage,
@@ -192,7 +192,7 @@ export class EpisodeReconciler {
     try {
       result = JSON.parse((await this.deps.store.getBytes(uri)).toString('utf8')) as StageResult;
     } catch (error) {
-      if ((error as Error).name === 'ArtifactNotFoundError') return undefined;
+      if (error instanceof ArtifactNotFoundError) return undefined;
       throw error;
     }
     if (this.results.size >= 4096) this.results.delete(this.results.keys().next().value!);
