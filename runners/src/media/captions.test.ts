@@ -4,7 +4,6 @@ import {
   buildCaptionCues,
   captionPlacement,
   defaultCaptionFontSize,
-  formatAssTime,
   formatSrtTime,
   formatVttTime,
   karaokeText,
@@ -15,7 +14,8 @@ import {
   type AssOptions,
   type CaptionCue,
 } from './captions.ts';
-import { assColor, lightenTo, parseHexColor, relativeLuminance } from './color.ts';
+import { assColor, formatAssTime } from './ass.ts';
+import { lightenTo, parseHexColor, relativeLuminance } from './color.ts';
 import { pictureInPicture } from './frame.ts';
 
 /** Words one after another, each `step` seconds long, no pauses. */

@@ -1,7 +1,8 @@
 // Caption cues from the narration's word timings, written as SRT, WebVTT and ASS (for burning in).
 // Pure: no files, no processes.
 import type { WordTiming } from '../contract/documents.ts';
-import { assColor, darkenTo, lightenTo, parseHexColor, drawColorForBt709, DEFAULT_BRAND_COLOR, type Rgb } from './color.ts';
+import { assColor, assDocument, ASS_FONT, centiseconds, escapeAssText, titleTextStyle, type AssEvent, type AssStyle } from './ass.ts';
+import { darkenTo, lightenTo, parseHexColor, drawColorForBt709, DEFAULT_BRAND_COLOR, type Rgb } from './color.ts';
 import type { AspectRatio, ChannelFormat, FrameSize, Rect } from './frame.ts';
 
 export type CaptionSettings = NonNullable<ChannelFormat['captions']>;
@@ -156,18 +157,6 @@ export function formatVttTime(seconds: number): string {
   return `${pad(h)}:${pad(m)}:${pad(s)}.${pad(ms, 3)}`;
 }
 
-const centiseconds = (seconds: number) => Math.max(0, Math.round(seconds * 100));
-
-/** `H:MM:SS.cc`, from a time in centiseconds. */
-function formatAssCentiseconds(total: number): string {
-  return `${Math.floor(total / 360_000)}:${pad(Math.floor(total / 6000) % 60)}:${pad(Math.floor(total / 100) % 60)}.${pad(total % 100)}`;
-}
-
-/** `H:MM:SS.cc` */
-export function formatAssTime(seconds: number): string {
-  return formatAssCentiseconds(centiseconds(seconds));
-}
-
 /** SubRip text; times shifted by `offsetSeconds` (the intro's length in the final video). */
 export function writeSrt(cues: CaptionCue[], offsetSeconds = 0): string {
   return cues
@@ -198,92 +187,6 @@ export function writeVtt(cues: CaptionCue[], offsetSeconds = 0): string {
 }
 
 // ---- ASS ----------------------------------------------------------------------------------
-
-/** Text as ASS shows it literally: braces open override blocks and backslashes start tags. */
-export function escapeAssText(text: string): string {
-  return text.replace(/\\/g, '/').replace(/\{/g, '(').replace(/\}/g, ')').replace(/\r?\n/g, '\\N');
-}
-
-export const CAPTION_FONT = 'DejaVu Sans';
-
-export interface AssStyle {
-  name: string;
-  fontName: string;
-  fontSize: number;
-  primary: string;
-  secondary: string;
-  outlineColor: string;
-  back: string;
-  bold: boolean;
-  /** 1: outline and shadow; 3: an opaque box (drawn in outlineColor, `outline` pixels of padding). */
-  borderStyle: 1 | 3;
-  outline: number;
-  shadow: number;
-  /** Numpad alignment: 2 bottom centre, 5 middle centre, 8 top centre. */
-  alignment: number;
-  marginL: number;
-  marginR: number;
-  marginV: number;
-}
-
-export interface AssEvent {
-  layer: number;
-  start: number;
-  end: number;
-  style: string;
-  /** Already escaped, override tags allowed. */
-  text: string;
-}
-
-function styleLine(s: AssStyle): string {
-  const fields = [
-    s.name,
-    s.fontName,
-    s.fontSize,
-    s.primary,
-    s.secondary,
-    s.outlineColor,
-    s.back,
-    s.bold ? -1 : 0,
-    0,
-    0,
-    0,
-    100,
-    100,
-    0,
-    0,
-    s.borderStyle,
-    s.outline,
-    s.shadow,
-    s.alignment,
-    s.marginL,
-    s.marginR,
-    s.marginV,
-    1,
-  ];
-  return `Style: ${fields.join(',')}`;
-}
-
-/** A complete ASS script at the given resolution. */
-export function assDocument(frame: FrameSize, styles: AssStyle[], events: AssEvent[]): string {
-  return [
-    '[Script Info]',
-    'ScriptType: v4.00+',
-    `PlayResX: ${frame.width}`,
-    `PlayResY: ${frame.height}`,
-    'WrapStyle: 0',
-    'ScaledBorderAndShadow: yes',
-    '',
-    '[V4+ Styles]',
-    'Format: Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, MarginL, MarginR, MarginV, Encoding',
-    ...styles.map(styleLine),
-    '',
-    '[Events]',
-    'Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text',
-    ...events.map((e) => `Dialogue: ${e.layer},${formatAssTime(e.start)},${formatAssTime(e.end)},${e.style},,0,0,0,,${e.text}`),
-    '',
-  ].join('\n');
-}
 
 /** Caption font size in output pixels when the channel sets none. */
 export function defaultCaptionFontSize(aspectRatio: AspectRatio, style: CaptionStyle): number {
@@ -369,7 +272,7 @@ function captionStyle(options: AssOptions, color: (c: Rgb, alpha?: number) => st
   const brand = parseHexColor(options.brandColor ?? DEFAULT_BRAND_COLOR);
   const white = color({ r: 255, g: 255, b: 255 });
   const black = (alpha: number) => assColor({ r: 0, g: 0, b: 0 }, alpha);
-  const base = { name: CAPTION_STYLE, fontName: CAPTION_FONT, fontSize, ...placement };
+  const base = { name: CAPTION_STYLE, fontName: ASS_FONT, fontSize, ...placement };
   switch (style) {
     case 'karaoke':
       // Karaoke fills a word with the primary colour once it is spoken; until then it shows the secondary.
@@ -413,24 +316,15 @@ function captionStyle(options: AssOptions, color: (c: Rgb, alpha?: number) => st
 
 function cardStyle(options: AssOptions, color: (c: Rgb, alpha?: number) => string): AssStyle {
   const fontSize = options.aspectRatio === '9:16' ? 80 : 88;
-  const side = Math.round(options.frame.width * 0.1);
-  return {
+  return titleTextStyle({
     name: CARD_STYLE,
-    fontName: CAPTION_FONT,
     fontSize,
-    primary: color({ r: 255, g: 255, b: 255 }),
-    secondary: color({ r: 255, g: 255, b: 255 }),
-    outlineColor: assColor({ r: 0, g: 0, b: 0 }),
-    back: assColor({ r: 0, g: 0, b: 0 }, 0xa0),
-    bold: true,
-    borderStyle: 1,
+    textColor: color({ r: 255, g: 255, b: 255 }),
     outline: 0,
     shadow: Math.round(fontSize * 0.04),
-    alignment: 5,
-    marginL: side,
-    marginR: side,
-    marginV: 0,
-  };
+    shadowAlpha: 0xa0,
+    sideMargin: Math.round(options.frame.width * 0.1),
+  });
 }
 
 /**

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { assColor } from './ass.ts';
 import {
-  assColor,
   brandColorOrDefault,
   brandPalette,
   darken,

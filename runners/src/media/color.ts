@@ -32,17 +32,11 @@ export function brandColorOrDefault(value: string | undefined): Rgb {
   return readHexColor(value ?? '', true) ?? parseHexColor(DEFAULT_BRAND_COLOR);
 }
 
-const clampByte = (value: number) => Math.min(255, Math.max(0, Math.round(value)));
+export const clampByte = (value: number) => Math.min(255, Math.max(0, Math.round(value)));
 
 /** `0xRRGGBB`, the form ffmpeg's colour options take. */
 export function ffmpegColor(color: Rgb): string {
   return '0x' + [color.r, color.g, color.b].map((c) => clampByte(c).toString(16).padStart(2, '0')).join('');
-}
-
-/** ASS colour `&HAABBGGRR`; alpha 0 is opaque, 255 invisible. */
-export function assColor(color: Rgb, alpha = 0): string {
-  const hex = (n: number) => clampByte(n).toString(16).padStart(2, '0').toUpperCase();
-  return `&H${hex(alpha)}${hex(color.b)}${hex(color.g)}${hex(color.r)}`;
 }
 
 /** WCAG relative luminance, 0 (black) … 1 (white). */

@@ -1,8 +1,8 @@
 // The episode thumbnail: 1280x720 JPEG, a frame of the video (or the brand gradient) with the
 // thumbnail text large, bold and outlined.
 import { writeFile } from 'node:fs/promises';
-import { assColor, DEFAULT_BRAND_COLOR, ffmpegColor, mix, parseHexColor } from './color.ts';
-import { assDocument, CAPTION_FONT, escapeAssText, type AssStyle } from './captions.ts';
+import { assDocument, escapeAssText, titleTextStyle } from './ass.ts';
+import { DEFAULT_BRAND_COLOR, ffmpegColor, mix, parseHexColor } from './color.ts';
 import { escapeFilterValue } from './filter-graph.ts';
 import { runFfmpeg, type RunOptions } from './ffmpeg.ts';
 import type { FrameSize } from './frame.ts';
@@ -38,23 +38,14 @@ export function thumbnailFontSize(text: string): number {
 /** The ASS script that draws the thumbnail text, centred, white with a thick black outline and a soft shadow. */
 export function thumbnailAss(text: string): string {
   const fontSize = thumbnailFontSize(text);
-  const style: AssStyle = {
+  const style = titleTextStyle({
     name: 'Thumbnail',
-    fontName: CAPTION_FONT,
     fontSize,
-    primary: assColor({ r: 255, g: 255, b: 255 }),
-    secondary: assColor({ r: 255, g: 255, b: 255 }),
-    outlineColor: assColor({ r: 0, g: 0, b: 0 }),
-    back: assColor({ r: 0, g: 0, b: 0 }, 0x60),
-    bold: true,
-    borderStyle: 1,
     outline: Math.round(fontSize * 0.08),
     shadow: Math.round(fontSize * 0.05),
-    alignment: 5,
-    marginL: 60,
-    marginR: 60,
-    marginV: 0,
-  };
+    shadowAlpha: 0x60,
+    sideMargin: 60,
+  });
   return assDocument(THUMBNAIL_SIZE, [style], [{ layer: 0, start: 0, end: 3600, style: style.name, text: escapeAssText(text.trim()) }]);
 }
 
