@@ -8,3 +8,4 @@ export * from './stage-inputs.ts';
 export * from './credentials.ts';
 export * from './streams.ts';
 export { verifyHeyGenSignature } from './webhooks.ts';
+export { overrideProblems } from './overrides.ts';

@@ -603,6 +603,49 @@ export const channelSchema = {
             }
           }
         },
+        "episodeOverrides": {
+          "type": "object",
+          "description": "What an Episode's overrides.providers may name besides this Channel's own settings. An override may always change models, voices and the like, and repeat the Channel's own secretRef and baseURL; naming any other Secret or base URL needs it listed here. An Episode that names one not listed is held with the field named, and no stage runs.",
+          "properties": {
+            "secretRefs": {
+              "type": "array",
+              "maxItems": 20,
+              "description": "Secrets (and keys) of this namespace that Episode overrides may name.",
+              "items": {
+                "type": "object",
+                "required": [
+                  "name"
+                ],
+                "properties": {
+                  "name": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 253,
+                    "pattern": "^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+                    "description": "Name of the Secret."
+                  },
+                  "key": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 253,
+                    "pattern": "^[-._a-zA-Z0-9]+$",
+                    "description": "The one key overrides may read; any key of the Secret when unset."
+                  }
+                }
+              }
+            },
+            "baseURLs": {
+              "type": "array",
+              "maxItems": 20,
+              "description": "Base URLs of OpenAI-compatible servers that an llm override may name, compared exactly (trailing slash aside).",
+              "items": {
+                "type": "string",
+                "maxLength": 2048,
+                "pattern": "^https?://[^\\s]+$"
+              }
+            }
+          }
+        },
         "approvalGates": {
           "type": "array",
           "maxItems": 9,

@@ -199,6 +199,32 @@ images?: string[]
 brandColor?: string
 }
 providers?: Providers
+/**
+ * What an Episode's overrides.providers may name besides this Channel's own settings. An override may always change models, voices and the like, and repeat the Channel's own secretRef and baseURL; naming any other Secret or base URL needs it listed here. An Episode that names one not listed is held with the field named, and no stage runs.
+ */
+episodeOverrides?: {
+/**
+ * Secrets (and keys) of this namespace that Episode overrides may name.
+ * 
+ * @maxItems 20
+ */
+secretRefs?: {
+/**
+ * Name of the Secret.
+ */
+name: string
+/**
+ * The one key overrides may read; any key of the Secret when unset.
+ */
+key?: string
+}[]
+/**
+ * Base URLs of OpenAI-compatible servers that an llm override may name, compared exactly (trailing slash aside).
+ * 
+ * @maxItems 20
+ */
+baseURLs?: string[]
+}
 approvalGates?: StageList
 skipStages?: SkipStages
 retryPolicy?: RetryPolicy

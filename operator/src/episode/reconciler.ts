@@ -17,6 +17,7 @@ import {
   LABELS,
   VERSION,
   episodeUidKey,
+  overrideProblems,
   type Channel,
   type Episode,
   type EpisodeStatus,
@@ -440,7 +441,7 @@ export class StatusConflict extends Error {
   }
 }
 
-/** Why the Channel cannot be used now; undefined when it can. */
+/** Why the Channel cannot be used now, or not by this Episode's overrides; undefined when it can. */
 export function channelProblem(episode: Episode, channel: Channel | undefined): { reason: string; message: string } | undefined {
   const name = episode.spec.channelRef.name;
   if (!channel)
@@ -453,6 +454,12 @@ export function channelProblem(episode: Episode, channel: Channel | undefined): 
   if (!ready || ready.observedGeneration !== channel.metadata.generation)
     return { reason: 'ChannelNotChecked', message: `waiting for the operator to check channel "${name}"` };
   if (ready.status !== 'True') return { reason: 'ChannelNotReady', message: `channel "${name}" is not ready: ${ready.message}` };
+  const refused = overrideProblems(channel.spec, episode.spec);
+  if (refused.length)
+    return {
+      reason: 'OverrideNotAllowed',
+      message: `${refused.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}; change the Episode, or allow it in channel "${name}"`,
+    };
   return undefined;
 }
 

@@ -291,6 +291,35 @@ describe('create -f', () => {
     expect(result.stderr).toContain(`channel engineering-explained not found in namespace ${ns}: kubectl acog get channels`);
   });
 
+  it('refuses an Episode whose overrides name a Secret or server its Channel does not allow, before sending it', async () => {
+    const episode = await example<Episode>('episode.yaml');
+    episode.metadata = { name: 'ep-file-steal' };
+    episode.spec.channelRef = { name: 'chan' };
+    episode.spec.overrides = {
+      providers: {
+        llm: { provider: 'openai', baseURL: 'https://attacker.example/v1', secretRef: { name: 'other-team-keys', key: 'OPENAI_API_KEY' } },
+      },
+    };
+    const file = join(dir, 'steal.yaml');
+    await writeFile(file, stringify(episode));
+    const result = await acog(['create', '-f', file, '-n', ns]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('episode "ep-file-steal" was not sent: its overrides name what channel chan does not allow:');
+    expect(result.stderr).toContain(
+      'spec.overrides.providers.llm.secretRef: Secret "other-team-keys" (key OPENAI_API_KEY) is not the Channel\'s own',
+    );
+    expect(result.stderr).toContain("spec.overrides.providers.llm.baseURL: https://attacker.example/v1 is not the Channel's own base URL");
+    expect(await episodeExists(ns, 'ep-file-steal')).toBe(false);
+
+    const channel = await example<Channel>('channel.yaml');
+    channel.metadata = { name: 'chan-in-file' };
+    episode.spec.channelRef = { name: 'chan-in-file' };
+    await writeFile(file, `${stringify(channel)}---\n${stringify(episode)}`);
+    const client = await acog(['create', '-f', file, '--dry-run=client', '-n', ns]);
+    expect(client.code).toBe(1);
+    expect(client.stderr).toContain('its overrides name what channel chan-in-file does not allow');
+  });
+
   it('refuses a file whose namespace differs from -n', async () => {
     const episode = await example<Episode>('episode.yaml');
     episode.metadata = { name: 'ep-file-ns', namespace: 'elsewhere' };

@@ -3,7 +3,7 @@
 // with strict field validation, as kubectl create does.
 import { isConflict } from '@acog/kube';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { API_VERSION, CHANNELS, EPISODES, GROUP, VERSION, validateEpisode, type Channel, type Episode } from '@acog/api';
+import { API_VERSION, CHANNELS, EPISODES, GROUP, overrideProblems, VERSION, validateEpisode, type Channel, type Episode } from '@acog/api';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import { loadManifests, ManifestError } from '../../manifests/load.ts';
 import { serialise } from '../../output/format.ts';
@@ -142,6 +142,17 @@ async function send(t: Target, object: Channel | Episode, dryRun: DryRun): Promi
   }
 }
 
+/** An Episode whose overrides name a Secret or server its Channel does not allow is not sent (docs/adr/0010). */
+function checkOverrides(episode: Episode, channel: Channel): void {
+  const problems = overrideProblems(channel.spec, episode.spec);
+  if (!problems.length) return;
+  throw new CommandError(
+    `${EPISODES.singular} "${displayName(episode)}" was not sent: its overrides name what channel ${channel.metadata.name} does not allow:\n${problems
+      .map((problem) => `  ${problem.field}: ${problem.message}`)
+      .join('\n')}`,
+  );
+}
+
 function channelMissing(name: string, namespace: string): CommandError {
   return new CommandError(`channel ${name} not found in namespace ${namespace}: kubectl acog get channels`);
 }
@@ -185,7 +196,16 @@ async function createFromFiles(io: CommandIO, options: CreateOptions): Promise<v
   }
   const objects: (Channel | Episode)[] = [...loaded.channels, ...loaded.episodes];
   if (!objects.length) throw new CommandError(`no Channel or Episode in ${(options.filename ?? []).join(', ')}`);
+  const channelInFiles = (episode: Episode) =>
+    loaded.channels.find(
+      (channel) =>
+        channel.metadata.name === episode.spec.channelRef.name && (channel.metadata.namespace ?? '') === (episode.metadata.namespace ?? ''),
+    );
   if (options.dryRun === 'client') {
+    for (const episode of loaded.episodes) {
+      const channel = channelInFiles(episode);
+      if (channel) checkOverrides(episode, channel);
+    }
     print(io, objects, options.output, 'client');
     return;
   }
@@ -201,13 +221,15 @@ async function createFromFiles(io: CommandIO, options: CreateOptions): Promise<v
   }
   const created: (Channel | Episode)[] = [];
   const failures: string[] = [];
-  const channelsHere = new Set(loaded.channels.map((channel) => `${namespaceOf(channel)}/${channel.metadata.name}`));
+  const channelsHere = new Map(loaded.channels.map((channel) => [`${namespaceOf(channel)}/${channel.metadata.name}`, channel]));
   for (const object of objects) {
     const t: Target = { ...base, namespace: namespaceOf(object) };
     try {
       if (object.kind === EPISODES.kind) {
-        const channel = (object as Episode).spec.channelRef.name;
-        if (!channelsHere.has(`${t.namespace}/${channel}`) && !(await findChannel(t, channel))) throw channelMissing(channel, t.namespace);
+        const name = (object as Episode).spec.channelRef.name;
+        const channel = channelsHere.get(`${t.namespace}/${name}`) ?? (await findChannel(t, name));
+        if (!channel) throw channelMissing(name, t.namespace);
+        checkOverrides(object as Episode, channel);
       }
       const result = await send(t, object, options.dryRun);
       created.push(result);
