@@ -8,4 +8,5 @@ export * from './stage-inputs.ts';
 export * from './credentials.ts';
 export * from './streams.ts';
 export { verifyHeyGenSignature } from './webhooks.ts';
+export * from './actions.ts';
 export { overrideProblems } from './overrides.ts';
