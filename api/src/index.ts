@@ -10,3 +10,4 @@ export * from './streams.ts';
 export { verifyHeyGenSignature } from './webhooks.ts';
 export * from './actions.ts';
 export { overrideProblems } from './overrides.ts';
+export * from './stage-result.ts';
