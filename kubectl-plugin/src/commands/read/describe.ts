@@ -9,7 +9,7 @@ import {
   YOUTUBE_KEYS,
   providerNeedsSecret,
   activeStages,
-  approvalGates,
+  gatesOf,
   type Channel,
   type Conditions,
   type Episode,
@@ -199,19 +199,14 @@ function stageBlock(text: Text, stage: StageStatus): void {
   for (const uri of stage.artifacts) text.line(6, uri);
 }
 
-/** The Channel's gates and the Episode's, in pipeline order (the Episode's alone when the Channel cannot be read). */
-function effectiveGates(episode: Episode, channel: Channel | undefined): StageName[] {
-  const gates = approvalGates(channel?.spec, episode.spec);
-  return STAGES.filter((stage) => gates.has(stage));
-}
-
 interface Gate {
   stage: StageName;
   state: string;
 }
 
-function gatesOf(episode: Episode, channel: Channel | undefined, namespace: string): Gate[] {
-  const gates = effectiveGates(episode, channel);
+/** The Channel's gates and the Episode's, in pipeline order (the Episode's alone when the Channel cannot be read), with their state. */
+function gateStates(episode: Episode, channel: Channel | undefined, namespace: string): Gate[] {
+  const gates = gatesOf(episode, channel);
   const stages = new Map((episode.status?.stages ?? []).map((stage) => [stage.name, stage]));
   const active = channel ? activeStages(channel.spec, episode.spec) : undefined;
   const name = episode.metadata.name!;
@@ -266,7 +261,7 @@ async function describeEpisode(connection: Connection, episode: Episode): Promis
           ? duration(channel.spec.format.targetDurationSeconds)
           : undefined,
     ],
-    ['Approval Gates', effectiveGates(episode, channel).join(', ')],
+    ['Approval Gates', gatesOf(episode, channel).join(', ')],
     ['Skipped Stages', skipped.join(', ')],
     ['Provider Overrides', Object.keys(spec.overrides?.providers ?? {}).join(', ')],
     [
@@ -331,7 +326,7 @@ async function describeEpisode(connection: Connection, episode: Episode): Promis
     for (const stage of stages) stageBlock(text, stage);
   } else text.line(0, 'Stages:  <none started>');
 
-  const gates = gatesOf(episode, channel, namespace);
+  const gates = gateStates(episode, channel, namespace);
   if (gates.length) {
     text.line(0, 'Approvals:');
     text.fields(

@@ -1,20 +1,10 @@
 // kubectl acog cancel: stops an Episode for good (spec.cancel: true); the operator deletes its
-// running Jobs and the phase becomes Cancelled. Asks first on a terminal, unless --yes.
-import { FINISHED_PHASES } from '@acog/api';
+// running Jobs and the phase becomes Cancelled. Asks first on a terminal, unless --yes. Decided
+// by @acog/api's decideCancel, as for the console.
+import { decideCancel, phaseOf } from '@acog/api';
 import { CommandError } from '../../kube/errors.ts';
 import type { RegisterCommand } from '../types.ts';
-import {
-  confirm,
-  dryRunOption,
-  dryRunSuffix,
-  getEpisode,
-  interactive,
-  mergePatchEpisode,
-  phaseOf,
-  resourceRef,
-  target,
-  type DryRun,
-} from './common.ts';
+import { confirm, decisionLine, dryRunOption, getEpisode, interactive, sendDecision, target, type DryRun } from './common.ts';
 
 export const registerCancel: RegisterCommand = (program, io) => {
   program
@@ -26,16 +16,16 @@ export const registerCancel: RegisterCommand = (program, io) => {
     .action(async (name: string, options: { yes?: boolean; dryRun: DryRun }) => {
       const t = target(io);
       const episode = await getEpisode(t, name);
-      const phase = phaseOf(episode);
-      if (FINISHED_PHASES.includes(phase))
-        throw new CommandError(`episode ${name} already finished (${phase}); there is nothing to cancel`);
-      if (episode.spec.cancel) throw new CommandError(`episode ${name} is already being cancelled (phase ${phase})`);
-      if (!options.yes && options.dryRun === 'none' && interactive(io)) {
-        const where = episode.status?.currentStage ? `, at ${episode.status.currentStage}` : '';
-        const ok = await confirm(io, `Cancel episode ${name} in namespace ${t.namespace} (${phase}${where})? It cannot be resumed.`);
-        if (!ok) throw new CommandError(`episode ${name} was not cancelled`);
+      const decision = decideCancel(episode, undefined, {}, new Date());
+      if (decision.outcome === 'refused') throw new CommandError(decision.message);
+      if (decision.outcome === 'patch') {
+        if (!options.yes && options.dryRun === 'none' && interactive(io)) {
+          const where = episode.status?.currentStage ? `, at ${episode.status.currentStage}` : '';
+          const question = `Cancel episode ${name} in namespace ${t.namespace} (${phaseOf(episode)}${where})? It cannot be resumed.`;
+          if (!(await confirm(io, question))) throw new CommandError(`episode ${name} was not cancelled`);
+        }
+        await sendDecision(t, name, decision, options.dryRun);
       }
-      if (options.dryRun !== 'client') await mergePatchEpisode(t, name, { spec: { cancel: true } }, options.dryRun);
-      io.stdout.write(`${resourceRef('Episode', name)} cancelled${dryRunSuffix(options.dryRun)}\n`);
+      io.stdout.write(decisionLine(name, decision, options.dryRun));
     });
 };

@@ -3,18 +3,7 @@
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { isNotFound, MERGE_PATCH } from '@acog/kube';
 import { Option } from 'commander';
-import {
-  activeStages,
-  CHANNELS,
-  EPISODES,
-  GROUP,
-  STAGE_DEPENDENCIES,
-  STAGES,
-  VERSION,
-  type Channel,
-  type Episode,
-  type StageName,
-} from '@acog/api';
+import { CHANNELS, EPISODES, GROUP, VERSION, type Channel, type Episode, type PatchDecision, type UnchangedDecision } from '@acog/api';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import type { CommandIO } from '../types.ts';
 
@@ -134,49 +123,20 @@ export async function mergePatchEpisode(t: Target, name: string, patch: object, 
   }
 }
 
-/** The episode's phase; an Episode the operator has not seen yet is Pending. */
-export function phaseOf(episode: Episode): string {
-  return episode.status?.phase ?? 'Pending';
+/**
+ * Helpers of the Episode actions, in @acog/api beside the decisions; here for the other write
+ * commands, under the names they know.
+ */
+export { andList as list, phaseOf } from '@acog/api';
+
+/** Sends the patch of an action's decision, unless it is a client dry run. */
+export async function sendDecision(t: Target, name: string, decision: PatchDecision, dryRun: DryRun): Promise<void> {
+  if (dryRun !== 'client') await mergePatchEpisode(t, name, decision.patch, dryRun);
 }
 
-/** RFC 3339 time of now, for annotations. */
-export function now(): string {
-  return new Date().toISOString();
-}
-
-/** Stages in pipeline order. */
-export function inStageOrder(stages: Iterable<StageName>): StageName[] {
-  const set = new Set(stages);
-  return STAGES.filter((stage) => set.has(stage));
-}
-
-/** A stage and every stage that (transitively) depends on it, in pipeline order. */
-export function withDownstream(stage: StageName): StageName[] {
-  const found = new Set<StageName>([stage]);
-  let grew = true;
-  while (grew) {
-    grew = false;
-    for (const candidate of STAGES) {
-      if (!found.has(candidate) && STAGE_DEPENDENCIES[candidate].some((dependency) => found.has(dependency))) {
-        found.add(candidate);
-        grew = true;
-      }
-    }
-  }
-  return inStageOrder(found);
-}
-
-/** The stages an Episode runs: its status when the operator wrote one, else all but the skipped. */
-export function stagesRun(episode: Episode, channel?: Channel): StageName[] {
-  const listed = episode.status?.stages?.map((stage) => stage.name);
-  if (listed?.length) return inStageOrder(listed);
-  return activeStages(channel?.spec, episode.spec);
-}
-
-/** "a, b and c" */
-export function list(items: readonly string[]): string {
-  if (items.length <= 1) return items.join('');
-  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+/** The result line of a decision: "episode.acog.dev/x approved (voice)", with the dry run's suffix when it changes something. */
+export function decisionLine(name: string, decision: PatchDecision | UnchangedDecision, dryRun: DryRun): string {
+  return `${resourceRef('Episode', name)} ${decision.message}${decision.outcome === 'patch' ? dryRunSuffix(dryRun) : ''}\n`;
 }
 
 /** Asks a yes/no question on the terminal; anything but y/yes is no. */

@@ -1,21 +1,18 @@
 // kubectl acog retry: asks the operator to try an Episode again, by annotation. Without --stage
-// the failed stages run again; with --stage that stage and everything downstream of it.
-import { isStageName, RETRY_REQUESTED_ANNOTATION, RETRY_STAGE_ANNOTATION, STAGES, type StageName } from '@acog/api';
+// the failed stages run again; with --stage that stage and everything downstream of it. What it
+// does is decided by @acog/api's decideRetry, as for the console; this adds the kubectl words.
+import { decideRetry, RETRY_REQUESTED_ANNOTATION, RETRY_STAGE_ANNOTATION } from '@acog/api';
 import { CommandError } from '../../kube/errors.ts';
 import type { RegisterCommand } from '../types.ts';
 import {
+  decisionLine,
   dryRunOption,
   dryRunSuffix,
   findChannel,
   getEpisode,
-  list,
-  mergePatchEpisode,
-  now,
-  phaseOf,
   resourceRef,
-  stagesRun,
+  sendDecision,
   target,
-  withDownstream,
   type DryRun,
 } from './common.ts';
 
@@ -38,38 +35,22 @@ Sets the annotations ${RETRY_REQUESTED_ANNOTATION} (now) and, with --stage, ${RE
     .action(async (name: string, options: { stage?: string; dryRun: DryRun }) => {
       const t = target(io);
       const episode = await getEpisode(t, name);
-      const phase = phaseOf(episode);
-      if (phase === 'Cancelled' || episode.spec.cancel) {
-        throw new CommandError(`episode ${name} is cancelled; a cancelled episode cannot run again: create a new Episode`);
+      // The Channel says which stages run only while the status lists none.
+      const needsChannel = options.stage !== undefined && !episode.status?.stages?.length;
+      const channel = needsChannel ? await findChannel(t, episode.spec.channelRef.name) : undefined;
+      const decision = decideRetry(episode, channel, { stage: options.stage }, new Date());
+      if (decision.outcome === 'refused') {
+        const hint = decision.reason === 'NotFailed' ? ` (to run a stage again anyway: kubectl acog retry ${name} --stage <stage>)` : '';
+        throw new CommandError(decision.message + hint);
       }
-
-      let plan: string;
-      let stage: StageName | undefined;
-      if (options.stage !== undefined) {
-        if (!isStageName(options.stage)) throw new CommandError(`"${options.stage}" is not a stage (stages: ${STAGES.join(', ')})`);
-        stage = options.stage;
-        const runs = stagesRun(episode, episode.status?.stages?.length ? undefined : await findChannel(t, episode.spec.channelRef.name));
-        if (!runs.includes(stage)) throw new CommandError(`episode ${name} does not run the ${stage} stage (it runs ${list(runs)})`);
-        const downstream = withDownstream(stage).filter((candidate) => candidate !== stage && runs.includes(candidate));
-        plan = `the operator runs ${stage} again${downstream.length ? `, then ${list(downstream)} (downstream of it)` : ''}; the stages before it are kept`;
-      } else {
-        if (phase !== 'Failed') {
-          throw new CommandError(
-            `episode ${name} is ${phase}; nothing to retry (to run a stage again anyway: kubectl acog retry ${name} --stage <stage>)`,
-          );
-        }
-        const failed = (episode.status?.stages ?? []).filter((entry) => entry.phase === 'Failed');
-        const which = failed.length
-          ? list(failed.map((entry) => (entry.message ? `${entry.name} (${entry.message})` : entry.name)))
-          : 'the failed stages';
-        plan = `the operator runs ${which} again, with fresh attempts; finished stages are kept`;
+      if (decision.outcome === 'unchanged') {
+        io.stdout.write(decisionLine(name, decision, options.dryRun));
+        return;
       }
-
-      // A stage left over from an earlier request must not apply to this one: null removes it.
-      const patch = { metadata: { annotations: { [RETRY_REQUESTED_ANNOTATION]: now(), [RETRY_STAGE_ANNOTATION]: stage ?? null } } };
-      if (options.dryRun !== 'client') await mergePatchEpisode(t, name, patch, options.dryRun);
-      io.stdout.write(`${resourceRef('Episode', name)} retry requested${stage ? ` (from ${stage})` : ''}${dryRunSuffix(options.dryRun)}\n`);
-      io.stdout.write(`  ${plan}\n`);
+      await sendDecision(t, name, decision, options.dryRun);
+      const from = decision.stage ? ` (from ${decision.stage})` : '';
+      io.stdout.write(`${resourceRef('Episode', name)} retry requested${from}${dryRunSuffix(options.dryRun)}\n`);
+      io.stdout.write(`  ${decision.plan}\n`);
       if (episode.spec.suspend) io.stdout.write(`  the episode is suspended: nothing starts until kubectl acog resume ${name}\n`);
     });
 };

@@ -1,22 +1,19 @@
 // kubectl acog suspend / resume: spec.suspend, as a Job's. Running stages finish; no new one starts.
+// Decided by @acog/api's decideSuspend and decideResume, as for the console.
+import { decideResume, decideSuspend } from '@acog/api';
 import { CommandError } from '../../kube/errors.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
-import { dryRunOption, dryRunSuffix, getEpisode, mergePatchEpisode, phaseOf, resourceRef, target, type DryRun } from './common.ts';
+import { decisionLine, dryRunOption, getEpisode, sendDecision, target, type DryRun } from './common.ts';
 
 async function setSuspend(io: CommandIO, name: string, suspend: boolean, dryRun: DryRun): Promise<void> {
   const t = target(io);
   const episode = await getEpisode(t, name);
-  const phase = phaseOf(episode);
-  const ref = resourceRef('Episode', name);
-  if (suspend && (phase === 'Succeeded' || phase === 'Cancelled'))
-    throw new CommandError(`episode ${name} is ${phase}; there is nothing to suspend`);
-  if (Boolean(episode.spec.suspend) === suspend) {
-    io.stdout.write(`${ref} already ${suspend ? 'suspended' : 'running (not suspended)'}\n`);
-    return;
-  }
-  if (dryRun !== 'client') await mergePatchEpisode(t, name, { spec: { suspend } }, dryRun);
-  io.stdout.write(`${ref} ${suspend ? 'suspended' : 'resumed'}${dryRunSuffix(dryRun)}\n`);
-  if (suspend && dryRun === 'none') io.stdout.write(`  running stages finish; no new stage starts until kubectl acog resume ${name}\n`);
+  const decision = (suspend ? decideSuspend : decideResume)(episode, undefined, {}, new Date());
+  if (decision.outcome === 'refused') throw new CommandError(decision.message);
+  if (decision.outcome === 'patch') await sendDecision(t, name, decision, dryRun);
+  io.stdout.write(decisionLine(name, decision, dryRun));
+  if (decision.outcome === 'patch' && suspend && dryRun === 'none')
+    io.stdout.write(`  running stages finish; no new stage starts until kubectl acog resume ${name}\n`);
 }
 
 export const registerSuspend: RegisterCommand = (program, io) => {
