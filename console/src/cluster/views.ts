@@ -1,78 +1,22 @@
 // What the API serves of Channels, Episodes, Jobs and Events: plain views computed from the
-// cached objects. Pure, so the list, the detail and the event stream agree.
+// cached objects. Pure, so the list, the detail and the event stream agree. Their types are the
+// wire types, inferred from the API's zod schemas (http/schemas.ts).
 import { findCondition, jobState, type Job } from '@acog/kube';
 import {
   APPROVAL_ANNOTATION_PREFIX,
   approvalGates,
+  gatesOf,
+  LABELS,
+  phaseOf,
   STAGE_DEPENDENCIES,
   STAGES,
+  waitingGates,
   type Channel,
   type Episode,
-  type StageName,
 } from '@acog/api';
+import type { ChannelDetail, ChannelSummary, EpisodeDetail, EpisodeSummary, EventView, JobView, StageView } from '../http/schemas.ts';
 
-export type EpisodeStatusStage = NonNullable<NonNullable<Episode['status']>['stages']>[number];
-
-export interface StageView {
-  name: StageName;
-  phase: EpisodeStatusStage['phase'];
-  dependsOn: StageName[];
-  attempt?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  nextAttemptAt?: string;
-  message?: string;
-  provider?: string;
-  costUSD?: number;
-  usage?: Record<string, number | undefined>;
-  jobName?: string;
-  /** Artifact file names of the stage, each served under .../artifacts/<stage>/<file>. */
-  artifacts: string[];
-  gate: boolean;
-  approvedAt?: string;
-}
-
-export interface EpisodeSummary {
-  namespace: string;
-  name: string;
-  uid: string;
-  channel: string;
-  topic: string;
-  phase: string;
-  progress?: string;
-  /** Finished stages out of all, 0..1, for a progress bar. */
-  progressRatio: number;
-  currentStage?: string;
-  message?: string;
-  createdAt?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  totalCostUSD: number;
-  suspended: boolean;
-  cancelled: boolean;
-  resourceVersion?: string;
-  stages: { name: StageName; phase: string; attempt?: number }[];
-}
-
-export interface JobView {
-  name: string;
-  stage?: string;
-  attempt?: string;
-  state: 'Active' | 'Complete' | 'Failed';
-  startTime?: string;
-  completionTime?: string;
-}
-
-export interface EventView {
-  type?: string;
-  reason?: string;
-  message?: string;
-  count: number;
-  firstSeen?: string;
-  lastSeen?: string;
-  source?: string;
-  involved: { kind?: string; name?: string; namespace?: string };
-}
+export type { ChannelDetail, ChannelSummary, EpisodeDetail, EpisodeSummary, EventView, JobView, StageView };
 
 export interface KubeEvent {
   metadata: { name: string; namespace?: string; resourceVersion?: string; creationTimestamp?: string };
@@ -104,7 +48,7 @@ export function episodeSummary(episode: Episode): EpisodeSummary {
     uid: episode.metadata.uid ?? '',
     channel: episode.spec.channelRef.name,
     topic: episode.spec.topic,
-    phase: status.phase ?? 'Pending',
+    phase: phaseOf(episode),
     progress: status.progress,
     progressRatio: stages.length ? done / stages.length : 0,
     currentStage: status.currentStage,
@@ -162,8 +106,8 @@ export function finalArtifacts(episode: Episode): Record<string, string> {
 export function jobView(job: Job): JobView {
   return {
     name: job.metadata.name,
-    stage: job.metadata.labels?.['acog.dev/stage'],
-    attempt: job.metadata.labels?.['acog.dev/attempt'],
+    stage: job.metadata.labels?.[LABELS.stage],
+    attempt: job.metadata.labels?.[LABELS.attempt],
     state: jobState(job),
     startTime: job.status?.startTime,
     completionTime: job.status?.completionTime,
@@ -183,21 +127,6 @@ export function eventView(event: KubeEvent): EventView {
   };
 }
 
-export interface ChannelSummary {
-  namespace: string;
-  name: string;
-  persona: string;
-  language?: string;
-  aspectRatio?: string;
-  targetDurationSeconds?: number;
-  ready: boolean;
-  readyReason?: string;
-  readyMessage?: string;
-  episodes: NonNullable<NonNullable<Channel['status']>['episodes']>;
-  spendUSD: number;
-  budgetUSD?: number;
-}
-
 export function channelSummary(channel: Channel): ChannelSummary {
   const ready = findCondition(channel.status?.conditions, 'Ready');
   return {
@@ -213,5 +142,49 @@ export function channelSummary(channel: Channel): ChannelSummary {
     episodes: channel.status?.episodes ?? {},
     spendUSD: channel.status?.spend?.amountUSD ?? 0,
     budgetUSD: channel.spec.budget?.monthlyLimitUSD,
+  };
+}
+
+/**
+ * One Episode as its page shows it. `jobs` and `events` are what the user may see of them (none
+ * when they may not list them); `artifactsAt` is the URL the final artifacts are served under.
+ */
+export function episodeDetail(
+  episode: Episode,
+  channel: Channel | undefined,
+  related: { jobs: readonly Job[]; events: readonly KubeEvent[]; artifactsAt: string },
+): EpisodeDetail {
+  const artifacts = Object.fromEntries(Object.keys(finalArtifacts(episode)).map((key) => [key, `${related.artifactsAt}/${key}`]));
+  return {
+    summary: episodeSummary(episode),
+    spec: episode.spec,
+    annotations: episode.metadata.annotations ?? {},
+    stages: stageViews(episode, channel),
+    waitingGates: waitingGates(episode),
+    gates: gatesOf(episode, channel),
+    artifacts,
+    conditions: episode.status?.conditions ?? [],
+    youtube: episode.status?.youtube ?? null,
+    channel: channel ? channelSummary(channel) : null,
+    jobs: related.jobs.map(jobView),
+    events: related.events.map(eventView),
+  };
+}
+
+/** How many of a Channel's Episodes its page lists, the newest first. */
+export const RECENT_EPISODES = 20;
+
+/** One Channel as its page shows it, with what the user may see of its Episodes and Events. */
+export function channelDetail(channel: Channel, related: { episodes: readonly Episode[]; events: readonly KubeEvent[] }): ChannelDetail {
+  const recentEpisodes = related.episodes
+    .map(episodeSummary)
+    .sort((a, b) => ((a.createdAt ?? '') < (b.createdAt ?? '') ? 1 : -1))
+    .slice(0, RECENT_EPISODES);
+  return {
+    summary: channelSummary(channel),
+    spec: channel.spec,
+    conditions: channel.status?.conditions ?? [],
+    recentEpisodes,
+    events: related.events.map(eventView),
   };
 }

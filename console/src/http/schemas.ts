@@ -1,9 +1,14 @@
-// The shapes of the API for the OpenAPI document (zod): what the routes accept and return.
+// The shapes of the API (zod): what the routes accept and return, for the OpenAPI document, the
+// validation of requests, and — inferred with z.infer — the wire types. The views
+// (cluster/views.ts) return these types and the console (web/lib/api.ts) imports them, type-only,
+// so the three agree by construction.
 import { z } from '@hono/zod-openapi';
-import { STAGES } from '@acog/api';
+import { STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+const StageNameSchema = z.enum(STAGES as [StageName, ...StageName[]]);
 
 export const NamespaceParam = z
   .string()
@@ -15,9 +20,11 @@ export const NameParam = z
   .max(253)
   .regex(dnsSubdomain, 'name: must be a DNS subdomain (lower case letters, digits, - and .)')
   .openapi({ param: { name: 'name', in: 'path' }, example: 'how-indexes-work' });
-export const StageParam = z.enum(STAGES as [string, ...string[]]).openapi({ param: { name: 'stage', in: 'path' } });
+export const StageParam = StageNameSchema.openapi({ param: { name: 'stage', in: 'path' } });
 
 export const ObjectParams = z.object({ namespace: NamespaceParam, name: NameParam });
+
+const FieldErrorSchema = z.object({ field: z.string(), message: z.string() });
 
 export const ErrorSchema = z
   .object({
@@ -36,20 +43,17 @@ export const ErrorSchema = z
         })
         .optional()
         .openapi({ description: 'The permission the user lacks (on a 403)' }),
-      fields: z
-        .array(z.object({ field: z.string(), message: z.string() }))
-        .optional()
-        .openapi({ description: 'The fields that are invalid (on a 400 or 422)' }),
+      fields: z.array(FieldErrorSchema).optional().openapi({ description: 'The fields that are invalid (on a 400 or 422)' }),
     }),
   })
   .openapi('Error');
 
 export const UserSchema = z.object({ username: z.string(), groups: z.array(z.string()), via: z.enum(['token', 'proxy']) }).openapi('User');
 
-export const StageSummarySchema = z.object({ name: z.string(), phase: z.string(), attempt: z.number().int().optional() });
+export const StageSummarySchema = z.object({ name: StageNameSchema, phase: z.string(), attempt: z.number().int().optional() });
 
 export const EpisodeSummarySchema = z
-  .looseObject({
+  .object({
     namespace: z.string(),
     name: z.string(),
     uid: z.string(),
@@ -57,7 +61,7 @@ export const EpisodeSummarySchema = z
     topic: z.string(),
     phase: z.string(),
     progress: z.string().optional(),
-    progressRatio: z.number(),
+    progressRatio: z.number().openapi({ description: 'Finished stages out of all, 0..1, for a progress bar' }),
     currentStage: z.string().optional(),
     message: z.string().optional(),
     createdAt: z.string().optional(),
@@ -66,6 +70,7 @@ export const EpisodeSummarySchema = z
     totalCostUSD: z.number(),
     suspended: z.boolean(),
     cancelled: z.boolean(),
+    resourceVersion: z.string().optional(),
     stages: z.array(StageSummarySchema),
   })
   .openapi('EpisodeSummary');
@@ -75,42 +80,88 @@ export const EpisodePageSchema = z
   .openapi('EpisodePage');
 
 export const StageViewSchema = z
-  .looseObject({
-    name: z.string(),
+  .object({
+    name: StageNameSchema,
     phase: z.string(),
-    dependsOn: z.array(z.string()),
+    dependsOn: z.array(StageNameSchema),
     attempt: z.number().int().optional(),
     startedAt: z.string().optional(),
     finishedAt: z.string().optional(),
+    nextAttemptAt: z.string().optional(),
     message: z.string().optional(),
+    provider: z.string().optional(),
     costUSD: z.number().optional(),
-    artifacts: z.array(z.string()),
+    usage: z.record(z.string(), z.number().optional()).optional(),
+    jobName: z.string().optional(),
+    artifacts: z
+      .array(z.string())
+      .openapi({ description: 'Artifact file names of the stage, each served under .../artifacts/<stage>/<file>' }),
     gate: z.boolean(),
     approvedAt: z.string().optional(),
   })
   .openapi('Stage');
 
-export const EpisodeDetailSchema = z
-  .looseObject({
-    summary: EpisodeSummarySchema,
-    spec: z.record(z.string(), z.unknown()),
-    stages: z.array(StageViewSchema),
-    waitingGates: z.array(z.string()),
-    artifacts: z.record(z.string(), z.string()).openapi({ description: 'Final artifact name → the URL the gateway serves it at' }),
-    jobs: z.array(z.object({ name: z.string(), state: z.string() })),
-    events: z.array(z.object({ reason: z.string().optional(), message: z.string().optional() })),
+export const JobViewSchema = z
+  .object({
+    name: z.string(),
+    stage: z.string().optional(),
+    attempt: z.string().optional(),
+    state: z.enum(['Active', 'Complete', 'Failed']),
+    startTime: z.string().optional(),
+    completionTime: z.string().optional(),
   })
-  .openapi('EpisodeDetail');
+  .openapi('Job');
+
+export const EventViewSchema = z
+  .object({
+    type: z.string().optional(),
+    reason: z.string().optional(),
+    message: z.string().optional(),
+    count: z.number().int(),
+    firstSeen: z.string().optional(),
+    lastSeen: z.string().optional(),
+    source: z.string().optional(),
+    involved: z.object({ kind: z.string().optional(), name: z.string().optional(), namespace: z.string().optional() }),
+  })
+  .openapi('Event');
+
+export const ConditionSchema = z
+  .object({
+    type: z.string(),
+    status: z.enum(['True', 'False', 'Unknown']),
+    observedGeneration: z.number().int().optional(),
+    lastTransitionTime: z.string(),
+    reason: z.string(),
+    message: z.string(),
+  })
+  .openapi('Condition');
+
+const count = z.number().int().optional();
 
 export const ChannelSummarySchema = z
-  .looseObject({
+  .object({
     namespace: z.string(),
     name: z.string(),
     persona: z.string(),
+    language: z.string().optional(),
+    aspectRatio: z.string().optional(),
+    targetDurationSeconds: z.number().optional(),
     ready: z.boolean(),
     readyReason: z.string().optional(),
     readyMessage: z.string().optional(),
+    episodes: z
+      .object({
+        total: count,
+        pending: count,
+        running: count,
+        awaitingApproval: count,
+        succeeded: count,
+        failed: count,
+        cancelled: count,
+      })
+      .openapi({ description: 'Episodes of the channel: all, and by phase' }),
     spendUSD: z.number(),
+    budgetUSD: z.number().optional(),
   })
   .openapi('ChannelSummary');
 
@@ -118,18 +169,41 @@ export const ChannelPageSchema = z
   .object({ items: z.array(ChannelSummarySchema), total: z.number().int(), continue: z.string().optional() })
   .openapi('ChannelPage');
 
+/** A spec as the API server has it: the CRD's schema (crds/) describes it; the generated type names it. */
+const specOf = <T>(kind: string) =>
+  z
+    .custom<T>((value) => typeof value === 'object' && value !== null && !Array.isArray(value))
+    .openapi({ type: 'object', description: `The ${kind}'s spec (acog.dev/v1alpha1), as in its CRD` });
+
+export const EpisodeDetailSchema = z
+  .object({
+    summary: EpisodeSummarySchema,
+    spec: specOf<EpisodeSpec>('Episode'),
+    annotations: z.record(z.string(), z.string()),
+    stages: z.array(StageViewSchema),
+    waitingGates: z.array(StageNameSchema),
+    gates: z.array(StageNameSchema),
+    artifacts: z.record(z.string(), z.string()).openapi({ description: 'Final artifact name → the URL the gateway serves it at' }),
+    conditions: z.array(ConditionSchema),
+    youtube: z.object({ videoId: z.string().optional(), url: z.string().optional(), publishAt: z.string().optional() }).nullable(),
+    channel: z.union([ChannelSummarySchema, z.null()]),
+    jobs: z.array(JobViewSchema),
+    events: z.array(EventViewSchema),
+  })
+  .openapi('EpisodeDetail');
+
 export const ChannelDetailSchema = z
-  .looseObject({
+  .object({
     summary: ChannelSummarySchema,
-    spec: z.record(z.string(), z.unknown()),
-    conditions: z.array(z.object({ type: z.string(), status: z.string() })),
+    spec: specOf<ChannelSpec>('Channel'),
+    conditions: z.array(ConditionSchema),
     recentEpisodes: z.array(EpisodeSummarySchema),
-    events: z.array(z.object({ reason: z.string().optional() })),
+    events: z.array(EventViewSchema),
   })
   .openapi('ChannelDetail');
 
 export const StageBodySchema = z
-  .object({ stage: z.enum(STAGES as [string, ...string[]]).optional() })
+  .object({ stage: StageNameSchema.optional() })
   .openapi('StageRequest', { description: 'The stage to act on; the plugin default when absent' });
 
 export const ActionResultSchema = z.object({ message: z.string(), episode: EpisodeSummarySchema }).openapi('ActionResult');
@@ -138,13 +212,15 @@ export const EpisodeCreateSchema = z
   .record(z.string(), z.unknown())
   .openapi('EpisodeManifest', { description: 'An Episode (acog.dev/v1alpha1); apiVersion, kind and namespace may be left out' });
 
-export const ValidationResultSchema = z
-  .object({ valid: z.boolean(), fields: z.array(z.object({ field: z.string(), message: z.string() })) })
-  .openapi('ValidationResult');
+export const CreatedSchema = z.object({ episode: EpisodeSummarySchema }).openapi('Created');
+
+export const ValidationResultSchema = z.object({ valid: z.boolean(), fields: z.array(FieldErrorSchema) }).openapi('ValidationResult');
 
 export const PermissionsSchema = z
   .record(z.string(), z.object({ allowed: z.boolean(), reason: z.string().optional() }))
   .openapi('Permissions', { description: 'Action → whether the user may do it, and why not' });
+
+export const NamespacesSchema = z.object({ items: z.array(z.string()) }).openapi('Namespaces');
 
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
@@ -156,3 +232,24 @@ export const errorResponses = {
   401: jsonContent(ErrorSchema, 'No credentials, or the token was not accepted'),
   403: jsonContent(ErrorSchema, 'Forbidden; `missing` names the permission'),
 };
+
+// The wire types, for the gateway's views and the console.
+export type ApiError = z.infer<typeof ErrorSchema>['error'];
+export type User = z.infer<typeof UserSchema>;
+export type StageSummary = z.infer<typeof StageSummarySchema>;
+export type EpisodeSummary = z.infer<typeof EpisodeSummarySchema>;
+export type EpisodePage = z.infer<typeof EpisodePageSchema>;
+export type StageView = z.infer<typeof StageViewSchema>;
+export type JobView = z.infer<typeof JobViewSchema>;
+export type EventView = z.infer<typeof EventViewSchema>;
+export type Condition = z.infer<typeof ConditionSchema>;
+export type ChannelSummary = z.infer<typeof ChannelSummarySchema>;
+export type ChannelPage = z.infer<typeof ChannelPageSchema>;
+export type EpisodeDetail = z.infer<typeof EpisodeDetailSchema>;
+export type ChannelDetail = z.infer<typeof ChannelDetailSchema>;
+export type StageRequest = z.infer<typeof StageBodySchema>;
+export type ActionResult = z.infer<typeof ActionResultSchema>;
+export type Created = z.infer<typeof CreatedSchema>;
+export type ValidationResult = z.infer<typeof ValidationResultSchema>;
+export type Permissions = z.infer<typeof PermissionsSchema>;
+export type Namespaces = z.infer<typeof NamespacesSchema>;

@@ -1,0 +1,85 @@
+// Artifacts: only URIs listed in the Episode's status are served, from S3 with HTTP Range, or
+// ?redirect=1 to a presigned URL.
+import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { ArtifactServer } from '../../artifacts/server.ts';
+import { can } from '../../auth/authorizer.ts';
+import { artifactFile, finalArtifacts } from '../../cluster/views.ts';
+import { API, episodeOr404, routeGroup, type Env, type GatewayDeps } from '../context.ts';
+import { notFound } from '../errors.ts';
+import { ObjectParams, StageParam, errorResponses, jsonContent } from '../schemas.ts';
+
+export function artifactRoutes({ cache, authorizer }: GatewayDeps, artifacts: ArtifactServer) {
+  const routes = routeGroup();
+  const serve = async (c: Context<Env>, name: string, uri: string | undefined, what: string) => {
+    if (!uri) throw notFound(`episode ${name} has no ${what}`);
+    return artifacts.serve(c.req.raw, uri, { download: c.req.query('download') === '1', redirect: c.req.query('redirect') === '1' });
+  };
+
+  routes.openapi(
+    createRoute({
+      method: 'get',
+      path: `${API}/namespaces/{namespace}/episodes/{name}/artifacts/{artifact}`,
+      summary:
+        'A final artifact (video, thumbnail, captionsVtt, captionsSrt, metadata, script), with HTTP Range; redirect=1 for a presigned URL',
+      security: [{ bearer: [] }],
+      request: {
+        params: ObjectParams.extend({
+          artifact: z
+            .string()
+            .max(64)
+            .openapi({ param: { name: 'artifact', in: 'path' }, example: 'video' }),
+        }),
+      },
+      responses: {
+        200: { description: 'The bytes' },
+        206: { description: 'The range asked for' },
+        302: { description: 'To a presigned URL' },
+        404: jsonContent(z.any(), 'No such artifact'),
+        416: { description: 'Range not satisfiable' },
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { namespace, name, artifact } = c.req.valid('param');
+      await authorizer.require(c.get('user'), can.getEpisode(namespace, name));
+      const episode = episodeOr404(cache, namespace, name);
+      return serve(c, name, finalArtifacts(episode)[artifact], `artifact "${artifact}"`) as never;
+    },
+  );
+
+  routes.openapi(
+    createRoute({
+      method: 'get',
+      path: `${API}/namespaces/{namespace}/episodes/{name}/artifacts/{stage}/{file}`,
+      summary: "A stage's artifact by file name, with HTTP Range",
+      security: [{ bearer: [] }],
+      request: {
+        params: ObjectParams.extend({
+          stage: StageParam,
+          file: z
+            .string()
+            .max(255)
+            .openapi({ param: { name: 'file', in: 'path' } }),
+        }),
+      },
+      responses: {
+        200: { description: 'The bytes' },
+        206: { description: 'The range asked for' },
+        404: jsonContent(z.any(), 'No such artifact'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { namespace, name, stage, file } = c.req.valid('param');
+      await authorizer.require(c.get('user'), can.getEpisode(namespace, name));
+      const episode = episodeOr404(cache, namespace, name);
+      const uri = episode.status?.stages
+        ?.find((entry) => entry.name === stage)
+        ?.artifacts?.find((candidate) => artifactFile(candidate) === file);
+      return serve(c, name, uri, `artifact "${file}" of stage ${stage}`) as never;
+    },
+  );
+
+  return routes;
+}

@@ -1,0 +1,127 @@
+// Episodes: the list (filters, sorting, pagination over the cache), one Episode with its stages,
+// Jobs and Events, and creation, validated with the generated validators.
+import { createRoute, z } from '@hono/zod-openapi';
+import { API_VERSION, EPISODES, validateEpisode, type Episode } from '@acog/api';
+import { can } from '../../auth/authorizer.ts';
+import { listQuerySchema } from '../../cluster/query.ts';
+import { episodeDetail, episodeSummary } from '../../cluster/views.ts';
+import { API, episodeOr404, pageOf, routeGroup, visibleNamespaces, type GatewayDeps } from '../context.ts';
+import { invalid } from '../errors.ts';
+import {
+  CreatedSchema,
+  EpisodeCreateSchema,
+  EpisodeDetailSchema,
+  EpisodePageSchema,
+  NamespaceParam,
+  ObjectParams,
+  ValidationResultSchema,
+  errorResponses,
+  jsonContent,
+} from '../schemas.ts';
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+export function episodeRoutes(deps: GatewayDeps) {
+  const { cache, authorizer, writer } = deps;
+  const routes = routeGroup();
+
+  routes.openapi(
+    createRoute({
+      method: 'get',
+      path: `${API}/episodes`,
+      summary: 'List Episodes: filters, sorting, pagination',
+      security: [{ bearer: [] }],
+      request: { query: listQuerySchema },
+      responses: { 200: jsonContent(EpisodePageSchema, 'A page of episodes'), ...errorResponses },
+    }),
+    async (c) => {
+      const query = c.req.valid('query');
+      const keep = await visibleNamespaces(deps, c.get('user'), query.namespace, can.listEpisodes);
+      return c.json(pageOf(cache.episodeSummaries(), keep, query), 200);
+    },
+  );
+
+  routes.openapi(
+    createRoute({
+      method: 'get',
+      path: `${API}/namespaces/{namespace}/episodes/{name}`,
+      summary: 'One Episode: stages, artifacts, cost, Jobs and Events',
+      security: [{ bearer: [] }],
+      request: { params: ObjectParams },
+      responses: { 200: jsonContent(EpisodeDetailSchema, 'The episode'), 404: jsonContent(z.any(), 'No such episode'), ...errorResponses },
+    }),
+    async (c) => {
+      const { namespace, name } = c.req.valid('param');
+      const user = c.get('user');
+      await authorizer.require(user, can.getEpisode(namespace, name));
+      const episode = episodeOr404(cache, namespace, name);
+      const channel = cache.channel(namespace, episode.spec.channelRef.name);
+      const [jobsAllowed, eventsAllowed] = await Promise.all([
+        authorizer.check(user, can.listJobs(namespace)),
+        authorizer.check(user, can.listEvents(namespace)),
+      ]);
+      const detail = episodeDetail(episode, channel, {
+        jobs: jobsAllowed.allowed ? cache.jobsOf(episode) : [],
+        events: eventsAllowed.allowed ? cache.eventsOf('Episode', namespace, name) : [],
+        artifactsAt: `${API}/namespaces/${namespace}/episodes/${name}/artifacts`,
+      });
+      return c.json(detail, 200);
+    },
+  );
+
+  routes.openapi(
+    createRoute({
+      method: 'post',
+      path: `${API}/namespaces/{namespace}/episodes`,
+      summary: 'Create an Episode, validated with the generated validators; dryRun=client only validates',
+      security: [{ bearer: [] }],
+      request: {
+        params: z.object({ namespace: NamespaceParam }),
+        query: z.object({
+          dryRun: z
+            .enum(['client', 'server'])
+            .optional()
+            .openapi({ description: 'client: validate only; server: the API server checks it without storing' }),
+        }),
+        body: { content: { 'application/json': { schema: EpisodeCreateSchema } }, required: true },
+      },
+      responses: {
+        200: jsonContent(ValidationResultSchema, 'dryRun=client: the validation result'),
+        201: jsonContent(CreatedSchema, 'Created'),
+        409: jsonContent(z.any(), 'An Episode of that name exists'),
+        422: jsonContent(z.any(), 'Invalid; fields names every bad field'),
+        ...errorResponses,
+      },
+    }),
+    async (c) => {
+      const { namespace } = c.req.valid('param');
+      const { dryRun } = c.req.valid('query');
+      const user = c.get('user');
+      const body = c.req.valid('json');
+      const metadata = { ...((body.metadata as Record<string, unknown> | undefined) ?? {}) };
+      if (metadata.namespace !== undefined && metadata.namespace !== namespace) {
+        throw invalid('metadata.namespace: does not match the namespace of the request', [
+          { field: 'metadata.namespace', message: `must be "${namespace}" (the namespace of the request) or left out` },
+        ]);
+      }
+      const manifest = { apiVersion: API_VERSION, kind: EPISODES.kind, ...body, metadata: { ...metadata, namespace } };
+      const result = validateEpisode(manifest);
+      const fields = [...result.errors];
+      const name = metadata.name;
+      if (typeof name !== 'string' || !DNS_LABEL.test(name) || name.length > 63) {
+        fields.unshift({
+          field: 'metadata.name',
+          message: 'Required: lower case letters, digits and -, starting and ending with a letter or digit, at most 63',
+        });
+      }
+      if (dryRun === 'client') return c.json({ valid: fields.length === 0, fields }, 200);
+      await authorizer.require(user, can.createEpisode(namespace));
+      if (fields.length) throw invalid(`Episode is invalid: ${fields.map((f) => `${f.field}: ${f.message}`).join('; ')}`, fields);
+      const created = await writer.create(user, namespace, manifest as Episode, dryRun === 'server');
+      if (!dryRun) cache.upsertEpisode(created);
+      return c.json({ episode: episodeSummary(created) }, 201);
+    },
+  );
+
+  return routes;
+}
