@@ -1,12 +1,26 @@
 // The console's client of the gateway: same origin, the session cookie, and the header that
-// marks the console's own writes (the gateway refuses cookie writes without it: CSRF).
-export interface ApiError {
-  status: number;
-  reason: string;
-  message: string;
-  missing?: { verb: string; resource: string; namespace?: string };
-  fields?: { field: string; message: string }[];
-}
+// marks the console's own writes (the gateway refuses cookie writes without it: CSRF). The wire
+// types are the gateway's, inferred from its zod schemas; type-only, so nothing of the server
+// reaches the browser bundle.
+import type { ApiError, EpisodeSummary } from '../../src/http/schemas.ts';
+
+export type {
+  ActionResult,
+  ApiError,
+  ChannelDetail,
+  ChannelPage,
+  ChannelSummary,
+  EpisodeDetail,
+  EpisodePage,
+  EpisodeSummary,
+  EventView,
+  JobView,
+  Namespaces,
+  Permissions,
+  StageView,
+  User,
+  ValidationResult,
+} from '../../src/http/schemas.ts';
 
 export class GatewayError extends Error {
   readonly error: ApiError;
@@ -54,46 +68,6 @@ export function subscribe(
   source.addEventListener('reset', () => handlers.reset?.());
   return () => source.close();
 }
-
-export interface EpisodeSummary {
-  namespace: string;
-  name: string;
-  channel: string;
-  topic: string;
-  phase: string;
-  progress?: string;
-  progressRatio: number;
-  currentStage?: string;
-  message?: string;
-  createdAt?: string;
-  totalCostUSD: number;
-  suspended: boolean;
-  cancelled: boolean;
-  stages: { name: string; phase: string; attempt?: number }[];
-}
-
-export interface StageView {
-  name: string;
-  phase: string;
-  dependsOn: string[];
-  attempt?: number;
-  startedAt?: string;
-  finishedAt?: string;
-  message?: string;
-  provider?: string;
-  costUSD?: number;
-  artifacts: string[];
-  gate: boolean;
-  approvedAt?: string;
-}
-
-export interface User {
-  username: string;
-  groups: string[];
-  via: 'token' | 'proxy';
-}
-
-export type Permissions = Record<string, { allowed: boolean; reason?: string }>;
 
 export function money(value: number | undefined): string {
   return `$${(value ?? 0).toFixed(2)}`;
