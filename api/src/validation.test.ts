@@ -80,7 +80,49 @@ describe('assertValid', () => {
     bad.spec.topic = 'x';
     expect(() => assertValid(validateEpisode, 'Episode', bad)).toThrow(ValidationError);
     expect(() => assertValid(validateEpisode, 'Episode', bad)).toThrow(
-      /^Episode "how-indexes-work" is invalid: spec.topic: Invalid value: "x": should be at least 3 chars long$/,
+      /^Episode "how-indexes-work" is invalid: spec.topic: Invalid value: "x": spec.topic in body should be at least 3 chars long$/,
     );
+  });
+});
+
+describe("every error, in the API server's wording", () => {
+  it('reports a schema error and a CEL rule together, as the API server does', () => {
+    const bad = episode();
+    bad.spec.topic = 'AI';
+    bad.spec.overrides = { skipStages: ['plan'] };
+    expect(validateEpisode(bad).errors).toEqual([
+      { field: 'spec.topic', message: 'Invalid value: "AI": spec.topic in body should be at least 3 chars long' },
+      {
+        field: 'spec.overrides.skipStages',
+        message: 'Invalid value: plan and script cannot be skipped; every episode is planned and scripted',
+      },
+    ]);
+  });
+
+  it('runs no CEL rule after a wrong type, an unsupported value or a missing field, and says so', () => {
+    const bad = episode() as unknown as { spec: Record<string, unknown> };
+    bad.spec.topic = 42;
+    bad.spec.overrides = { skipStages: ['plan'], targetDurationSeconds: 99_999 };
+    const { errors, rulesNotChecked } = validateEpisode(bad);
+    expect(errors).toContainEqual({
+      field: 'spec.topic',
+      message: 'Invalid value: "integer": spec.topic in body must be of type string: "integer"',
+    });
+    expect(errors).toContainEqual({
+      field: 'spec.overrides.targetDurationSeconds',
+      message: 'Invalid value: 99999: spec.overrides.targetDurationSeconds in body should be less than or equal to 7200',
+    });
+    expect(errors.map((error) => error.field)).not.toContain('spec.overrides.skipStages');
+    expect(rulesNotChecked).toBe(
+      'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation',
+    );
+  });
+
+  it('shows a scalar value before a CEL message', () => {
+    const bad = episode();
+    bad.spec.topic = '   ';
+    const result = validateEpisode(bad);
+    expect(result.errors).toEqual([{ field: 'spec.topic', message: 'Invalid value: "   ": topic must hold more than spaces' }]);
+    expect(result.rulesNotChecked).toBeUndefined();
   });
 });

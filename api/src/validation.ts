@@ -31,6 +31,8 @@ export interface ValidationResult<T> {
   errors: FieldError[];
   /** The object with the schema's defaults applied, as the API server would store it. */
   value: T;
+  /** Set when schema errors kept the CEL rules from running (RULES_NOT_CHECKED): fixing them may show more. */
+  rulesNotChecked?: string;
 }
 
 type Schema = { [key: string]: unknown };
@@ -77,9 +79,27 @@ const COMPARISONS: Record<string, string> = {
   '<': 'less than',
 };
 
+/** A JSON value as the API server prints it in a message: its type name for objects and arrays. */
+function shown(value: unknown): string {
+  if (Array.isArray(value)) return '"array"';
+  if (value !== null && typeof value === 'object') return '"object"';
+  return JSON.stringify(value);
+}
+
+/** The type name the API server reports for a value of the wrong type. */
+function jsonType(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (value === null) return 'null';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+// Messages in the API server's wording (kube-openapi's validation errors), so that the plugin's
+// client-side check and the server say the same thing.
 function describeAjvError(error: ErrorObject): FieldError {
   const field = fieldOf(error.instancePath);
   const p = error.params as Record<string, unknown>;
+  const inBody = `${field} in body`;
   switch (error.keyword) {
     case 'required':
       return { field: join(field, String(p.missingProperty)), message: 'Required value' };
@@ -92,26 +112,28 @@ function describeAjvError(error: ErrorObject): FieldError {
         field,
         message: `Unsupported value: ${JSON.stringify(error.data)}: supported values: ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
       };
-    case 'type':
-      return { field, message: `Invalid value: ${JSON.stringify(error.data)}: must be of type ${String(p.type)}` };
+    case 'type': {
+      const actual = jsonType(error.data);
+      return { field, message: `Invalid value: "${actual}": ${inBody} must be of type ${String(p.type)}: "${actual}"` };
+    }
     case 'minimum':
     case 'maximum':
     case 'exclusiveMinimum':
     case 'exclusiveMaximum':
       return {
         field,
-        message: `Invalid value: ${JSON.stringify(error.data)}: should be ${COMPARISONS[String(p.comparison)]} ${String(p.limit)}`,
+        message: `Invalid value: ${shown(error.data)}: ${inBody} should be ${COMPARISONS[String(p.comparison)]} ${String(p.limit)}`,
       };
     case 'minLength':
-      return { field, message: `Invalid value: ${JSON.stringify(error.data)}: should be at least ${String(p.limit)} chars long` };
+      return { field, message: `Invalid value: ${shown(error.data)}: ${inBody} should be at least ${String(p.limit)} chars long` };
     case 'maxLength':
-      return { field, message: `Too long: may not be longer than ${String(p.limit)}` };
+      return { field, message: `Too long: may not be more than ${String(p.limit)} bytes` };
     case 'maxItems':
-      return { field, message: `Too many: must have at most ${String(p.limit)} items` };
+      return { field, message: `Too many: ${(error.data as unknown[]).length}: must have at most ${String(p.limit)} items` };
     case 'pattern':
-      return { field, message: `Invalid value: ${JSON.stringify(error.data)}: should match '${String(p.pattern)}'` };
+      return { field, message: `Invalid value: ${shown(error.data)}: ${inBody} should match '${String(p.pattern)}'` };
     case 'format':
-      return { field, message: `Invalid value: ${JSON.stringify(error.data)}: must be of type ${String(p.format)}` };
+      return { field, message: `Invalid value: ${shown(error.data)}: ${inBody} must be of type ${String(p.format)}: ${shown(error.data)}` };
     case 'uniqueItems': {
       // The API server names the later of the two equal items.
       const later = Math.max(Number(p.i), Number(p.j));
@@ -121,6 +143,13 @@ function describeAjvError(error: ErrorObject): FieldError {
       return { field, message: error.message ?? error.keyword };
   }
 }
+
+/** What the API server adds when it ran no CEL rule, word for word. */
+export const RULES_NOT_CHECKED =
+  'some validation rules were not checked because the object was invalid; correct the existing errors to complete validation';
+
+/** Schema failures after which the API server runs no CEL rule (its field.ErrorTypes Required, NotSupported, TypeInvalid). */
+const BLOCKING_KEYWORDS = new Set(['required', 'enum', 'type', 'format', 'additionalProperties']);
 
 interface CelRule {
   rule: string;
@@ -172,7 +201,12 @@ function celErrors(value: unknown, oldValue: unknown, schema: Schema, path: stri
     if (ok !== true) {
       const field = rule.fieldPath ? path + rule.fieldPath : path;
       const message = rule.message ?? `failed rule: ${rule.rule}`;
-      errors.push({ field, message: rule.reason === 'FieldValueRequired' ? `Required value: ${message}` : `Invalid value: ${message}` });
+      // The API server shows a scalar value before the message, nothing for objects and lists.
+      const scalar = value !== null && typeof value !== 'object' && !rule.fieldPath ? `${JSON.stringify(value)}: ` : '';
+      errors.push({
+        field,
+        message: rule.reason === 'FieldValueRequired' ? `Required value: ${message}` : `Invalid value: ${scalar}${message}`,
+      });
     }
   }
   const props = schema.properties as Record<string, Schema> | undefined;
@@ -211,10 +245,14 @@ function makeValidator<T>(kind: string, schema: Schema): ResourceValidator<T> {
     }
     if (actualKind !== kind)
       errors.push({ field: 'kind', message: `Unsupported value: ${JSON.stringify(actualKind)}: supported values: "${kind}"` });
-    if (!compiled(value)) errors.push(...(compiled.errors ?? []).map(describeAjvError));
-    // CEL rules assume the types the schema promises, so they run only on a schema-valid object.
-    if (errors.length === 0) celErrors(value, old, schema, '', errors);
-    return { valid: errors.length === 0, errors, value };
+    const schemaErrors = compiled(value) ? [] : (compiled.errors ?? []);
+    errors.push(...schemaErrors.map(describeAjvError));
+    // As the API server does: the CEL rules run beside the schema's errors, unless one of those is a
+    // missing field, an unsupported value or a wrong type (CEL assumes the types the schema
+    // promises); then none runs, and the answer says so.
+    const blocking = errors.length > schemaErrors.length || schemaErrors.some((error) => BLOCKING_KEYWORDS.has(error.keyword));
+    if (!blocking) celErrors(value, old, schema, '', errors);
+    return { valid: errors.length === 0, errors, value, ...(blocking && { rulesNotChecked: RULES_NOT_CHECKED }) };
   };
 }
 

@@ -16,7 +16,7 @@ beforeAll(async () => {
 describe('installed CRDs', () => {
   it.each([
     ['channels.acog.dev', 'Channel', ['ch']],
-    ['episodes.acog.dev', 'Episode', ['ep', 'epi']],
+    ['episodes.acog.dev', 'Episode', ['epi']],
   ])('%s is Established with its names and the acog category', async (name, kind, shortNames) => {
     const crd: V1CustomResourceDefinition = await kc.makeApiClient(ApiextensionsV1Api).readCustomResourceDefinition({ name });
     const established = crd.status?.conditions?.find((c) => c.type === 'Established');

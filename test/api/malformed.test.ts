@@ -38,6 +38,12 @@ const cases: Case[] = [
   channel('persona name of the wrong type', 'spec.persona.name', /must be of type string/, (o) => (o.spec.persona.name = 42)),
   channel('persona name empty', 'spec.persona.name', /at least 1 chars long/, (o) => (o.spec.persona.name = '')),
   channel(
+    'persona name of spaces only',
+    'spec.persona.name',
+    /persona.name must hold more than spaces/,
+    (o) => (o.spec.persona.name = ' \t '),
+  ),
+  channel(
     'tone too long',
     'spec.persona.tone',
     /Too long: may not be (longer|more) than 300/,
@@ -200,6 +206,7 @@ const cases: Case[] = [
   episode('channelRef missing', 'spec.channelRef', /Required value/, (o) => delete o.spec.channelRef),
   episode('topic missing', 'spec.topic', /Required value/, (o) => delete o.spec.topic),
   episode('topic too short', 'spec.topic', /at least 3 chars long/, (o) => (o.spec.topic = 'AI')),
+  episode('topic of spaces only', 'spec.topic', /topic must hold more than spaces/, (o) => (o.spec.topic = '   ')),
   episode('topic too long', 'spec.topic', /Too long: may not be (longer|more) than 200/, (o) => (o.spec.topic = 'x'.repeat(201))),
   episode('channel name with capitals', 'spec.channelRef.name', /should match/, (o) => (o.spec.channelRef.name = 'Tech_Channel')),
   episode(

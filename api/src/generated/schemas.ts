@@ -53,7 +53,14 @@ export const channelSchema = {
               "type": "string",
               "minLength": 1,
               "maxLength": 80,
-              "description": "The presenter's name, as the narration and metadata use it."
+              "description": "The presenter's name, as the narration and metadata use it.",
+              "x-kubernetes-validations": [
+                {
+                  "rule": "self.trim().size() > 0",
+                  "reason": "FieldValueInvalid",
+                  "message": "persona.name must hold more than spaces"
+                }
+              ]
             },
             "tone": {
               "type": "string",
@@ -1069,7 +1076,14 @@ export const episodeSchema = {
           "type": "string",
           "minLength": 3,
           "maxLength": 200,
-          "description": "What the episode is about, in a line; also the starting point of the title."
+          "description": "What the episode is about, in a line; also the starting point of the title.",
+          "x-kubernetes-validations": [
+            {
+              "rule": "self.trim().size() > 0",
+              "reason": "FieldValueInvalid",
+              "message": "topic must hold more than spaces"
+            }
+          ]
         },
         "brief": {
           "type": "string",

@@ -31,7 +31,7 @@ describe('loadManifests', () => {
       ].join('\n'),
     );
     await expect(loadManifests([file])).rejects.toThrow(
-      `${file} (document 1): Episode a: spec.publish.privacy: Unsupported value: "friends": supported values: "public", "unlisted", "private"\n${file} (document 2): expected apiVersion acog.dev/v1alpha1 and kind Channel or Episode, found v1 ConfigMap`,
+      `${file} (document 1): Episode a: spec.publish.privacy: Unsupported value: "friends": supported values: "public", "unlisted", "private"\n${file} (document 1): Episode a: some validation rules were not checked because the object was invalid; correct the existing errors to complete validation\n${file} (document 2): expected apiVersion acog.dev/v1alpha1 and kind Channel or Episode, found v1 ConfigMap`,
     );
     await expect(loadManifests([join(dir, 'nope.yaml')])).rejects.toThrow(/nope.yaml: no such file or folder/);
   });

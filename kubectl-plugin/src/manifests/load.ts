@@ -7,8 +7,11 @@ import { parseAllDocuments } from 'yaml';
 import { API_VERSION, validateChannel, validateEpisode, type Channel, type Episode } from '@acog/api';
 
 export interface LoadedManifests {
+  /** With the schema's defaults applied, as the API server would store them. */
   channels: Channel[];
   episodes: Episode[];
+  /** The same objects exactly as the files hold them: what `create` sends and `--dry-run=client` prints. */
+  asWritten: { channels: Channel[]; episodes: Episode[] };
 }
 
 export class ManifestError extends Error {
@@ -39,7 +42,7 @@ async function readSource(file: string): Promise<string> {
 }
 
 export async function loadManifests(paths: string[]): Promise<LoadedManifests> {
-  const loaded: LoadedManifests = { channels: [], episodes: [] };
+  const loaded: LoadedManifests = { channels: [], episodes: [], asWritten: { channels: [], episodes: [] } };
   const problems: string[] = [];
   for (const path of paths) {
     for (const file of await manifestFiles(path)) {
@@ -61,11 +64,18 @@ export async function loadManifests(paths: string[]): Promise<LoadedManifests> {
         const result = object.kind === 'Channel' ? validateChannel(object) : validateEpisode(object);
         if (!object.metadata?.name) result.errors.unshift({ field: 'metadata.name', message: 'Required value' });
         if (result.errors.length) {
-          problems.push(...result.errors.map((e) => `${where}: ${object.kind} ${object.metadata?.name ?? ''}: ${e.field}: ${e.message}`));
+          const prefix = `${where}: ${object.kind} ${object.metadata?.name ?? ''}: `;
+          problems.push(...result.errors.map((e) => `${prefix}${e.field}: ${e.message}`));
+          if (result.rulesNotChecked) problems.push(`${prefix}${result.rulesNotChecked}`);
           continue;
         }
-        if (object.kind === 'Channel') loaded.channels.push(result.value as Channel);
-        else loaded.episodes.push(result.value as Episode);
+        if (object.kind === 'Channel') {
+          loaded.channels.push(result.value as Channel);
+          loaded.asWritten.channels.push(object as Channel);
+        } else {
+          loaded.episodes.push(result.value as Episode);
+          loaded.asWritten.episodes.push(object as Episode);
+        }
       }
     }
   }

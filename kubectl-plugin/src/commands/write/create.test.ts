@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { API_VERSION, validateChannel, validateEpisode, type Channel, type Episode } from '@acog/api';
-import { uniqueName } from '../../../../test/support/env.ts';
-import { example } from '../../../../test/support/kube.ts';
+import { kubeConfig, uniqueName } from '../../../../test/support/env.ts';
+import { apiFailure, createObject, example } from '../../../../test/support/kube.ts';
 import { acog, createChannel, episodeExists, freshNamespace, getChannel, getEpisode, unscheduled } from '../../testing.ts';
 
 let ns: string;
@@ -254,7 +254,7 @@ describe('create -f', () => {
     expect(stored.spec).toEqual(validateChannel(channel).value.spec);
   });
 
-  it('--dry-run=client prints every object and creates none', async () => {
+  it('--dry-run=client prints every object as it would be sent (no defaults) and creates none', async () => {
     const episode = await example<Episode>('episode.yaml');
     const file = join(dir, 'dry.yaml');
     episode.metadata = { name: 'ep-file-dry' };
@@ -262,10 +262,34 @@ describe('create -f', () => {
     await writeFile(file, stringify(episode));
     const yaml = await acog(['create', '-f', file, '--dry-run=client', '-o', 'yaml', '-n', ns]);
     expect(yaml.code).toBe(0);
-    expect(parse(yaml.stdout)).toEqual(validateEpisode(episode).value);
+    // kubectl prints what it would send; the defaults are the API server's (--dry-run=server shows them).
+    expect(parse(yaml.stdout)).toEqual(episode);
+    expect(parse(yaml.stdout)).not.toEqual(validateEpisode(episode).value);
     const dryServer = await acog(['create', '-f', file, '--dry-run=server', '-n', ns]);
     expect(dryServer.stdout).toBe('episode.acog.dev/ep-file-dry created (server dry run)\n');
     expect(await episodeExists(ns, 'ep-file-dry')).toBe(false);
+  });
+
+  it('reports every error of a manifest, as the API server does, in its wording', async () => {
+    const episode = await example<Episode>('episode.yaml');
+    episode.metadata = { name: 'ep-file-two' };
+    episode.spec.channelRef.name = 'chan';
+    episode.spec.topic = 'AI';
+    episode.spec.overrides = { skipStages: ['plan'] };
+    const file = join(dir, 'two.yaml');
+    await writeFile(file, stringify(episode));
+    const client = await acog(['create', '-f', file, '-n', ns]);
+    expect(client.code).toBe(1);
+    const lines = client.stderr.split('\n').filter((line) => line.includes('ep-file-two: spec.'));
+    expect(lines).toEqual([
+      `error: ${file}: Episode ep-file-two: spec.topic: Invalid value: "AI": spec.topic in body should be at least 3 chars long`,
+      `${file}: Episode ep-file-two: spec.overrides.skipStages: Invalid value: plan and script cannot be skipped; every episode is planned and scripted`,
+    ]);
+    // The API server says the same of the same object, field for field.
+    const server = await apiFailure(
+      createObject(kubeConfig('admin'), ns, 'episodes', { ...episode, metadata: { name: 'ep-file-two-server' } }),
+    );
+    for (const line of lines) expect(server.message).toContain(line.replace(/^(error: )?.*?ep-file-two: /, ''));
   });
 
   it('refuses invalid manifests before sending anything, naming file and field', async () => {

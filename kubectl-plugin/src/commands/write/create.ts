@@ -99,7 +99,9 @@ function problemsOf(episode: Episode): string[] {
       `metadata.name: Invalid value: ${JSON.stringify(name)}: a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character`,
     );
   }
-  problems.push(...validateEpisode(episode).errors.map((error) => `${error.field}: ${error.message}`));
+  const result = validateEpisode(episode);
+  problems.push(...result.errors.map((error) => `${error.field}: ${error.message}`));
+  if (result.rulesNotChecked) problems.push(result.rulesNotChecked);
   return problems;
 }
 
@@ -194,15 +196,16 @@ async function createFromFiles(io: CommandIO, options: CreateOptions): Promise<v
     if (error instanceof ManifestError) throw new CommandError(`${error.message}\nnothing was sent`);
     throw error;
   }
-  const objects: (Channel | Episode)[] = [...loaded.channels, ...loaded.episodes];
+  // What is sent is what the files say: the API server applies the defaults (kubectl create does the same).
+  const objects: (Channel | Episode)[] = [...loaded.asWritten.channels, ...loaded.asWritten.episodes];
   if (!objects.length) throw new CommandError(`no Channel or Episode in ${(options.filename ?? []).join(', ')}`);
   const channelInFiles = (episode: Episode) =>
-    loaded.channels.find(
+    loaded.asWritten.channels.find(
       (channel) =>
         channel.metadata.name === episode.spec.channelRef.name && (channel.metadata.namespace ?? '') === (episode.metadata.namespace ?? ''),
     );
   if (options.dryRun === 'client') {
-    for (const episode of loaded.episodes) {
+    for (const episode of loaded.asWritten.episodes) {
       const channel = channelInFiles(episode);
       if (channel) checkOverrides(episode, channel);
     }
@@ -221,7 +224,7 @@ async function createFromFiles(io: CommandIO, options: CreateOptions): Promise<v
   }
   const created: (Channel | Episode)[] = [];
   const failures: string[] = [];
-  const channelsHere = new Map(loaded.channels.map((channel) => [`${namespaceOf(channel)}/${channel.metadata.name}`, channel]));
+  const channelsHere = new Map(loaded.asWritten.channels.map((channel) => [`${namespaceOf(channel)}/${channel.metadata.name}`, channel]));
   for (const object of objects) {
     const t: Target = { ...base, namespace: namespaceOf(object) };
     try {
