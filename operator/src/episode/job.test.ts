@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateChannel, validateEpisode } from '@acog/api';
 import { checkRunnerConfig } from '../config/runner-config.ts';
-import { buildStageJob, labelValue, stageJobName } from './job.ts';
+import { buildStageJob, CREDENTIAL_ENV, JobRefused, labelValue, stageJobName } from './job.ts';
 
 const channel = validateChannel({
   apiVersion: 'acog.dev/v1alpha1',
@@ -140,5 +140,90 @@ describe('buildStageJob', () => {
     expect(job('assemble').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '2', memory: '2Gi' } });
     expect(job('plan').spec.activeDeadlineSeconds).toBe(3600);
     expect(job('plan').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '250m', memory: '256Mi' } });
+  });
+});
+
+describe('buildStageJob and credentials', () => {
+  type Env = { name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }[];
+  const overriding = (providers: object, channelEdit?: (spec: typeof channel.spec) => void) => {
+    const spec = structuredClone(channel.spec);
+    channelEdit?.(spec);
+    return (stage: 'plan' | 'voice' | 'upload', runner = config) =>
+      buildStageJob(
+        {
+          episode: {
+            name: 'ep',
+            namespace: 'team-a',
+            uid: 'uid-1',
+            spec: { ...episode.spec, overrides: { providers } } as typeof episode.spec,
+          },
+          channel: { name: 'ch', spec },
+          stage,
+          attempt: 1,
+          inputHash: 'sha256:abc',
+          inputUri: `s3://acog-scripts/team-a/ep/uid-1/${stage}/1/input.json`,
+        },
+        runner,
+      ) as { spec: { template: { spec: PodSpec } } };
+  };
+  const envOf = (built: { spec: { template: { spec: PodSpec } } }) => built.spec.template.spec.containers[0].env as Env;
+
+  it('never carries a credential as a value: every credential variable of every stage is a secretKeyRef', () => {
+    for (const stage of ['plan', 'script', 'refine', 'metadata', 'voice', 'avatar', 'broll', 'assemble', 'upload'] as const) {
+      const env = buildStageJob(
+        {
+          episode: { name: 'ep', namespace: 'team-a', uid: 'uid-1', spec: episode.spec },
+          channel: { name: 'ch', spec: channel.spec },
+          stage,
+          attempt: 1,
+          inputHash: 'sha256:abc',
+          inputUri: 's3://acog-scripts/team-a/ep/uid-1/x/1/input.json',
+        },
+        config,
+      ) as { spec: { template: { spec: PodSpec } } };
+      for (const variable of envOf(env)) {
+        if (CREDENTIAL_ENV.has(variable.name))
+          expect(variable, `${stage} ${variable.name}`).toEqual({ name: variable.name, valueFrom: expect.anything() });
+        if (variable.value === undefined) expect(variable.valueFrom?.secretKeyRef, `${stage} ${variable.name}`).toBeDefined();
+      }
+    }
+  });
+
+  it('refuses a runner configuration that would put a provider key into env as a value', () => {
+    const leaky = checkRunnerConfig({ image: 'runner:1', env: { OPENAI_API_KEY: 'sk-live-123' } });
+    expect(() => overriding({})('voice', leaky)).toThrow(JobRefused);
+    expect(() => overriding({})('voice', leaky)).toThrow(/OPENAI_API_KEY carries a credential and may reach a Job only from a Secret/);
+  });
+
+  it("refuses the Job when the stage's effective provider names a Secret the Channel does not allow", () => {
+    const build = overriding({ llm: { provider: 'openai', secretRef: { name: 'someone-elses-key' } } });
+    expect(() => build('plan')).toThrow(JobRefused);
+    expect(() => build('plan')).toThrow(
+      /refusing the Job of plan .*spec\.overrides\.providers\.llm\.secretRef: Secret "someone-elses-key"/,
+    );
+    // Stages of other capabilities are not this override's: their Jobs carry only their own Secrets.
+    expect(envOf(build('upload')).some((e) => e.valueFrom?.secretKeyRef.name === 'someone-elses-key')).toBe(false);
+  });
+
+  it('refuses the Job when an override sends the key to a base URL the Channel does not allow', () => {
+    const build = overriding({
+      llm: { provider: 'openai', secretRef: { name: 'openai', key: 'token' }, baseURL: 'https://collector.example/v1' },
+    });
+    expect(() => build('plan')).toThrow(
+      /spec\.overrides\.providers\.llm\.baseURL: https:\/\/collector\.example\/v1 is not the Channel's own base URL/,
+    );
+  });
+
+  it("maps the Secret an override may use: the Channel's own, or one it lists in episodeOverrides", () => {
+    const own = overriding({ llm: { provider: 'openai', model: 'gpt-4.1', secretRef: { name: 'openai', key: 'token' } } });
+    expect(envOf(own('plan')).find((e) => e.name === 'OPENAI_API_KEY')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'openai', key: 'token' },
+    });
+    const listed = overriding({ llm: { provider: 'openai', secretRef: { name: 'team-openai' } } }, (spec) => {
+      spec.episodeOverrides = { secretRefs: [{ name: 'team-openai' }] };
+    });
+    expect(envOf(listed('plan')).find((e) => e.name === 'OPENAI_API_KEY')?.valueFrom).toEqual({
+      secretKeyRef: { name: 'team-openai', key: 'OPENAI_API_KEY' },
+    });
   });
 });

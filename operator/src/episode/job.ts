@@ -2,17 +2,25 @@
 // ownerReference to the Episode, labels, the runner image with the stage as argument, provider
 // secrets as secretKeyRef, no service-account token, non-root, read-only root filesystem,
 // a deadline and a TTL. Pure: the same inputs always give the same Job.
+//
+// Credentials reach a Job only as secretKeyRef, never as a value in its spec; and only the Secret
+// the stage's effective provider may use: an Episode override naming a Secret (or a base URL to
+// send it to) that its Channel does not allow gets no Job. The reconciler holds such an Episode
+// already (OverrideNotAllowed); this is the second line.
 import { createHash } from 'node:crypto';
 import {
   API_VERSION,
+  DEFAULT_SECRET_KEYS,
   EPISODES,
   LABELS,
+  overrideProblems,
   secretNeed,
   STAGE_CAPABILITY,
   stageProvider,
   type ChannelSpec,
   type EpisodeSpec,
   type StageName,
+  YOUTUBE_KEYS,
 } from '@acog/api';
 import { stageSettings, type RunnerConfig } from '../config/runner-config.ts';
 
@@ -37,6 +45,23 @@ export interface StageJobRequest {
 export const INPUT_HASH_ANNOTATION = 'acog.dev/input-hash';
 
 const MAX_NAME = 63;
+
+/** Variables that carry credentials: in a Job only ever as secretKeyRef. */
+export const CREDENTIAL_ENV: ReadonlySet<string> = new Set([
+  ...Object.values(DEFAULT_SECRET_KEYS),
+  ...YOUTUBE_KEYS,
+  'AWS_ACCESS_KEY_ID',
+  'AWS_SECRET_ACCESS_KEY',
+  'AWS_SESSION_TOKEN',
+]);
+
+/** A Job the operator will not build: its message says why. */
+export class JobRefused extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'JobRefused';
+  }
+}
 
 /**
  * <episode>-<stage>-<attempt>-<digest>: the digest covers the episode's uid and the input hash, so
@@ -70,6 +95,8 @@ export function stageJobLabels(episode: { name: string }, channel: string, stage
 }
 
 function envVar(name: string, value: string) {
+  if (CREDENTIAL_ENV.has(name))
+    throw new JobRefused(`${name} carries a credential and may reach a Job only from a Secret (secretKeyRef), not as a value in env`);
   return { name, value };
 }
 
@@ -79,6 +106,15 @@ function secretEnv(name: string, secret: string, key: string) {
 
 export function buildStageJob(request: StageJobRequest, config: RunnerConfig): Record<string, unknown> {
   const { episode, channel, stage, attempt, inputHash, inputUri } = request;
+  const capability = STAGE_CAPABILITY[stage];
+  if (capability) {
+    const field = `spec.overrides.providers.${capability}.`;
+    const refused = overrideProblems(channel.spec, episode.spec).filter((problem) => problem.field.startsWith(field));
+    if (refused.length)
+      throw new JobRefused(
+        `refusing the Job of ${stage} for episode ${episode.namespace}/${episode.name}: ${refused.map((p) => `${p.field}: ${p.message}`).join('; ')}`,
+      );
+  }
   const settings = stageSettings(config, stage);
   const labels = stageJobLabels(episode, channel.name, stage, attempt);
   const env: object[] = Object.entries(config.env)
@@ -92,7 +128,6 @@ export function buildStageJob(request: StageJobRequest, config: RunnerConfig): R
       secretEnv('AWS_SECRET_ACCESS_KEY', secretName, secretAccessKeyKey),
     );
   }
-  const capability = STAGE_CAPABILITY[stage];
   const need = capability ? secretNeed(capability, stageProvider(stage, channel.spec, episode.spec)) : undefined;
   for (const [name, key] of Object.entries(need?.env ?? {})) env.push(secretEnv(name, need!.secret, key));
 
