@@ -11,3 +11,4 @@ export { verifyHeyGenSignature } from './webhooks.ts';
 export * from './actions.ts';
 export { overrideProblems } from './overrides.ts';
 export * from './stage-result.ts';
+export { artifactScopeDecision, type ArtifactScope, type ArtifactUse, type ScopeDecision } from './artifact-scope.ts';
