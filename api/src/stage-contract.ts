@@ -86,7 +86,28 @@ export function episodeKeyPrefix(input: { namespace: string; episode: string; ui
 export const WEBHOOKS_STREAM = 'ACOG_WEBHOOKS';
 export const WEBHOOKS_SUBJECTS = 'acog.webhooks.>';
 
-/** The subject of one HeyGen video's completion: acog.webhooks.heygen.<video_id>. */
-export function heygenWebhookSubject(videoId: string): string {
-  return `acog.webhooks.heygen.${videoId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+/**
+ * The subject of one HeyGen video's completion: acog.webhooks.<namespace>.heygen.<video_id>. The
+ * namespace comes first so that NATS permissions can give each tenant's runners its own webhooks only.
+ */
+export function heygenWebhookSubject(namespace: string, videoId: string): string {
+  return `acog.webhooks.${subjectToken(namespace)}.heygen.${videoId.replace(/[^A-Za-z0-9_-]/g, '_')}`;
+}
+
+/** The callback URL HeyGen is given: the gateway's webhook, with the namespace whose runner waits on it. */
+export function heygenCallbackUrl(base: string | undefined, namespace: string): string | undefined {
+  if (!base) return undefined;
+  const url = new URL(base);
+  url.searchParams.set('namespace', namespace);
+  return url.toString();
+}
+
+/** The inbox prefix of a namespace's runners: NATS lets them read replies under it, and nobody else's. */
+export function natsInboxPrefix(namespace: string): string {
+  return `_INBOX_${subjectToken(namespace)}`;
+}
+
+/** The NATS user a process connects as, from ACOG_NATS_USER and ACOG_NATS_PASSWORD (Secrets by reference); none when unset. */
+export function natsAuth(env: Record<string, string | undefined>): { user?: string; pass?: string } {
+  return env.ACOG_NATS_USER ? { user: env.ACOG_NATS_USER, pass: env.ACOG_NATS_PASSWORD ?? '' } : {};
 }

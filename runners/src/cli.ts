@@ -7,7 +7,7 @@ import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isStageName } from '@acog/api';
+import { isStageName, natsAuth, natsInboxPrefix } from '@acog/api';
 import { checkStageInput, oneLine, runStage } from './contract/run-stage.ts';
 import { NatsEventPublisher } from './events/nats.ts';
 import type { EventPublisher } from './events/types.ts';
@@ -81,7 +81,8 @@ async function main(): Promise<void> {
     }
     const input = checkStageInput(raw, stage);
     if (process.env.ACOG_NATS_URL) {
-      events = await NatsEventPublisher.connect(process.env.ACOG_NATS_URL).catch((error: Error) => {
+      const options = { auth: natsAuth(process.env), inboxPrefix: natsInboxPrefix(input.episode.namespace) };
+      events = await NatsEventPublisher.connect(process.env.ACOG_NATS_URL, options).catch((error: Error) => {
         console.error(`acog-runner: NATS unreachable (${error.message}); the operator will see the result through the Job`);
         return undefined;
       });

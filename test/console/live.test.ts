@@ -155,7 +155,7 @@ describe('server-sent events', () => {
 describe('HeyGen webhook', () => {
   const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
   const post = (body: string, signature?: string) =>
-    fetch(`${gateway.url}/webhooks/heygen`, {
+    fetch(`${gateway.url}/webhooks/heygen?namespace=team-a`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', ...(signature ? { signature } : {}) },
       body,
@@ -170,12 +170,12 @@ describe('HeyGen webhook', () => {
     });
     const accepted = await post(body, sign(body));
     expect(accepted.status).toBe(202);
-    expect(((await accepted.json()) as { subject: string }).subject).toBe(`acog.webhooks.heygen.${videoId}`);
+    expect(((await accepted.json()) as { subject: string }).subject).toBe(`acog.webhooks.team-a.heygen.${videoId}`);
     const nc = await connect({ servers: localEnv().nats.url });
     try {
       const message = await jetstream(nc)
         .streams.get(WEBHOOKS_STREAM)
-        .then((stream) => stream.getMessage({ last_by_subj: `acog.webhooks.heygen.${videoId}` }));
+        .then((stream) => stream.getMessage({ last_by_subj: `acog.webhooks.team-a.heygen.${videoId}` }));
       const event = message!.json<{ videoId: string; eventType: string; callbackId: string }>();
       expect(event).toMatchObject({ videoId, eventType: 'avatar_video.success', callbackId: 'team-a/ep/uid' });
     } finally {
@@ -187,6 +187,9 @@ describe('HeyGen webhook', () => {
 
   it('refuses a bad signature, a stale timestamp and a malformed body with their status codes', async () => {
     const body = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: 'abc' } });
+    // Without the namespace its runner waits in, a callback has nowhere to go (acog.webhooks.<namespace>.…).
+    const nowhere = await fetch(`${gateway.url}/webhooks/heygen`, { method: 'POST', headers: { signature: sign(body) }, body });
+    expect(nowhere.status).toBe(400);
     expect((await post(body)).status).toBe(401);
     expect((await post(body, sign(body, 'another-secret'))).status).toBe(401);
     expect((await post(body, 'zz')).status).toBe(401);

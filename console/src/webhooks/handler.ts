@@ -20,10 +20,10 @@ export class HeyGenWebhookHandler {
   }
 
   /** Returns the subject the event went to; throws an HttpError for a refusal. */
-  async handle(raw: Buffer, signature: string | undefined): Promise<string> {
+  async handle(raw: Buffer, signature: string | undefined, namespace: string): Promise<string> {
     try {
       const event = verifyHeyGenDelivery(raw, signature, { secret: this.secret, toleranceMs: this.toleranceMs });
-      const subject = heygenWebhookSubject(event.videoId);
+      const subject = heygenWebhookSubject(namespace, event.videoId);
       const { duplicate } = await this.publisher.publish(subject, event, deliveryId(raw));
       if (duplicate) throw new HttpError(409, 'Replay', 'this delivery was already accepted (a replay)');
       this.metrics?.webhooks.inc({ provider: 'heygen', outcome: 'accepted' });

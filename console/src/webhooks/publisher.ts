@@ -1,7 +1,7 @@
 // Publishes verified webhook events on NATS JetStream, on the stream @acog/api defines.
 import { jetstream, jetstreamManager, type JetStreamClient } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
-import { ensureStream, WEBHOOKS_STREAM_DEFINITION } from '@acog/api';
+import { ensureStream, natsAuth, WEBHOOKS_STREAM_DEFINITION } from '@acog/api';
 
 export interface PublishResult {
   duplicate: boolean;
@@ -18,7 +18,7 @@ export class WebhookPublisher {
   }
 
   async start(): Promise<void> {
-    this.connection = await connect({ servers: this.url, name: 'acog-console', maxReconnectAttempts: -1 });
+    this.connection = await connect({ servers: this.url, name: 'acog-console', maxReconnectAttempts: -1, ...natsAuth(process.env) });
     await ensureStream(await jetstreamManager(this.connection), WEBHOOKS_STREAM_DEFINITION);
     this.js = jetstream(this.connection);
   }

@@ -13,8 +13,19 @@ export class NatsEventPublisher implements EventPublisher {
     this.js = jetstream(connection, { timeout: 10_000 });
   }
 
-  static async connect(servers: string, options: { name?: string } = {}): Promise<NatsEventPublisher> {
-    const connection = await connect({ servers, name: options.name ?? 'acog-runner', timeout: 10_000, maxReconnectAttempts: 3 });
+  /** `auth` and `inboxPrefix` as the bundled NATS gives a namespace's runners (natsAuth, natsInboxPrefix of @acog/api). */
+  static async connect(
+    servers: string,
+    options: { name?: string; auth?: { user?: string; pass?: string }; inboxPrefix?: string } = {},
+  ): Promise<NatsEventPublisher> {
+    const connection = await connect({
+      servers,
+      name: options.name ?? 'acog-runner',
+      timeout: 10_000,
+      maxReconnectAttempts: 3,
+      ...options.auth,
+      ...(options.inboxPrefix && { inboxPrefix: options.inboxPrefix }),
+    });
     return new NatsEventPublisher(connection);
   }
 

@@ -7,7 +7,8 @@ import { localEnv } from '../../../test/support/env.ts';
 import { waitForWebhook } from './webhooks.ts';
 
 let nc: NatsConnection;
-const publish = (videoId: string) => jetstream(nc).publish(heygenWebhookSubject(videoId), JSON.stringify({ provider: 'heygen', videoId }));
+const publish = (videoId: string) =>
+  jetstream(nc).publish(heygenWebhookSubject('team-a', videoId), JSON.stringify({ provider: 'heygen', videoId }));
 
 beforeAll(async () => {
   nc = await connect({ servers: localEnv().nats.url });
@@ -22,7 +23,7 @@ describe('waitForWebhook', () => {
   it('resolves when the callback of that video arrives, not for another video', async () => {
     const videoId = `v-${Math.random().toString(36).slice(2)}`;
     let done = false;
-    const waiting = waitForWebhook(localEnv().nats.url, heygenWebhookSubject(videoId), new AbortController().signal).then(
+    const waiting = waitForWebhook(localEnv().nats.url, heygenWebhookSubject('team-a', videoId), new AbortController().signal).then(
       () => (done = true),
     );
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -37,16 +38,18 @@ describe('waitForWebhook', () => {
   it('counts a callback that came before the wait began', async () => {
     const videoId = `early-${Math.random().toString(36).slice(2)}`;
     await publish(videoId);
-    await expect(waitForWebhook(localEnv().nats.url, heygenWebhookSubject(videoId), new AbortController().signal)).resolves.toBeUndefined();
+    await expect(
+      waitForWebhook(localEnv().nats.url, heygenWebhookSubject('team-a', videoId), new AbortController().signal),
+    ).resolves.toBeUndefined();
   });
 
   it('ends quietly when aborted, and fails when NATS cannot be reached (the provider then polls)', async () => {
     const stop = new AbortController();
     const started = Date.now();
-    const waiting = waitForWebhook(localEnv().nats.url, heygenWebhookSubject('never'), stop.signal);
+    const waiting = waitForWebhook(localEnv().nats.url, heygenWebhookSubject('team-a', 'never'), stop.signal);
     setTimeout(() => stop.abort(new Error('stage over')), 300);
     await expect(waiting).resolves.toBeUndefined();
     expect(Date.now() - started).toBeLessThan(3000);
-    await expect(waitForWebhook('nats://127.0.0.1:1', heygenWebhookSubject('x'), new AbortController().signal)).rejects.toThrow();
+    await expect(waitForWebhook('nats://127.0.0.1:1', heygenWebhookSubject('team-a', 'x'), new AbortController().signal)).rejects.toThrow();
   });
 });

@@ -2,19 +2,40 @@
 // avatar_video.success/fail), so that a runner can stop polling early. A callback that arrived
 // before the wait began counts too (the stream keeps the last one per subject). Anything wrong
 // (no NATS, no stream) rejects, and the caller goes on polling; an abort ends the wait quietly.
+import { randomBytes } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { WEBHOOKS_STREAM } from '@acog/api';
 
-export async function waitForWebhook(natsUrl: string, subject: string, signal: AbortSignal): Promise<void> {
-  const connection = await connect({ servers: natsUrl, name: 'acog-runner-webhooks', timeout: 10_000, maxReconnectAttempts: 3 });
+export interface WebhookWaitOptions {
+  auth?: { user?: string; pass?: string };
+  inboxPrefix?: string;
+}
+
+export async function waitForWebhook(
+  natsUrl: string,
+  subject: string,
+  signal: AbortSignal,
+  options: WebhookWaitOptions = {},
+): Promise<void> {
+  const connection = await connect({
+    servers: natsUrl,
+    name: 'acog-runner-webhooks',
+    timeout: 10_000,
+    maxReconnectAttempts: 3,
+    ...options.auth,
+    ...(options.inboxPrefix && { inboxPrefix: options.inboxPrefix }),
+  });
   const close = () => void connection.close().catch(() => undefined);
   signal.addEventListener('abort', close, { once: true });
   try {
     // An ephemeral consumer with one filter subject (filter_subjects needs NATS 2.10; Debian 12 has 2.9).
+    // Named, so that the request's subject carries the filter, which NATS permissions can limit to
+    // the runner's own namespace ($JS.API.CONSUMER.CREATE.<stream>.<name>.<filter>).
     const info = await (
       await jetstreamManager(connection)
     ).consumers.add(WEBHOOKS_STREAM, {
+      name: `wait-${randomBytes(9).toString('hex')}`,
       filter_subject: subject,
       deliver_policy: DeliverPolicy.LastPerSubject,
       ack_policy: AckPolicy.None,

@@ -1,7 +1,15 @@
 // The nine stages: each reads its upstream documents, calls the provider its Channel (or the
 // Episode's override) names, and hands back the files to store.
 import { extname, join } from 'node:path';
-import { heygenWebhookSubject, type ChannelSpec, type Providers, type StageName } from '@acog/api';
+import {
+  heygenCallbackUrl,
+  heygenWebhookSubject,
+  natsAuth,
+  natsInboxPrefix,
+  type ChannelSpec,
+  type Providers,
+  type StageName,
+} from '@acog/api';
 import type { BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
 import { StageFailure, type StageContext, type StageImplementation, type StageOutput } from '../contract/run-stage.ts';
 import { waitForWebhook } from '../events/webhooks.ts';
@@ -111,11 +119,18 @@ const avatar: StageImplementation = async (ctx) => {
   // HeyGen calls back through the console's gateway, which puts the callback on NATS: the wait ends
   // early then. Without either, the provider polls.
   const natsUrl = ctx.env.ACOG_NATS_URL;
+  const namespace = ctx.input.episode.namespace;
   const stopWaiting = new AbortController();
   const provider = createAvatar(providerSpec(ctx, 'avatar'), {
     imagePath: images[0],
-    callbackUrl: ctx.env.ACOG_HEYGEN_CALLBACK_URL,
-    ...(natsUrl && { waitForCallback: (videoId: string) => waitForWebhook(natsUrl, heygenWebhookSubject(videoId), stopWaiting.signal) }),
+    callbackUrl: heygenCallbackUrl(ctx.env.ACOG_HEYGEN_CALLBACK_URL, namespace),
+    ...(natsUrl && {
+      waitForCallback: (videoId: string) =>
+        waitForWebhook(natsUrl, heygenWebhookSubject(namespace, videoId), stopWaiting.signal, {
+          auth: natsAuth(ctx.env),
+          inboxPrefix: natsInboxPrefix(namespace),
+        }),
+    }),
   });
   const produced = await provider.render(providerContext(ctx), narration, audioPath).finally(() => stopWaiting.abort());
   return {
