@@ -96,6 +96,24 @@ seccompProfile:
 {{- end -}}
 {{- end -}}
 
+{{/* The Secret of the runners' NATS user in each episode namespace: the bundled NATS's, global.nats.credentials.existingSecret, or none. */}}
+{{- define "acog.natsRunnerCredentialsSecret" -}}
+{{- if .Values.global.nats.bundled -}}
+{{- printf "%s-nats-runner" (include "acog.fullname" .) -}}
+{{- else -}}
+{{- .Values.global.nats.credentials.existingSecret | default "" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The Secret of a release component's NATS user (operator, console): the bundled NATS's, or global.nats.credentials.existingSecret. Call with (dict "ctx" . "component" "operator"). */}}
+{{- define "acog.natsCredentialsSecret" -}}
+{{- if .ctx.Values.global.nats.bundled -}}
+{{- printf "%s-nats-%s" (include "acog.fullname" .ctx) .component -}}
+{{- else -}}
+{{- .ctx.Values.global.nats.credentials.existingSecret | default "" -}}
+{{- end -}}
+{{- end -}}
+
 {{/* The S3 endpoint: the bundled MinIO, global.s3.endpoint, or empty for AWS S3. */}}
 {{- define "acog.s3Endpoint" -}}
 {{- if .Values.global.s3.bundled -}}

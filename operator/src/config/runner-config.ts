@@ -31,6 +31,8 @@ export interface RunnerConfig {
   env: Record<string, string>;
   /** A Secret in each episode namespace with the runners' S3 keys; absent: ambient credentials. */
   storageCredentials?: { secretName: string; accessKeyIdKey: string; secretAccessKeyKey: string };
+  /** A Secret in each episode namespace with that namespace's NATS user; absent: NATS without authentication. */
+  natsCredentials?: { secretName: string; userKey: string; passwordKey: string };
   defaults: StageSettings;
   stages: Partial<Record<StageName, StageSettings>>;
 }
@@ -75,6 +77,16 @@ const SCHEMA = {
         secretAccessKeyKey: { type: 'string', minLength: 1, default: 'AWS_SECRET_ACCESS_KEY' },
       },
     },
+    natsCredentials: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['secretName'],
+      properties: {
+        secretName: { type: 'string', minLength: 1 },
+        userKey: { type: 'string', minLength: 1, default: 'ACOG_NATS_USER' },
+        passwordKey: { type: 'string', minLength: 1, default: 'ACOG_NATS_PASSWORD' },
+      },
+    },
     defaults: { ...stageSettingsSchema, default: {} },
     stages: {
       type: 'object',
@@ -101,10 +113,12 @@ export function checkRunnerConfig(raw: unknown, source = 'runner configuration')
   const config = structuredClone(raw ?? {});
   if (!validate(config)) throw new Error(`${source} is invalid: ${validate.errors!.map(describe).join('; ')}`);
   const reserved = Object.keys(config.env).filter((name) =>
-    ['ACOG_STAGE_INPUT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].includes(name),
+    ['ACOG_STAGE_INPUT', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'ACOG_NATS_USER', 'ACOG_NATS_PASSWORD'].includes(name),
   );
   if (reserved.length)
-    throw new Error(`${source} is invalid: env.${reserved[0]}: set by the operator (credentials come from storageCredentials)`);
+    throw new Error(
+      `${source} is invalid: env.${reserved[0]}: set by the operator (credentials come from storageCredentials and natsCredentials)`,
+    );
   return config;
 }
 
