@@ -25,6 +25,39 @@ function hostPort(value: string): { host: string; port: number } {
   return { host: match[1] || '0.0.0.0', port };
 }
 
+// A namespace's name (RFC 1123 label), as Kubernetes takes it.
+const NAMESPACE = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/**
+ * The namespaces to watch from --namespaces (a comma-separated list) and the older --namespace
+ * (one; also a list): their union, in the order given, or undefined for every namespace when
+ * neither is set. A value that names no namespace, or a name that cannot be one, is an error: the
+ * operator would otherwise watch everything, or nothing, where its Roles are not.
+ */
+export function watchNamespaces(flags: { namespaces?: string; namespace?: string }): string[] | undefined {
+  const given = [
+    ['--namespaces (or ACOG_WATCH_NAMESPACES)', flags.namespaces],
+    ['--namespace (or ACOG_WATCH_NAMESPACE)', flags.namespace],
+  ].filter((entry): entry is [string, string] => entry[1] !== undefined);
+  if (!given.length) return undefined;
+  const namespaces: string[] = [];
+  for (const [flag, value] of given) {
+    const names = value
+      .split(',')
+      .map((name) => name.trim())
+      .filter(Boolean);
+    if (!names.length)
+      throw new InvalidArgumentError(
+        `${flag} names no namespace (${JSON.stringify(value)}): give one or more, comma-separated (e.g. studio,shorts), or leave it out to watch every namespace`,
+      );
+    for (const name of names) {
+      if (!NAMESPACE.test(name)) throw new InvalidArgumentError(`${flag}: ${JSON.stringify(name)} is not a namespace name`);
+      if (!namespaces.includes(name)) namespaces.push(name);
+    }
+  }
+  return namespaces;
+}
+
 function url(flag: string, schemes: string[]) {
   return (value: string): string => {
     let parsed: URL;
@@ -45,7 +78,12 @@ export function buildCommand(): Command {
     .version(VERSION, '--version', 'print the version and exit')
     .helpOption('-h, --help', 'show this help')
     .addOption(new Option('--kubeconfig <path>', 'kubeconfig to use (default: in-cluster, else ~/.kube/config)').env('KUBECONFIG'))
-    .addOption(new Option('--namespace <namespace>', 'watch one namespace only (default: all)').env('ACOG_WATCH_NAMESPACE'))
+    .addOption(
+      new Option('--namespaces <list>', 'watch only these namespaces, comma-separated, e.g. studio,shorts (default: all)').env(
+        'ACOG_WATCH_NAMESPACES',
+      ),
+    )
+    .addOption(new Option('--namespace <namespace>', 'watch this namespace only (older form of --namespaces)').env('ACOG_WATCH_NAMESPACE'))
     .addOption(
       new Option('--runner-config <file>', 'YAML file with the runner image, resources per stage and scheduling (required)').env(
         'ACOG_RUNNER_CONFIG',
@@ -91,6 +129,7 @@ export function buildCommand(): Command {
 
 interface Flags {
   kubeconfig?: string;
+  namespaces?: string;
   namespace?: string;
   runnerConfig?: string;
   natsUrl?: string;
@@ -116,6 +155,12 @@ export async function main(argv: string[]): Promise<void> {
   if (envLeaderElect && !['true', 'false'].includes(envLeaderElect))
     command.error(`error: ACOG_LEADER_ELECT must be true or false, not ${JSON.stringify(envLeaderElect)}`);
   const leaderElect = flags.leaderElect && envLeaderElect !== 'false';
+  let namespaces: string[] | undefined;
+  try {
+    namespaces = watchNamespaces(flags);
+  } catch (error) {
+    return command.error(`error: ${(error as Error).message}`);
+  }
   if (!flags.runnerConfig)
     return command.error('error: --runner-config (or ACOG_RUNNER_CONFIG) is required: the YAML file that says which image runs the stages');
   if (!flags.natsUrl) return command.error('error: --nats-url (or ACOG_NATS_URL) is required, e.g. nats://acog-nats:4222');
@@ -150,7 +195,7 @@ export async function main(argv: string[]): Promise<void> {
 
   const operator = await startOperator({
     kubeConfig,
-    namespace: flags.namespace,
+    namespaces,
     runner,
     natsUrl: flags.natsUrl,
     store,
@@ -173,7 +218,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(1);
     },
   });
-  log.info({ version: VERSION, identity, leaderElection: leaderElect }, 'acog-operator started');
+  log.info({ version: VERSION, identity, leaderElection: leaderElect, namespaces: namespaces ?? '(all)' }, 'acog-operator started');
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'stopping');

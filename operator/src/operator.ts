@@ -1,6 +1,7 @@
-// Wires the operator together: informers for Episodes, Channels and Jobs feed two work queues;
-// reconcilers act when this replica holds the lease; the NATS consumer feeds completion hints;
-// an HTTP server answers /metrics, /healthz and /readyz.
+// Wires the operator together: informers for Episodes, Channels and Jobs (cluster-wide, or one per
+// watched namespace behind one view) feed two work queues; reconcilers act when this replica holds
+// the lease; the NATS consumer feeds completion hints; an HTTP server answers /metrics, /healthz
+// and /readyz.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
@@ -17,6 +18,8 @@ import {
   objectKey,
   slimJob,
   WorkQueue,
+  type InformerHandler,
+  type InformerOptions,
   type Job,
   type KubeObject,
   type LeaderElectionOptions,
@@ -36,8 +39,11 @@ export type LeaderElectionSettings = Omit<LeaderElectionOptions, 'onStartedLeadi
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
-  /** Watch one namespace only; all when absent. */
-  namespace?: string;
+  /**
+   * Watch only these namespaces (one Informer per kind in each: the chart's Roles cover no more);
+   * every namespace when absent. An empty list is refused.
+   */
+  namespaces?: string[];
   runner: RunnerConfig;
   natsUrl: string;
   store: ArtifactStore;
@@ -74,37 +80,30 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const clients = createKubeClients(options.kubeConfig, countRequest);
   const identity = options.leaderElection?.identity ?? `acog-operator-${process.pid}`;
   const events = new KubeEventRecorder(clients.core, identity, log);
-  const ns = options.namespace;
+  const namespaces = options.namespaces;
+  if (namespaces && !namespaces.length) throw new Error('no namespace to watch: name one or more, or none for every namespace');
 
-  const source = <T>(group: string, version: string, plural: string, labelSelector?: string) =>
-    customObjectSource<T>(clients.custom, { group, version, plural, namespace: ns, labelSelector });
   const informerErrors = (name: string) => (error: unknown, attempt: number, delayMs: number) =>
     log.warn({ informer: name, attempt, delayMs, error: (error as Error).message }, 'watch failed; trying again');
   const onInformerRequest = (resource: string) => (verb: 'list' | 'watch') => countRequest(verb, resource);
+  const informer = <T extends KubeObject>(
+    group: string,
+    version: string,
+    plural: string,
+    settings: Pick<InformerOptions<T>, 'labelSelector' | 'resyncMs' | 'transform'> = {},
+  ) =>
+    watchedInformer<T>(options.kubeConfig, namespaces, (namespace) => ({
+      name: plural,
+      ...customObjectSource<T>(clients.custom, { group, version, plural, namespace, labelSelector: settings.labelSelector }),
+      ...settings,
+      onError: informerErrors(namespace ? `${plural} in ${namespace}` : plural),
+      onRequest: onInformerRequest(plural),
+    }));
 
-  const episodes = new Informer<Episode>(options.kubeConfig, {
-    name: EPISODES.plural,
-    ...source<Episode>(GROUP, VERSION, EPISODES.plural),
-    resyncMs: options.resyncMs,
-    onError: informerErrors(EPISODES.plural),
-    onRequest: onInformerRequest(EPISODES.plural),
-  });
-  const channels = new Informer<Channel>(options.kubeConfig, {
-    name: CHANNELS.plural,
-    ...source<Channel>(GROUP, VERSION, CHANNELS.plural),
-    resyncMs: options.resyncMs,
-    onError: informerErrors(CHANNELS.plural),
-    onRequest: onInformerRequest(CHANNELS.plural),
-  });
+  const episodes = informer<Episode>(GROUP, VERSION, EPISODES.plural, { resyncMs: options.resyncMs });
+  const channels = informer<Channel>(GROUP, VERSION, CHANNELS.plural, { resyncMs: options.resyncMs });
   // Only the Jobs the operator made: a label selector keeps the watch and the cache small.
-  const jobSelector = `${LABELS.stage},${LABELS.episode}`;
-  const jobs = new Informer<Job>(options.kubeConfig, {
-    name: 'jobs',
-    ...source<Job>('batch', 'v1', 'jobs', jobSelector),
-    transform: slimJob,
-    onError: informerErrors('jobs'),
-    onRequest: onInformerRequest('jobs'),
-  });
+  const jobs = informer<Job>('batch', 'v1', 'jobs', { labelSelector: `${LABELS.stage},${LABELS.episode}`, transform: slimJob });
   episodes.addIndex(CHANNEL_INDEX, episodeChannelIndex);
   episodes.addIndex('uid', (episode) => [`${episode.metadata.namespace}/${episode.metadata.uid}`]);
   jobs.addIndex(JOB_EPISODE_INDEX, jobEpisodeIndex);
@@ -221,7 +220,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
 
   for (const informer of [episodes, channels, jobs]) informer.start();
   await Promise.all([episodes.waitForSync(), channels.waitForSync(), jobs.waitForSync()]);
-  log.info({ episodes: episodes.size, channels: channels.size, jobs: jobs.size, namespace: ns ?? '(all)' }, 'caches synced');
+  log.info({ episodes: episodes.size, channels: channels.size, jobs: jobs.size, namespaces: namespaces ?? '(all)' }, 'caches synced');
 
   let elector: LeaderElector | undefined;
   if (options.leaderElection) {
@@ -300,4 +299,98 @@ export function onlyStatusChanged(before: KubeObject & { spec?: unknown }, after
     isDeepStrictEqual(a.finalizers ?? [], b.finalizers ?? []) &&
     a.deletionTimestamp === b.deletionTimestamp
   );
+}
+
+/**
+ * The Informer of one kind over the watched namespaces: cluster-wide when `namespaces` is absent,
+ * else one Informer per namespace (each lists and watches its own namespace, which is all that a
+ * Role there allows), behind one view when there are several.
+ */
+export function watchedInformer<T extends KubeObject>(
+  kubeConfig: KubeConfig,
+  namespaces: string[] | undefined,
+  options: (namespace: string | undefined) => InformerOptions<T>,
+): Informer<T> {
+  if (!namespaces) return new Informer<T>(kubeConfig, options(undefined));
+  const informers = new Map(namespaces.map((namespace) => [namespace, new Informer<T>(kubeConfig, options(namespace))]));
+  return informers.size === 1 ? [...informers.values()][0] : new MultiNamespaceInformer(kubeConfig, informers);
+}
+
+/**
+ * One view of several namespaces' Informers of the same kind, for the reconcilers, which read a
+ * cache as one Informer (get, list, byIndex, upsert): a key or an object goes to its namespace's
+ * Informer; a list or an index lookup merges them all; handlers and indexes are added to each.
+ * It extends Informer only to be one for the reconcilers' types: it overrides every public member
+ * (a test holds it to that), and its own list and watch never run.
+ */
+export class MultiNamespaceInformer<T extends KubeObject> extends Informer<T> {
+  private readonly members: Map<string, Informer<T>>;
+
+  constructor(kubeConfig: KubeConfig, members: Map<string, Informer<T>>) {
+    const [first] = members.values();
+    super(kubeConfig, {
+      name: first.name,
+      path: '',
+      list: () => Promise.reject(new Error('a MultiNamespaceInformer never lists: its members do')),
+    });
+    this.members = members;
+  }
+
+  override get name(): string {
+    return [...this.members.values()][0].name;
+  }
+
+  /** The watched namespaces. */
+  get namespaces(): string[] {
+    return [...this.members.keys()];
+  }
+
+  override on(handler: InformerHandler<T>): void {
+    for (const member of this.members.values()) member.on(handler);
+  }
+
+  override get(key: string): T | undefined {
+    return this.members.get(key.split('/')[0])?.get(key);
+  }
+
+  /** Our own write, recorded in its namespace's cache; an object of another namespace has none. */
+  override upsert(object: T): void {
+    this.members.get(object.metadata?.namespace ?? '')?.upsert(object);
+  }
+
+  override addIndex(name: string, indexer: (object: T) => string[]): void {
+    for (const member of this.members.values()) member.addIndex(name, indexer);
+  }
+
+  override byIndex(name: string, value: string): T[] {
+    return [...this.members.values()].flatMap((member) => member.byIndex(name, value));
+  }
+
+  override list(filter?: (object: T) => boolean): T[] {
+    return [...this.members.values()].flatMap((member) => member.list(filter));
+  }
+
+  override get size(): number {
+    return [...this.members.values()].reduce((sum, member) => sum + member.size, 0);
+  }
+
+  override hasSynced(): boolean {
+    return [...this.members.values()].every((member) => member.hasSynced());
+  }
+
+  override sinceLastContactMs(): number {
+    return Math.max(...[...this.members.values()].map((member) => member.sinceLastContactMs()));
+  }
+
+  override async waitForSync(): Promise<void> {
+    await Promise.all([...this.members.values()].map((member) => member.waitForSync()));
+  }
+
+  override start(): void {
+    for (const member of this.members.values()) member.start();
+  }
+
+  override stop(): void {
+    for (const member of this.members.values()) member.stop();
+  }
 }
