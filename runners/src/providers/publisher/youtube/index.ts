@@ -14,6 +14,7 @@ export {
 } from './errors.ts';
 export {
   DEFAULT_CHUNK_BYTES,
+  isOwnSessionUri,
   receivedFromRange,
   STATE_UPLOAD,
   STATE_VIDEO_ID,

@@ -38,6 +38,23 @@ export function videoContentType(file: string): string {
   return types[extname(file).toLowerCase()] ?? 'application/octet-stream';
 }
 
+/**
+ * Whether a session URI belongs to the upload endpoint this publisher itself uses (Google's, or
+ * the configured stand-in's): the same origin, under its upload/ path. Each request to a session
+ * carries the OAuth bearer token, so a session URI read back from the episode's state (which lives
+ * in S3) or answered in a Location header is used only when it passes this check.
+ */
+export function isOwnSessionUri(uri: string, uploadBaseUrl: string): boolean {
+  if (!URL.canParse(uri)) return false;
+  const session = new URL(uri);
+  const base = new URL(uploadBaseUrl);
+  return session.origin === base.origin && session.pathname.startsWith(new URL('upload/', base).pathname);
+}
+
+function originOf(uri: string): string {
+  return URL.canParse(uri) ? new URL(uri).origin : JSON.stringify(uri.slice(0, 100));
+}
+
 /** "bytes=0-1048575" → 1048576 bytes held by the server; no header means none. */
 export function receivedFromRange(range: string | null): number {
   const match = range ? /bytes=0-(\d+)/.exec(range) : null;
@@ -92,6 +109,13 @@ async function startSession(run: UploadConnection, resource: VideoResource, size
       throw run.failure(googleErrorInfo(response.status, body), 'videos.insert', parseRetryAfter(response.headers.get('retry-after')));
     const location = response.headers.get('location');
     if (!location) throw new YouTubeError('bad-response', 'YouTube started an upload session without a session URI (no Location header)');
+    const base = run.http.options.baseUrl;
+    if (!isOwnSessionUri(location, base)) {
+      throw new YouTubeError(
+        'bad-response',
+        `YouTube answered with a session URI on ${originOf(location)}, not under ${new URL('upload/', base).href}: the token is not sent there`,
+      );
+    }
     return location;
   }, run.retry);
 }
@@ -140,6 +164,14 @@ export async function uploadVideo(run: UploadConnection, path: string, resource:
   const file = await openAsBlob(path, { type: contentType });
   let upload = (await run.ctx.state.get<StoredUpload | null>(STATE_UPLOAD)) ?? undefined;
   let offset = 0;
+  const base = run.http.options.baseUrl;
+  if (upload && (typeof upload.uri !== 'string' || !isOwnSessionUri(upload.uri, base))) {
+    run.ctx.log(
+      `YouTube: the stored upload session is on ${originOf(String(upload.uri))}, not under this publisher's upload endpoint ${new URL('upload/', base).href}; discarding it and starting a new session`,
+    );
+    await run.ctx.state.put(STATE_UPLOAD, null);
+    upload = undefined;
+  }
   if (upload) {
     const stored = upload;
     const progress = await withRetry(() => queryUpload(run, stored), run.retry);

@@ -1,5 +1,7 @@
 // The YouTube publisher against a local stand-in of Google's APIs, through the real googleapis library.
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +20,7 @@ import {
   YouTubeError,
   YouTubePublisher,
   googleErrorInfo,
+  isOwnSessionUri,
   nextQuotaReset,
   receivedFromRange,
   videoSettings,
@@ -239,6 +242,35 @@ describe('YouTube publisher', () => {
     expect(logs.some((line) => /resuming the earlier upload session at byte 1049576/.test(line))).toBe(true);
   });
 
+  it('never sends the token to a stored session URI on another origin: it starts a new session instead', async () => {
+    // A server on another port of the same host, recording what reaches it (and with which token).
+    const seen: { method?: string; authorization?: string }[] = [];
+    const elsewhere = createServer((req, res) => {
+      seen.push({ method: req.method, authorization: req.headers.authorization });
+      res.writeHead(308, { range: 'bytes=0-0', 'content-length': 0 }).end();
+    });
+    await new Promise<void>((resolve) => elsewhere.listen(0, '127.0.0.1', resolve));
+    const foreign = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}/upload/youtube/v3/videos?uploadType=resumable&upload_id=planted`;
+    try {
+      for (const uri of [foreign, new URL('elsewhere/upload?upload_id=planted', server.url).href, 'not a url']) {
+        logs.length = 0;
+        const state = new MemoryState();
+        await state.put(STATE_UPLOAD, { uri, size: VIDEO_BYTES, contentType: 'video/mp4' });
+        const produced = await new YouTubePublisher(spec, fast).publish(context(state), request);
+        expect(server.videos.get(produced.value.id)!.bytes.equals(video)).toBe(true);
+        expect(
+          logs.some((line) => /the stored upload session is on .*not under this publisher's upload endpoint .*discarding it/.test(line)),
+        ).toBe(true);
+        expect(await state.get<{ uri: string }>(STATE_UPLOAD)).toMatchObject({ uri: expect.stringContaining(server.url) });
+      }
+      expect(seen).toEqual([]);
+      expect(server.requests.some((entry) => entry.path.startsWith('/elsewhere'))).toBe(false);
+      expect(uploads('POST')).toHaveLength(3);
+    } finally {
+      await new Promise((resolve) => elsewhere.close(resolve));
+    }
+  });
+
   it('continues from the Range YouTube reports when it kept only part of a chunk', async () => {
     server.keepOnlyOfNextChunk(100_000);
     const produced = await new YouTubePublisher(spec, fast).publish(context(new MemoryState()), request);
@@ -392,6 +424,17 @@ describe('YouTube rules', () => {
     expect(videoSettings({ privacy: 'public', at: '2026-11-01T09:00:00Z' }, NOW)).toEqual({ privacyStatus: 'public' });
     expect(videoSettings({ privacy: 'unlisted' }, NOW)).toEqual({ privacyStatus: 'unlisted' });
     expect(videoSettings(undefined, NOW)).toEqual({ privacyStatus: 'private' });
+  });
+
+  it('takes a session URI only from the upload endpoint it uses itself', () => {
+    expect(isOwnSessionUri('https://www.googleapis.com/upload/youtube/v3/videos?upload_id=x', 'https://www.googleapis.com/')).toBe(true);
+    expect(isOwnSessionUri('https://evil.example/upload/youtube/v3/videos?upload_id=x', 'https://www.googleapis.com/')).toBe(false);
+    expect(isOwnSessionUri('http://www.googleapis.com/upload/youtube/v3/videos', 'https://www.googleapis.com/')).toBe(false);
+    expect(isOwnSessionUri('https://www.googleapis.com:8443/upload/youtube/v3/videos', 'https://www.googleapis.com/')).toBe(false);
+    expect(isOwnSessionUri('https://www.googleapis.com/youtube/v3/videos', 'https://www.googleapis.com/')).toBe(false);
+    expect(isOwnSessionUri('http://127.0.0.1:4000/upload/youtube/v3/videos?upload_id=x', 'http://127.0.0.1:4000/')).toBe(true);
+    expect(isOwnSessionUri('http://127.0.0.1:4001/upload/youtube/v3/videos?upload_id=x', 'http://127.0.0.1:4000/')).toBe(false);
+    expect(isOwnSessionUri('/upload/youtube/v3/videos', 'https://www.googleapis.com/')).toBe(false);
   });
 
   it("reads the Range of a 308 and Google's error bodies", () => {
