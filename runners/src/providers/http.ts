@@ -155,6 +155,8 @@ export class ProviderHttp {
           response = await doFetch(url, { method, headers, body, signal, redirect: 'follow' });
         } catch (cause) {
           if (options.signal?.aborted) throw cause;
+          // A refusal of the network policy (a guarded fetch) is an answer, not a network failure.
+          if (cause instanceof ProviderError) throw cause;
           const timedOut = timeout.aborted;
           throw new ProviderError(
             this.options.provider,

@@ -13,10 +13,11 @@ import {
 } from '../../../../test/provider-servers/heygen.ts';
 import type { Narration } from '../../contract/documents.ts';
 import { probe } from '../../media/ffmpeg.ts';
+import { NetworkPolicyError } from '../network-policy.ts';
 import { ProviderError } from '../http.ts';
 import { ProviderConfigError } from '../types.ts';
 import { MemoryState, type TestContext } from '../testing.ts';
-import { testChannel, testContext, testNarration } from '../visuals/testing.ts';
+import { STAND_IN_NETWORKS, testChannel, testContext, testNarration } from '../visuals/testing.ts';
 import {
   HEYGEN_VIDEO_ID_KEY,
   createHeyGenAvatar,
@@ -101,7 +102,7 @@ describe('HeyGen avatar against a local HeyGen', () => {
     server.requests.length = 0;
     server.clearFailures();
     server.setOutcome({ pendingPolls: 2, renderMs: undefined, fail: null });
-    ctx = await testContext({ env: { HEYGEN_API_KEY: HEYGEN_TEST_KEY, ACOG_HEYGEN_BASE_URL: server.url } });
+    ctx = await testContext({ env: { ...STAND_IN_NETWORKS, HEYGEN_API_KEY: HEYGEN_TEST_KEY, ACOG_HEYGEN_BASE_URL: server.url } });
   });
   afterEach(() => ctx.cleanup());
 
@@ -175,6 +176,20 @@ describe('HeyGen avatar against a local HeyGen', () => {
     await expect(
       createHeyGenAvatar({ provider: 'heygen' }, fast).render({ ...ctx, env: { HEYGEN_API_KEY: 'x' } }, narration, audio),
     ).rejects.toThrow(/avatarId is not set/);
+  });
+
+  it("downloads HeyGen's video_url only from an address the network policy allows", async () => {
+    delete ctx.env.ACOG_ALLOW_PRIVATE_NETWORKS;
+    const error = await createHeyGenAvatar(spec, fast)
+      .render(ctx, narration, audio)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NetworkPolicyError);
+    expect((error as Error).message).toMatch(
+      /^HeyGen's media URL http:\/\/127\.0\.0\.1:\d+\/storage\/videos\/\S+ resolves to 127\.0\.0\.1, a loopback \(127\.0\.0\.0\/8\) address: refused/,
+    );
+    // The API (the runner's own ACOG_HEYGEN_BASE_URL) was reached; the URL of its answer was not.
+    expect(posts('/v3/videos')).toHaveLength(1);
+    expect(server.requests.some((request) => request.path.startsWith('/storage/'))).toBe(false);
   });
 
   it('waits as long as a 429 asks and then goes on', async () => {

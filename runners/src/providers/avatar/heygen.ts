@@ -152,7 +152,7 @@ export function createHeyGenAvatar(spec: AvatarProvider, options: HeyGenAvatarOp
         fetch: options.fetch,
         onRetry: logRetries(ctx.log),
       });
-      const media = mediaClient(PROVIDER, { fetch: options.fetch, retry: options.retry });
+      const media = mediaClient(PROVIDER, ctx.env, { fetch: options.fetch, retry: options.retry });
       const size = avatarFrameSize(ctx.channel.format);
       const assets = join(ctx.workdir, 'heygen');
       await mkdir(assets, { recursive: true });

@@ -3,8 +3,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { PEXELS_TEST_KEY, startPexelsServer, type PexelsServer } from '../../../../test/provider-servers/pexels.ts';
 import { probe } from '../../media/ffmpeg.ts';
 import { ProviderError } from '../http.ts';
+import { NetworkPolicyError } from '../network-policy.ts';
 import type { TestContext } from '../testing.ts';
-import { testChannel, testContext, testScript } from '../visuals/testing.ts';
+import { STAND_IN_NETWORKS, testChannel, testContext, testScript } from '../visuals/testing.ts';
 import {
   choosePexelsFile,
   choosePexelsVideo,
@@ -100,7 +101,7 @@ describe('Pexels B-roll against a local Pexels', () => {
     server.requests.length = 0;
     server.searches.length = 0;
     server.clearFailures();
-    ctx = await testContext({ env: { PEXELS_API_KEY: PEXELS_TEST_KEY, ACOG_PEXELS_BASE_URL: server.url } });
+    ctx = await testContext({ env: { ...STAND_IN_NETWORKS, PEXELS_API_KEY: PEXELS_TEST_KEY, ACOG_PEXELS_BASE_URL: server.url } });
     return () => ctx.cleanup();
   });
 
@@ -140,6 +141,19 @@ describe('Pexels B-roll against a local Pexels', () => {
     expect((error as Error).message).toBe(
       'Pexels refused the credentials (401) on GET /videos/search: Unauthorized: the API key is missing or invalid.; check PEXELS_API_KEY (key PEXELS_API_KEY of Secret stock-keys)',
     );
+  });
+
+  it('downloads a file link only from an address the network policy allows', async () => {
+    delete ctx.env.ACOG_ALLOW_PRIVATE_NETWORKS;
+    const error = await createPexelsBroll(spec, fast)
+      .clips(ctx, script)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NetworkPolicyError);
+    expect((error as Error).message).toMatch(
+      /^Pexels's media URL http:\/\/127\.0\.0\.1:\d+\/video-files\/\S+ resolves to 127\.0\.0\.1, a loopback/,
+    );
+    expect(searchRequests().length).toBeGreaterThan(0);
+    expect(server.requests.some((request) => request.path.startsWith('/video-files/'))).toBe(false);
   });
 
   it('waits as Retry-After says after a 429, then goes on', async () => {

@@ -154,7 +154,7 @@ export function createPexelsBroll(spec: BrollProvider, options: PexelsOptions = 
         fetch: fetchImpl,
         onRetry: logRetries(ctx.log),
       });
-      const media = mediaClient(PROVIDER, { fetch: options.fetch, retry: options.retry });
+      const media = mediaClient(PROVIDER, ctx.env, { fetch: options.fetch, retry: options.retry });
       const format = ctx.channel.format;
       const size = frameSize(format.aspectRatio);
       const plan = planBrollClips(script, { clipSeconds: spec.clipSeconds, wordsPerMinute: format.wordsPerMinute });

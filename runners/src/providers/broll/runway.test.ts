@@ -4,9 +4,10 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RUNWAY_TEST_KEY, RUNWAY_TEST_VERSION, startRunwayServer, type RunwayServer } from '../../../../test/provider-servers/runway.ts';
 import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
 import { ProviderError } from '../http.ts';
+import { NetworkPolicyError } from '../network-policy.ts';
 import { ProviderConfigError } from '../types.ts';
 import { MemoryState, type TestContext } from '../testing.ts';
-import { testChannel, testContext, testScript } from '../visuals/testing.ts';
+import { STAND_IN_NETWORKS, testChannel, testContext, testScript } from '../visuals/testing.ts';
 import {
   RUNWAY_API_VERSION,
   RUNWAY_POLL_INTERVAL_MS,
@@ -102,7 +103,7 @@ describe('Runway B-roll against a local Runway', () => {
     server.requests.length = 0;
     server.clearFailures();
     server.setOutcome({ pendingPolls: 3, fail: null });
-    ctx = await testContext({ env: { RUNWAY_API_KEY: RUNWAY_TEST_KEY, ACOG_RUNWAY_BASE_URL: server.url } });
+    ctx = await testContext({ env: { ...STAND_IN_NETWORKS, RUNWAY_API_KEY: RUNWAY_TEST_KEY, ACOG_RUNWAY_BASE_URL: server.url } });
     return () => ctx.cleanup();
   });
 
@@ -150,6 +151,19 @@ describe('Runway B-roll against a local Runway', () => {
     );
     delete ctx.env.RUNWAY_API_KEY;
     await expect(createRunwayBroll(spec, fast).clips(ctx, script)).rejects.toBeInstanceOf(ProviderConfigError);
+  });
+
+  it("downloads a task's output only from an address the network policy allows", async () => {
+    delete ctx.env.ACOG_ALLOW_PRIVATE_NETWORKS;
+    const error = await createRunwayBroll(spec, fast)
+      .clips(ctx, script)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(NetworkPolicyError);
+    expect((error as Error).message).toMatch(
+      /^Runway's media URL http:\/\/127\.0\.0\.1:\d+\/outputs\/\S+ resolves to 127\.0\.0\.1, a loopback/,
+    );
+    expect(created()).toHaveLength(1);
+    expect(server.requests.some((request) => request.path.startsWith('/outputs/'))).toBe(false);
   });
 
   it('waits as long as a 429 asks and then goes on', async () => {

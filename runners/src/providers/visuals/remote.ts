@@ -1,6 +1,7 @@
 // What the network providers of this folder (HeyGen, Pexels, Runway) share on top of ProviderHttp.
 import type { SecretRef } from '@acog/api';
 import { ProviderHttp } from '../http.ts';
+import { guardedFetch, networkPolicy } from '../network-policy.ts';
 import { sleep } from '@acog/kube/backoff';
 
 /** Says where a key comes from, for messages: "PEXELS_API_KEY (key PEXELS_API_KEY of Secret stock-keys)". */
@@ -12,13 +13,22 @@ export function credentialHint(envName: string, secretRef?: SecretRef): string {
 
 /**
  * A client for media URLs (signed storage links, stock files): no provider credentials, which
- * must not travel to another host, and a long timeout for big files.
+ * must not travel to another host, and a long timeout for big files. The URLs come from the
+ * provider's answers, so every request and redirect goes only to public addresses, or to those
+ * the runner's ACOG_ALLOW_PRIVATE_NETWORKS allows (network-policy.ts).
  */
 export function mediaClient(
   provider: string,
+  env: Record<string, string | undefined>,
   options: { fetch?: typeof fetch; retry?: ProviderHttp['options']['retry'] } = {},
 ): ProviderHttp {
-  return new ProviderHttp({ provider, baseUrl: 'http://localhost/', timeoutMs: 15 * 60_000, fetch: options.fetch, retry: options.retry });
+  return new ProviderHttp({
+    provider,
+    baseUrl: 'http://localhost/',
+    timeoutMs: 15 * 60_000,
+    fetch: guardedFetch(networkPolicy(env), `${provider}'s media URL`, options.fetch),
+    retry: options.retry,
+  });
 }
 
 /** The wait before the next status poll: grows by `factor` from `min` up to `max`. */

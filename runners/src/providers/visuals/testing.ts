@@ -7,6 +7,12 @@ import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
 import { providerTestContext, type MemoryState, type TestContext } from '../testing.ts';
 
+/**
+ * The local stand-ins of HeyGen, Pexels and Runway listen on 127.0.0.1, and the media URLs they
+ * answer with point there: the runner downloads from private addresses only when told so.
+ */
+export const STAND_IN_NETWORKS = { ACOG_ALLOW_PRIVATE_NETWORKS: '127.0.0.0/8' } as const;
+
 export function testChannel(format: Partial<ChannelSpec['format']> = {}, providers: ChannelSpec['providers'] = {}): ChannelSpec {
   return {
     persona: { name: 'Ada Lovelace', tone: 'warm', audience: 'developers' },
