@@ -122,11 +122,6 @@ describe('wrong values are refused, naming the field', () => {
       /global\.postgres\.existingSecret: name the Secret holding your PostgreSQL's URL/,
     ],
     [
-      'one watched namespace but two episode namespaces',
-      { global: { episodeNamespaces: ['a', 'b'] }, operator: { watchAllNamespaces: false } },
-      /operator\.watchAllNamespaces is false.*names 2: a, b/,
-    ],
-    [
       'replicas without leader election',
       { operator: { leaderElection: { enabled: false } } },
       /operator\.leaderElection\.enabled is false with operator\.replicas > 1/,
@@ -384,15 +379,57 @@ describe('what the values change', () => {
   it('one watched namespace: Roles there, no ClusterRole, and the operator told which', async () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['one watched namespace, no NetworkPolicies'](ns));
     // The console's ClusterRole stays: TokenReviews and SubjectAccessReviews are cluster-scoped.
-    expect(manifests.filter((m) => m.kind.startsWith('Cluster')).map((m) => `${m.kind}/${m.metadata.name}`)).toEqual([
-      'ClusterRole/acog-console',
-      'ClusterRoleBinding/acog-console',
-    ]);
+    expect(clusterWide(manifests)).toEqual(['ClusterRole/acog-console', 'ClusterRoleBinding/acog-console']);
     expect(manifests.filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
-    const role = find(manifests, 'Role', 'acog-operator', ns.episodes[0]);
-    expect(JSON.stringify(role.rules)).toContain('batch');
-    expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACE).toEqual({ value: ns.episodes[0] });
+    expect(operatorRules(find(manifests, 'Role', 'acog-operator', ns.episodes[0]))).toEqual(OPERATOR_RULES_IN_A_NAMESPACE);
+    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.episodes[1])).toEqual([]);
+    expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.episodes[0] });
     expect(operatorEnv(manifests, ns.release).ACOG_LEADER_ELECT).toEqual({ value: 'false' });
+  });
+
+  it('by default, least privilege: every rule of the operator in a Role in each episode namespace, no ClusterRole of its own', async () => {
+    const manifests = await render('acog', ns.release, { global: { episodeNamespaces: ns.episodes } });
+    expect(clusterWide(manifests)).toEqual(['ClusterRole/acog-console', 'ClusterRoleBinding/acog-console']);
+    for (const namespace of ns.episodes) {
+      expect(operatorRules(find(manifests, 'Role', 'acog-operator', namespace)), namespace).toEqual(OPERATOR_RULES_IN_A_NAMESPACE);
+      expect(find(manifests, 'RoleBinding', 'acog-operator', namespace)).toMatchObject({
+        roleRef: { kind: 'Role', name: 'acog-operator' },
+        subjects: [{ kind: 'ServiceAccount', name: 'acog-operator', namespace: ns.release }],
+      });
+    }
+    // In the release namespace, only its Lease.
+    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release).map((m) => m.metadata.name)).toEqual([
+      'acog-operator-leader-election',
+    ]);
+    // The operator watches exactly those namespaces.
+    expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.episodes.join(',') });
+
+    // No episode namespaces named: the release namespace is the one (global.episodeNamespaces' default).
+    const defaults = await render('acog', ns.release, {});
+    expect(clusterWide(defaults)).toEqual(['ClusterRole/acog-console', 'ClusterRoleBinding/acog-console']);
+    expect(operatorRules(find(defaults, 'Role', 'acog-operator', ns.release))).toEqual(OPERATOR_RULES_IN_A_NAMESPACE);
+    expect(operatorEnv(defaults, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.release });
+  });
+
+  it('operator.watchAllNamespaces=true (opt-in): the ClusterRole of today, Secrets still per namespace, no namespaces passed', async () => {
+    const manifests = await render('acog', ns.release, VALUE_SETS['watching every namespace (operator.watchAllNamespaces=true)'](ns));
+    expect(clusterWide(manifests)).toEqual([
+      'ClusterRole/acog-console',
+      'ClusterRole/acog-operator',
+      'ClusterRoleBinding/acog-console',
+      'ClusterRoleBinding/acog-operator',
+    ]);
+    expect(operatorRules(find(manifests, 'ClusterRole', 'acog-operator'))).toEqual(
+      OPERATOR_RULES_IN_A_NAMESPACE.filter((rule) => !rule.startsWith('get secrets')),
+    );
+    expect(find(manifests, 'ClusterRoleBinding', 'acog-operator')).toMatchObject({
+      roleRef: { kind: 'ClusterRole', name: 'acog-operator' },
+      subjects: [{ kind: 'ServiceAccount', name: 'acog-operator', namespace: ns.release }],
+    });
+    for (const namespace of ns.episodes)
+      expect(operatorRules(find(manifests, 'Role', 'acog-operator', namespace)), namespace).toEqual(['get secrets']);
+    expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toBeUndefined();
+    expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACE).toBeUndefined();
   });
 
   it('the console: read-only RBAC by default; create and patch of Episodes only for an authenticating proxy', async () => {
@@ -476,6 +513,44 @@ describe('what the values change', () => {
     expect(notes).toContain('Sign in with a Kubernetes token');
   });
 });
+
+/** The operator's rules in a namespace it watches, one "verb resource" per entry: exactly what operator/ does (docs/adr/0007). */
+const OPERATOR_RULES_IN_A_NAMESPACE = [
+  ...['get', 'list', 'watch'].flatMap((verb) => [`${verb} channels.acog.dev`, `${verb} episodes.acog.dev`]),
+  ...['get', 'update', 'patch'].flatMap((verb) => [`${verb} channels.acog.dev/status`, `${verb} episodes.acog.dev/status`]),
+  'update episodes.acog.dev',
+  'patch episodes.acog.dev',
+  'update episodes.acog.dev/finalizers',
+  ...['get', 'list', 'watch', 'create', 'delete'].map((verb) => `${verb} jobs.batch`),
+  'get pods',
+  'list pods',
+  'create events',
+  'patch events',
+  'get secrets',
+].sort();
+
+function operatorRules(role: Manifest): string[] {
+  const rules = role.rules as { apiGroups: string[]; resources: string[]; verbs: string[]; resourceNames?: string[] }[];
+  return rules
+    .flatMap((rule) => {
+      expect(rule.resourceNames, 'no rule of the operator is limited to names but the Lease').toBeUndefined();
+      return rule.apiGroups.flatMap((group) =>
+        rule.resources.flatMap((resource) => {
+          const [plural, subresource] = resource.split('/');
+          const name = `${plural}${group ? `.${group}` : ''}${subresource ? `/${subresource}` : ''}`;
+          return rule.verbs.map((verb) => `${verb} ${name}`);
+        }),
+      );
+    })
+    .sort();
+}
+
+function clusterWide(manifests: Manifest[]): string[] {
+  return manifests
+    .filter((m) => m.kind.startsWith('Cluster'))
+    .map((m) => `${m.kind}/${m.metadata.name}`)
+    .sort();
+}
 
 function operatorEnv(manifests: Manifest[], namespace: string): Record<string, unknown> {
   const deployment = find(manifests, 'Deployment', 'acog-operator', namespace);

@@ -1,6 +1,8 @@
 // `helm install` of the chart into the real API server of the local control plane, then, with the
 // operator's and the runner's ServiceAccounts impersonated: what RBAC lets them do (kubectl auth
-// can-i), and the ValidatingAdmissionPolicy that keeps the operator off every Episode's spec.
+// can-i): by default only in the episode namespaces, cluster-wide only with
+// operator.watchAllNamespaces=true; and the ValidatingAdmissionPolicy that keeps the operator off
+// every Episode's spec and approvals.
 // Nothing runs the Pods here (no controller-manager, no nodes): this is about the API objects.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,6 +13,18 @@ import { uniqueName } from '../support/env.ts';
 import { chartTools, helm, helmKubeArgs, kubectlResult, repoRoot, succeeded, TOOLS_BUILD_TIMEOUT, type Values } from './support.ts';
 
 const FINALIZER = 'acog.dev/artifacts';
+
+/** What the operator may do in a namespace it watches, as `kubectl auth can-i --list` shows it. */
+const WORK_RULES: [string, string[]][] = [
+  ['channels.acog.dev', ['get', 'list', 'watch']],
+  ['episodes.acog.dev', ['get', 'list', 'watch', 'update', 'patch']],
+  ['channels.acog.dev/status', ['get', 'update', 'patch']],
+  ['episodes.acog.dev/status', ['get', 'update', 'patch']],
+  ['episodes.acog.dev/finalizers', ['update']],
+  ['jobs.batch', ['get', 'list', 'watch', 'create', 'delete']],
+  ['pods', ['get', 'list']],
+  ['events', ['create', 'patch']],
+];
 
 interface Install {
   release: string;
@@ -97,7 +111,7 @@ afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
 });
 
-describe('helm install, watching every namespace', () => {
+describe('helm install, by default: the operator watches its two episode namespaces, with a Role in each', () => {
   let it$: Install;
   let bystander: string;
   beforeAll(async () => {
@@ -116,12 +130,15 @@ describe('helm install, watching every namespace', () => {
       ['deployment', `${it$.release}-console`, it$.namespace],
       ['clusterrolebinding', `${it$.release}-console`, ''],
       ['statefulset', `${it$.release}-nats`, it$.namespace],
-      ['clusterrole', `${it$.release}-operator`, ''],
+      ['role', `${it$.release}-operator`, it$.episodes[0]],
+      ['rolebinding', `${it$.release}-operator`, it$.episodes[1]],
       ['validatingadmissionpolicy', `${it$.release}-operator-writes-no-spec`, ''],
       ['serviceaccount', `${it$.release}-runner`, it$.episodes[1]],
       ['secret', `${it$.release}-s3`, it$.episodes[0]],
     ])
       succeeded(await kubectlResult(['get', kind, name, ...(namespace ? ['-n', namespace] : [])]), `kubectl get ${kind} ${name}`);
+    for (const kind of ['clusterrole', 'clusterrolebinding'])
+      expect((await kubectlResult(['get', kind, `${it$.release}-operator`])).stderr, kind).toMatch(/NotFound/);
   });
 
   it('keeps the generated keys of the bundled services across helm upgrade', async () => {
@@ -150,36 +167,59 @@ describe('helm install, watching every namespace', () => {
     expect(after).toEqual(before);
   });
 
-  it('lets the operator do each thing it does', async () => {
-    const [studio, shorts] = it$.episodes;
+  it('lets the operator do each thing it does, in each episode namespace', async () => {
     const yes: string[][] = [
-      ...['get', 'list', 'watch'].flatMap((verb) => [
-        [verb, 'channels.acog.dev', '-n', studio],
-        [verb, 'episodes.acog.dev', '-n', shorts],
-        [verb, 'episodes.acog.dev', '--all-namespaces'],
-        [verb, 'jobs.batch', '--all-namespaces'],
+      ...it$.episodes.flatMap((namespace) => [
+        ...['get', 'list', 'watch'].flatMap((verb) => [
+          [verb, 'channels.acog.dev', '-n', namespace],
+          [verb, 'episodes.acog.dev', '-n', namespace],
+          [verb, 'jobs.batch', '-n', namespace],
+        ]),
+        ...['get', 'update', 'patch'].flatMap((verb) => [
+          [verb, 'channels.acog.dev', '--subresource=status', '-n', namespace],
+          [verb, 'episodes.acog.dev', '--subresource=status', '-n', namespace],
+        ]),
+        ['update', 'episodes.acog.dev', '-n', namespace],
+        ['patch', 'episodes.acog.dev', '-n', namespace],
+        ['update', 'episodes.acog.dev', '--subresource=finalizers', '-n', namespace],
+        ['create', 'jobs.batch', '-n', namespace],
+        ['delete', 'jobs.batch', '-n', namespace],
+        ['get', 'pods', '-n', namespace],
+        ['list', 'pods', '-n', namespace],
+        ['create', 'events', '-n', namespace],
+        ['patch', 'events', '-n', namespace],
+        ['get', 'secrets', '-n', namespace],
       ]),
-      ...['get', 'update', 'patch'].flatMap((verb) => [
-        [verb, 'channels.acog.dev', '--subresource=status', '-n', studio],
-        [verb, 'episodes.acog.dev', '--subresource=status', '-n', studio],
-      ]),
-      ['update', 'episodes.acog.dev', '-n', studio],
-      ['patch', 'episodes.acog.dev', '-n', shorts],
-      ['update', 'episodes.acog.dev', '--subresource=finalizers', '-n', studio],
-      ['create', 'jobs.batch', '-n', studio],
-      ['delete', 'jobs.batch', '-n', shorts],
-      ['get', 'pods', '-n', studio],
-      ['list', 'pods', '-n', shorts],
-      ['create', 'events', '-n', studio],
-      ['patch', 'events', '-n', shorts],
-      ['get', 'secrets', '-n', studio],
-      ['get', 'secrets', '-n', shorts],
       ['create', 'leases.coordination.k8s.io', '-n', it$.namespace],
       ['get', `leases.coordination.k8s.io/${it$.release}-operator`, '-n', it$.namespace],
       ['update', `leases.coordination.k8s.io/${it$.release}-operator`, '-n', it$.namespace],
     ];
     const answers = await Promise.all(yes.map((args) => canI(it$.operator, args)));
     expect(yes.filter((_, i) => !answers[i]).map((args) => args.join(' '))).toEqual([]);
+  });
+
+  it('refuses the operator all of it outside the episode namespaces: no Jobs, Pods, Channels or Episodes there, nothing cluster-wide', async () => {
+    const no: string[][] = [
+      ...[bystander, it$.namespace, 'kube-system'].flatMap((namespace) => [
+        ['create', 'jobs.batch', '-n', namespace],
+        ['delete', 'jobs.batch', '-n', namespace],
+        ['list', 'jobs.batch', '-n', namespace],
+        ['get', 'pods', '-n', namespace],
+        ['list', 'pods', '-n', namespace],
+        ['list', 'episodes.acog.dev', '-n', namespace],
+        ['watch', 'channels.acog.dev', '-n', namespace],
+        ['patch', 'episodes.acog.dev', '--subresource=status', '-n', namespace],
+        ['create', 'events', '-n', namespace],
+      ]),
+      ...['list', 'watch'].flatMap((verb) => [
+        [verb, 'channels.acog.dev', '--all-namespaces'],
+        [verb, 'episodes.acog.dev', '--all-namespaces'],
+        [verb, 'jobs.batch', '--all-namespaces'],
+        [verb, 'pods', '--all-namespaces'],
+      ]),
+    ];
+    const answers = await Promise.all(no.map((args) => canI(it$.operator, args)));
+    expect(no.filter((_, i) => answers[i]).map((args) => args.join(' '))).toEqual([]);
   });
 
   it('refuses the operator everything else: Secrets cluster-wide, writes to spec, deletes, other API groups', async () => {
@@ -233,25 +273,18 @@ describe('helm install, watching every namespace', () => {
   });
 
   it('grants the operator exactly its contract, rule for rule (kubectl auth can-i --list, less what every account has)', async () => {
-    const [studio] = it$.episodes;
-    const everywhere: [string, string[]][] = [
-      ['channels.acog.dev', ['get', 'list', 'watch']],
-      ['episodes.acog.dev', ['get', 'list', 'watch', 'update', 'patch']],
-      ['channels.acog.dev/status', ['get', 'update', 'patch']],
-      ['episodes.acog.dev/status', ['get', 'update', 'patch']],
-      ['episodes.acog.dev/finalizers', ['update']],
-      ['jobs.batch', ['get', 'list', 'watch', 'create', 'delete']],
-      ['pods', ['get', 'list']],
-      ['events', ['create', 'patch']],
-    ];
-    expect(difference(await rules(it$.operator, studio), await baseline(studio))).toEqual(expand([...everywhere, ['secrets', ['get']]]));
+    for (const namespace of it$.episodes)
+      expect(difference(await rules(it$.operator, namespace), await baseline(namespace)), namespace).toEqual(
+        expand([...WORK_RULES, ['secrets', ['get']]]),
+      );
+    // In the release namespace its Lease alone; in any other namespace nothing at all.
     expect(difference(await rules(it$.operator, it$.namespace), await baseline(it$.namespace))).toEqual(
       [
-        ...expand([...everywhere, ['leases.coordination.k8s.io', ['create']]]),
+        ...expand([['leases.coordination.k8s.io', ['create']]]),
         ...expand([['leases.coordination.k8s.io', ['get', 'update']]], `[${it$.release}-operator]`),
       ].sort(),
     );
-    expect(difference(await rules(it$.operator, bystander), await baseline(bystander))).toEqual(expand(everywhere));
+    expect(difference(await rules(it$.operator, bystander), await baseline(bystander))).toEqual([]);
   });
 
   it('lets the runner ServiceAccount do nothing at all', async () => {
@@ -428,31 +461,81 @@ describe('helm install, watching every namespace', () => {
       expect(deleted.stderr).toMatch(/Forbidden.*cannot delete resource "episodes"/);
     });
   });
+});
+
+describe('helm install, watching every namespace (operator.watchAllNamespaces=true, opt-in)', () => {
+  let it$: Install;
+  let bystander: string;
+  beforeAll(async () => {
+    it$ = await install(({ episodes }) => ({ global: { episodeNamespaces: [episodes[0]] }, operator: { watchAllNamespaces: true } }));
+    bystander = `${it$.release}-bystander`;
+    await createNamespace(bystander);
+  }, 180_000);
+
+  it('keeps the ClusterRole: the operator works in every namespace, and reads Secrets only in the episode namespace', async () => {
+    const [studio] = it$.episodes;
+    const yes: string[][] = [
+      ...['list', 'watch'].flatMap((verb) => [
+        [verb, 'channels.acog.dev', '--all-namespaces'],
+        [verb, 'episodes.acog.dev', '--all-namespaces'],
+        [verb, 'jobs.batch', '--all-namespaces'],
+      ]),
+      ['create', 'jobs.batch', '-n', bystander],
+      ['get', 'pods', '-n', bystander],
+      ['list', 'pods', '--all-namespaces'],
+      ['patch', 'episodes.acog.dev', '--subresource=status', '-n', bystander],
+      ['get', 'secrets', '-n', studio],
+    ];
+    const yesAnswers = await Promise.all(yes.map((args) => canI(it$.operator, args)));
+    expect(yes.filter((_, i) => !yesAnswers[i]).map((args) => args.join(' '))).toEqual([]);
+    const no: string[][] = [
+      ['get', 'secrets', '-n', bystander],
+      ['get', 'secrets', '-n', it$.namespace],
+      ['list', 'secrets', '--all-namespaces'],
+      ['list', 'secrets', '-n', studio],
+      ['delete', 'episodes.acog.dev', '-n', bystander],
+      ['update', 'channels.acog.dev', '-n', bystander],
+      ['create', 'pods', '-n', bystander],
+    ];
+    const noAnswers = await Promise.all(no.map((args) => canI(it$.operator, args)));
+    expect(no.filter((_, i) => noAnswers[i]).map((args) => args.join(' '))).toEqual([]);
+  });
+
+  it('grants the operator exactly its contract, rule for rule', async () => {
+    const [studio] = it$.episodes;
+    expect(difference(await rules(it$.operator, studio), await baseline(studio))).toEqual(expand([...WORK_RULES, ['secrets', ['get']]]));
+    expect(difference(await rules(it$.operator, it$.namespace), await baseline(it$.namespace))).toEqual(
+      [
+        ...expand([...WORK_RULES, ['leases.coordination.k8s.io', ['create']]]),
+        ...expand([['leases.coordination.k8s.io', ['get', 'update']]], `[${it$.release}-operator]`),
+      ].sort(),
+    );
+    expect(difference(await rules(it$.operator, bystander), await baseline(bystander))).toEqual(expand(WORK_RULES));
+  });
 
   it('helm uninstall removes the cluster-wide objects', async () => {
-    const other = await install(({ episodes }) => ({ global: { episodeNamespaces: [episodes[0]] } }));
-    succeeded(await helm(['uninstall', other.release, '-n', other.namespace, '--wait=false', ...helmKubeArgs()]), 'helm uninstall');
+    succeeded(await helm(['uninstall', it$.release, '-n', it$.namespace, '--wait=false', ...helmKubeArgs()]), 'helm uninstall');
     for (const [kind, name] of [
-      ['clusterrole', `${other.release}-operator`],
-      ['clusterrolebinding', `${other.release}-operator`],
-      ['clusterrole', `${other.release}-console`],
-      ['clusterrolebinding', `${other.release}-console`],
-      ['validatingadmissionpolicy', `${other.release}-operator-writes-no-spec`],
-      ['validatingadmissionpolicybinding', `${other.release}-operator-writes-no-spec`],
+      ['clusterrole', `${it$.release}-operator`],
+      ['clusterrolebinding', `${it$.release}-operator`],
+      ['clusterrole', `${it$.release}-console`],
+      ['clusterrolebinding', `${it$.release}-console`],
+      ['validatingadmissionpolicy', `${it$.release}-operator-writes-no-spec`],
+      ['validatingadmissionpolicybinding', `${it$.release}-operator-writes-no-spec`],
     ]) {
       const result = await kubectlResult(['get', kind, name]);
       expect(result.stderr, `${kind} ${name}`).toMatch(/NotFound/);
     }
-    expect((await kubectlResult(['get', 'serviceaccount', `${other.release}-runner`, '-n', other.episodes[0]])).stderr).toMatch(/NotFound/);
-  }, 180_000);
+    expect((await kubectlResult(['get', 'serviceaccount', `${it$.release}-runner`, '-n', it$.episodes[0]])).stderr).toMatch(/NotFound/);
+  });
 });
 
-describe('helm install, watching one namespace', () => {
+describe('helm install, one episode namespace', () => {
   let it$: Install;
   beforeAll(async () => {
     it$ = await install(({ episodes }) => ({
       global: { episodeNamespaces: [episodes[0]] },
-      operator: { watchAllNamespaces: false, replicas: 1, leaderElection: { enabled: false } },
+      operator: { replicas: 1, leaderElection: { enabled: false } },
     }));
   }, 180_000);
 

@@ -4,6 +4,7 @@
 // against the local control plane's API server, NATS, S3 and PostgreSQL. It must take its Lease,
 // report ready, and turn an Episode into the first stage's Job as the runner settings say: under
 // the runner ServiceAccount with no token, labelled so that the runner NetworkPolicy selects it.
+// By default (no ClusterRole) it watches exactly its two episode namespaces, with a Role in each.
 // (Nothing runs the Pod itself here: there are no nodes.)
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,6 +32,7 @@ const IMAGE = 'acog/operator:dev';
 const release = uniqueName('acog');
 const system = `${release}-system`;
 const studio = `${release}-studio`;
+const shorts = `${release}-shorts`;
 const podName = `${release}-operator-0`;
 const cleanups: (() => Promise<unknown>)[] = [];
 let dir: string;
@@ -61,7 +63,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'acog-operator-install-'));
   cleanups.push(() => rm(dir, { recursive: true, force: true }));
 
-  for (const namespace of [system, studio]) {
+  for (const namespace of [system, studio, shorts]) {
     succeeded(await kubectlResult(['create', 'namespace', namespace]), `kubectl create namespace ${namespace}`);
     cleanups.push(() => kubectlResult(['delete', 'namespace', namespace, '--wait=false']));
     // The S3 key, in the release namespace for the operator and in the episode namespace for runners.
@@ -84,16 +86,16 @@ beforeAll(async () => {
     'kubectl create secret local-db',
   );
 
-  // The control plane's own services stand in for yours; one watched namespace, so that this
-  // operator leaves the other tests' Episodes alone.
+  // The control plane's own services stand in for yours; the default watch (the episode namespaces
+  // only), so that this operator leaves the other tests' Episodes alone.
   const values = {
     global: {
-      episodeNamespaces: [studio],
+      episodeNamespaces: [studio, shorts],
       nats: { bundled: false, url: env.nats.url },
       s3: { bundled: false, endpoint: env.s3.endpoint, region: env.s3.region, credentials: { existingSecret: 'local-s3' } },
       postgres: { bundled: false, existingSecret: 'local-db' },
     },
-    operator: { replicas: 1, watchAllNamespaces: false, logLevel: 'debug' },
+    operator: { replicas: 1, logLevel: 'debug' },
   };
   const valuesFile = join(dir, 'values.yaml');
   await writeFile(valuesFile, stringify(values));
@@ -181,31 +183,35 @@ describe('the operator image with the installed chart', () => {
     expect(await logs()).not.toMatch(/forbidden/i);
   });
 
-  it('turns an Episode into the first stage Job, built from the runner settings', async () => {
+  it('turns an Episode into the first stage Job, built from the runner settings, in each episode namespace', async () => {
     const channel = parse(await readFile(join(repoRoot, 'examples/channel.yaml'), 'utf8'));
     const episode = parse(await readFile(join(repoRoot, 'examples/episode.yaml'), 'utf8'));
-    succeeded(
-      await kubectlResult(['apply', '-n', studio, '-f', '-'], { input: [channel, episode].map((o) => stringify(o)).join('---\n') }),
-      'kubectl apply the examples',
-    );
-    const job = await waitFor(
-      'a Job for the plan stage',
-      async () => {
-        const result = await kubectlResult([
-          'get',
-          'jobs',
-          '-n',
-          studio,
-          '-l',
-          'acog.dev/episode=how-indexes-work,acog.dev/stage=plan',
-          '-o',
-          'json',
-        ]);
-        const items = (JSON.parse(result.stdout) as { items: Manifest[] }).items;
-        return items[0];
-      },
-      120_000,
-    );
+    for (const namespace of [studio, shorts])
+      succeeded(
+        await kubectlResult(['apply', '-n', namespace, '-f', '-'], { input: [channel, episode].map((o) => stringify(o)).join('---\n') }),
+        `kubectl apply the examples in ${namespace}`,
+      );
+    const planJob = (namespace: string) =>
+      waitFor(
+        `a Job for the plan stage in ${namespace}`,
+        async () => {
+          const result = await kubectlResult([
+            'get',
+            'jobs',
+            '-n',
+            namespace,
+            '-l',
+            'acog.dev/episode=how-indexes-work,acog.dev/stage=plan',
+            '-o',
+            'json',
+          ]);
+          const items = (JSON.parse(result.stdout) as { items: Manifest[] }).items;
+          return items[0];
+        },
+        120_000,
+      );
+    const [job, other] = await Promise.all([planJob(studio), planJob(shorts)]);
+    expect(other.metadata.namespace).toBe(shorts);
     const template = (job.spec as { template: { metadata: { labels: Record<string, string> }; spec: PodSpec } }).template;
     // The runner NetworkPolicy selects runner Pods by this label.
     expect(template.metadata.labels['acog.dev/stage']).toBe('plan');

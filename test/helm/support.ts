@@ -219,6 +219,10 @@ export const VALUE_SETS: Record<string, (ns: Namespaces) => Values> = {
       nodeSelector: { 'kubernetes.io/os': 'linux' },
     },
   }),
+  'watching every namespace (operator.watchAllNamespaces=true)': (ns) => ({
+    global: { episodeNamespaces: ns.episodes },
+    operator: { watchAllNamespaces: true },
+  }),
   'one watched namespace, no NetworkPolicies': (ns) => ({
     global: { episodeNamespaces: [ns.episodes[0]], networkPolicy: { enabled: false } },
     operator: { watchAllNamespaces: false, replicas: 1, leaderElection: { enabled: false } },

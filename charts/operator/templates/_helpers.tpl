@@ -15,10 +15,17 @@
 {{- printf "%s-runner-config" (include "acog.fullname" .) -}}
 {{- end -}}
 
-{{/* The one namespace the operator watches when it does not watch them all: the (only) episode namespace. */}}
-{{- define "acog.operator.watchNamespace" -}}
+{{/*
+The namespaces the operator watches, comma-separated (its --namespaces): every episode namespace;
+empty when it watches them all (operator.watchAllNamespaces=true, the one case with a ClusterRole).
+*/}}
+{{- define "acog.operator.watchNamespaces" -}}
 {{- if not .Values.watchAllNamespaces -}}
-{{- include "acog.episodeNamespaces" . | fromJsonArray | first -}}
+{{- $namespaces := include "acog.episodeNamespaces" . | fromJsonArray -}}
+{{- if not $namespaces -}}
+{{- fail "global.episodeNamespaces names no namespace while operator.watchAllNamespaces is false: list the namespaces of your Channels and Episodes, or set operator.watchAllNamespaces=true to watch every namespace" -}}
+{{- end -}}
+{{- join "," $namespaces -}}
 {{- end -}}
 {{- end -}}
 
@@ -55,7 +62,7 @@ Nothing else: no Secrets list or watch, no writes to Channels, no deletes of ACO
   verbs: [create, patch]
 {{- end -}}
 
-{{/* The one rule that stays per namespace even for a cluster-wide operator: reading a Channel's provider Secrets. */}}
+{{/* The one rule that stays per namespace even for a cluster-wide operator: reading a Channel's provider Secrets (get by name, never list or watch). */}}
 {{- define "acog.operator.secretRules" -}}
 - apiGroups: ['']
   resources: [secrets]
