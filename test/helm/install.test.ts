@@ -421,6 +421,45 @@ describe('helm install, by default: the operator watches its two episode namespa
       expect(succeeded(await finalizers(), 'kubectl get')).toBe('');
     });
 
+    it('refuses adding, changing or removing an approval (approve.acog.dev/<stage>), which a person may write', async () => {
+      const approval = 'approve.acog.dev/voice';
+      const annotations = async (): Promise<Record<string, string>> => {
+        const result = await kubectlResult(['get', ...episode('how-indexes-work'), '-o', 'jsonpath={.metadata.annotations}']);
+        return JSON.parse(succeeded(result, 'kubectl get') || '{}') as Record<string, string>;
+      };
+      const refused = (result: { code: number; stderr: string }) => {
+        expect(result.code).not.toBe(0);
+        expect(result.stderr).toContain(`ValidatingAdmissionPolicy '${it$.release}-operator-writes-no-spec'`);
+        expect(result.stderr).toContain('the ACOG operator never adds, changes or removes an approval');
+      };
+
+      refused(await patch('how-indexes-work', 'merge', { metadata: { annotations: { [approval]: '2026-11-26T10:00:00Z' } } }));
+      expect((await annotations())[approval]).toBeUndefined();
+
+      // A person approves (as kubectl acog approve does); the operator may neither change nor withdraw it.
+      const approved = await kubectlResult(['annotate', ...episode('how-indexes-work'), `${approval}=2026-11-26T10:00:00Z`]);
+      expect(approved.stderr).toBe('');
+      expect(approved.code).toBe(0);
+      refused(await patch('how-indexes-work', 'merge', { metadata: { annotations: { [approval]: '2026-11-27T10:00:00Z' } } }));
+      refused(await patch('how-indexes-work', 'merge', { metadata: { annotations: { [approval]: null } } }));
+      refused(await kubectlResult(['annotate', ...episode('how-indexes-work'), `${approval}-`, as()]));
+      refused(await patch('how-indexes-work', 'merge', { metadata: { annotations: { 'approve.acog.dev/upload': 'now' } } }));
+      expect((await annotations())[approval]).toBe('2026-11-26T10:00:00Z');
+      expect((await annotations())['approve.acog.dev/upload']).toBeUndefined();
+
+      // Its own writes that leave approvals alone still pass: its finalizer, with the approval there.
+      const added = await patch('how-indexes-work', 'json', [{ op: 'add', path: '/metadata/finalizers', value: [FINALIZER] }]);
+      expect(added.stderr).toBe('');
+      expect(added.code).toBe(0);
+      const removed = await patch('how-indexes-work', 'json', [{ op: 'remove', path: '/metadata/finalizers/0' }]);
+      expect(removed.code).toBe(0);
+
+      // And a person may withdraw it.
+      const withdrawn = await kubectlResult(['annotate', ...episode('how-indexes-work'), `${approval}-`]);
+      expect(withdrawn.code).toBe(0);
+      expect((await annotations())[approval]).toBeUndefined();
+    });
+
     it('allows writing status through the status subresource', async () => {
       const result = await patch('how-indexes-work', 'merge', { status: { phase: 'Running' } }, ['--subresource=status']);
       expect(result.stderr).toBe('');
