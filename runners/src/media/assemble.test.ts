@@ -1,6 +1,8 @@
 // Integration: real (short, small) inputs through the real ffmpeg, checked with ffprobe and ebur128.
 import { existsSync } from 'node:fs';
-import { mkdtemp, open, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -198,6 +200,31 @@ describe('assembleEpisode', () => {
       const failure = assembleEpisode(inputFor('uncovered', format, { broll: { clips } }));
       await expect(failure).rejects.toBeInstanceOf(AssembleInputError);
       await expect(failure).rejects.toThrow("no B-roll clip covers beat 'beat-2'");
+    });
+
+    it('refuses music that is a playlist, contacting nothing it names', async () => {
+      const contacted: string[] = [];
+      const server = createServer((req, res) => {
+        contacted.push(req.url ?? '/');
+        res.writeHead(200).end();
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (server.address() as AddressInfo).port;
+        const playlist = path.join(dir, 'inputs', 'music.m4a');
+        await writeFile(
+          playlist,
+          `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/music.ts\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n`,
+        );
+        const failure = assembleEpisode(inputFor('playlist-music', format, { musicPath: playlist }));
+        await expect(failure).rejects.toBeInstanceOf(AssembleInputError);
+        await expect(failure).rejects.toThrow(
+          /^music is an HLS playlist \(hls\), not a media file the pipeline reads: refused, .*music\.m4a$/,
+        );
+        expect(contacted).toEqual([]);
+      } finally {
+        await new Promise((resolve) => server.close(resolve));
+      }
     });
 
     it('says which input is not media', async () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BrollClip, Narration } from '../contract/documents.ts';
 import { buildCaptionCues, writeAss, writeSrt, writeVtt } from './captions.ts';
-import { probe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
+import { MediaRefusedError, probe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
 import {
   buildAudioMeasureInvocation,
   buildEpisodeInvocation,
@@ -109,6 +109,7 @@ async function probeWith(file: string, what: string, needs: 'audio' | 'video', s
     facts = await probe(file, { signal });
   } catch (error) {
     if (signal?.aborted) throw error;
+    if (error instanceof MediaRefusedError && error.opensOthers) throw new AssembleInputError(`${what} ${error.reason}: ${file}`);
     throw new AssembleInputError(`${what} is not a readable media file: ${file}`);
   }
   if (!facts[needs]) throw new AssembleInputError(`${what} has no ${needs} stream: ${file}`);

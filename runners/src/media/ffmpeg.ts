@@ -43,6 +43,109 @@ export class FfmpegError extends Error {
   }
 }
 
+/**
+ * What ffmpeg may open for an input. Inputs come from outside — downloads, a person's media,
+ * providers' outputs — and ffmpeg would follow any protocol a file names (http, tcp, concat:, ...)
+ * and choose, by content or extension, demuxers that open further files and URLs themselves (an HLS
+ * or DASH playlist, an ffconcat list, an SDP description). So every input may use local files and
+ * pipes only, and an input whose format the caller does not force (-f, as the synthetic lavfi
+ * sources do) may be read only by the demuxers of plain media files: ffmpeg checks the format it
+ * detected from the content against the list before reading the header, so a playlist named .mp4
+ * is refused without opening anything it names.
+ */
+export const INPUT_PROTOCOLS = 'file,pipe';
+export const MEDIA_DEMUXERS = [
+  'mov', // mp4, m4a, mov, 3gp
+  'matroska', // mkv, webm
+  'mpegts',
+  'avi',
+  'mp3',
+  'aac',
+  'wav',
+  'w64',
+  'aiff',
+  'ogg', // vorbis, opus
+  'flac',
+  'image2',
+  'png_pipe',
+  'jpeg_pipe',
+  'webp_pipe',
+  'gif',
+  'gif_pipe',
+  'bmp_pipe',
+  'tiff_pipe',
+].join(',');
+
+/** What a detected demuxer that opens other files or URLs is, for messages. */
+const REFUSED_FORMATS: Record<string, string> = {
+  hls: 'an HLS playlist',
+  dash: 'a DASH manifest',
+  concat: 'an ffconcat list',
+  sdp: 'an SDP session description',
+  rtsp: 'an RTSP stream',
+  tee: 'a tee list',
+  lavfi: 'a filter graph',
+  webm_dash_manifest: 'a WebM DASH manifest',
+  image2pipe: 'an image pipe',
+  svg_pipe: 'an SVG image',
+};
+
+/**
+ * `args` with the input limits put before every -i: -protocol_whitelist always, and
+ * -format_whitelist for an input whose format the caller did not force with -f. Options the
+ * caller gave for an input already are kept.
+ */
+export function guardInputs(args: readonly string[]): string[] {
+  const out: string[] = [];
+  let optionsStart = 0;
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '-i' && i + 1 < args.length) {
+      const options = out.slice(optionsStart);
+      if (!options.includes('-protocol_whitelist')) out.push('-protocol_whitelist', INPUT_PROTOCOLS);
+      if (!options.includes('-f') && !options.includes('-format_whitelist')) out.push('-format_whitelist', MEDIA_DEMUXERS);
+      out.push('-i', args[i + 1]);
+      i++;
+      optionsStart = out.length;
+      continue;
+    }
+    out.push(args[i]);
+  }
+  return out;
+}
+
+/** ffmpeg refused an input: a format that opens other files or URLs, or a protocol other than file and pipe. */
+export class MediaRefusedError extends FfmpegError {
+  /** What the input is, as a phrase: "is an HLS playlist (hls), not a media file the pipeline reads: refused, ...". */
+  readonly reason: string;
+  /** The demuxer ffmpeg detected (hls, concat, tty, ...), when it said. */
+  readonly format?: string;
+  /** The input is a playlist, list or description that names other files or URLs (hls, dash, concat, sdp, ...). */
+  get opensOthers(): boolean {
+    return this.format !== undefined && this.format in REFUSED_FORMATS;
+  }
+  constructor(message: string, exitCode: number | null, stderrTail: string, reason: string, format?: string) {
+    super(message, exitCode, stderrTail);
+    this.name = 'MediaRefusedError';
+    this.reason = reason;
+    this.format = format;
+  }
+}
+
+/** The refusal in ffmpeg's log, as a sentence ("is an HLS playlist (hls), which ..."), or undefined. */
+function refusalIn(stderr: string): { reason: string; format?: string } | undefined {
+  const format = /\[([\w,]+) @ 0x[0-9a-f]+\] Format not on whitelist/.exec(stderr)?.[1];
+  if (format && REFUSED_FORMATS[format])
+    return {
+      reason: `is ${REFUSED_FORMATS[format]} (${format}), not a media file the pipeline reads: refused, nothing it names was opened`,
+      format,
+    };
+  if (format) return { reason: `is not a readable media file (ffmpeg reads it as ${format}, not a format the pipeline takes)`, format };
+  if (/Format not on whitelist/.test(stderr)) return { reason: 'is not a media file the pipeline reads: refused' };
+  const protocol = /Protocol '([\w.+-]+)' not on whitelist/.exec(stderr)?.[1];
+  if (protocol) return { reason: `names a ${protocol} resource, which ffmpeg may not open here (only ${INPUT_PROTOCOLS}): refused` };
+  return undefined;
+}
+
 const STDERR_KEEP = 64 * 1024;
 const ERROR_TAIL_LINES = 15;
 
@@ -81,7 +184,7 @@ interface SpawnOutcome {
 function run(
   program: string,
   args: string[],
-  options: RunOptions & { onStdout?: (text: string) => void; keepStdout?: boolean },
+  options: RunOptions & { onStdout?: (text: string) => void; keepStdout?: boolean; refusedInput?: string },
 ): Promise<SpawnOutcome> {
   const purpose = options.purpose ?? program;
   return new Promise((resolve, reject) => {
@@ -124,13 +227,22 @@ function run(
       stderr = stderr.slice(-STDERR_KEEP);
       if (code === 0) return finish(undefined, { stdout, stderr });
       const tail = tailLines(stderr, ERROR_TAIL_LINES);
+      const refusal = refusalIn(stderr);
+      if (refusal) {
+        const named = /^(.+): (?:Invalid argument|Invalid data found when processing input|Operation not permitted)$/m.exec(stderr)?.[1];
+        const input = options.refusedInput ?? named ?? 'an input';
+        return finish(new MediaRefusedError(`${purpose}: ${input} ${refusal.reason}`, code, tail, refusal.reason, refusal.format));
+      }
       const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
       finish(new FfmpegError(`${purpose}: ${program} ${how}\n${tail}`, code, tail));
     });
   });
 }
 
-/** Runs ffmpeg with `args` (inputs, filters, outputs); adds -hide_banner, -nostdin and progress reporting. */
+/**
+ * Runs ffmpeg with `args` (inputs, filters, outputs); adds -hide_banner, -nostdin, progress
+ * reporting and the input limits of guardInputs. A refused input rejects with MediaRefusedError.
+ */
 export async function runFfmpeg(args: string[], options: RunOptions = {}): Promise<RunResult> {
   let pending = '';
   const onStdout = options.onProgress
@@ -145,7 +257,7 @@ export async function runFfmpeg(args: string[], options: RunOptions = {}): Promi
     : undefined;
   const progressArgs = options.onProgress ? ['-progress', 'pipe:1', '-stats_period', '0.5'] : [];
   const logArgs = options.logLevel ? ['-loglevel', options.logLevel] : [];
-  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostdin', '-nostats', ...logArgs, ...progressArgs, ...args], {
+  const { stderr } = await run(FFMPEG, ['-hide_banner', '-nostdin', '-nostats', ...logArgs, ...progressArgs, ...guardInputs(args)], {
     ...options,
     onStdout,
   });
@@ -246,12 +358,29 @@ export function parseProbeJson(json: string): ProbeResult {
   };
 }
 
-/** Streams and container facts of a media file. */
+/**
+ * Streams and container facts of a media file, as ffprobe reads them from its content (the
+ * extension decides nothing). Only local files, and only the demuxers of media files
+ * (MEDIA_DEMUXERS): a playlist or list that would open other files or URLs rejects with
+ * MediaRefusedError before anything it names is opened.
+ */
 export async function probe(file: string, options: Pick<RunOptions, 'signal'> = {}): Promise<ProbeResult> {
-  const { stdout } = await run(FFPROBE, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', file], {
-    ...options,
-    keepStdout: true,
-    purpose: `probing ${file}`,
-  });
+  const { stdout } = await run(
+    FFPROBE,
+    [
+      '-v',
+      'error',
+      '-protocol_whitelist',
+      INPUT_PROTOCOLS,
+      '-format_whitelist',
+      MEDIA_DEMUXERS,
+      '-print_format',
+      'json',
+      '-show_format',
+      '-show_streams',
+      file,
+    ],
+    { ...options, keepStdout: true, purpose: `probing ${file}`, refusedInput: 'the file' },
+  );
   return parseProbeJson(stdout);
 }

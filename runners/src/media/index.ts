@@ -1,6 +1,16 @@
 // @acog/runners/media: the ffmpeg layer (probing, loudness, the one-pass assembly and its filter
 // graph, synthetic inputs for tests and benchmarks), without the providers.
-export { FfmpegError, probe, runFfmpeg, type FfmpegProgress, type ProbedStream, type ProbeResult, type RunOptions } from './ffmpeg.ts';
+export {
+  FfmpegError,
+  guardInputs,
+  MediaRefusedError,
+  probe,
+  runFfmpeg,
+  type FfmpegProgress,
+  type ProbedStream,
+  type ProbeResult,
+  type RunOptions,
+} from './ffmpeg.ts';
 export { measureLoudness, YOUTUBE_LOUDNESS, type LoudnessMeasurement, type LoudnessTarget } from './loudness.ts';
 export {
   assembleEpisode,

@@ -3,6 +3,7 @@
 import { spawn } from 'node:child_process';
 import { open, rm, stat, type FileHandle } from 'node:fs/promises';
 import type { Narration, WordTiming } from '../../contract/documents.ts';
+import { guardInputs } from '../../media/ffmpeg.ts';
 import { BEAT_PAUSE_SECONDS, assembleTimeline, type PlacedChunk } from './timings.ts';
 
 /** The narration's format: what the assembler reads. */
@@ -250,12 +251,12 @@ export function runTool(
   });
 }
 
-/** Decodes any audio ffmpeg reads (a file, or bytes) to 16-bit mono samples at the given rate. */
+/** Decodes any audio ffmpeg reads (a file, or bytes) to 16-bit mono samples at the given rate; inputs limited as guardInputs says. */
 export async function decodeToPcm(input: string | Uint8Array, sampleRate: number, signal?: AbortSignal): Promise<Int16Array> {
   const source = typeof input === 'string' ? input : 'pipe:0';
   const bytes = await runTool(
     'ffmpeg',
-    ['-nostdin', '-v', 'error', '-i', source, '-f', 's16le', '-ac', '1', '-ar', String(sampleRate), 'pipe:1'],
+    guardInputs(['-nostdin', '-v', 'error', '-i', source, '-f', 's16le', '-ac', '1', '-ar', String(sampleRate), 'pipe:1']),
     {
       input: typeof input === 'string' ? undefined : input,
       signal,
@@ -268,7 +269,23 @@ export async function decodeToPcm(input: string | Uint8Array, sampleRate: number
 export async function convertToWav(input: string, output: string, sampleRate: number, signal?: AbortSignal): Promise<WavInfo> {
   await runTool(
     'ffmpeg',
-    ['-nostdin', '-v', 'error', '-y', '-i', input, '-ac', '1', '-ar', String(sampleRate), '-c:a', 'pcm_s16le', '-f', 'wav', output],
+    guardInputs([
+      '-nostdin',
+      '-v',
+      'error',
+      '-y',
+      '-i',
+      input,
+      '-ac',
+      '1',
+      '-ar',
+      String(sampleRate),
+      '-c:a',
+      'pcm_s16le',
+      '-f',
+      'wav',
+      output,
+    ]),
     { signal },
   );
   return readWavInfo(output);
