@@ -1,5 +1,6 @@
 // Finds the server binaries of the local control plane, building the Go ones from the module
 // proxy once per machine (docs/adr/0002). Built binaries live in the cache, never in the repo.
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, readdir, rename, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
@@ -157,4 +158,16 @@ export async function findChartTools(log: (line: string) => void = console.error
       `-X main.version=${v}`,
     ]));
   return { helm, kubeScore };
+}
+
+/**
+ * hack/tools/minio-admin: MinIO's admin API (users, policies) for the tenancy tests, through madmin-go.
+ * Cached by madmin-go's version and a hash of the tool's source, so that an edit of main.go rebuilds it.
+ */
+export async function findMinioAdmin(log: (line: string) => void = console.error): Promise<string> {
+  if (process.env.ACOG_MINIO_ADMIN) return process.env.ACOG_MINIO_ADMIN;
+  const hash = createHash('sha256');
+  for (const file of ['main.go', 'go.mod', 'go.sum']) hash.update(await readFile(join(repoRoot, 'hack', 'tools', 'minio-admin', file)));
+  const binary = `minio-admin-${hash.digest('hex').slice(0, 12)}`;
+  return goBuilt('minio-admin', 'github.com/minio/madmin-go/v3', '.', binary, log);
 }
