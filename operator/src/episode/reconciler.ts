@@ -2,6 +2,9 @@
 // for what the cache holds), finds the outcomes of finished attempts (the NATS hint, the Job, and
 // result.json in S3, which is the truth), starts and deletes Jobs, and stores the status once per
 // reconcile through the status subresource, with optimistic concurrency.
+//
+// What a runner sends is untrusted: result.json is read up to a bound and checked (schema, the
+// attempt's identity, artifacts inside the attempt's own prefix), and a bad one fails its attempt.
 import { isDeepStrictEqual } from 'node:util';
 import {
   activeAncestors,
@@ -17,7 +20,10 @@ import {
   LABELS,
   VERSION,
   episodeUidKey,
+  isStageResultProblem,
+  MAX_RESULT_BYTES,
   overrideProblems,
+  parseStageResult,
   type Channel,
   type Episode,
   type EpisodeStatus,
@@ -25,6 +31,7 @@ import {
   type StageInput,
   type StageName,
   type StageResult,
+  type StageResultProblem,
 } from '@acog/api';
 import { ArtifactNotFoundError, type ArtifactStore } from '@acog/store';
 import type { RunnerConfig } from '../config/runner-config.ts';
@@ -47,6 +54,9 @@ import { buildStageJob, INPUT_HASH_ANNOTATION } from './job.ts';
 import { adoptJobs, planEpisode, type AttemptOutcome, type StageJob, type StageStatus, type Transition } from './planner.ts';
 
 export const ARTIFACTS_FINALIZER = 'acog.dev/artifacts';
+
+/** The largest publication record (upload's publication.json) read. */
+const MAX_PUBLICATION_BYTES = 64 * 1024;
 
 export interface EpisodeReconcilerDeps {
   clients: KubeClients;
@@ -161,7 +171,8 @@ export class EpisodeReconciler {
         // The fast path (an event) and the slow one (the Job) lead to the same check.
         const maybeDone = event?.outcome === 'Succeeded' || job?.state === 'Complete' || !job;
         if (maybeDone) {
-          const result = await this.readResult(episode, stage, attempt);
+          const result = await this.readResult(episode, stage, attempt, entry.inputHash);
+          if (result && isStageResultProblem(result)) return { stage, attempt, jobName, failure: result.error, at: now };
           if (result) {
             const publication = stage === 'upload' ? await this.readPublication(result) : undefined;
             return { stage, attempt, jobName, result, publication, at: now };
@@ -185,27 +196,87 @@ export class EpisodeReconciler {
     return this.deps.store.uri(stageBucket(stage), `${key}result.json`);
   }
 
-  async readResult(episode: Episode, stage: StageName, attempt: number): Promise<StageResult | undefined> {
+  /**
+   * An attempt's result.json, checked: undefined when there is none (yet), the problem when it is
+   * too large, not JSON, malformed, of another attempt (or inputs, when `inputHash` is given) or
+   * names artifacts outside the attempt's own prefix.
+   */
+  async readResult(
+    episode: Episode,
+    stage: StageName,
+    attempt: number,
+    inputHash?: string,
+  ): Promise<StageResult | StageResultProblem | undefined> {
     const uri = this.resultUri(episode, stage, attempt);
-    const cached = this.results.get(uri);
-    if (cached) return cached;
-    let result: StageResult;
+    let result = this.results.get(uri);
+    if (!result) {
+      const bytes = await this.readCapped(uri, MAX_RESULT_BYTES);
+      if (!bytes) return undefined;
+      const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+      const checked = parseStageResult(bytes, {
+        namespace,
+        episode: name,
+        uid,
+        stage,
+        attempt,
+        uri: (bucket, key) => this.deps.store.uri(bucket, key),
+      });
+      if (isStageResultProblem(checked)) {
+        this.deps.log.warn({ namespace, episode: name, stage, attempt, uri, error: checked.error }, 'refused result.json');
+        return checked;
+      }
+      result = checked;
+      if (this.results.size >= 4096) this.results.delete(this.results.keys().next().value!);
+      this.results.set(uri, result);
+    }
+    if (inputHash !== undefined && result.inputHash !== inputHash)
+      return {
+        error: `result.json of ${stage} attempt ${attempt} is invalid: inputHash: is ${result.inputHash.slice(0, 128)}, not the attempt's ${inputHash}`,
+      };
+    return result;
+  }
+
+  /**
+   * The bytes of an object, or undefined when it does not exist; at most `max` + 1 of them, so
+   * that a larger object is recognised (and refused by the caller) without being read whole.
+   */
+  private async readCapped(uri: string, max: number): Promise<Buffer | undefined> {
+    let stream;
     try {
-      result = JSON.parse((await this.deps.store.getBytes(uri)).toString('utf8')) as StageResult;
+      stream = await this.deps.store.getStream(uri);
     } catch (error) {
       if (error instanceof ArtifactNotFoundError) return undefined;
       throw error;
     }
-    if (this.results.size >= 4096) this.results.delete(this.results.keys().next().value!);
-    this.results.set(uri, result);
-    return result;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    try {
+      for await (const chunk of stream) {
+        const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as Uint8Array);
+        chunks.push(buffer);
+        size += buffer.length;
+        if (size > max) break;
+      }
+    } catch (error) {
+      if (error instanceof ArtifactNotFoundError) return undefined;
+      throw error;
+    } finally {
+      // Leaving the loop early ends the download; the rest of a large object is never fetched.
+      stream.destroy();
+    }
+    const bytes = Buffer.concat(chunks);
+    return bytes.length > max + 1 ? bytes.subarray(0, max + 1) : bytes;
   }
 
+  /** What the upload stage published, when its record is there and sound; else it is left out. */
   private async readPublication(result: StageResult): Promise<AttemptOutcome['publication']> {
     const uri = result.artifacts['publication.json'];
     if (!uri) return undefined;
     try {
-      return JSON.parse((await this.deps.store.getBytes(uri)).toString('utf8')) as AttemptOutcome['publication'];
+      const bytes = await this.readCapped(uri, MAX_PUBLICATION_BYTES);
+      if (!bytes) throw new Error('it does not exist');
+      if (bytes.length > MAX_PUBLICATION_BYTES) throw new Error(`larger than ${MAX_PUBLICATION_BYTES} bytes`);
+      return checkPublication(JSON.parse(bytes.toString('utf8')));
     } catch (error) {
       this.deps.log.warn({ uri, error: (error as Error).message }, 'cannot read the publication record');
       return undefined;
@@ -242,8 +313,8 @@ export class EpisodeReconciler {
       const lookup = `${episode.metadata.uid}/${entry.name}/${entry.attempt}/${hash}`;
       if (this.notReusable.has(lookup)) continue;
       for (let attempt = entry.attempt! - 1; attempt >= 1 && !out[entry.name]; attempt--) {
-        const result = await this.readResult(episode, entry.name, attempt);
-        if (result?.inputHash === hash) out[entry.name] = result;
+        const result = await this.readResult(episode, entry.name, attempt, hash);
+        if (result && !isStageResultProblem(result)) out[entry.name] = result;
       }
       // A new attempt with these inputs would be recorded in status, so a miss stays a miss.
       if (!out[entry.name]) {
@@ -265,9 +336,10 @@ export class EpisodeReconciler {
     const upstream: Partial<Record<StageName, StageResult>> = {};
     for (const ancestor of activeAncestors(start.stage, active)) {
       const entry = status.stages?.find((s) => s.name === ancestor);
-      const result = entry?.attempt ? await this.readResult(episode, ancestor, entry.attempt) : undefined;
+      const result = entry?.attempt ? await this.readResult(episode, ancestor, entry.attempt, entry.inputHash) : undefined;
       if (!result)
         throw new Error(`cannot start ${start.stage}: the result of ${ancestor} attempt ${entry?.attempt} is not in the artifact store`);
+      if (isStageResultProblem(result)) throw new Error(`cannot start ${start.stage}: ${result.error}`);
       upstream[ancestor] = result;
     }
     const input: StageInput = {
@@ -461,6 +533,26 @@ export function channelProblem(episode: Episode, channel: Channel | undefined): 
       message: `${refused.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}; change the Episode, or allow it in channel "${name}"`,
     };
   return undefined;
+}
+
+/** upload's publication.json, checked before any of it reaches status.youtube (only YouTube's is used). */
+function checkPublication(raw: unknown): AttemptOutcome['publication'] {
+  const record = raw as Record<string, unknown> | null;
+  if (!record || typeof record !== 'object') throw new Error('not a JSON object');
+  if (record.provider !== 'youtube') return undefined;
+  const text = (field: string, max: number) => {
+    const value = record[field];
+    if (typeof value !== 'string' || !value || value.length > max) throw new Error(`${field}: must be a string of 1 to ${max} characters`);
+    return value;
+  };
+  const id = text('id', 64);
+  const url = text('url', 2048);
+  if (!/^https:\/\//.test(url)) throw new Error('url: must be an https URL');
+  if (record.publishAt === undefined) return { provider: 'youtube', id, url };
+  const publishAt = text('publishAt', 64);
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i.test(publishAt) || Number.isNaN(Date.parse(publishAt)))
+    throw new Error('publishAt: must be an RFC 3339 time');
+  return { provider: 'youtube', id, url, publishAt };
 }
 
 /** Whether the stored status already records a stage event, so its message can be acknowledged. */
