@@ -3,8 +3,10 @@
 // result.json in S3, which is the truth), starts and deletes Jobs, and stores the status once per
 // reconcile through the status subresource, with optimistic concurrency.
 //
-// What a runner sends is untrusted: result.json is read up to a bound and checked (schema, the
-// attempt's identity, artifacts inside the attempt's own prefix), and a bad one fails its attempt.
+// What a runner or a NATS publisher sends is untrusted: result.json is read up to a bound and
+// checked (schema, the attempt's identity, artifacts inside the attempt's own prefix), and a bad
+// one fails its attempt; an event only says where to look, and never fails an attempt whose Job
+// has not failed.
 import { isDeepStrictEqual } from 'node:util';
 import {
   activeAncestors,
@@ -49,6 +51,7 @@ import {
   type Logger,
 } from '@acog/kube';
 import type { CompletionHints } from '../completions/hints.ts';
+import { boundMessage } from '../completions/nats.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { buildStageJob, INPUT_HASH_ANNOTATION } from './job.ts';
 import { adoptJobs, planEpisode, type AttemptOutcome, type StageJob, type StageStatus, type Transition } from './planner.ts';
@@ -104,6 +107,17 @@ export class EpisodeReconciler {
     const hashes = channel ? stageInputHashes(channel.spec, episode.spec) : {};
     const adopted = adoptJobs(episode.status, ownJobs, hashes);
     const observed: Episode = { ...episode, status: adopted };
+    const useless = hints.discard(key, (event) => !isUsableEvent(adopted, ownJobs, episode.metadata.uid!, event));
+    if (useless.length)
+      this.deps.log.debug(
+        {
+          namespace,
+          episode: episode.metadata.name,
+          events: useless.slice(0, 5).map((e) => `${e.stage}/${e.attempt}`),
+          count: useless.length,
+        },
+        'terminated stage events that can never be recorded',
+      );
     const outcomes = await this.outcomes(observed, ownJobs, hints.events(key), now);
     const reusable = await this.reusable(observed, hashes);
     const plan = planEpisode({
@@ -166,10 +180,11 @@ export class EpisodeReconciler {
         const stage = entry.name;
         const attempt = entry.attempt!;
         const job = jobs.find((j) => j.stage === stage && j.attempt === attempt);
-        const event = events.find((e) => e.stage === stage && e.attempt === attempt && e.uid === episode.metadata.uid);
+        const own = events.filter((e) => e.stage === stage && e.attempt === attempt && e.uid === episode.metadata.uid);
+        const failed = own.find((e) => e.outcome === 'Failed');
         const jobName = job?.name ?? entry.jobName;
         // The fast path (an event) and the slow one (the Job) lead to the same check.
-        const maybeDone = event?.outcome === 'Succeeded' || job?.state === 'Complete' || !job;
+        const maybeDone = own.some((e) => e.outcome === 'Succeeded') || job?.state === 'Complete' || !job;
         if (maybeDone) {
           const result = await this.readResult(episode, stage, attempt, entry.inputHash);
           if (result && isStageResultProblem(result)) return { stage, attempt, jobName, failure: result.error, at: now };
@@ -180,9 +195,11 @@ export class EpisodeReconciler {
           if (job?.state === 'Complete')
             return { stage, attempt, jobName, failure: 'the runner exited without writing result.json', at: now };
         }
-        if (event?.outcome === 'Failed' || job?.state === 'Failed') {
-          const message = event?.message ?? (jobName ? await this.terminationMessage(episode.metadata.namespace!, jobName) : undefined);
-          return { stage, attempt, jobName, failure: message ?? 'the stage Job failed', at: now };
+        // A Failed event is a hint, never the verdict (anyone who can publish can send one): the
+        // attempt fails when its Job has failed. The event's message is a fallback for the reason.
+        if (job?.state === 'Failed') {
+          const message = (jobName ? await this.terminationMessage(episode.metadata.namespace!, jobName) : undefined) ?? failed?.message;
+          return { stage, attempt, jobName, failure: boundMessage(message || 'the stage Job failed'), at: now };
         }
         return undefined;
       }),
@@ -533,6 +550,20 @@ export function channelProblem(episode: Episode, channel: Channel | undefined): 
       message: `${refused.map((problem) => `${problem.field}: ${problem.message}`).join('; ')}; change the Episode, or allow it in channel "${name}"`,
     };
   return undefined;
+}
+
+/**
+ * Whether a stage event can still be recorded: it is of this Episode (uid), and of an attempt the
+ * status runs or has a Job for; or it is recorded already (then settling acknowledges it). Events
+ * of older attempts not yet settled, of attempts far ahead or of stages without a Job can never be
+ * used: they are terminated rather than kept unacknowledged.
+ */
+export function isUsableEvent(status: EpisodeStatus, jobs: StageJob[], uid: string, event: StageEvent): boolean {
+  if (event.uid !== uid) return false;
+  if (isRecorded(status, event)) return true;
+  const entry = status.stages?.find((s) => s.name === event.stage);
+  if (entry?.phase === 'Running' && entry.attempt === event.attempt) return true;
+  return jobs.some((job) => job.stage === event.stage && job.attempt === event.attempt);
 }
 
 /** upload's publication.json, checked before any of it reaches status.youtube (only YouTube's is used). */
