@@ -4,6 +4,7 @@
 import OpenAI, { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from 'openai';
 import type { SecretRef } from '@acog/api';
 import { ProviderError, isRetryable, parseRetryAfter } from './http.ts';
+import { guardedFetch, networkPolicy, NetworkPolicyError } from './network-policy.ts';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from '@acog/kube/backoff';
 import { requireSecret, type ProviderContext } from './types.ts';
 
@@ -18,6 +19,11 @@ export interface OpenAiClientOptions {
   retry?: Partial<Pick<RetryOptions, 'attempts' | 'baseDelayMs' | 'maxDelayMs' | 'maxRetryAfterMs' | 'random' | 'sleep'>>;
   /** Time one request may take, in milliseconds. */
   timeoutMs?: number;
+  /**
+   * The base URL comes from an Episode's spec, not from its Channel: every request (and redirect)
+   * goes only to public addresses, or to those ACOG_ALLOW_PRIVATE_NETWORKS allows (network-policy.ts).
+   */
+  checkAddresses?: boolean;
 }
 
 export interface OpenAiConnection {
@@ -51,6 +57,7 @@ export function connectOpenAi(
     maxRetries: 0,
     timeout: options.timeoutMs ?? 120_000,
     logger: { error: log('error'), warn: log('warn'), info: log('info'), debug: () => undefined },
+    ...(options.checkAddresses ? { fetch: guardedFetch(networkPolicy(ctx.env), `the llm baseURL`) } : {}),
   });
   return { client, baseURL, credential, retry: { ...DEFAULT_RETRY, ...options.retry } };
 }
@@ -64,6 +71,7 @@ function retryAfterMs(headers: Headers | undefined): number | undefined {
 /** The client's errors as ProviderErrors (retryable or not); anything else unchanged. */
 export function toProviderError(error: unknown, what: string, credential: string): unknown {
   if (error instanceof ProviderError || error instanceof APIUserAbortError) return error;
+  if (error instanceof APIConnectionError && error.cause instanceof NetworkPolicyError) return error.cause;
   if (error instanceof APIConnectionTimeoutError)
     return new ProviderError(PROVIDER, 'timeout', `${PROVIDER} did not answer ${what} in time`, { cause: error });
   if (error instanceof APIConnectionError) {

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { EpisodeSpec, LlmProvider } from '@acog/api';
 import { startOpenAiServer, strictSchemaProblem, type OpenAiServer } from '../../../../test/provider-servers/openai.ts';
 import { ProviderError } from '../http.ts';
+import { NetworkPolicyError } from '../network-policy.ts';
 import { ProviderConfigError } from '../types.ts';
 import { createOfflineWriter } from './offline/index.ts';
 import { callOpenAi, connectOpenAi } from '../openai-client.ts';
@@ -124,6 +125,21 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     } finally {
       await open.close();
     }
+  });
+
+  it('reaches a base URL an Episode named only at a public address, unless the allowlist names it', async () => {
+    const ctx = await testContext({ env: {} });
+    const untrusted = { ...fast, checkAddresses: true };
+    const attempt = createOpenAiWriter({ provider: 'openai', baseURL: server.url }, untrusted).plan(ctx);
+    await expect(attempt).rejects.toBeInstanceOf(NetworkPolicyError);
+    await expect(attempt).rejects.toThrow(
+      /^the llm baseURL http:\/\/127\.0\.0\.1:\d+\/v1\/chat\/completions resolves to 127\.0\.0\.1, a loopback/,
+    );
+    expect(server.requests).toEqual([]);
+
+    const allowed = await testContext({ env: { ACOG_ALLOW_PRIVATE_NETWORKS: '127.0.0.1', OPENAI_API_KEY: server.apiKey! } });
+    const plan = await createOpenAiWriter({ provider: 'openai', baseURL: server.url }, untrusted).plan(allowed);
+    expect(plan.value.beats.length).toBeGreaterThan(0);
   });
 
   it('needs OPENAI_API_KEY for OpenAI itself and says which Secret it comes from', async () => {
