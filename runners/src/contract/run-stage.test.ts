@@ -95,28 +95,88 @@ describe('runStage', () => {
     expect(seen.map((s) => s.event)).toMatchObject([{ outcome: 'Failed', message: 'the provider said no with details' }]);
   });
 
+  const planResult = (artifacts: Record<string, string>) =>
+    ({
+      plan: { stage: 'plan', attempt: 1, inputHash: 'h', provider: 'x', artifacts, usage: {}, costUSD: 0, startedAt: '', finishedAt: '' },
+    }) as StageInput['upstream'];
+  const readsPlan: StageImplementation = async (ctx) => {
+    await ctx.readJson('plan', 'plan.json');
+    return { provider: 'x', files: {} };
+  };
+
   it('fails clearly on a missing upstream artifact', async () => {
     const s3 = store();
-    const upstream = {
-      plan: {
-        stage: 'plan',
-        attempt: 1,
-        inputHash: 'h',
-        provider: 'x',
-        artifacts: { 'plan.json': 's3://acog-scripts/nowhere/plan.json' },
-        usage: {},
-        costUSD: 0,
-        startedAt: '',
-        finishedAt: '',
-      },
-    } as StageInput['upstream'];
-    const readsPlan: StageImplementation = async (ctx) => {
-      await ctx.readJson('plan', 'plan.json');
-      return { provider: 'x', files: {} };
-    };
-    await expect(runStage(input('script', upstream), readsPlan, { store: s3, scratch })).rejects.toThrow(
-      /missing upstream artifact plan.json of plan at s3:\/\/acog-scripts\/nowhere\/plan.json: artifact .* does not exist/,
+    const given = input('script');
+    const missing = `s3://acog-scripts/team-a/${given.episode.name}/${given.episode.uid}/plan/1/plan.json`;
+    given.upstream = planResult({ 'plan.json': missing });
+    await expect(runStage(given, readsPlan, { store: s3, scratch })).rejects.toThrow(
+      `missing upstream artifact plan.json of plan at ${missing}: artifact ${missing} does not exist`,
     );
+  });
+
+  it("reads upstream artifacts only inside the episode's own prefix", async () => {
+    const s3 = store();
+    const given = input('script');
+    // Another episode's plan, of this namespace and of another: both exist, neither is read.
+    for (const foreign of [
+      `s3://acog-scripts/team-a/other/${randomUUID()}/plan/1/plan.json`,
+      `s3://acog-scripts/team-b/ep/${randomUUID()}/plan/1/plan.json`,
+    ]) {
+      await s3.putBytes(foreign, '{"title":"not yours"}');
+      given.upstream = planResult({ 'plan.json': foreign });
+      await expect(runStage(given, readsPlan, { store: s3, scratch })).rejects.toThrow(
+        `upstream.plan.artifacts["plan.json"]: ${foreign} is outside this episode's prefix s3://acog-scripts/team-a/${given.episode.name}/${given.episode.uid}/`,
+      );
+    }
+  });
+
+  it('keeps artifacts named like Object.prototype members, and looks up only what the result lists', async () => {
+    const s3 = store();
+    const given = input('plan');
+    const names = ['__proto__', 'constructor', 'hasOwnProperty', 'toString'];
+    const writesOdd: StageImplementation = async (ctx) => {
+      const files = Object.fromEntries(await Promise.all(names.map(async (name) => [name, await ctx.writeJson(`${name}.out`, { name })])));
+      return { provider: 'odd', files };
+    };
+    const result = await runStage(given, writesOdd, { store: s3, scratch });
+    const prefix = `s3://acog-scripts/team-a/${given.episode.name}/${given.episode.uid}/plan/1/`;
+    expect(Object.keys(result.artifacts).sort()).toEqual([...names].sort());
+    expect(Object.getPrototypeOf(result.artifacts)).toBe(Object.prototype);
+    for (const name of names) expect(Object.getOwnPropertyDescriptor(result.artifacts, name)?.value).toBe(`${prefix}${name}`);
+    const stored = JSON.parse((await s3.getBytes(`${prefix}result.json`)).toString()) as { artifacts: Record<string, string> };
+    expect(Object.keys(stored.artifacts).sort()).toEqual([...names].sort());
+    expect((await s3.list(prefix)).length).toBe(names.length + 1);
+
+    // A later stage reads them by name; a name its upstream result does not list is missing, never Object's.
+    const next = input('script');
+    next.episode = given.episode;
+    next.upstream = { plan: result };
+    const reads =
+      (artifact: string): StageImplementation =>
+      async (ctx) => {
+        const value = await ctx.readJson<{ name: string }>('plan', artifact);
+        return { provider: 'reader', files: {}, message: value.name };
+      };
+    expect((await runStage({ ...next, attempt: 1 }, reads('__proto__'), { store: s3, scratch })).message).toBe('__proto__');
+    next.upstream = { plan: { ...result, artifacts: { 'plan.json': `${prefix}constructor` } } };
+    await expect(runStage({ ...next, attempt: 2 }, reads('constructor'), { store: s3, scratch })).rejects.toThrow(
+      'missing upstream artifact constructor of plan: its result lists plan.json',
+    );
+    await expect(runStage({ ...next, attempt: 3 }, reads('valueOf'), { store: s3, scratch })).rejects.toThrow(
+      'missing upstream artifact valueOf of plan: its result lists plan.json',
+    );
+  });
+
+  it('stores artifacts only in the attempt folder: a name with a path is refused', async () => {
+    const s3 = store();
+    const given = input('plan');
+    for (const name of ['../../other/plan.json', '/etc/plan.json', 'sub/plan.json', '..', 'result.json']) {
+      const escapes: StageImplementation = async (ctx) => ({ provider: 'x', files: { [name]: await ctx.writeJson('plan.json', {}) } });
+      await expect(runStage(given, escapes, { store: s3, scratch })).rejects.toThrow(
+        `plan produced an artifact named ${JSON.stringify(name)}: artifact names are one plain file name`,
+      );
+    }
+    expect(await s3.list(`s3://acog-scripts/team-a/${given.episode.name}/`)).toEqual([]);
   });
 
   it('still succeeds when NATS cannot be reached: result.json is the truth', async () => {

@@ -7,6 +7,8 @@ import { fileURLToPath } from 'node:url';
 import {
   activeAncestors,
   activeStages,
+  artifactScopeDecision,
+  BUCKETS,
   episodeKeyPrefix,
   isStageName,
   stageBucket,
@@ -17,10 +19,14 @@ import {
   type StageEvent,
   type StageInput,
   type StageName,
+  type ArtifactScope,
+  type ArtifactUse,
   type StageResult,
 } from '@acog/api';
 import type { EventPublisher } from '../events/types.ts';
+import { MediaRefusedError, probe } from '../media/ffmpeg.ts';
 import { saveBody } from '../providers/http.ts';
+import { guardedFetch, networkPolicy, NetworkPolicyError } from '../providers/network-policy.ts';
 import type { EpisodeState } from '../providers/types.ts';
 import type { ArtifactStore } from '@acog/store';
 
@@ -54,10 +60,17 @@ export interface StageContext {
   readJson<T>(stage: StageName, artifact: string): Promise<T>;
   /** Writes a JSON document into the workdir and returns its path. */
   writeJson(name: string, value: unknown): Promise<string>;
-  /** Copies a file named by URI (s3://, file://, https://) into the workdir as `name`. */
-  download(uri: string, name: string): Promise<string>;
-  /** Stores a file at a URI of the runtime's store (e.g. a folder publisher's s3:// destination). */
-  putFile(uri: string, path: string): Promise<void>;
+  /**
+   * Copies a media file a spec names at `field` (e.g. "spec.format.music.uri") into the workdir as
+   * `name`: s3:// under the namespace's prefix, https:// to a public address, file:// in a local
+   * render only (artifactScopeDecision and the network policy); then probes it, refusing anything
+   * that is not a plain media file (a playlist named .mp3, say). Refusals name the field.
+   */
+  download(uri: string, name: string, field: string): Promise<string>;
+  /** Stores a file at a URI of the runtime's store that a spec names at `field` (a folder publisher's destination); only under the namespace's prefix. */
+  putFile(uri: string, path: string, field: string): Promise<void>;
+  /** Fails the stage, naming `field`, unless `uri` is one this episode may use as `use` (artifactScopeDecision). */
+  checkUri(use: ArtifactUse, field: string, uri: string): void;
 }
 
 export type StageImplementation = (ctx: StageContext) => Promise<StageOutput>;
@@ -82,6 +95,26 @@ function resultUri(store: ArtifactStore, input: StageInput): string {
     attempt: input.attempt,
   });
   return store.uri(stageBucket(input.stage), `${key}result.json`);
+}
+
+/**
+ * Names a stage may give its artifacts: one plain path segment, so that every artifact lands in the
+ * attempt's own folder. Names such as __proto__ or constructor are fine: artifacts are kept in maps
+ * built with Object.fromEntries and looked up with Object.hasOwn, never through a prototype.
+ */
+const ARTIFACT_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,199}$/;
+
+/** The upstream result's URI of an artifact, or undefined; only the result's own entries count. */
+function upstreamUri(input: StageInput, stage: StageName, artifact: string): string | undefined {
+  const artifacts = input.upstream[stage]?.artifacts;
+  if (!artifacts || !Object.hasOwn(artifacts, artifact)) return undefined;
+  const uri = artifacts[artifact];
+  return typeof uri === 'string' && uri ? uri : undefined;
+}
+
+/** The store works on this machine's disk (kubectl acog render, a local runner): file:// URIs are the user's own. */
+function isLocalStore(store: ArtifactStore): boolean {
+  return store.uri(BUCKETS.assets, 'x').startsWith('file:');
 }
 
 /** Checks what the operator (or render) handed over, before any work; names the bad field. */
@@ -181,20 +214,31 @@ export async function runStage(input: StageInput, implementation: StageImplement
     attempt: input.attempt,
   });
   const startedAt = now().toISOString();
+  const scope: ArtifactScope = {
+    namespace: input.episode.namespace,
+    episode: { name: input.episode.name, uid: input.episode.uid },
+    local: isLocalStore(store),
+  };
+  const checkUri = (use: ArtifactUse, field: string, uri: string): void => {
+    const decision = artifactScopeDecision(scope, use, field, uri);
+    if (!decision.allowed) throw new StageFailure(decision.reason);
+  };
+  const env = runtime.env ?? process.env;
 
   const ctx: StageContext = {
     input,
     workdir,
-    env: runtime.env ?? process.env,
+    env,
     log,
     signal: runtime.signal,
     state: episodeState(store, input),
     async fetch(stage, artifact) {
-      const uri = input.upstream[stage]?.artifacts[artifact];
+      const uri = upstreamUri(input, stage, artifact);
       if (!uri)
         throw new StageFailure(
           `missing upstream artifact ${artifact} of ${stage}: its result lists ${Object.keys(input.upstream[stage]?.artifacts ?? {}).join(', ') || 'nothing'}`,
         );
+      checkUri('artifact', `upstream.${stage}.artifacts[${JSON.stringify(artifact)}]`, uri);
       const path = join(workdir, 'upstream', stage, basename(artifact));
       try {
         await store.getFile(uri, path);
@@ -220,30 +264,49 @@ export async function runStage(input: StageInput, implementation: StageImplement
       await writeFile(path, JSON.stringify(value, null, 2));
       return path;
     },
-    async download(uri, name) {
+    async download(uri, name, field) {
+      checkUri('media', field, uri);
       const path = join(workdir, 'inputs', basename(name));
       await mkdir(dirname(path), { recursive: true });
       try {
         if (uri.startsWith('file://')) await copyFile(fileURLToPath(uri), path);
         else if (uri.startsWith('s3://')) await store.getFile(uri, path);
-        else if (/^https?:\/\//.test(uri)) await saveBody(await fetchOk(uri, ctx.signal), path, new URL(uri).host);
-        else throw new Error('unsupported scheme');
+        else await saveBody(await fetchOk(uri, guardedFetch(networkPolicy(env), field), ctx.signal), path, new URL(uri).host);
       } catch (error) {
-        throw new StageFailure(`cannot read ${uri}: ${(error as Error).message}`, { cause: error });
+        if (error instanceof NetworkPolicyError) throw new StageFailure(error.message, { cause: error });
+        throw new StageFailure(`${field}: cannot read ${uri}: ${(error as Error).message}`, { cause: error });
+      }
+      try {
+        await probe(path, { signal: ctx.signal });
+      } catch (error) {
+        if (ctx.signal?.aborted) throw error;
+        const why = error instanceof MediaRefusedError ? error.reason : 'is not a readable media file';
+        throw new StageFailure(`${field}: ${uri} ${why}`, { cause: error });
       }
       return path;
     },
-    putFile: (uri, path) => store.putFile(uri, path),
+    async putFile(uri, path, field) {
+      checkUri('destination', field, uri);
+      await store.putFile(uri, path);
+    },
+    checkUri,
   };
 
   try {
     const output = await implementation(ctx);
-    const artifacts: Record<string, string> = {};
-    for (const [name, path] of Object.entries(output.files)) {
+    const entries = Object.entries(output.files);
+    const badName = entries.find(([name]) => !ARTIFACT_NAME.test(name) || name === 'result.json' || name === 'input.json');
+    if (badName)
+      throw new StageFailure(
+        `${input.stage} produced an artifact named ${JSON.stringify(badName[0])}: artifact names are one plain file name (letters, digits, ".", "_", "-"), not result.json or input.json`,
+      );
+    const stored = new Map<string, string>();
+    for (const [name, path] of entries) {
       const uri = store.uri(stageBucket(input.stage), keyPrefix + name);
       await store.putFile(uri, path);
-      artifacts[name] = uri;
+      stored.set(name, uri);
     }
+    const artifacts: Record<string, string> = Object.fromEntries(stored);
     const result: StageResult = {
       stage: input.stage,
       attempt: input.attempt,
@@ -264,12 +327,16 @@ export async function runStage(input: StageInput, implementation: StageImplement
     await announce(runtime, event('Failed', { message }), log);
     throw error instanceof StageFailure ? error : new StageFailure(message, { cause: error });
   } finally {
-    if (!ctx.env.ACOG_KEEP_SCRATCH) await rm(workdir, { recursive: true, force: true });
+    // A provider's late write (a fetch still ending beside a failed one) must not hide the stage's outcome.
+    if (!ctx.env.ACOG_KEEP_SCRATCH)
+      await rm(workdir, { recursive: true, force: true, maxRetries: 3 }).catch((error: Error) =>
+        log(`could not remove the scratch folder ${workdir}: ${error.message}`),
+      );
   }
 }
 
-async function fetchOk(url: string, signal?: AbortSignal): Promise<Response> {
-  const response = await fetch(url, {
+async function fetchOk(url: string, fetchImpl: typeof fetch, signal?: AbortSignal): Promise<Response> {
+  const response = await fetchImpl(url, {
     signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(300_000)]) : AbortSignal.timeout(300_000),
   });
   if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -1,11 +1,14 @@
 // The nine stages: each reads its upstream documents, calls the provider its Channel (or the
 // Episode's override) names, and hands back the files to store.
 import { extname, join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import {
+  BUCKETS,
   heygenCallbackUrl,
   heygenWebhookSubject,
   natsAuth,
   natsInboxPrefix,
+  overrideProblems,
   type ChannelSpec,
   type Providers,
   type StageName,
@@ -16,10 +19,10 @@ import { waitForWebhook } from '../events/webhooks.ts';
 import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
 import { createAvatar } from '../providers/avatar/index.ts';
 import { createBrollSource } from '../providers/broll/index.ts';
-import { createPublisher } from '../providers/publisher/index.ts';
+import { createPublisher, type PublisherOptions } from '../providers/publisher/index.ts';
 import type { Produced, ProviderContext } from '../providers/types.ts';
 import { createVoice } from '../providers/voice/index.ts';
-import { createWriter } from '../providers/writer/index.ts';
+import { createWriter, type OpenAiWriterOptions } from '../providers/writer/index.ts';
 
 /** The provider of a capability: the Episode's override, else the Channel's. */
 export function providerSpec<K extends keyof Providers>(ctx: StageContext, capability: K): Providers[K] {
@@ -30,11 +33,16 @@ export function skippedStages(ctx: StageContext): Set<StageName> {
   return new Set([...(ctx.input.channel.spec.skipStages ?? []), ...(ctx.input.episode.spec.overrides?.skipStages ?? [])]);
 }
 
-export function providerContext(ctx: StageContext): ProviderContext {
+/**
+ * What a provider gets. With `images` (the local copies of the Channel's images the stage fetched
+ * and checked), format.images names those copies: a provider never reads a Channel's URI itself.
+ */
+export function providerContext(ctx: StageContext, images?: string[]): ProviderContext {
   const { input } = ctx;
+  const channel = input.channel.spec;
   return {
     workdir: ctx.workdir,
-    channel: input.channel.spec,
+    channel: images ? { ...channel, format: { ...channel.format, images: images.map((path) => pathToFileURL(path).href) } } : channel,
     episode: { name: input.episode.name, namespace: input.episode.namespace, uid: input.episode.uid, spec: input.episode.spec },
     env: ctx.env,
     log: ctx.log,
@@ -60,14 +68,28 @@ async function documentOutput(ctx: StageContext, provider: string, name: string,
   return { provider, files: { [name]: await ctx.writeJson(name, produced.value) }, usage: produced.usage, costUSD: produced.costUSD };
 }
 
+/**
+ * The writer's options: a base URL that the Episode names and its Channel does not allow (neither
+ * its own nor in spec.episodeOverrides.baseURLs) is reached only at public addresses (the network
+ * policy). The operator holds such an Episode before any stage; this is the runner's own guard.
+ */
+function writerOptions(ctx: StageContext): OpenAiWriterOptions {
+  const problems = overrideProblems(ctx.input.channel.spec, ctx.input.episode.spec);
+  return problems.some((problem) => problem.field === 'spec.overrides.providers.llm.baseURL') ? { checkAddresses: true } : {};
+}
+
+function writerFor(ctx: StageContext) {
+  return createWriter(providerSpec(ctx, 'llm'), writerOptions(ctx));
+}
+
 const plan: StageImplementation = async (ctx) => {
-  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const writer = writerFor(ctx);
   const produced = await writer.plan(writerContext(ctx));
   return documentOutput(ctx, writer.name, 'plan.json', produced);
 };
 
 const script: StageImplementation = async (ctx) => {
-  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const writer = writerFor(ctx);
   const produced = await writer.script(writerContext(ctx), await ctx.readJson<Plan>('plan', 'plan.json'));
   if (!produced.value.beats.some((beat) => beat.narration.trim())) throw new StageFailure('the writer returned an empty script');
   return documentOutput(ctx, writer.name, 'script.json', produced);
@@ -80,7 +102,7 @@ async function finalScript(ctx: StageContext): Promise<RefinedScript> {
 }
 
 const refine: StageImplementation = async (ctx) => {
-  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const writer = writerFor(ctx);
   const input = await ctx.readJson<Script>('script', 'script.json');
   if (!input.beats?.some((beat) => beat.narration?.trim()))
     throw new StageFailure('empty script: the script stage produced no narration to refine');
@@ -89,7 +111,7 @@ const refine: StageImplementation = async (ctx) => {
 };
 
 const metadata: StageImplementation = async (ctx) => {
-  const writer = createWriter(providerSpec(ctx, 'llm'));
+  const writer = writerFor(ctx);
   const produced = await writer.metadata(writerContext(ctx), await finalScript(ctx));
   return documentOutput(ctx, writer.name, 'metadata.json', produced);
 };
@@ -132,7 +154,7 @@ const avatar: StageImplementation = async (ctx) => {
         }),
     }),
   });
-  const produced = await provider.render(providerContext(ctx), narration, audioPath).finally(() => stopWaiting.abort());
+  const produced = await provider.render(providerContext(ctx, images), narration, audioPath).finally(() => stopWaiting.abort());
   return {
     provider: provider.name,
     files: { 'avatar.mp4': join(ctx.workdir, produced.value.file) },
@@ -141,18 +163,55 @@ const avatar: StageImplementation = async (ctx) => {
   };
 };
 
+/** Extensions a fetched media file keeps; any other (.m3u8, say) is replaced: ffmpeg reads by content, the name only helps people. */
+const MEDIA_EXTENSIONS = new Set([
+  '.png',
+  '.jpg',
+  '.jpeg',
+  '.webp',
+  '.gif',
+  '.mp3',
+  '.m4a',
+  '.aac',
+  '.wav',
+  '.ogg',
+  '.opus',
+  '.flac',
+  '.mp4',
+  '.mov',
+  '.webm',
+  '.mkv',
+]);
+
+/** `base` with the URI's extension when it is a media extension, else `fallback`. */
+export function mediaFileName(base: string, uri: string, fallback: string): string {
+  const extension = URL.canParse(uri) ? extname(new URL(uri).pathname).toLowerCase() : '';
+  return `${base}${MEDIA_EXTENSIONS.has(extension) ? extension : fallback}`;
+}
+
+/**
+ * The Channel's images, fetched and checked (ctx.download); their local paths in order. Every URI
+ * is checked before any is fetched, and a failed fetch waits for the others to end.
+ */
 async function channelImages(ctx: StageContext): Promise<string[]> {
   const images = ctx.input.channel.spec.format.images ?? [];
-  return Promise.all(images.map((uri, i) => ctx.download(uri, `image-${i}${extname(new URL(uri).pathname) || '.png'}`)));
+  const field = (i: number) => `spec.format.images[${i}]`;
+  images.forEach((uri, i) => ctx.checkUri('media', field(i), uri));
+  const fetched = await Promise.allSettled(images.map((uri, i) => ctx.download(uri, mediaFileName(`image-${i}`, uri, '.png'), field(i))));
+  const failed = fetched.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return fetched.map((outcome) => (outcome as PromiseFulfilledResult<string>).value);
 }
 
 const broll: StageImplementation = async (ctx) => {
   const text = await finalScript(ctx);
   const images = await channelImages(ctx);
   const source = createBrollSource(providerSpec(ctx, 'broll'), { imagePaths: images });
-  const produced = await source.clips(providerContext(ctx), text);
-  const files: Record<string, string> = { 'broll.json': await ctx.writeJson('broll.json', produced.value) };
-  for (const clip of produced.value.clips) files[clip.file] = join(ctx.workdir, clip.file);
+  const produced = await source.clips(providerContext(ctx, images), text);
+  const files: Record<string, string> = Object.fromEntries([
+    ['broll.json', await ctx.writeJson('broll.json', produced.value)],
+    ...produced.value.clips.map((clip) => [clip.file, join(ctx.workdir, clip.file)]),
+  ]);
   return { provider: source.name, files, usage: produced.usage, costUSD: produced.costUSD };
 };
 
@@ -167,7 +226,7 @@ const assemble: StageImplementation = async (ctx) => {
   const clips = await Promise.all(manifest.clips.map(async (clip) => ({ ...clip, path: await ctx.fetch('broll', clip.file) })));
   const layout = !avatarPath ? 'broll-only' : clips.length === 0 ? 'avatar-full' : format.layout;
   const musicPath = format.music
-    ? await ctx.download(format.music.uri, `music${extname(new URL(format.music.uri).pathname) || '.mp3'}`)
+    ? await ctx.download(format.music.uri, mediaFileName('music', format.music.uri, '.mp3'), 'spec.format.music.uri')
     : undefined;
   const output = await assembleEpisode(
     {
@@ -242,12 +301,33 @@ const upload: StageImplementation = async (ctx) => {
   return documentOutput(ctx, publisher.name, 'publication.json', produced);
 };
 
-/** Where the folder publisher puts things when the Channel names no destination. */
-function publisherOptions(ctx: StageContext): Parameters<typeof createPublisher>[1] {
+/**
+ * Where the folder publisher puts things when neither the Channel nor the Episode names a
+ * destination: s3://acog-assets/<namespace>/published/<episode>/, inside the tenant's own prefix
+ * (ACOG_PUBLISH_DESTINATION overrides it; render points it at the local output folder).
+ */
+export function defaultPublishDestination(namespace: string, episode: string): string {
+  return `s3://${BUCKETS.assets}/${namespace}/published/${episode}/`;
+}
+
+/** The spec field the publish destination comes from, for refusals. */
+function destinationField(ctx: StageContext): string {
+  const fallback = ctx.env.ACOG_PUBLISH_DESTINATION ? 'ACOG_PUBLISH_DESTINATION' : 'the default publish destination';
+  const override = ctx.input.episode.spec.overrides?.providers?.publisher;
+  if (override) return override.destination ? 'spec.overrides.providers.publisher.destination' : fallback;
+  return ctx.input.channel.spec.providers?.publisher?.destination ? 'spec.providers.publisher.destination' : fallback;
+}
+
+/** The folder publisher writes only where artifactScopeDecision allows: under the namespace's prefix, or a local folder in a render. */
+function publisherOptions(ctx: StageContext): PublisherOptions {
   const { input } = ctx;
-  const defaultDestination =
-    ctx.env.ACOG_PUBLISH_DESTINATION ?? `s3://acog-assets/published/${input.episode.namespace}/${input.episode.name}/`;
-  return { defaultDestination, putFile: (uri: string, path: string) => ctx.putFile(uri, path) };
+  const defaultDestination = ctx.env.ACOG_PUBLISH_DESTINATION ?? defaultPublishDestination(input.episode.namespace, input.episode.name);
+  const field = destinationField(ctx);
+  return {
+    defaultDestination,
+    checkDestination: (uri: string) => ctx.checkUri('destination', field, uri),
+    putFile: (uri: string, path: string) => ctx.putFile(uri, path, field),
+  };
 }
 
 export const STAGE_IMPLEMENTATIONS: Record<StageName, StageImplementation> = {

@@ -148,6 +148,31 @@ describe('folder publisher', () => {
     expect((JSON.parse(stored[`${prefix}metadata.json`]) as PublishedMetadata).description).toContain('0:40 The cost on writes');
   });
 
+  it('asks checkDestination about the resolved destination before writing anything', async () => {
+    const asked: string[] = [];
+    const checkDestination = (uri: string) => {
+      asked.push(uri);
+      throw new Error(`${uri} is outside this namespace's prefix`);
+    };
+    const folder = createFolderPublisher(
+      { provider: 'folder', destination: pathToFileURL(join(dir, 'out')).href },
+      { defaultDestination: join(dir, 'unused'), checkDestination },
+    );
+    await expect(folder.publish(context(), request)).rejects.toThrow(/is outside this namespace's prefix/);
+    const stored: string[] = [];
+    const bucket = createFolderPublisher(
+      { provider: 'folder', destination: 's3://acog-assets/team-b' },
+      { defaultDestination: join(dir, 'unused'), checkDestination, putFile: async (uri) => void stored.push(uri) },
+    );
+    await expect(bucket.publish(context(), request)).rejects.toThrow(/is outside/);
+    expect(asked).toEqual([
+      pathToFileURL(join(dir, 'out', 'shows', 'how-indexes-work')).href + '/',
+      's3://acog-assets/team-b/shows/how-indexes-work/',
+    ]);
+    expect(stored).toEqual([]);
+    expect(await readdir(dir)).not.toContain('out');
+  });
+
   it('says so when an s3:// destination has no way to store files', async () => {
     const publisher = createFolderPublisher(undefined, { defaultDestination: 's3://acog-assets/published/shows/how-indexes-work/' });
     await expect(publisher.publish(context(), request)).rejects.toThrow(ProviderConfigError);

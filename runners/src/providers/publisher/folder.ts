@@ -18,6 +18,12 @@ export interface FolderPublisherOptions {
   defaultDestination: string;
   /** Stores one local file at an s3:// URI (the runner's artifact store); needed for s3:// destinations. */
   putFile?: (uri: string, path: string) => Promise<void>;
+  /**
+   * Throws when the episode may not publish to this destination (an s3:// prefix, or a folder as a
+   * file:// URL ending in /); called before anything is written. The stage checks it against
+   * artifactScopeDecision: the namespace's own prefix, or a local folder in a render.
+   */
+  checkDestination?: (uri: string) => void;
 }
 
 /** What metadata.json holds: everything a person needs to publish the files by hand. */
@@ -121,6 +127,7 @@ export class FolderPublisher implements Publisher {
 
   async publish(ctx: ProviderContext, request: PublishRequest): Promise<Produced<Publication>> {
     const destination = resolveDestination(this.spec, ctx.episode, this.options.defaultDestination);
+    this.options.checkDestination?.(destination.kind === 's3' ? destination.prefix : pathToFileURL(destination.path + '/').href);
     const metadata = publishedMetadata(ctx, this.spec, request);
     const names = metadata.files;
     const metadataFile = join(ctx.workdir, 'published-metadata.json');
