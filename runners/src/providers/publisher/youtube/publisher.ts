@@ -232,16 +232,19 @@ class YouTubeRun implements UploadConnection {
       await save();
     }
 
-    state.playlistItems ??= {};
+    // Playlist ids come from the Episode: kept in a map without a prototype, so that "__proto__" or
+    // "constructor" are ids like any other, never Object's own members.
+    const playlistItems: Record<string, string> = Object.assign(Object.create(null) as Record<string, string>, state.playlistItems);
+    state.playlistItems = playlistItems;
     for (const playlistId of episode.publish?.playlistIds ?? []) {
-      if (state.playlistItems[playlistId]) continue;
+      if (playlistItems[playlistId]) continue;
       const item = await this.call('playlistItems.insert', QUOTA_UNITS.playlistItemsInsert, () =>
         this.api.playlistItems.insert(
           { part: ['snippet'], requestBody: { snippet: { playlistId, resourceId: { kind: 'youtube#video', videoId } } } },
           this.callOptions,
         ),
       );
-      state.playlistItems[playlistId] = item.id ?? 'added';
+      playlistItems[playlistId] = item.id ?? 'added';
       await save();
     }
   }

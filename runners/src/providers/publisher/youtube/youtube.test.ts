@@ -15,6 +15,7 @@ import { createPublisher } from '../index.ts';
 import type { PublishRequest } from '../types.ts';
 import {
   QUOTA_UNITS,
+  STATE_FINISHING,
   STATE_UPLOAD,
   STATE_VIDEO_ID,
   YouTubeError,
@@ -308,6 +309,18 @@ describe('YouTube publisher', () => {
     expect(server.videos.size).toBe(1);
     expect(stored.captions).toHaveLength(1);
     expect(server.playlistItems).toHaveLength(2);
+  });
+
+  it('adds the video to playlists whose ids are named like Object.prototype members, once each', async () => {
+    const state = new MemoryState();
+    const odd = { publish: { ...episodeExample.publish, playlistIds: ['__proto__', 'constructor', 'toString'] } };
+    await new YouTubePublisher(spec, fast).publish(context(state, { episode: odd }), request);
+    expect(server.playlistItems.map((item) => item.snippet.playlistId)).toEqual(['__proto__', 'constructor', 'toString']);
+    const finishing = await state.get<{ playlistItems: Record<string, string> }>(STATE_FINISHING);
+    expect(Object.keys(finishing!.playlistItems)).toEqual(['__proto__', 'constructor', 'toString']);
+
+    await new YouTubePublisher(spec, fast).publish(context(state, { episode: odd }), request);
+    expect(server.playlistItems).toHaveLength(3);
   });
 
   it('refuses to upload a second video when the stored one is gone', async () => {
