@@ -1,14 +1,15 @@
 import { randomBytes } from 'node:crypto';
-import { mkdir, mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { BUCKETS, stageKeyPrefix, type StageName } from '@acog/api';
 import { localEnv, s3Client } from '../../../../test/support/env.ts';
 import { acog, createChannel, createEpisode, freshNamespace, minimal, setEpisodeStatus, unscheduled } from '../../testing.ts';
-import { humanSize } from './artifacts.ts';
+import { humanSize, outsideOutput } from './artifacts.ts';
 
 let ns: string;
 let work: string;
@@ -218,5 +219,75 @@ describe('artifacts get', () => {
       expect(result.stdout + result.stderr).not.toContain(secretAccessKey);
       expect(result.stdout + result.stderr).not.toContain(accessKeyId);
     }
+  });
+});
+
+describe('artifacts get with hostile names', () => {
+  let hostile: string;
+  let key: (file: string) => string;
+  beforeAll(async () => {
+    hostile = join(work, 'hostile');
+    await mkdir(join(hostile, 'rendered', 'voice', '1'), { recursive: true });
+    const episode = await createEpisode(ns, 'ep-hostile', 'chan', minimal());
+    key = (file) => `${ns}/ep-hostile/${episode.metadata.uid}/voice/1/${file}`;
+    // A real object in MinIO beside a status URI whose name climbs out of the attempt folder.
+    await s3Client().send(new PutObjectCommand({ Bucket: BUCKETS.assets, Key: key('narration.wav'), Body: Buffer.from('RIFF fine') }));
+    await writeFile(join(hostile, 'planted.txt'), 'planted on disk');
+    await setEpisodeStatus(ns, 'ep-hostile', {
+      phase: 'Succeeded',
+      stages: [
+        {
+          name: 'voice',
+          phase: 'Succeeded',
+          attempt: 1,
+          artifacts: [
+            `s3://${BUCKETS.assets}/${key('narration.wav')}`,
+            // MinIO keeps no key with ".." in it; S3 does, and a status may list any URI.
+            `s3://${BUCKETS.assets}/${key('../../../../../escaped.txt')}`,
+            // A local render's file:// URI whose name climbs out: the source exists.
+            `${pathToFileURL(join(hostile, 'rendered', 'voice', '1')).href}/../../../planted.txt`,
+          ],
+        },
+      ],
+    });
+  });
+
+  it('writes nothing outside the output folder and says which artifact it refused', async () => {
+    const out = join(hostile, 'a', 'b', 'c', 'out');
+    const result = await acog(['artifacts', 'get', 'ep-hostile', '--stage', 'voice', '-o', out, '-n', ns]);
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe(`${join(out, 'narration.wav')} (${humanSize(9)})\n`);
+    expect(result.stderr).toBe(
+      [
+        `error: refusing s3://${BUCKETS.assets}/${key('../../../../../escaped.txt')}: its name "../../../../../escaped.txt" would be written outside ${out}; nothing was written for it`,
+        `error: refusing ${pathToFileURL(join(hostile, 'rendered', 'voice', '1')).href}/../../../planted.txt: its name "../../../planted.txt" would be written outside ${out}; nothing was written for it`,
+        '',
+      ].join('\n'),
+    );
+    expect(await tree(out)).toEqual(['narration.wav']);
+    expect(existsSync(resolve(out, '../../../../../escaped.txt'))).toBe(false);
+    expect(existsSync(resolve(out, '../../../planted.txt'))).toBe(false);
+    expect(await tree(hostile)).toEqual(['a/b/c/out/narration.wav', 'planted.txt']);
+  });
+
+  it('follows no symbolic link out of the output folder', async () => {
+    const out = join(hostile, 'linked');
+    const elsewhere = join(hostile, 'elsewhere');
+    await mkdir(elsewhere);
+    await mkdir(out);
+    await symlink(elsewhere, join(out, 'voice'));
+    const result = await acog(['artifacts', 'get', 'ep-hostile', '--all', '--name', 'narration.wav', '-o', out, '-n', ns]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(`its name "narration.wav" would be written outside ${out} (through a symbolic link)`);
+    expect(await readdir(elsewhere)).toEqual([]);
+  });
+
+  it('tells inside from outside', () => {
+    expect(outsideOutput('/out', '/out/video.mp4')).toBeUndefined();
+    expect(outsideOutput('/out', '/out/voice/..x/a')).toBeUndefined();
+    expect(outsideOutput('/out', '/out/../etc/passwd')).toMatch(/would be written outside \/out/);
+    expect(outsideOutput('/out', '/outside/x')).toMatch(/outside/);
+    expect(outsideOutput('/out', '/out')).toBe('names no file');
+    expect(outsideOutput('/out', '/etc/passwd')).toMatch(/outside/);
   });
 });

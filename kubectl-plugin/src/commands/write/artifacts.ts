@@ -3,8 +3,8 @@
 // URLs streamed to a temporary file that is renamed once complete. file:// URIs (local renders)
 // are copied directly.
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, rename, rm, stat } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { mkdir, realpath, rename, rm, stat } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
@@ -227,6 +227,30 @@ export function selectDownloads(episode: Episode, episodeName: string, options: 
   return final.map((entry) => ({ entry, path: under(entry) }));
 }
 
+/**
+ * Why `path` is not a file strictly inside `outDir`, or undefined when it is. Artifact names come
+ * from object keys and file:// URIs in the Episode's status ("voice/1/../../../.bashrc" would climb
+ * out), so every path is checked after resolving it, and again against the real folders once they
+ * exist (a symbolic link inside the output folder may point elsewhere).
+ */
+export function outsideOutput(outDir: string, path: string): string | undefined {
+  const rel = relative(resolve(outDir), resolve(path));
+  if (rel === '') return 'names no file';
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return `would be written outside ${resolve(outDir)}`;
+  return undefined;
+}
+
+async function assertInsideOutput(outDir: string, item: Download): Promise<void> {
+  const refuse = (why: string) =>
+    new CommandError(`refusing ${item.entry.uri}: its name ${JSON.stringify(item.entry.file)} ${why}; nothing was written for it`);
+  const why = outsideOutput(outDir, item.path);
+  if (why) throw refuse(why);
+  await mkdir(dirname(item.path), { recursive: true });
+  const [realOut, realParent] = await Promise.all([realpath(outDir), realpath(dirname(item.path))]);
+  const real = outsideOutput(realOut, join(realParent, basename(item.path)));
+  if (real) throw refuse(`${real} (through a symbolic link)`);
+}
+
 function progressReporter(io: CommandIO, label: string, total: number | undefined): { counter: Transform; done(): void } {
   let received = 0;
   let last = 0;
@@ -270,7 +294,8 @@ async function writeAtomically(io: CommandIO, source: Readable, path: string, la
   return (await stat(path)).size;
 }
 
-async function download(io: CommandIO, item: Download, s3: () => S3Connection): Promise<number> {
+async function download(io: CommandIO, item: Download, s3: () => S3Connection, outDir: string): Promise<number> {
+  await assertInsideOutput(outDir, item);
   const { uri } = item.entry;
   const label = item.entry.file;
   switch (scheme(uri)) {
@@ -315,13 +340,14 @@ async function getArtifacts(io: CommandIO, name: string, options: GetOptions): P
   const episode = await getEpisode(target(io), name);
   const outDir = resolve(options.outputDir ?? name);
   const downloads = selectDownloads(episode, name, options, outDir);
+  await mkdir(outDir, { recursive: true });
   let connection: S3Connection | undefined;
   const s3 = () => (connection ??= s3Connection(options, io.env));
   const failures: string[] = [];
   try {
     for (const item of downloads) {
       try {
-        const size = await download(io, item, s3);
+        const size = await download(io, item, s3, outDir);
         io.stdout.write(`${item.path} (${humanSize(size)})\n`);
       } catch (error) {
         failures.push(error instanceof CommandError ? error.message : `cannot download ${item.entry.uri}: ${(error as Error).message}`);
