@@ -123,12 +123,25 @@ seccompProfile:
 {{- end -}}
 {{- end -}}
 
-{{/* The Secret holding the S3 access key: the user's, the one the chart makes for the bundled MinIO, or none (ambient credentials). */}}
+{{/* The Secret holding the S3 access key of the release namespace (MinIO, the operator, the console): the user's, the bundled MinIO's root key, or none (ambient credentials). */}}
 {{- define "acog.s3CredentialsSecret" -}}
 {{- if .Values.global.s3.credentials.existingSecret -}}
 {{- .Values.global.s3.credentials.existingSecret -}}
 {{- else if .Values.global.s3.bundled -}}
 {{- printf "%s-s3" (include "acog.fullname" .) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The Secret holding the runners' S3 access key in each episode namespace (the runner config's
+storageCredentials): the user's, the bundled MinIO's per-namespace tenant key (a name of its own, so
+that runners in the release namespace never get the root key), or none (ambient credentials).
+*/}}
+{{- define "acog.s3RunnerCredentialsSecret" -}}
+{{- if .Values.global.s3.credentials.existingSecret -}}
+{{- .Values.global.s3.credentials.existingSecret -}}
+{{- else if .Values.global.s3.bundled -}}
+{{- printf "%s-s3-runner" (include "acog.fullname" .) -}}
 {{- end -}}
 {{- end -}}
 

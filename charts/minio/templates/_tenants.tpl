@@ -1,17 +1,17 @@
 {{/*
 The bundled MinIO's tenants (docs/storage-isolation.md): each episode namespace gets a MinIO user of
-its own whose policy reaches only <bucket>/<namespace>/ in each of minio.buckets. The release
-namespace keeps the root key (the operator and the console); it is no tenant, even when it is also
-an episode namespace. Nothing of this with global.s3.credentials.existingSecret: your S3, your keys.
+its own whose policy reaches only <bucket>/<namespace>/ in each of minio.buckets, in the Secret
+<fullname>-s3-runner there (acog.s3RunnerCredentialsSecret) that its runners read. The release
+namespace keeps the root key in <fullname>-s3 (MinIO, the operator, the console); when it is also an
+episode namespace, it is a tenant like any other: its runners get its tenant key, never the root key.
+Nothing of this with global.s3.credentials.existingSecret: your S3, your keys.
 */}}
 
-{{/* The episode namespaces that are tenants of the bundled MinIO, as a JSON list (empty with an existingSecret). */}}
+{{/* The episode namespaces that are tenants of the bundled MinIO (all of them, the release namespace too when it is one), as a JSON list (empty with an existingSecret). */}}
 {{- define "acog.s3.tenantNamespaces" -}}
 {{- $tenants := list -}}
 {{- if and .Values.global.s3.bundled (not .Values.global.s3.credentials.existingSecret) -}}
-{{- range include "acog.episodeNamespaces" . | fromJsonArray -}}
-{{- if ne . $.Release.Namespace }}{{ $tenants = append $tenants . }}{{ end -}}
-{{- end -}}
+{{- $tenants = include "acog.episodeNamespaces" . | fromJsonArray -}}
 {{- end -}}
 {{- toJson $tenants -}}
 {{- end -}}
