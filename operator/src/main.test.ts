@@ -166,6 +166,7 @@ describe('watchedInformer: one Informer per watched namespace, read as one', () 
     const one = channels([first]);
     for (const informer of [all, one]) expect(informer).not.toBeInstanceOf(MultiNamespaceInformer);
     expect(channels([first, first])).not.toBeInstanceOf(MultiNamespaceInformer);
+    expect(() => channels([])).toThrow('no namespace to watch');
   });
 
   it('over several namespaces: get, list, byIndex, size, handlers and upsert see those namespaces and no other', async () => {

@@ -81,7 +81,6 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const identity = options.leaderElection?.identity ?? `acog-operator-${process.pid}`;
   const events = new KubeEventRecorder(clients.core, identity, log);
   const namespaces = options.namespaces;
-  if (namespaces && !namespaces.length) throw new Error('no namespace to watch: name one or more, or none for every namespace');
 
   const informerErrors = (name: string) => (error: unknown, attempt: number, delayMs: number) =>
     log.warn({ informer: name, attempt, delayMs, error: (error as Error).message }, 'watch failed; trying again');
@@ -312,6 +311,7 @@ export function watchedInformer<T extends KubeObject>(
   options: (namespace: string | undefined) => InformerOptions<T>,
 ): Informer<T> {
   if (!namespaces) return new Informer<T>(kubeConfig, options(undefined));
+  if (!namespaces.length) throw new Error('no namespace to watch: name one or more, or none for every namespace');
   const informers = new Map(namespaces.map((namespace) => [namespace, new Informer<T>(kubeConfig, options(namespace))]));
   return informers.size === 1 ? [...informers.values()][0] : new MultiNamespaceInformer(kubeConfig, informers);
 }
