@@ -7,7 +7,16 @@ import { join } from 'node:path';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureStream, EVENTS_STREAM, EVENTS_STREAM_DEFINITION, stageEventSubject, WEBHOOKS_STREAM_DEFINITION } from '@acog/api';
+import {
+  ensureStream,
+  EVENTS_STREAM,
+  EVENTS_STREAM_DEFINITION,
+  natsAuth,
+  natsInboxPrefix,
+  stageEventSubject,
+  WEBHOOKS_STREAM_DEFINITION,
+} from '@acog/api';
+import { NatsEventPublisher } from '@acog/runners';
 import { freePort, httpOk, startProcess, waitUntil, type ManagedProcess } from '@acog/hack/local-env/process';
 import { localEnv } from '../support/env.ts';
 import { chartTools, find, render, TOOLS_BUILD_TIMEOUT, type Manifest } from '../helm/support.ts';
@@ -33,6 +42,11 @@ async function as(who: string, options: { inboxPrefix?: string } = {}): Promise<
   const connection = await connect({ servers: url, ...users[who], ...options, maxReconnectAttempts: 0 });
   open.push(connection);
   return connection;
+}
+
+function report(what: string, result: string): string {
+  console.log(`${what} → ${result}`);
+  return result;
 }
 
 /** Runs an attempt and says how it ended: "allowed", or the server's refusal. */
@@ -120,11 +134,23 @@ describe('NATS users of the chart', () => {
   });
 
   it("lets a tenant's runner publish its own stage events, and nobody else's", async () => {
-    const runnerA = await as('team-a', { inboxPrefix: '_INBOX_team-a' });
-    const own = stageEventSubject('team-a', 'ep', 'plan');
-    expect(
-      await outcome('team-a runner publishes acog.events.team-a.…', () => jetstream(runnerA).publish(own, '{}', { msgID: 'a/plan/1' })),
-    ).toBe('allowed');
+    // The runners' own publisher, connected as the runner CLI connects it (natsAuth, natsInboxPrefix).
+    const publisher = await NatsEventPublisher.connect(url, {
+      auth: natsAuth({ ACOG_NATS_USER: users['team-a'].user, ACOG_NATS_PASSWORD: users['team-a'].pass }),
+      inboxPrefix: natsInboxPrefix('team-a'),
+    });
+    const event = {
+      namespace: 'team-a',
+      episode: 'ep',
+      uid: 'a',
+      stage: 'plan',
+      attempt: 1,
+      inputHash: 'sha256:x',
+      outcome: 'Succeeded',
+      at: new Date().toISOString(),
+    } as const;
+    expect(await outcome('team-a runner publishes acog.events.team-a.…', () => publisher.publish(event))).toBe('allowed');
+    await publisher.close();
     const runnerB = await as('team-b', { inboxPrefix: '_INBOX_team-b' });
     const forged = stageEventSubject('team-a', 'ep', 'voice');
     expect(
@@ -180,6 +206,33 @@ describe('NATS users of the chart', () => {
         managerB.consumers.add('ACOG_WEBHOOKS', consumer('acog.webhooks.team-a.>')),
       ),
     ).not.toBe('allowed');
+  });
+
+  it("lets the operator consume every tenant's events with its durable consumer, and acknowledge them", async () => {
+    const operator = await as('operator');
+    const manager = await jetstreamManager(operator);
+    // The consumer the operator makes (operator/src/completions/nats.ts).
+    await manager.consumers.add(EVENTS_STREAM, {
+      durable_name: 'acog-operator',
+      ack_policy: AckPolicy.Explicit,
+      deliver_policy: DeliverPolicy.All,
+      filter_subject: 'acog.events.>',
+      ack_wait: 30_000_000_000,
+    });
+    const runnerB = await as('team-b', { inboxPrefix: '_INBOX_team-b' });
+    await jetstream(runnerB).publish(stageEventSubject('team-b', 'ep', 'plan'), '{}', { msgID: 'b/plan/1' });
+    const consumer = await jetstream(operator).consumers.get(EVENTS_STREAM, 'acog-operator');
+    const subjects: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const message = await consumer.next({ expires: 2000 });
+      if (!message) break;
+      subjects.push(message.subject);
+      expect(await message.ackAck()).toBe(true);
+    }
+    expect(report("operator consumes and acknowledges both tenants' events", subjects.sort().join(', '))).toBe(
+      'acog.events.team-a.ep.plan, acog.events.team-b.ep.plan',
+    );
+    expect((await manager.consumers.info(EVENTS_STREAM, 'acog-operator')).num_ack_pending).toBe(0);
   });
 
   it('keeps the gateway to webhook events and the operator to its stream', async () => {

@@ -14,6 +14,7 @@ import {
   EVENTS_STREAM_DEFINITION,
   EVENTS_SUBJECTS,
   isStageName,
+  natsAuth,
   stageEventSubject,
   type StageEvent,
 } from '@acog/api';
@@ -132,6 +133,7 @@ export class CompletionConsumer {
         this.connection = await connect({
           servers: this.options.url,
           name: 'acog-operator',
+          ...natsAuth(process.env),
           waitOnFirstConnect: true,
           maxReconnectAttempts: -1,
           reconnectTimeWait: 1000,

@@ -135,6 +135,32 @@ describe('buildStageJob', () => {
     expect(upload.some((e) => e.name === 'OPENAI_API_KEY')).toBe(false);
   });
 
+  it("gives the runner its namespace's NATS user only by secretKeyRef, when the configuration names one", () => {
+    const withNats = checkRunnerConfig({ image: 'acog/runner:dev', natsCredentials: { secretName: 'acog-nats-runner' } });
+    const built = buildStageJob(
+      {
+        episode: { name: 'ep', namespace: 'team-a', uid: 'uid-1', spec: episode.spec },
+        channel: { name: 'ch', spec: channel.spec },
+        stage: 'plan',
+        attempt: 1,
+        inputHash: 'sha256:abc',
+        inputUri: 's3://acog-scripts/team-a/ep/uid-1/plan/1/input.json',
+      },
+      withNats,
+    ) as { spec: { template: { spec: PodSpec } } };
+    const env = built.spec.template.spec.containers[0].env as { name: string; value?: string; valueFrom?: unknown }[];
+    expect(env.filter((e) => e.name.startsWith('ACOG_NATS_U') || e.name === 'ACOG_NATS_PASSWORD')).toEqual([
+      { name: 'ACOG_NATS_USER', valueFrom: { secretKeyRef: { name: 'acog-nats-runner', key: 'ACOG_NATS_USER' } } },
+      { name: 'ACOG_NATS_PASSWORD', valueFrom: { secretKeyRef: { name: 'acog-nats-runner', key: 'ACOG_NATS_PASSWORD' } } },
+    ]);
+    expect((job('plan').spec.template.spec.containers[0].env as { name: string }[]).some((e) => e.name === 'ACOG_NATS_PASSWORD')).toBe(
+      false,
+    );
+    expect(() => checkRunnerConfig({ image: 'acog/runner:dev', env: { ACOG_NATS_PASSWORD: 'x' } })).toThrow(
+      /env.ACOG_NATS_PASSWORD: set by the operator/,
+    );
+  });
+
   it('takes resources and the deadline per stage from the configuration', () => {
     expect(job('assemble').spec.activeDeadlineSeconds).toBe(7200);
     expect(job('assemble').spec.template.spec.containers[0].resources).toEqual({ requests: { cpu: '2', memory: '2Gi' } });

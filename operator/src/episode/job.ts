@@ -53,6 +53,7 @@ export const CREDENTIAL_ENV: ReadonlySet<string> = new Set([
   'AWS_ACCESS_KEY_ID',
   'AWS_SECRET_ACCESS_KEY',
   'AWS_SESSION_TOKEN',
+  'ACOG_NATS_PASSWORD',
 ]);
 
 /** A Job the operator will not build: its message says why. */
@@ -127,6 +128,10 @@ export function buildStageJob(request: StageJobRequest, config: RunnerConfig): R
       secretEnv('AWS_ACCESS_KEY_ID', secretName, accessKeyIdKey),
       secretEnv('AWS_SECRET_ACCESS_KEY', secretName, secretAccessKeyKey),
     );
+  }
+  if (config.natsCredentials) {
+    const { secretName, userKey, passwordKey } = config.natsCredentials;
+    env.push(secretEnv('ACOG_NATS_USER', secretName, userKey), secretEnv('ACOG_NATS_PASSWORD', secretName, passwordKey));
   }
   const need = capability ? secretNeed(capability, stageProvider(stage, channel.spec, episode.spec)) : undefined;
   for (const [name, key] of Object.entries(need?.env ?? {})) env.push(secretEnv(name, need!.secret, key));
