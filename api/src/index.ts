@@ -12,3 +12,4 @@ export * from './actions.ts';
 export { overrideProblems } from './overrides.ts';
 export * from './stage-result.ts';
 export { artifactScopeDecision, type ArtifactScope, type ArtifactUse, type ScopeDecision } from './artifact-scope.ts';
+export { labelValue } from './label-value.ts';
