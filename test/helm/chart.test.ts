@@ -206,8 +206,11 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
 
   it('holds no secret in clear: Secrets only of generated keys, credentials only through secretKeyRef', () => {
     const secrets = manifests.filter((m) => m.kind === 'Secret');
-    // Only the bundled services' generated keys are ever templated, never a provider's.
-    for (const secret of secrets) expect(secret.metadata.name).toMatch(/^acog-(s3|postgresql)$/);
+    // Only the bundled services' generated keys are ever templated, never a provider's: MinIO's root
+    // key, its tenants' keys (all, and each runner's in its namespace), PostgreSQL's password and the
+    // bundled NATS's users (its server config, and the operator's, the console's and each namespace's runners').
+    for (const secret of secrets)
+      expect(secret.metadata.name).toMatch(/^acog-(s3|s3-tenants|s3-runner|postgresql|nats-auth|nats-operator|nats-console|nats-runner)$/);
     for (const { source, spec } of podTemplates(manifests)) {
       for (const container of spec.containers) {
         for (const variable of container.env ?? []) {
@@ -226,6 +229,18 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     const rendered = JSON.stringify(manifests.filter((m) => m.kind !== 'Secret'));
     for (const key of ['OPENAI_API_KEY', 'ELEVENLABS_API_KEY', 'HEYGEN_API_KEY', 'RUNWAY_API_KEY', 'YOUTUBE_CLIENT_SECRET'])
       expect(rendered).not.toContain(key);
+    // No generated password or secret key is written anywhere but in its Secret, in clear or in base64.
+    for (const secret of secrets) {
+      const entries = [
+        ...Object.entries((secret.data ?? {}) as Record<string, string>).map(([k, v]) => [k, Buffer.from(v, 'base64').toString('utf8')]),
+        ...Object.entries((secret.stringData ?? {}) as Record<string, string>),
+      ];
+      for (const [key, value] of entries.filter(([k]) => /password|secret/i.test(k))) {
+        expect(value.length, `${secret.metadata.name} ${key}`).toBeGreaterThanOrEqual(20);
+        expect(rendered, `${secret.metadata.name} ${key}`).not.toContain(value);
+        expect(rendered, `${secret.metadata.name} ${key}`).not.toContain(Buffer.from(value).toString('base64'));
+      }
+    }
   });
 
   it('gives the operator a runner configuration that the operator itself accepts', () => {
@@ -248,11 +263,13 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     const container = (deployment.spec as { template: { spec: { containers: { env: { name: string }[] }[] } } }).template.spec
       .containers[0];
     const help = await operatorHelp();
-    // Read outside commander's options: the AWS SDK (region, keys), the leader-election switch, Node.js and glibc.
+    // Read outside commander's options: the AWS SDK (region, keys), the NATS user (@acog/api's
+    // natsAuth), the leader-election switch, Node.js and glibc.
     const readElsewhere = new Set([
       'AWS_REGION',
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
+      ...NATS_USER_ENV,
       'ACOG_LEADER_ELECT',
       'NODE_OPTIONS',
       'MALLOC_ARENA_MAX',
@@ -260,6 +277,7 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     for (const { name } of container.env) {
       if (!readElsewhere.has(name)) expect(help, `${name} is not an option of acog-operator`).toContain(`env: ${name}`);
     }
+    expectNatsUser(operatorEnv(manifests, ns.release), bundledNats(valuesOf(ns)) ? 'acog-nats-operator' : undefined);
   });
 
   it('runs the console as the gateway expects: only variables it reads, its probes, its port', async () => {
@@ -270,12 +288,14 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     if (!deployment) return;
     const container = (deployment.spec as { template: { spec: PodSpec } }).template.spec.containers[0];
     const help = await consoleHelp();
-    // Read outside the gateway's flags: the AWS SDK's region and keys.
-    const readElsewhere = new Set(['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']);
+    // Read outside the gateway's flags: the AWS SDK's region and keys, the NATS user (@acog/api's natsAuth).
+    const readElsewhere = new Set(['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...NATS_USER_ENV]);
     for (const { name } of container.env ?? []) {
       if (!readElsewhere.has(name)) expect(help, `${name} is not read by acog-console`).toContain(name);
     }
     const env = Object.fromEntries((container.env ?? []).map(({ name, ...rest }) => [name, rest]));
+    // Its own NATS user, with the URL only (the console opens NATS for webhooks alone).
+    expectNatsUser(env, env.ACOG_NATS_URL && bundledNats(valuesOf(ns)) ? 'acog-nats-console' : undefined);
     expect(env.ACOG_CONSOLE_HTTP_ADDRESS).toEqual({ value: '0.0.0.0:8080' });
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
@@ -283,6 +303,19 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     expect((service.spec as { ports: unknown[] }).ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
   });
 });
+
+/** The NATS user of a process (@acog/api's natsAuth reads them). */
+const NATS_USER_ENV = ['ACOG_NATS_USER', 'ACOG_NATS_PASSWORD'];
+
+function bundledNats(values: Values): boolean {
+  return (values.global as { nats?: { bundled?: boolean } } | undefined)?.nats?.bundled !== false;
+}
+
+/** The NATS user and password of a process: both by secretKeyRef from `secret`, or neither when undefined. */
+function expectNatsUser(env: Record<string, unknown>, secret: string | undefined): void {
+  for (const name of NATS_USER_ENV)
+    expect(env[name], name).toEqual(secret ? { valueFrom: { secretKeyRef: { name: secret, key: name } } } : undefined);
+}
 
 let consoleHelpText: Promise<string> | undefined;
 /** acog-console --help, from the sources (test/helm/console-image.test.ts checks the image's). */
@@ -339,9 +372,22 @@ describe('what the values change', () => {
     });
   });
 
-  it('existing secrets: no generated Secret, every reference to the named ones', async () => {
+  it('existing secrets: no generated Secret but the bundled NATS users, every reference to the named ones', async () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['existing secrets for the bundled services and private images'](ns));
-    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    // No S3 key and no database password of the chart's; the bundled NATS (no existingSecret for it here) makes its users.
+    expect(
+      manifests
+        .filter((m) => m.kind === 'Secret')
+        .map((m) => `${m.metadata.namespace}/${m.metadata.name}`)
+        .sort(),
+    ).toEqual(
+      [
+        `${ns.release}/acog-nats-auth`,
+        `${ns.release}/acog-nats-operator`,
+        `${ns.release}/acog-nats-console`,
+        ...ns.episodes.map((episodes) => `${episodes}/acog-nats-runner`),
+      ].sort(),
+    );
     expect(operatorEnv(manifests, ns.release).PGPASSWORD).toBeUndefined();
     const minio = podTemplates(manifests).find((p) => p.source === 'StatefulSet/acog-minio')!;
     expect(minio.spec.containers[0].env).toContainEqual({
@@ -361,11 +407,27 @@ describe('what the values change', () => {
     });
   });
 
-  it('the bundled MinIO key is in the release namespace and every episode namespace, the same everywhere', async () => {
+  it('the bundled MinIO: its root key in the release namespace alone, a runner key of its own in each episode namespace', async () => {
     const manifests = await render('acog', ns.release, { global: { episodeNamespaces: ns.episodes } });
-    const secrets = manifests.filter((m) => m.kind === 'Secret' && m.metadata.name === 'acog-s3');
-    expect(secrets.map((s) => s.metadata.namespace).sort()).toEqual([ns.release, ...ns.episodes].sort());
-    expect(new Set(secrets.map((s) => JSON.stringify(s.data))).size).toBe(1);
+    const roots = manifests.filter((m) => m.kind === 'Secret' && m.metadata.name === 'acog-s3');
+    expect(roots.map((s) => s.metadata.namespace)).toEqual([ns.release]);
+    const runners = manifests.filter((m) => m.kind === 'Secret' && m.metadata.name === 'acog-s3-runner');
+    expect(runners.map((s) => s.metadata.namespace).sort()).toEqual([...ns.episodes].sort());
+    // Every key different: the root's and each namespace's, the access key and the secret key alike.
+    const keys = [...roots, ...runners].map((s) => s.data as Record<string, string>);
+    for (const field of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      expect(
+        keys.every((data) => data[field]),
+        field,
+      ).toBe(true);
+      expect(new Set(keys.map((data) => data[field])).size, field).toBe(keys.length);
+    }
+    const runner = parse((find(manifests, 'ConfigMap', 'acog-runner-config').data as Record<string, string>)['runner.yaml']);
+    expect(runner.storageCredentials).toEqual({
+      secretName: 'acog-s3-runner',
+      accessKeyIdKey: 'AWS_ACCESS_KEY_ID',
+      secretAccessKeyKey: 'AWS_SECRET_ACCESS_KEY',
+    });
     for (const namespace of ns.episodes) {
       find(manifests, 'ServiceAccount', 'acog-runner', namespace);
       find(manifests, 'Role', 'acog-operator', namespace);

@@ -134,7 +134,8 @@ describe('helm install, by default: the operator watches its two episode namespa
       ['rolebinding', `${it$.release}-operator`, it$.episodes[1]],
       ['validatingadmissionpolicy', `${it$.release}-operator-writes-no-spec`, ''],
       ['serviceaccount', `${it$.release}-runner`, it$.episodes[1]],
-      ['secret', `${it$.release}-s3`, it$.episodes[0]],
+      ['secret', `${it$.release}-s3`, it$.namespace],
+      ['secret', `${it$.release}-s3-runner`, it$.episodes[0]],
     ])
       succeeded(await kubectlResult(['get', kind, name, ...(namespace ? ['-n', namespace] : [])]), `kubectl get ${kind} ${name}`);
     for (const kind of ['clusterrole', 'clusterrolebinding'])
@@ -144,13 +145,28 @@ describe('helm install, by default: the operator watches its two episode namespa
   it('keeps the generated keys of the bundled services across helm upgrade', async () => {
     const data = async (name: string, namespace: string) =>
       succeeded(await kubectlResult(['get', 'secret', name, '-n', namespace, '-o', 'jsonpath={.data}']), `kubectl get secret ${name}`);
-    const before = [
+    const secrets = async () => [
       await data(`${it$.release}-s3`, it$.namespace),
-      await data(`${it$.release}-s3`, it$.episodes[1]),
+      await data(`${it$.release}-s3-runner`, it$.episodes[0]),
+      await data(`${it$.release}-s3-runner`, it$.episodes[1]),
+      await data(`${it$.release}-s3-tenants`, it$.namespace),
       await data(`${it$.release}-postgresql`, it$.namespace),
+      await data(`${it$.release}-nats-auth`, it$.namespace),
+      await data(`${it$.release}-nats-runner`, it$.episodes[1]),
     ];
-    expect(before[0]).toBe(before[1]);
-    expect(before[0]).toMatch(/AWS_SECRET_ACCESS_KEY/);
+    const before = await secrets();
+    // The root key (release namespace) and each episode namespace's runner key: all different.
+    const s3 = before.slice(0, 3).map((text) => JSON.parse(text) as Record<string, string>);
+    for (const field of ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY']) {
+      expect(
+        s3.every((key) => key[field]),
+        field,
+      ).toBe(true);
+      expect(new Set(s3.map((key) => key[field])).size, field).toBe(3);
+    }
+    // No episode namespace holds the root key's Secret.
+    for (const namespace of it$.episodes)
+      expect((await kubectlResult(['get', 'secret', `${it$.release}-s3`, '-n', namespace])).stderr, namespace).toMatch(/NotFound/);
     succeeded(
       await helm(['upgrade', it$.release, '.', '--namespace', it$.namespace, '--reuse-values', '--no-hooks', ...helmKubeArgs()]),
       'helm upgrade',
@@ -159,12 +175,7 @@ describe('helm install, by default: the operator watches its two episode namespa
       succeeded(await helm(['status', it$.release, '-n', it$.namespace, '-o', 'json', ...helmKubeArgs()]), 'helm status'),
     );
     expect(status.version).toBe(2);
-    const after = [
-      await data(`${it$.release}-s3`, it$.namespace),
-      await data(`${it$.release}-s3`, it$.episodes[1]),
-      await data(`${it$.release}-postgresql`, it$.namespace),
-    ];
-    expect(after).toEqual(before);
+    expect(await secrets()).toEqual(before);
   });
 
   it('lets the operator do each thing it does, in each episode namespace', async () => {
