@@ -6,10 +6,16 @@ import type { LevelWithSilent } from 'pino';
 import { s3OptionsFromEnv, type S3StoreOptions } from '@acog/store/s3';
 import type { AuthProxyOptions } from './auth/authenticator.ts';
 import { splitAddress } from './gateway.ts';
+import { AddressSet } from './http/network.ts';
+import { DEFAULT_STREAM_LIMITS, type StreamLimits } from './http/streams.ts';
 
 export interface GatewayConfig {
   kubeconfig?: string;
   address: string;
+  internalAddress?: string;
+  trustedProxies: string[];
+  streams: Partial<StreamLimits>;
+  authFailuresPerMinute: number;
   staticDir?: string;
   natsUrl?: string;
   s3?: S3StoreOptions;
@@ -22,18 +28,35 @@ export interface GatewayConfig {
 
 export const HELP = `acog-console: the ACOG console and its gateway
 
-  --kubeconfig FILE            kubeconfig of the gateway (default: in-cluster)        KUBECONFIG
-  --http-address HOST:PORT     where to listen (default 0.0.0.0:8080)                 ACOG_CONSOLE_HTTP_ADDRESS
-  --static-dir DIR             the built console (default: console/build)             ACOG_CONSOLE_STATIC_DIR
-  --nats-url URL               NATS, for webhook events                               ACOG_NATS_URL
-  --no-artifacts               do not serve artifacts (no S3)
-  --heygen-webhook-secret-file FILE   HeyGen's webhook secret   ACOG_HEYGEN_WEBHOOK_SECRET_FILE (or the secret: ACOG_HEYGEN_WEBHOOK_SECRET)
-  --auth-proxy-user-header H   trust an authenticating proxy's user header            ACOG_AUTH_PROXY_USER_HEADER
-  --auth-proxy-groups-header H its groups header (default X-Remote-Group)             ACOG_AUTH_PROXY_GROUPS_HEADER
-  --auth-proxy-trusted A,B     addresses the proxy connects from (default 127.0.0.1,::1)  ACOG_AUTH_PROXY_TRUSTED
-  --secure-cookies             mark the session cookie Secure (behind HTTPS)          ACOG_CONSOLE_SECURE_COOKIES
-  --heartbeat-seconds N        SSE heartbeat period (default 15)
-  --log-level LEVEL            trace, debug, info, warn, error, silent (default info) ACOG_LOG_LEVEL
+  --kubeconfig FILE                  kubeconfig of the gateway (default: in-cluster)          KUBECONFIG
+  --http-address HOST:PORT           where to listen (default 0.0.0.0:8080)                   ACOG_CONSOLE_HTTP_ADDRESS
+  --internal-address HOST:PORT       /metrics, /openapi.json (and health) for the cluster,
+                                     never the Ingress (default 0.0.0.0:9090; "": none)       ACOG_CONSOLE_INTERNAL_ADDRESS
+  --trusted-proxies A,B              reverse proxies (addresses or CIDRs) whose X-Forwarded-For and
+                                     X-Forwarded-Proto are believed (default: none)           ACOG_CONSOLE_TRUSTED_PROXIES
+  --static-dir DIR                   the built console (default: console/build)               ACOG_CONSOLE_STATIC_DIR
+  --nats-url URL                     NATS, for webhook events                                 ACOG_NATS_URL
+  --no-artifacts                     do not serve artifacts (no S3)
+  --heygen-webhook-secret-file FILE  HeyGen's webhook secret                                  ACOG_HEYGEN_WEBHOOK_SECRET_FILE
+                                     (or the secret itself:                                   ACOG_HEYGEN_WEBHOOK_SECRET)
+  --auth-proxy-user-header H         trust an authenticating proxy's user header              ACOG_AUTH_PROXY_USER_HEADER
+  --auth-proxy-groups-header H       its groups header (default X-Remote-Group)               ACOG_AUTH_PROXY_GROUPS_HEADER
+  --auth-proxy-trusted A,B           addresses (or CIDRs) the proxy connects from; identity
+                                     headers from anywhere else are refused (default 127.0.0.1,::1)
+                                                                                              ACOG_AUTH_PROXY_TRUSTED
+  --auth-failures-per-minute N       distinct refused tokens per client and minute, then 429
+                                     (default 10; 0: no limit)                                ACOG_CONSOLE_AUTH_FAILURES_PER_MINUTE
+  --secure-cookies                   always mark the session cookie Secure (it is anyway over TLS,
+                                     or with X-Forwarded-Proto: https from a trusted proxy)   ACOG_CONSOLE_SECURE_COOKIES
+  --heartbeat-seconds N              SSE heartbeat period (default 15)
+  --max-streams N                    event streams open at once, then 429 (default ${DEFAULT_STREAM_LIMITS.maxStreams})      ACOG_CONSOLE_MAX_STREAMS
+  --max-streams-per-user N           event streams of one user at once, then 429 (default ${DEFAULT_STREAM_LIMITS.maxStreamsPerUser})
+                                                                                              ACOG_CONSOLE_MAX_STREAMS_PER_USER
+  --max-stream-lag N                 changes a stream's client may fall behind before it is
+                                     closed as too slow (default and most ${DEFAULT_STREAM_LIMITS.maxLag})              ACOG_CONSOLE_MAX_STREAM_LAG
+  --stream-review-seconds N          a stream's token is reviewed again this often; a refusal
+                                     ends the stream (default ${DEFAULT_STREAM_LIMITS.reviewMs / 1000})                             ACOG_CONSOLE_STREAM_REVIEW_SECONDS
+  --log-level LEVEL                  trace, debug, info, warn, error, silent (default info)   ACOG_LOG_LEVEL
 S3 comes from ACOG_S3_ENDPOINT, AWS_REGION and the AWS credential chain, as the runners'.`;
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
@@ -49,6 +72,13 @@ export function parseConfig(
       help: { type: 'boolean', short: 'h' },
       kubeconfig: { type: 'string' },
       'http-address': { type: 'string' },
+      'internal-address': { type: 'string' },
+      'trusted-proxies': { type: 'string' },
+      'auth-failures-per-minute': { type: 'string' },
+      'max-streams': { type: 'string' },
+      'max-streams-per-user': { type: 'string' },
+      'max-stream-lag': { type: 'string' },
+      'stream-review-seconds': { type: 'string' },
       'static-dir': { type: 'string' },
       'nats-url': { type: 'string' },
       'no-artifacts': { type: 'boolean' },
@@ -65,6 +95,71 @@ export function parseConfig(
   if (values.help) return 'help';
   const address = values['http-address'] ?? env.ACOG_CONSOLE_HTTP_ADDRESS ?? '0.0.0.0:8080';
   splitAddress(address);
+  const internalAddress = (values['internal-address'] ?? env.ACOG_CONSOLE_INTERNAL_ADDRESS ?? '0.0.0.0:9090').trim() || undefined;
+  if (internalAddress) {
+    try {
+      splitAddress(internalAddress);
+    } catch (error) {
+      throw new Error(`--internal-address: "${internalAddress}" is not host:port`, { cause: error });
+    }
+  }
+  const addresses = (flag: string, value: string | undefined, fallback: string) => {
+    const entries = (value ?? fallback)
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter(Boolean);
+    try {
+      new AddressSet(entries);
+    } catch (error) {
+      throw new Error(`--${flag}: ${(error as Error).message}`, { cause: error });
+    }
+    return entries;
+  };
+  const integer = (flag: string, value: string | undefined, fallback: number, min: number, max: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`--${flag}: must be a whole number from ${min} to ${max}`);
+    return n;
+  };
+  const trustedProxies = addresses('trusted-proxies', values['trusted-proxies'] ?? env.ACOG_CONSOLE_TRUSTED_PROXIES, '');
+  const streams: Partial<StreamLimits> = {
+    maxStreams: integer(
+      'max-streams',
+      values['max-streams'] ?? env.ACOG_CONSOLE_MAX_STREAMS,
+      DEFAULT_STREAM_LIMITS.maxStreams,
+      1,
+      1_000_000,
+    ),
+    maxStreamsPerUser: integer(
+      'max-streams-per-user',
+      values['max-streams-per-user'] ?? env.ACOG_CONSOLE_MAX_STREAMS_PER_USER,
+      DEFAULT_STREAM_LIMITS.maxStreamsPerUser,
+      1,
+      100_000,
+    ),
+    maxLag: integer(
+      'max-stream-lag',
+      values['max-stream-lag'] ?? env.ACOG_CONSOLE_MAX_STREAM_LAG,
+      DEFAULT_STREAM_LIMITS.maxLag,
+      1,
+      1_000_000,
+    ),
+    reviewMs:
+      integer(
+        'stream-review-seconds',
+        values['stream-review-seconds'] ?? env.ACOG_CONSOLE_STREAM_REVIEW_SECONDS,
+        DEFAULT_STREAM_LIMITS.reviewMs / 1000,
+        1,
+        86_400,
+      ) * 1000,
+  };
+  const authFailuresPerMinute = integer(
+    'auth-failures-per-minute',
+    values['auth-failures-per-minute'] ?? env.ACOG_CONSOLE_AUTH_FAILURES_PER_MINUTE,
+    10,
+    0,
+    100_000,
+  );
   const logLevel = values['log-level'] ?? env.ACOG_LOG_LEVEL ?? 'info';
   if (!LEVELS.includes(logLevel)) throw new Error(`--log-level: "${logLevel}" is not one of ${LEVELS.join(', ')}`);
   const heartbeat = Number(values['heartbeat-seconds'] ?? '15');
@@ -78,15 +173,16 @@ export function parseConfig(
     ? {
         userHeader,
         groupsHeader: values['auth-proxy-groups-header'] ?? env.ACOG_AUTH_PROXY_GROUPS_HEADER ?? 'X-Remote-Group',
-        trustedAddresses: (values['auth-proxy-trusted'] ?? env.ACOG_AUTH_PROXY_TRUSTED ?? '127.0.0.1,::1')
-          .split(',')
-          .map((entry) => entry.trim())
-          .filter(Boolean),
+        trustedAddresses: addresses('auth-proxy-trusted', values['auth-proxy-trusted'] ?? env.ACOG_AUTH_PROXY_TRUSTED, '127.0.0.1,::1'),
       }
     : undefined;
   return {
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     address,
+    internalAddress,
+    trustedProxies,
+    streams,
+    authFailuresPerMinute,
     staticDir: values['static-dir'] ?? env.ACOG_CONSOLE_STATIC_DIR,
     natsUrl,
     s3: values['no-artifacts'] ? undefined : s3OptionsFromEnv(env),

@@ -14,7 +14,9 @@ import { Authenticator, type AuthProxyOptions } from './auth/authenticator.ts';
 import { Authorizer } from './auth/authorizer.ts';
 import { ClusterCache } from './cluster/cache.ts';
 import { EpisodeWriter } from './cluster/writer.ts';
-import { createApp } from './http/app.ts';
+import { createApp, createInternalApp } from './http/app.ts';
+import { AddressSet } from './http/network.ts';
+import type { StreamLimits } from './http/streams.ts';
 import { LogStreamer } from './logs/logs.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
@@ -25,6 +27,17 @@ export interface GatewayOptions {
   kubeConfig: KubeConfig;
   /** host:port to listen on; port 0 picks a free one. */
   address?: string;
+  /**
+   * host:port of the internal port: /metrics, /openapi.json, /healthz, /readyz, for Prometheus and
+   * the cluster (the Ingress routes only the public port). None when absent.
+   */
+  internalAddress?: string;
+  /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are believed. */
+  trustedProxies?: string[];
+  /** Limits of the event streams (http/streams.ts). */
+  streams?: Partial<StreamLimits>;
+  /** Distinct tokens a client may have refused per minute before it waits (429); 0: no limit. */
+  authFailuresPerMinute?: number;
   s3?: S3StoreOptions;
   natsUrl?: string;
   heygenWebhookSecret?: string;
@@ -42,6 +55,8 @@ export interface GatewayOptions {
 
 export interface Gateway {
   url: string;
+  /** The internal port's URL, when there is one. */
+  internalUrl?: string;
   cache: ClusterCache;
   metrics: GatewayMetrics;
   fetch: (request: Request) => Response | Promise<Response>;
@@ -64,6 +79,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     proxy: options.authProxy,
     audiences: options.audiences,
     cacheTtlMs: options.reviewCacheTtlMs,
+    failuresPerMinute: options.authFailuresPerMinute,
     onReview: (outcome) => metrics.reviews.inc({ kind: 'TokenReview', outcome }),
   });
   const authorizer = new Authorizer({
@@ -79,7 +95,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await publisher.start();
     heygen = new HeyGenWebhookHandler({ secret: options.heygenWebhookSecret, publisher, metrics, toleranceMs: options.webhookToleranceMs });
   }
-  const app = createApp({
+  const deps = {
     cache,
     authenticator,
     authorizer,
@@ -90,20 +106,15 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logs: new LogStreamer(kubeConfig),
     heygen,
     heartbeatMs: options.heartbeatMs,
+    streams: options.streams,
     secureCookies: options.secureCookies,
+    trustedProxies: new AddressSet(options.trustedProxies ?? []),
     ready: publisher ? () => publisher.connected : undefined,
-  });
+  };
+  const app = createApp(deps);
   const staticDir = options.staticDir;
   if (staticDir && existsSync(staticDir)) {
-    const csp =
-      "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
-    app.use('*', async (c, next) => {
-      await next();
-      if (c.res.headers.get('content-type')?.startsWith('text/html')) {
-        c.res.headers.set('content-security-policy', csp);
-        c.res.headers.set('x-frame-options', 'DENY');
-      }
-    });
+    // The pages get the security headers of every answer (app.ts: CSP, frame-ancestors, nosniff).
     app.use('*', serveStatic({ root: staticDir }));
     // The console is a single-page app: any other path that is not the API gets its shell.
     app.get('*', async (c, next) => {
@@ -113,24 +124,41 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   cache.start();
-  const [host, port] = splitAddress(options.address ?? '0.0.0.0:8080');
-  const server: ServerType = await new Promise((resolve) => {
-    const s = serve({ fetch: app.fetch, hostname: host, port }, () => resolve(s));
-  });
-  const address = server.address() as AddressInfo;
-  log.info({ address: `${host}:${address.port}`, static: staticDir && existsSync(staticDir) ? staticDir : null }, 'gateway listening');
+  const listen = async (address: string, fetch: (request: Request, env: unknown) => Response | Promise<Response>) => {
+    const [host, port] = splitAddress(address);
+    const server: ServerType = await new Promise((resolve, reject) => {
+      const s = serve({ fetch, hostname: host, port }, () => resolve(s));
+      s.once('error', reject);
+    });
+    const bound = (server.address() as AddressInfo).port;
+    const shown = host.includes(':') ? `[${host}]` : host;
+    return {
+      server,
+      address: `${shown}:${bound}`,
+      url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host === '::' ? '[::1]' : shown}:${bound}`,
+    };
+  };
+  const main = await listen(options.address ?? '0.0.0.0:8080', app.fetch);
+  const internal = options.internalAddress ? await listen(options.internalAddress, createInternalApp(deps, app).fetch) : undefined;
+  log.info(
+    { address: main.address, internal: internal?.address ?? null, static: staticDir && existsSync(staticDir) ? staticDir : null },
+    'gateway listening',
+  );
+  const close = (server: ServerType) =>
+    new Promise<void>((resolve) => {
+      (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
+      server.close(() => resolve());
+    });
   return {
-    url: `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`,
+    url: main.url,
+    internalUrl: internal?.url,
     cache,
     metrics,
     fetch: (request) => app.fetch(request),
     async stop() {
       cache.stop();
       await publisher?.stop();
-      await new Promise<void>((resolve) => {
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        server.close(() => resolve());
-      });
+      await Promise.all([close(main.server), internal ? close(internal.server) : undefined]);
     },
   };
 }

@@ -28,6 +28,10 @@ async function main(): Promise<void> {
   const gateway = await startGateway({
     kubeConfig,
     address: config.address,
+    internalAddress: config.internalAddress,
+    trustedProxies: config.trustedProxies,
+    streams: config.streams,
+    authFailuresPerMinute: config.authFailuresPerMinute,
     staticDir: config.staticDir ?? DEFAULT_STATIC_DIR,
     natsUrl: config.natsUrl,
     s3: config.s3,

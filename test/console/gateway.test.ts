@@ -58,7 +58,7 @@ describe('authentication', () => {
     const { localEnv } = await import('../support/env.ts');
     const signIn = await fetch(`${gateway.url}/api/v1/session`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', 'x-acog-console': '1' },
       body: JSON.stringify({ token: localEnv().kubernetes.tokens.viewer }),
     });
     expect(signIn.status).toBe(200);

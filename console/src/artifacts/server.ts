@@ -1,12 +1,38 @@
 // Artifacts from S3 to the browser: streamed with HTTP Range (a video player seeks with it), or a
-// redirect to a presigned URL. Only URIs the Episode's status lists reach here.
+// redirect to a presigned URL. Only URIs the Episode's status lists, inside the episode's own
+// prefix and the stage's bucket (routes/artifacts.ts), reach here. What a runner wrote is served
+// in the console's origin, so its type decides how: the media the console shows (and captions)
+// inline, JSON as a download, anything else as an attachment of application/octet-stream; always
+// with nosniff and a Content-Security-Policy with sandbox, so that no artifact runs as a page.
 import { GetObjectCommand, HeadObjectCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { Readable } from 'node:stream';
 import type { S3ArtifactStore } from '@acog/store/s3';
 import { contentTypeOf, parseArtifactUri } from '@acog/store';
 import { HttpError, notFound } from '../http/errors.ts';
+import { ARTIFACT_CONTENT_SECURITY_POLICY } from '../http/security-headers.ts';
 import { parseRange } from './range.ts';
+
+/** Shown in the console's origin as they are: the video, its audio, thumbnails and captions. */
+export function servedInline(type: string): boolean {
+  return (
+    type === 'video/mp4' ||
+    /^audio\/[a-z0-9][a-z0-9.+-]*$/.test(type) ||
+    ['image/png', 'image/jpeg', 'text/vtt', 'application/x-subrip'].includes(type)
+  );
+}
+
+/** How an artifact of a stored (or, when it has none, guessed) type is served: its type and disposition. */
+export function presentation(storedType: string | undefined, file: string, download: boolean): { type: string; disposition: string } {
+  const base = (type: string) => type.split(';')[0].trim().toLowerCase();
+  const stored = storedType && !['application/octet-stream', 'binary/octet-stream', ''].includes(base(storedType)) ? storedType : undefined;
+  const full = stored ?? contentTypeOf(file);
+  const type = base(full);
+  const name = file.replace(/[^\w.-]/g, '_') || 'artifact';
+  if (servedInline(type)) return { type: full, disposition: `${download ? 'attachment' : 'inline'}; filename="${name}"` };
+  if (type === 'application/json') return { type: 'application/json', disposition: `attachment; filename="${name}"` };
+  return { type: 'application/octet-stream', disposition: `attachment; filename="${name}"` };
+}
 
 export class ArtifactServer {
   private readonly store: S3ArtifactStore;
@@ -22,13 +48,6 @@ export class ArtifactServer {
     if (parsed.scheme !== 's3') throw notFound(`artifact ${uri} is not in S3`);
     const location = { Bucket: parsed.bucket, Key: parsed.key };
     const file = parsed.key.slice(parsed.key.lastIndexOf('/') + 1);
-    const disposition = `${options.download ? 'attachment' : 'inline'}; filename="${file.replace(/"/g, '')}"`;
-    if (options.redirect) {
-      const url = await getSignedUrl(this.store.client, new GetObjectCommand({ ...location, ResponseContentDisposition: disposition }), {
-        expiresIn: this.presignSeconds,
-      });
-      return new Response(null, { status: 302, headers: { location: url, 'cache-control': 'no-store' } });
-    }
     let head;
     try {
       head = await this.store.client.send(new HeadObjectCommand(location));
@@ -37,13 +56,24 @@ export class ArtifactServer {
       if (status === 404) throw notFound(`artifact ${file} is listed but not in S3 (deleted?)`);
       throw error;
     }
+    const { type, disposition } = presentation(head.ContentType, file, Boolean(options.download));
+    if (options.redirect) {
+      const url = await getSignedUrl(
+        this.store.client,
+        new GetObjectCommand({ ...location, ResponseContentDisposition: disposition, ResponseContentType: type }),
+        { expiresIn: this.presignSeconds },
+      );
+      return new Response(null, { status: 302, headers: { location: url, 'cache-control': 'no-store' } });
+    }
     const size = head.ContentLength ?? 0;
     const etag = head.ETag;
     const headers: Record<string, string> = {
       'accept-ranges': 'bytes',
-      'content-type': head.ContentType && head.ContentType !== 'application/octet-stream' ? head.ContentType : contentTypeOf(file),
+      'content-type': type,
       'content-disposition': disposition,
       'cache-control': 'private, max-age=300',
+      'x-content-type-options': 'nosniff',
+      'content-security-policy': ARTIFACT_CONTENT_SECURITY_POLICY,
     };
     if (etag) headers.etag = etag;
     const ifRange = request.headers.get('if-range');

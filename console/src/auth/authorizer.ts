@@ -16,14 +16,27 @@ export interface AuthorizerOptions {
   onReview?: (outcome: 'allowed' | 'denied' | 'error') => void;
 }
 
-function userKey(user: User): string {
-  return `${user.username}\u0000${user.uid ?? ''}\u0000${[...user.groups].sort().join(',')}`;
+/**
+ * Everything a SubjectAccessReview is asked about the user, as one unambiguous key: JSON of the
+ * fields with groups sorted and `extra` sorted by key and value (an authorizer may decide on
+ * extra, e.g. scopes), so that two users differing in any of them never share a decision.
+ */
+export function userKey(user: Pick<User, 'username' | 'uid' | 'groups' | 'extra'>): string {
+  const extra = Object.keys(user.extra ?? {})
+    .sort()
+    .map((key) => [key, [...(user.extra![key] ?? [])].sort()]);
+  return JSON.stringify([user.username, user.uid ?? null, [...user.groups].sort(), extra]);
 }
 
-function permissionKey(permission: Permission): string {
-  return [permission.verb, permission.group, permission.resource, permission.subresource, permission.namespace, permission.name].join(
-    '\u0000',
-  );
+export function permissionKey(permission: Permission): string {
+  return JSON.stringify([
+    permission.verb,
+    permission.group,
+    permission.resource,
+    permission.subresource ?? null,
+    permission.namespace ?? null,
+    permission.name ?? null,
+  ]);
 }
 
 export class Authorizer {
@@ -39,7 +52,7 @@ export class Authorizer {
   }
 
   async check(user: User, permission: Permission): Promise<Decision> {
-    const key = `${userKey(user)}\u0001${permissionKey(permission)}`;
+    const key = `${userKey(user)}${permissionKey(permission)}`;
     const cached = this.cache.get(key);
     if (cached) return cached;
     const pending = this.inflight.get(key);

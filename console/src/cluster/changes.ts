@@ -21,7 +21,8 @@ export type ChangeListener = (change: Change) => void;
 
 export class ChangeLog {
   readonly epoch: string;
-  private readonly capacity: number;
+  /** How many changes the log keeps. */
+  readonly capacity: number;
   private readonly ring: Change[] = [];
   private seq = 0;
   private readonly listeners = new Set<ChangeListener>();
@@ -33,6 +34,37 @@ export class ChangeLog {
 
   get lastId(): string {
     return `${this.epoch}.${this.seq}`;
+  }
+
+  /** The sequence number of the last change (0 before the first). */
+  get lastSeq(): number {
+    return this.seq;
+  }
+
+  /** The id of the change with this sequence number (a stream's position, as a Last-Event-ID). */
+  idOf(seq: number): string {
+    return `${this.epoch}.${seq}`;
+  }
+
+  /** The change with this sequence number, while the log keeps it. */
+  at(seq: number): Change | undefined {
+    const oldest = this.ring[0]?.seq;
+    if (oldest === undefined || seq < oldest || seq > this.seq) return undefined;
+    return this.ring[seq - oldest];
+  }
+
+  /**
+   * The sequence number a Last-Event-ID stands for, when the changes after it can be told exactly;
+   * else 'reset' (another epoch, older than the log keeps, or an id that is not ours).
+   */
+  position(lastEventId: string): number | 'reset' {
+    const match = /^([0-9a-z]+)\.(\d+)$/.exec(lastEventId.trim());
+    if (!match || match[1] !== this.epoch) return 'reset';
+    const after = Number(match[2]);
+    if (after > this.seq) return 'reset';
+    const oldest = this.ring[0]?.seq ?? this.seq + 1;
+    if (after < oldest - 1) return 'reset';
+    return after;
   }
 
   append(change: Omit<Change, 'id' | 'seq'>): Change {
@@ -49,13 +81,10 @@ export class ChangeLog {
    * or older than the log keeps, or an id that is not ours): the client must reload its state.
    */
   since(lastEventId: string): Change[] | 'reset' {
-    const match = /^([0-9a-z]+)\.(\d+)$/.exec(lastEventId.trim());
-    if (!match || match[1] !== this.epoch) return 'reset';
-    const after = Number(match[2]);
-    if (after > this.seq) return 'reset';
+    const after = this.position(lastEventId);
+    if (after === 'reset') return 'reset';
     if (after === this.seq) return [];
-    const oldest = this.ring[0]?.seq ?? this.seq + 1;
-    if (after < oldest - 1) return 'reset';
+    const oldest = this.ring[0]!.seq;
     return this.ring.slice(after - oldest + 1);
   }
 

@@ -147,12 +147,13 @@ export function channelSummary(channel: Channel): ChannelSummary {
 
 /**
  * One Episode as its page shows it. `jobs` and `events` are what the user may see of them (none
- * when they may not list them); `artifactsAt` is the URL the final artifacts are served under.
+ * when they may not list them); `artifactsAt` is the URL the final artifacts are served under;
+ * the Channel's summary is there only when `channelVisible` (the user may get the Channel).
  */
 export function episodeDetail(
   episode: Episode,
   channel: Channel | undefined,
-  related: { jobs: readonly Job[]; events: readonly KubeEvent[]; artifactsAt: string },
+  related: { jobs: readonly Job[]; events: readonly KubeEvent[]; artifactsAt: string; channelVisible?: boolean },
 ): EpisodeDetail {
   const artifacts = Object.fromEntries(Object.keys(finalArtifacts(episode)).map((key) => [key, `${related.artifactsAt}/${key}`]));
   return {
@@ -165,7 +166,9 @@ export function episodeDetail(
     artifacts,
     conditions: episode.status?.conditions ?? [],
     youtube: episode.status?.youtube ?? null,
-    channel: channel ? channelSummary(channel) : null,
+    // The assemble stage burns captions in unless the Channel says not to (runners: assemble.ts).
+    captionsBurnedIn: channel?.spec.format.captions?.burnIn ?? true,
+    channel: channel && related.channelVisible !== false ? channelSummary(channel) : null,
     jobs: related.jobs.map(jobView),
     events: related.events.map(eventView),
   };

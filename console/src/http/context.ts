@@ -13,6 +13,8 @@ import type { ArtifactServer } from '../artifacts/server.ts';
 import type { LogStreamer } from '../logs/logs.ts';
 import type { HeyGenWebhookHandler } from '../webhooks/handler.ts';
 import { badRequest, notFound, type Permission } from './errors.ts';
+import type { AddressSet } from './network.ts';
+import type { StreamLimits } from './streams.ts';
 
 export interface GatewayDeps {
   cache: ClusterCache;
@@ -26,8 +28,15 @@ export interface GatewayDeps {
   heygen?: HeyGenWebhookHandler;
   /** Milliseconds between SSE heartbeats. */
   heartbeatMs?: number;
-  /** Secure cookies (the console is served over HTTPS). */
+  /** Event streams: how many, how far behind a client may fall, how often its token is checked again. */
+  streams?: Partial<StreamLimits>;
+  /**
+   * Always mark the session cookie Secure. Without it, it is Secure when the sign-in came over TLS,
+   * or with X-Forwarded-Proto: https from a trusted proxy.
+   */
   secureCookies?: boolean;
+  /** Reverse proxies (the ingress controller) whose X-Forwarded-For and X-Forwarded-Proto are believed. */
+  trustedProxies: AddressSet;
   /** Extra readiness checks (NATS, ...). */
   ready?: () => boolean;
 }

@@ -26,13 +26,21 @@ export class HttpError extends Error {
   readonly reason: string;
   readonly missing?: Permission;
   readonly fields?: FieldError[];
-  constructor(status: number, reason: string, message: string, extra: { missing?: Permission; fields?: FieldError[] } = {}) {
+  /** Headers of the answer, e.g. Retry-After on a 429. */
+  readonly headers?: Record<string, string>;
+  constructor(
+    status: number,
+    reason: string,
+    message: string,
+    extra: { missing?: Permission; fields?: FieldError[]; headers?: Record<string, string> } = {},
+  ) {
     super(message);
     this.name = 'HttpError';
     this.status = status;
     this.reason = reason;
     this.missing = extra.missing;
     this.fields = extra.fields;
+    this.headers = extra.headers;
   }
 
   body(): ErrorBody {
@@ -55,6 +63,11 @@ export const notFound = (message: string) => new HttpError(404, 'NotFound', mess
 export const badRequest = (message: string, fields?: FieldError[]) => new HttpError(400, 'BadRequest', message, { fields });
 export const conflict = (message: string) => new HttpError(409, 'Conflict', message);
 export const invalid = (message: string, fields: FieldError[]) => new HttpError(422, 'Invalid', message, { fields });
+export const tooLarge = (limit: number) =>
+  new HttpError(413, 'PayloadTooLarge', `the request body is larger than this route takes (${limit} bytes)`);
+/** A 429 with Retry-After (seconds, at least 1). */
+export const tooMany = (message: string, retryAfterSeconds: number) =>
+  new HttpError(429, 'TooManyRequests', message, { headers: { 'retry-after': String(Math.max(1, Math.ceil(retryAfterSeconds))) } });
 
 export function forbidden(user: string, permission: Permission, reason?: string): HttpError {
   return new HttpError(403, 'Forbidden', `user "${user}" may not ${describePermission(permission)}${reason ? ` (${reason})` : ''}`, {

@@ -186,7 +186,10 @@ export const EpisodeDetailSchema = z
     artifacts: z.record(z.string(), z.string()).openapi({ description: 'Final artifact name → the URL the gateway serves it at' }),
     conditions: z.array(ConditionSchema),
     youtube: z.object({ videoId: z.string().optional(), url: z.string().optional(), publishAt: z.string().optional() }).nullable(),
-    channel: z.union([ChannelSummarySchema, z.null()]),
+    captionsBurnedIn: z.boolean().openapi({ description: "The video has its captions drawn in (the Channel's format.captions.burnIn)" }),
+    channel: z
+      .union([ChannelSummarySchema, z.null()])
+      .openapi({ description: "The Channel's summary; null when it is gone or the user may not get it" }),
     jobs: z.array(JobViewSchema),
     events: z.array(EventViewSchema),
   })
@@ -230,7 +233,9 @@ export const jsonContent = <T extends z.ZodType>(schema: T, description: string)
 export const errorResponses = {
   400: jsonContent(ErrorSchema, 'Bad input; the message names the field'),
   401: jsonContent(ErrorSchema, 'No credentials, or the token was not accepted'),
-  403: jsonContent(ErrorSchema, 'Forbidden; `missing` names the permission'),
+  403: jsonContent(ErrorSchema, 'Forbidden; `missing` names the permission; or a write without X-ACOG-Console: 1'),
+  413: jsonContent(ErrorSchema, 'The body is larger than the route takes'),
+  429: jsonContent(ErrorSchema, 'Too many refused tokens from this client, or too many streams; Retry-After says when to try again'),
 };
 
 // The wire types, for the gateway's views and the console.

@@ -2,9 +2,9 @@
 // API server, followed when asked. The gateway reads it with its own credentials after the
 // SubjectAccessReview for the user (get pods/log in the namespace).
 import { PassThrough, type Readable } from 'node:stream';
-import { CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
-import { LABELS } from '@acog/api';
-import { notFound } from '../http/errors.ts';
+import { ApiException, CoreV1Api, Log, type KubeConfig } from '@kubernetes/client-node';
+import { LABELS, labelValue } from '@acog/api';
+import { HttpError, notFound } from '../http/errors.ts';
 
 export interface LogRequest {
   namespace: string;
@@ -14,6 +14,14 @@ export interface LogRequest {
   follow: boolean;
   tailLines?: number;
   signal?: AbortSignal;
+}
+
+/**
+ * The label selector of a stage attempt's Pods: the labels the operator's Job builder gives, with
+ * the name as a label value (labelValue: a name longer than 63 characters is shortened).
+ */
+export function podSelector(request: Pick<LogRequest, 'episode' | 'stage' | 'attempt'>): string {
+  return `${LABELS.episode}=${labelValue(request.episode)},${LABELS.stage}=${request.stage},${LABELS.attempt}=${request.attempt}`;
 }
 
 export class LogStreamer {
@@ -26,7 +34,7 @@ export class LogStreamer {
   }
 
   async stream(request: LogRequest): Promise<Readable> {
-    const selector = `${LABELS.episode}=${request.episode},${LABELS.stage}=${request.stage},${LABELS.attempt}=${request.attempt}`;
+    const selector = podSelector(request);
     const pods = await this.core.listNamespacedPod({ namespace: request.namespace, labelSelector: selector });
     const pod = pods.items.sort((a, b) =>
       String(b.metadata?.creationTimestamp ?? '').localeCompare(String(a.metadata?.creationTimestamp ?? '')),
@@ -38,11 +46,24 @@ export class LogStreamer {
     }
     const out = new PassThrough();
     const container = pod.spec?.containers?.[0]?.name ?? 'runner';
-    const controller = await this.log.log(request.namespace, pod.metadata.name, container, out, {
-      follow: request.follow,
-      tailLines: request.tailLines,
-      timestamps: false,
-    });
+    let controller: AbortController;
+    try {
+      controller = await this.log.log(request.namespace, pod.metadata.name, container, out, {
+        follow: request.follow,
+        tailLines: request.tailLines,
+        timestamps: false,
+      });
+    } catch (error) {
+      // The API server has no log of a container that has not started: 204 while the pod has no
+      // node, 400 while its container waits (image pulling, ContainerCreating).
+      if (error instanceof ApiException && (error.code === 204 || error.code === 400))
+        throw new HttpError(
+          409,
+          'NotStarted',
+          `pod ${pod.metadata.name} of stage ${request.stage} has no log yet: it has not started (${pod.status?.phase ?? 'Pending'})`,
+        );
+      throw error;
+    }
     request.signal?.addEventListener('abort', () => controller.abort(), { once: true });
     return out;
   }

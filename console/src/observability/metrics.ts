@@ -27,6 +27,17 @@ export class GatewayMetrics {
     help: 'Server-sent event streams open now.',
     registers: [this.registry],
   });
+  readonly streamsClosed = new Counter({
+    name: 'acog_console_event_streams_closed_total',
+    help: 'Server-sent event streams closed, by reason: client (it went), slow (it fell too far behind), expired (its token did), unauthorized (its token was refused on review), shutdown.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly streamsRefused = new Counter({
+    name: 'acog_console_event_streams_refused_total',
+    help: 'Server-sent event streams refused (429) because the user or the gateway had as many open as allowed.',
+    registers: [this.registry],
+  });
   readonly webhooks = new Counter({
     name: 'acog_console_webhooks_total',
     help: 'Webhook deliveries by provider and outcome (accepted, or the refusal reason).',

@@ -1,7 +1,10 @@
-// Artifacts: only URIs listed in the Episode's status are served, from S3 with HTTP Range, or
-// ?redirect=1 to a presigned URL.
+// Artifacts: only URIs listed in the Episode's status, inside the episode's own prefix and its
+// stage's bucket (artifacts/scope.ts), are served, from S3 with HTTP Range, or ?redirect=1 to a
+// presigned URL. Names that are not artifacts (`__proto__` too) are a 404.
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { Episode, StageName } from '@acog/api';
+import { FINAL_ARTIFACT_STAGES, isFinalArtifact, unservable } from '../../artifacts/scope.ts';
 import type { ArtifactServer } from '../../artifacts/server.ts';
 import { can } from '../../auth/authorizer.ts';
 import { artifactFile, finalArtifacts } from '../../cluster/views.ts';
@@ -9,10 +12,16 @@ import { API, episodeOr404, routeGroup, type Env, type GatewayDeps } from '../co
 import { notFound } from '../errors.ts';
 import { ObjectParams, StageParam, errorResponses, jsonContent } from '../schemas.ts';
 
-export function artifactRoutes({ cache, authorizer }: GatewayDeps, artifacts: ArtifactServer) {
+export function artifactRoutes({ cache, authorizer, log }: GatewayDeps, artifacts: ArtifactServer) {
   const routes = routeGroup();
-  const serve = async (c: Context<Env>, name: string, uri: string | undefined, what: string) => {
+  const serve = async (c: Context<Env>, episode: Episode, stage: StageName, uri: string | undefined, what: string) => {
+    const name = episode.metadata.name;
     if (!uri) throw notFound(`episode ${name} has no ${what}`);
+    const why = unservable(episode, stage, uri);
+    if (why) {
+      log.warn({ namespace: episode.metadata.namespace, episode: name, stage, why }, 'an artifact URI in the status is not served');
+      throw notFound(`episode ${name} has no ${what} the gateway serves (its URI lies outside the episode's own prefix)`);
+    }
     return artifacts.serve(c.req.raw, uri, { download: c.req.query('download') === '1', redirect: c.req.query('redirect') === '1' });
   };
 
@@ -43,8 +52,12 @@ export function artifactRoutes({ cache, authorizer }: GatewayDeps, artifacts: Ar
     async (c) => {
       const { namespace, name, artifact } = c.req.valid('param');
       await authorizer.require(c.get('user'), can.getEpisode(namespace, name));
+      if (!isFinalArtifact(artifact))
+        throw notFound(`"${artifact}" is not a final artifact (${Object.keys(FINAL_ARTIFACT_STAGES).join(', ')})`);
       const episode = episodeOr404(cache, namespace, name);
-      return serve(c, name, finalArtifacts(episode)[artifact], `artifact "${artifact}"`) as never;
+      const uris = finalArtifacts(episode);
+      const uri = Object.hasOwn(uris, artifact) ? uris[artifact] : undefined;
+      return serve(c, episode, FINAL_ARTIFACT_STAGES[artifact], uri, `artifact "${artifact}"`) as never;
     },
   );
 
@@ -77,7 +90,7 @@ export function artifactRoutes({ cache, authorizer }: GatewayDeps, artifacts: Ar
       const uri = episode.status?.stages
         ?.find((entry) => entry.name === stage)
         ?.artifacts?.find((candidate) => artifactFile(candidate) === file);
-      return serve(c, name, uri, `artifact "${file}" of stage ${stage}`) as never;
+      return serve(c, episode, stage, uri, `artifact "${file}" of stage ${stage}`) as never;
     },
   );
 

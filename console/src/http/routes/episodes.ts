@@ -1,7 +1,7 @@
 // Episodes: the list (filters, sorting, pagination over the cache), one Episode with its stages,
 // Jobs and Events, and creation, validated with the generated validators.
 import { createRoute, z } from '@hono/zod-openapi';
-import { API_VERSION, EPISODES, validateEpisode, type Episode } from '@acog/api';
+import { API_VERSION, EPISODES, overrideProblems, validateEpisode, type Episode, type EpisodeSpec } from '@acog/api';
 import { can } from '../../auth/authorizer.ts';
 import { listQuerySchema } from '../../cluster/query.ts';
 import { episodeDetail, episodeSummary } from '../../cluster/views.ts';
@@ -55,15 +55,20 @@ export function episodeRoutes(deps: GatewayDeps) {
       const user = c.get('user');
       await authorizer.require(user, can.getEpisode(namespace, name));
       const episode = episodeOr404(cache, namespace, name);
-      const channel = cache.channel(namespace, episode.spec.channelRef.name);
-      const [jobsAllowed, eventsAllowed] = await Promise.all([
+      const channelName = episode.spec.channelRef.name;
+      const channel = cache.channel(namespace, channelName);
+      const [jobsAllowed, eventsAllowed, channelAllowed] = await Promise.all([
         authorizer.check(user, can.listJobs(namespace)),
         authorizer.check(user, can.listEvents(namespace)),
+        authorizer.check(user, can.getChannel(namespace, channelName)),
       ]);
+      // The pipeline follows the Channel's gates either way; its summary (readiness, spend) only
+      // for a user who may get it.
       const detail = episodeDetail(episode, channel, {
         jobs: jobsAllowed.allowed ? cache.jobsOf(episode) : [],
         events: eventsAllowed.allowed ? cache.eventsOf('Episode', namespace, name) : [],
         artifactsAt: `${API}/namespaces/${namespace}/episodes/${name}/artifacts`,
+        channelVisible: channelAllowed.allowed,
       });
       return c.json(detail, 200);
     },
@@ -89,7 +94,7 @@ export function episodeRoutes(deps: GatewayDeps) {
         200: jsonContent(ValidationResultSchema, 'dryRun=client: the validation result'),
         201: jsonContent(CreatedSchema, 'Created'),
         409: jsonContent(z.any(), 'An Episode of that name exists'),
-        422: jsonContent(z.any(), 'Invalid; fields names every bad field'),
+        422: jsonContent(z.any(), 'Invalid (the schema, or an override its Channel does not allow); fields names every bad field'),
         ...errorResponses,
       },
     }),
@@ -107,6 +112,18 @@ export function episodeRoutes(deps: GatewayDeps) {
       const manifest = { apiVersion: API_VERSION, kind: EPISODES.kind, ...body, metadata: { ...metadata, namespace } };
       const result = validateEpisode(manifest);
       const fields = [...result.errors];
+      // An override may name only the Secrets and base URLs its Channel allows (the operator would
+      // hold the Episode; refuse it here first, as kubectl acog create does).
+      const spec = (manifest as { spec?: unknown }).spec;
+      if (spec && typeof spec === 'object' && !Array.isArray(spec)) {
+        const channelName = (spec as EpisodeSpec).channelRef?.name;
+        const channel = typeof channelName === 'string' ? cache.channel(namespace, channelName) : undefined;
+        try {
+          fields.push(...overrideProblems(channel?.spec, spec as EpisodeSpec));
+        } catch {
+          // A spec malformed enough to trip the check is already refused by the schema.
+        }
+      }
       const name = metadata.name;
       if (typeof name !== 'string' || !DNS_LABEL.test(name) || name.length > 63) {
         fields.unshift({

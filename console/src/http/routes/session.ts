@@ -2,9 +2,11 @@
 // then kept in an HttpOnly cookie), sign-out, the signed-in user, their permissions in a
 // namespace, and the namespaces they may list episodes in.
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
 import { SESSION_COOKIE } from '../../auth/authenticator.ts';
 import { can } from '../../auth/authorizer.ts';
 import { API, routeGroup, type GatewayDeps } from '../context.ts';
+import { originOf } from '../network.ts';
 import {
   errorResponses,
   jsonContent,
@@ -16,14 +18,19 @@ import {
   type Permissions,
 } from '../schemas.ts';
 
-export function sessionRoutes({ authenticator, authorizer, cache, secureCookies }: GatewayDeps) {
+export function sessionRoutes({ authenticator, authorizer, cache, secureCookies, trustedProxies }: GatewayDeps) {
   const routes = routeGroup();
+  /** The session cookie's attributes: Secure when forced, or when the browser reached us over TLS. */
+  const attributes = (c: Context) => {
+    const secure = secureCookies || originOf(c, trustedProxies).tls;
+    return `Path=/; HttpOnly; SameSite=Strict${secure ? '; Secure' : ''}`;
+  };
 
   routes.openapi(
     createRoute({
       method: 'post',
       path: `${API}/session`,
-      summary: 'Sign in with a Kubernetes token; sets the session cookie',
+      summary: 'Sign in with a Kubernetes token; sets the session cookie (Secure over TLS)',
       request: {
         body: {
           content: { 'application/json': { schema: z.object({ token: z.string().min(1, 'token: required').max(16_384) }) } },
@@ -34,18 +41,14 @@ export function sessionRoutes({ authenticator, authorizer, cache, secureCookies 
     }),
     async (c) => {
       const { token } = c.req.valid('json');
-      const user = await authenticator.review(token.trim());
-      const secure = secureCookies ? '; Secure' : '';
-      c.header(
-        'set-cookie',
-        `${SESSION_COOKIE}=${encodeURIComponent(token.trim())}; Path=/; HttpOnly; SameSite=Strict; Max-Age=43200${secure}`,
-      );
+      const user = await authenticator.review(token.trim(), originOf(c, trustedProxies).client);
+      c.header('set-cookie', `${SESSION_COOKIE}=${encodeURIComponent(token.trim())}; ${attributes(c)}; Max-Age=43200`);
       return c.json({ username: user.username, groups: user.groups, via: user.via }, 200);
     },
   );
 
   routes.delete(`${API}/session`, (c) => {
-    c.header('set-cookie', `${SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0`);
+    c.header('set-cookie', `${SESSION_COOKIE}=; ${attributes(c)}; Max-Age=0`);
     return c.body(null, 204);
   });
 
