@@ -4,6 +4,15 @@
 {{- end -}}
 
 {{/*
+The gateway's internal port: /metrics and /openapi.json (and /healthz, /readyz), for Prometheus
+and the cluster; the Ingress routes only the public port (console.port). The gateway answers
+/metrics and /openapi.json on the public port only to its own Pod's loopback (kubectl port-forward).
+*/}}
+{{- define "acog.console.internalPort" -}}
+9090
+{{- end -}}
+
+{{/*
 The rules of the gateway's own ServiceAccount: exactly what console/src calls with the gateway's
 credentials (docs/adr/0008). Reads are list and watch of the shared informers (cluster/cache.ts),
 the Pods of a stage and its log (logs/logs.ts), and the reviews that check each user. Users'
