@@ -211,7 +211,7 @@ describe('assembleEpisode', () => {
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       try {
         const port = (server.address() as AddressInfo).port;
-        const playlist = path.join(dir, 'inputs', 'music.m4a');
+        const playlist = path.join(dir, 'inputs', 'playlist-music.m4a');
         await writeFile(
           playlist,
           `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/music.ts\n#EXTINF:10,\nfile:///etc/passwd\n#EXT-X-ENDLIST\n`,
@@ -219,7 +219,7 @@ describe('assembleEpisode', () => {
         const failure = assembleEpisode(inputFor('playlist-music', format, { musicPath: playlist }));
         await expect(failure).rejects.toBeInstanceOf(AssembleInputError);
         await expect(failure).rejects.toThrow(
-          /^music is an HLS playlist \(hls\), not a media file the pipeline reads: refused, .*music\.m4a$/,
+          /^music is an HLS playlist \(hls\), not a media file the pipeline reads: refused, .*playlist-music\.m4a$/,
         );
         expect(contacted).toEqual([]);
       } finally {
