@@ -192,8 +192,8 @@ export const channelSchema = {
                 "uri": {
                   "type": "string",
                   "maxLength": 2048,
-                  "pattern": "^(s3|https?|file)://",
-                  "description": "Where the music file is (s3://, https:// or file:// for local renders)."
+                  "pattern": "^(s3|https|file)://",
+                  "description": "Where the music file is: s3:// under this namespace's prefix (s3://acog-assets/<namespace>/…), https:// on a public address, or file:// for local renders."
                 },
                 "volumeDb": {
                   "type": "number",
@@ -250,11 +250,11 @@ export const channelSchema = {
             "images": {
               "type": "array",
               "maxItems": 50,
-              "description": "Channel images (logo, presenter picture, backdrops) for the audiogram avatar and Ken Burns B-roll.",
+              "description": "Channel images (logo, presenter picture, backdrops) for the audiogram avatar and Ken Burns B-roll: s3:// under this namespace's prefix, https:// on a public address, or file:// for local renders.",
               "items": {
                 "type": "string",
                 "maxLength": 2048,
-                "pattern": "^(s3|https?|file)://"
+                "pattern": "^(s3|https|file)://"
               }
             },
             "brandColor": {

@@ -149,7 +149,7 @@ maxWordsPerCue?: number
  */
 music?: {
 /**
- * Where the music file is (s3://, https:// or file:// for local renders).
+ * Where the music file is: s3:// under this namespace's prefix (s3://acog-assets/<namespace>/…), https:// on a public address, or file:// for local renders.
  */
 uri: string
 /**
@@ -188,7 +188,7 @@ text?: string
 durationSeconds?: number
 }
 /**
- * Channel images (logo, presenter picture, backdrops) for the audiogram avatar and Ken Burns B-roll.
+ * Channel images (logo, presenter picture, backdrops) for the audiogram avatar and Ken Burns B-roll: s3:// under this namespace's prefix, https:// on a public address, or file:// for local renders.
  * 
  * @maxItems 50
  */
