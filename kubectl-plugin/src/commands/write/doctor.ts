@@ -2,14 +2,7 @@
 // to do: the CRDs, the operator, NATS JetStream, the S3 buckets, and every Channel's Secrets.
 // Secrets are read for their key names only; no value is ever printed.
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
-import {
-  ApiextensionsV1Api,
-  AppsV1Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  VersionApi,
-  type V1Deployment,
-} from '@kubernetes/client-node';
+import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, VersionApi, type V1Deployment } from '@kubernetes/client-node';
 import { JetStreamApiCodes, JetStreamApiError, jetstreamManager } from '@nats-io/jetstream';
 import { connect as connectNats, type NatsConnection } from '@nats-io/transport-node';
 import {
