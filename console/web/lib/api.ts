@@ -54,19 +54,52 @@ export interface StreamChange<T> {
   object: T;
 }
 
+/** How long to wait before opening a stream again that the gateway refused (429: too many open) or lost. */
+const REOPEN_MS = 10_000;
+
 /**
  * Live changes over server-sent events. EventSource reconnects by itself and sends Last-Event-ID,
- * so nothing is missed; on "reset" (history gone) the page reloads its data.
+ * so nothing is missed; on "reset" (history gone) the page reloads its data. A stream the gateway
+ * refused (too many open: 429) is opened again later, from the last id seen; one it ended because
+ * the token expired ("unauthorized") sends the user to sign in again.
  */
 export function subscribe(
   query: string,
   handlers: { episode?: (c: StreamChange<EpisodeSummary>) => void; event?: (c: StreamChange<unknown>) => void; reset?: () => void },
 ): () => void {
-  const source = new EventSource(`/api/v1/stream${query}`, { withCredentials: true });
-  if (handlers.episode) source.addEventListener('episode', (e) => handlers.episode!(JSON.parse((e as MessageEvent).data)));
-  if (handlers.event) source.addEventListener('event', (e) => handlers.event!(JSON.parse((e as MessageEvent).data)));
-  source.addEventListener('reset', () => handlers.reset?.());
-  return () => source.close();
+  let source: EventSource | undefined;
+  let lastId = '';
+  let stopped = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const track = (e: Event) => {
+    if ((e as MessageEvent).lastEventId) lastId = (e as MessageEvent).lastEventId;
+  };
+  const open = () => {
+    const separator = query.includes('?') ? '&' : '?';
+    const s = new EventSource(`/api/v1/stream${query}${lastId ? `${separator}lastEventId=${encodeURIComponent(lastId)}` : ''}`, {
+      withCredentials: true,
+    });
+    source = s;
+    for (const name of ['ready', 'episode', 'channel', 'event', 'reset']) s.addEventListener(name, track);
+    if (handlers.episode) s.addEventListener('episode', (e) => handlers.episode!(JSON.parse((e as MessageEvent).data)));
+    if (handlers.event) s.addEventListener('event', (e) => handlers.event!(JSON.parse((e as MessageEvent).data)));
+    s.addEventListener('reset', () => handlers.reset?.());
+    s.addEventListener('unauthorized', () => {
+      s.close();
+      stopped = true;
+      location.assign(`/sign-in?next=${encodeURIComponent(location.pathname + location.search)}`);
+    });
+    s.addEventListener('error', () => {
+      // EventSource gives up on an answer that is not a stream (429, 401, 5xx): try again later.
+      if (s.readyState === EventSource.CLOSED && !stopped) timer = setTimeout(open, REOPEN_MS);
+    });
+  };
+  open();
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+    source?.close();
+  };
 }
 
 export function money(value: number | undefined): string {
