@@ -3,18 +3,22 @@
 // stages advance live, approve the script, play the finished video. Screenshots of each page go to
 // test-results/console/ for review.
 import { execFile } from 'node:child_process';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUCKETS, type Episode } from '@acog/api';
 import { repoRoot } from '@acog/hack/paths';
 import type { Gateway } from '@acog/console';
-import { kubeConfig, uniqueName } from '../support/env.ts';
+import { kubeConfig, s3Client, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { prepareNamespace, startOperatorProcess, type OperatorProcess } from '../support/operator.ts';
-import { apply, testChannel } from '../support/pipeline-objects.ts';
-import { startTestGateway, token } from './support.ts';
+import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
+import { makeTestVideo } from './media.ts';
+import { eventually, startTestGateway, token } from './support.ts';
 
 const shots = join(repoRoot, 'test-results', 'console');
 const namespace = uniqueName('console-e2e');
@@ -70,7 +74,7 @@ describe('the console in Chromium', () => {
     await page.waitForURL(/\/episodes\/new/);
     await page.getByLabel('Namespace').selectOption(namespace);
     await page.getByLabel('Name', { exact: true }).fill('Bad_Name');
-    await page.getByLabel('Channel').fill(channel);
+    await page.getByLabel('Channel').selectOption(channel);
     await page.getByLabel('Target duration, seconds (optional)').fill('1');
     await expect.poll(() => page.locator('[data-field="name"]').textContent()).toMatch(/^metadata\.name: /);
     await expect.poll(() => page.locator('[data-field="topic"]').textContent()).toMatch(/^spec\.topic: /);
@@ -143,5 +147,150 @@ describe('the console in Chromium', () => {
     await expect.poll(() => viewer.locator('#create-reason').textContent()).toBe(`you may not create episodes in namespace ${namespace}`);
     await viewer.screenshot({ path: join(shots, '10-viewer-new-episode.png'), fullPage: true });
     await viewer.close();
+  });
+});
+
+// The papercuts of issue #18, in a namespace no operator watches: the test writes the status.
+describe('the console in Chromium: papercuts', () => {
+  const ui = uniqueName('console-ui');
+  let admin: Page;
+
+  async function patchStatus(plural: 'channels' | 'episodes', name: string, status: Record<string, unknown>): Promise<void> {
+    await kubeConfig()
+      .makeApiClient(CustomObjectsApi)
+      .patchNamespacedCustomObjectStatus(
+        { group: 'acog.dev', version: 'v1alpha1', namespace: ui, plural, name, body: { status } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+  }
+  const ready = (status: 'True' | 'False', reason: string, message: string) => ({
+    conditions: [{ type: 'Ready', status, reason, message, lastTransitionTime: new Date().toISOString() }],
+  });
+
+  beforeAll(async () => {
+    await prepareNamespace(ui);
+    await apply(ui, await testChannel('ready-channel'));
+    await apply(ui, await testChannel('broken-channel'));
+    await patchStatus('channels', 'ready-channel', ready('True', 'Ready', 'every provider has its Secret'));
+    await patchStatus('channels', 'broken-channel', ready('False', 'SecretMissing', 'Secret "broken-openai" not found'));
+    const episode = (await apply(
+      ui,
+      await testEpisode('gated', 'ready-channel', (e) => (e.spec.approvalGates = ['voice'])),
+    )) as unknown as Episode;
+    const prefix = `${ui}/gated/${episode.metadata.uid}`;
+    const put = (bucket: string, key: string, body: Buffer | string, type: string) =>
+      s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentType: type }));
+    await put(BUCKETS.assets, `${prefix}/assemble/1/video.mp4`, await readFile(await makeTestVideo()), 'video/mp4');
+    await put(BUCKETS.assets, `${prefix}/assemble/1/captions.vtt`, 'WEBVTT\n\n00:00.000 --> 00:01.500\nThe captions\n', 'text/vtt');
+    const metadata = {
+      title: 'Gated',
+      tags: ['indexes', 'databases'],
+      chapters: [
+        { title: 'Intro', startSeconds: 0 },
+        { title: 'B-trees', startSeconds: 30 },
+      ],
+      thumbnail: { text: 'Indexes', style: { color: '#fff' } },
+    };
+    await put(BUCKETS.scripts, `${prefix}/metadata/1/metadata.json`, JSON.stringify(metadata), 'application/json');
+    await patchStatus('episodes', 'gated', {
+      phase: 'Succeeded',
+      artifacts: {
+        video: `s3://${BUCKETS.assets}/${prefix}/assemble/1/video.mp4`,
+        captionsVtt: `s3://${BUCKETS.assets}/${prefix}/assemble/1/captions.vtt`,
+        metadata: `s3://${BUCKETS.scripts}/${prefix}/metadata/1/metadata.json`,
+      },
+    });
+    await eventually('the objects in the gateway', () => gateway.cache.episode(ui, 'gated')?.status?.artifacts?.video);
+    await eventually('the channels in the gateway', () => gateway.cache.channel(ui, 'broken-channel')?.status?.conditions);
+    admin = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await admin.goto(`${gateway.url}/sign-in`);
+    await admin.getByLabel('Token').fill(token('admin'));
+    await admin.getByRole('button', { name: 'Sign in' }).click();
+    await admin.waitForURL(/\/episodes$/);
+  }, 120_000);
+
+  afterAll(async () => {
+    await admin?.close();
+  });
+
+  it('draws the approval-gate mark as an SVG of its own, not a glyph the font may lack', async () => {
+    await admin.goto(`${gateway.url}/episodes/${ui}/gated`);
+    const voice = admin.locator('[data-testid="dag-node"][data-stage="voice"]');
+    await voice.waitFor();
+    const mark = await voice.locator('[data-testid="gate-mark"]').evaluate((element) => {
+      const box = element.getBoundingClientRect();
+      return {
+        tag: element.tagName,
+        ns: element.namespaceURI,
+        width: box.width,
+        height: box.height,
+        painted: element.querySelectorAll('rect').length,
+      };
+    });
+    expect(mark).toMatchObject({ tag: 'svg', ns: 'http://www.w3.org/2000/svg', painted: 2 });
+    expect(mark.width).toBeGreaterThan(0);
+    expect(mark.height).toBeGreaterThan(0);
+    // The stage's label is its name alone: no character outside ASCII that a font could lack.
+    expect(await voice.locator('text').first().textContent()).toBe('voice');
+    expect(await admin.locator('[data-testid="dag-node"][data-stage="plan"] [data-testid="gate-mark"]').count()).toBe(0);
+    await admin.screenshot({ path: join(shots, '11-gate-mark.png'), fullPage: true });
+  });
+
+  it('keeps the caption track off when the captions are burned into the picture', async () => {
+    await admin.goto(`${gateway.url}/episodes/${ui}/gated`);
+    const video = admin.getByTestId('video');
+    await video.waitFor();
+    const tracks = await video.evaluate(async (element: HTMLVideoElement) => {
+      await new Promise((resolve) =>
+        element.readyState >= 1 ? resolve(null) : element.addEventListener('loadedmetadata', resolve, { once: true }),
+      );
+      const track = element.querySelector('track')!;
+      return { default: track.default, count: element.textTracks.length, mode: element.textTracks[0]?.mode, label: track.label };
+    });
+    expect(tracks.count).toBe(1);
+    expect(tracks.default).toBe(false);
+    expect(tracks.mode).not.toBe('showing');
+    expect(tracks.label).toMatch(/drawn in the picture/);
+    await expect.poll(() => admin.getByTestId('captions-note').textContent()).toMatch(/drawn into the picture/);
+  });
+
+  it('shows nested fields of the Channel and of the metadata as lists, never as raw JSON', async () => {
+    await admin.goto(`${gateway.url}/channels/${ui}/ready-channel`);
+    await expect.poll(() => admin.getByTestId('readiness').textContent()).toMatch(/Ready/);
+    const format = admin.locator('section[aria-labelledby="format"]');
+    await expect.poll(() => format.locator('dl dl dt', { hasText: 'burnIn' }).count()).toBe(1);
+    expect(await admin.locator('main').innerText()).not.toContain('{"');
+    await admin.screenshot({ path: join(shots, '12-channel-fields.png'), fullPage: true });
+
+    await admin.goto(`${gateway.url}/episodes/${ui}/gated`);
+    const metadata = admin.getByTestId('metadata');
+    await metadata.waitFor();
+    await expect.poll(() => metadata.locator('ul li dl dt', { hasText: 'startSeconds' }).count()).toBe(2);
+    expect(await metadata.locator('dd', { hasText: 'B-trees' }).count()).toBeGreaterThan(0);
+    expect(await admin.locator('main').innerText()).not.toContain('{"');
+  });
+
+  it("offers the namespace's Channels in the new-episode form, each with its readiness", async () => {
+    await admin.goto(`${gateway.url}/episodes/new`);
+    await admin.getByLabel('Namespace').selectOption(ui);
+    const select = admin.getByLabel('Channel');
+    await expect.poll(() => select.evaluate((element) => element.tagName)).toBe('SELECT');
+    await expect
+      .poll(() => select.locator('option').allTextContents())
+      .toEqual(['ready-channel — Ready', 'broken-channel — not ready: SecretMissing']);
+    expect(await select.inputValue()).toBe('ready-channel');
+    expect(((await admin.getByTestId('channel-note').textContent()) ?? '').trim()).toBe('');
+    // A Channel that is not ready may be chosen: the Episode waits for it, and the form says so.
+    await select.selectOption('broken-channel');
+    await expect
+      .poll(() => admin.getByTestId('channel-note').textContent())
+      .toMatch(/broken-channel is not ready.*Secret "broken-openai" not found/s);
+    await admin.getByLabel('Name', { exact: true }).fill('from-the-form');
+    await admin.getByLabel('Topic').fill('Chosen from the list');
+    await expect.poll(() => admin.locator('[data-field="channel"]').textContent()).toBe('');
+    await admin.screenshot({ path: join(shots, '13-new-episode-channels.png'), fullPage: true });
+    await admin.getByRole('button', { name: 'Create' }).click();
+    await admin.waitForURL(new RegExp(`/episodes/${ui}/from-the-form$`));
+    expect(gateway.cache.episode(ui, 'from-the-form')?.spec.channelRef.name).toBe('broken-channel');
   });
 });
