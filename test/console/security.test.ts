@@ -105,8 +105,10 @@ function post(url: string, headers: Record<string, string>, total: number, conte
     request.on('error', (error) => {
       if (!answered) reject(error);
     });
-    // One chunk at a time, letting what the server sent be read in between (a client that keeps
-    // writing after the answer and the server's close gets EPIPE before it reads the answer).
+    // One chunk at a time, and slowly over the first 2 MiB (every limit is below that), so that the
+    // answer is read before the next write: a client that keeps writing after the server answered
+    // and closed gets EPIPE, sometimes before it has read the answer. Past that, at full speed.
+    const next = () => (sent < 2 * MiB ? setTimeout(pump, 10) : setImmediate(pump));
     const pump = () => {
       if (answered) return;
       if (sent >= total) {
@@ -114,8 +116,8 @@ function post(url: string, headers: Record<string, string>, total: number, conte
         return;
       }
       sent += chunk.length;
-      if (request.write(chunk)) setImmediate(pump);
-      else request.once('drain', () => setImmediate(pump));
+      if (request.write(chunk)) next();
+      else request.once('drain', next);
     };
     pump();
   });
