@@ -30,8 +30,8 @@ export const HELP = `acog-console: the ACOG console and its gateway
 
   --kubeconfig FILE                  kubeconfig of the gateway (default: in-cluster)          KUBECONFIG
   --http-address HOST:PORT           where to listen (default 0.0.0.0:8080)                   ACOG_CONSOLE_HTTP_ADDRESS
-  --internal-address HOST:PORT       /metrics, /openapi.json (and health) for the cluster,
-                                     never the Ingress (default 0.0.0.0:9090; "": none)       ACOG_CONSOLE_INTERNAL_ADDRESS
+  --internal-address HOST:PORT       /metrics, /openapi.json (and health) for the cluster, never
+                                     the Ingress (the chart: 0.0.0.0:9090; default none)      ACOG_CONSOLE_INTERNAL_ADDRESS
   --trusted-proxies A,B              reverse proxies (addresses or CIDRs) whose X-Forwarded-For and
                                      X-Forwarded-Proto are believed (default: none)           ACOG_CONSOLE_TRUSTED_PROXIES
   --static-dir DIR                   the built console (default: console/build)               ACOG_CONSOLE_STATIC_DIR
@@ -95,7 +95,10 @@ export function parseConfig(
   if (values.help) return 'help';
   const address = values['http-address'] ?? env.ACOG_CONSOLE_HTTP_ADDRESS ?? '0.0.0.0:8080';
   splitAddress(address);
-  const internalAddress = (values['internal-address'] ?? env.ACOG_CONSOLE_INTERNAL_ADDRESS ?? '0.0.0.0:9090').trim() || undefined;
+  // No internal port unless asked (the chart asks): a second port must not collide with whatever
+  // else runs beside a gateway started by hand. Without it, /metrics and /openapi.json answer only
+  // on the public port's loopback.
+  const internalAddress = (values['internal-address'] ?? env.ACOG_CONSOLE_INTERNAL_ADDRESS ?? '').trim() || undefined;
   if (internalAddress) {
     try {
       splitAddress(internalAddress);
