@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { validateChannel, validateEpisode } from '@acog/api';
 import { checkRunnerConfig } from '../config/runner-config.ts';
-import { buildStageJob, CREDENTIAL_ENV, JobRefused, labelValue, stageJobName } from './job.ts';
+import { labelValue } from '@acog/api';
+import { buildStageJob, CREDENTIAL_ENV, JobRefused, stageJobName } from './job.ts';
 
 const channel = validateChannel({
   apiVersion: 'acog.dev/v1alpha1',

@@ -13,6 +13,7 @@ import {
   DEFAULT_SECRET_KEYS,
   EPISODES,
   LABELS,
+  labelValue,
   overrideProblems,
   secretNeed,
   STAGE_CAPABILITY,
@@ -74,13 +75,6 @@ export function stageJobName(episode: { name: string; uid: string }, stage: Stag
   const suffix = `-${stage}-${attempt}-${digest}`;
   const head = episode.name.slice(0, MAX_NAME - suffix.length).replace(/[-.]+$/, '');
   return `${head}${suffix}`;
-}
-
-/** Label values are at most 63 characters; longer episode names are cut and given a digest. */
-export function labelValue(value: string): string {
-  if (value.length <= 63) return value;
-  const digest = createHash('sha256').update(value).digest('hex').slice(0, 8);
-  return `${value.slice(0, 54).replace(/[-._]+$/, '')}-${digest}`;
 }
 
 export function stageJobLabels(episode: { name: string }, channel: string, stage: StageName, attempt: number): Record<string, string> {

@@ -3,7 +3,7 @@
 // job-name label; each step that finds nothing says what that means for the episode.
 import { InvalidArgumentError, Option } from 'commander';
 import { BatchV1Api, CoreV1Api, type V1Job, type V1Pod } from '@kubernetes/client-node';
-import { LABELS, STAGES, type Episode, type StageName } from '@acog/api';
+import { LABELS, labelValue, STAGES, type Episode, type StageName } from '@acog/api';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
@@ -72,7 +72,7 @@ async function findJob(
   try {
     const list = await connection.kc
       .makeApiClient(BatchV1Api)
-      .listNamespacedJob({ namespace, labelSelector: `${LABELS.episode}=${episode},${LABELS.stage}=${stage}` });
+      .listNamespacedJob({ namespace, labelSelector: `${LABELS.episode}=${labelValue(episode)},${LABELS.stage}=${stage}` });
     jobs = list.items;
   } catch (error) {
     throw explainApiError(error, `the Jobs of episode ${episode} in namespace "${namespace}"`);
