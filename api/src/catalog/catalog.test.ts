@@ -150,3 +150,17 @@ describe('costUSD', () => {
     expect(costUSD(catalog, 'nobody', { inputTokens: 1 })).toBeUndefined();
   });
 });
+
+describe('catalog defaults', () => {
+  it('must name a listed model of the same kind', () => {
+    const withDefaults = (defaults: string) => sample.replace('models:', `defaults:\n${defaults}\nmodels:`);
+    expect(parseProviderCatalog('s.yaml', withDefaults('  transcription: whisper-1')).defaults).toEqual({ transcription: 'whisper-1' });
+    expect(() => parseProviderCatalog('s.yaml', withDefaults('  chat: gpt-9'))).toThrow(
+      's.yaml: defaults.chat: "gpt-9" is not a listed model',
+    );
+    expect(() => parseProviderCatalog('s.yaml', withDefaults('  speech: gpt-4o'))).toThrow(
+      's.yaml: defaults.speech: gpt-4o is a chat model',
+    );
+    expect(() => parseProviderCatalog('s.yaml', withDefaults('  image: gpt-4o'))).toThrow('s.yaml: defaults.image: unknown kind');
+  });
+});

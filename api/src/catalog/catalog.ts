@@ -48,6 +48,8 @@ export interface ProviderCatalog {
   provider: CatalogProvider;
   /** The day the entries were last checked against the provider's documents. */
   checked: string;
+  /** The model the runner uses, by kind, when a Channel names none (the CRD's own defaults aside). */
+  defaults: Partial<Record<ModelKind, string>>;
   models: CatalogModel[];
 }
 
@@ -127,7 +129,18 @@ export function parseProviderCatalog(file: string, text: string): ProviderCatalo
       fail(at('replacement'), 'a model with a shutdown date names its replacement');
     return model;
   });
-  return { provider: provider as CatalogProvider, checked: document.checked as string, models };
+  const defaults: Partial<Record<ModelKind, string>> = {};
+  if (document.defaults !== undefined) {
+    if (!isRecord(document.defaults)) fail('defaults', 'must be a mapping of model kinds to model ids');
+    for (const [kind, id] of Object.entries(document.defaults as Record<string, unknown>)) {
+      if (!KINDS.includes(kind as ModelKind)) fail(`defaults.${kind}`, `unknown kind (known: ${KINDS.join(', ')})`);
+      const model = models.find((entry) => entry.id === id);
+      if (!model) fail(`defaults.${kind}`, `${JSON.stringify(id)} is not a listed model`);
+      else if (model.kind !== kind) fail(`defaults.${kind}`, `${model.id} is a ${model.kind} model`);
+      defaults[kind as ModelKind] = id as string;
+    }
+  }
+  return { provider: provider as CatalogProvider, checked: document.checked as string, defaults, models };
 }
 
 /**

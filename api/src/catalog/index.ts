@@ -1,5 +1,7 @@
 // @acog/api/catalog: the model catalog of api/catalog/*.yaml, read once and checked on first use.
 import { readFileSync } from 'node:fs';
+import type { Providers } from '../generated/types.ts';
+import { channelModelNotices, nextModelChange, type ModelNotice } from './channel-models.ts';
 import {
   CATALOG_PROVIDERS,
   costUSD,
@@ -10,11 +12,13 @@ import {
   type Capability,
   type CatalogModel,
   type CatalogProvider,
+  type ModelKind,
   type ModelLifecycle,
   type ProviderCatalog,
 } from './catalog.ts';
 
 export * from './catalog.ts';
+export { channelModelUses, type ModelNotice } from './channel-models.ts';
 
 const catalogs = new Map<CatalogProvider, ProviderCatalog>();
 
@@ -47,3 +51,14 @@ export const modelLifecycle = (provider: CatalogProvider, model: string, now: Da
 
 export const modelCostUSD = (provider: CatalogProvider, model: string, usage: Parameters<typeof costUSD>[2]): number | undefined =>
   costUSD(providerCatalog(provider), model, usage);
+
+/** The model a provider's runner uses when a Channel names none. */
+export const defaultModel = (provider: CatalogProvider, kind: ModelKind): string | undefined => providerCatalog(provider).defaults[kind];
+
+/** The models of a Channel that are deprecated or retired at `now`, one notice each. */
+export const modelNotices = (providers: Providers | undefined, now: Date): ModelNotice[] =>
+  channelModelNotices(providers, now, providerCatalog);
+
+/** When the notices of a Channel's models next change (a model enters its notice period or shuts down). */
+export const nextModelNoticeChange = (providers: Providers | undefined, now: Date): Date | undefined =>
+  nextModelChange(providers, now, providerCatalog);
