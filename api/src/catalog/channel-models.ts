@@ -15,6 +15,8 @@ export interface ModelNotice {
   state: 'deprecated' | 'retired';
   shutdown: string;
   replacement: string;
+  /** Set when the replacement is not a drop-in one (another API, another provider): what to do instead. */
+  advice?: string;
   /** One sentence: what happens when, and what to set. */
   text: string;
 }
@@ -72,6 +74,7 @@ export function channelModelNotices(
       state: lifecycle.state,
       shutdown: lifecycle.shutdown,
       replacement: lifecycle.replacement,
+      ...(lifecycle.advice === undefined ? {} : { advice: lifecycle.advice }),
       text: `${where}: ${what}: ${todo}`,
     });
   }
