@@ -379,7 +379,7 @@ export const channelSchema = {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "description": "Speech model, e.g. eleven_multilingual_v2 or gpt-4o-mini-tts; the provider's default when unset."
+                  "description": "Speech model, e.g. eleven_multilingual_v2 (ElevenLabs' default) or gpt-4o-mini-tts (OpenAI's default); the provider's default when unset. OpenAI's speech models shut down on 2027-01-06; the Channel's Ready condition and kubectl acog doctor warn before a model's shutdown."
                 },
                 "speed": {
                   "type": "number",
@@ -502,7 +502,7 @@ export const channelSchema = {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 100,
-                  "description": "Runway model, e.g. gen4_turbo; ignored by other providers."
+                  "description": "Runway model, e.g. gen4.5 (the default) or gen4_turbo; ignored by other providers."
                 },
                 "clipSeconds": {
                   "type": "integer",
@@ -1285,7 +1285,7 @@ export const episodeSchema = {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "description": "Speech model, e.g. eleven_multilingual_v2 or gpt-4o-mini-tts; the provider's default when unset."
+                      "description": "Speech model, e.g. eleven_multilingual_v2 (ElevenLabs' default) or gpt-4o-mini-tts (OpenAI's default); the provider's default when unset. OpenAI's speech models shut down on 2027-01-06; the Channel's Ready condition and kubectl acog doctor warn before a model's shutdown."
                     },
                     "speed": {
                       "type": "number",
@@ -1408,7 +1408,7 @@ export const episodeSchema = {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 100,
-                      "description": "Runway model, e.g. gen4_turbo; ignored by other providers."
+                      "description": "Runway model, e.g. gen4.5 (the default) or gen4_turbo; ignored by other providers."
                     },
                     "clipSeconds": {
                       "type": "integer",

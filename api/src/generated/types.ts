@@ -374,7 +374,7 @@ provider: ("espeak" | "elevenlabs" | "openai")
  */
 voiceId?: string
 /**
- * Speech model, e.g. eleven_multilingual_v2 or gpt-4o-mini-tts; the provider's default when unset.
+ * Speech model, e.g. eleven_multilingual_v2 (ElevenLabs' default) or gpt-4o-mini-tts (OpenAI's default); the provider's default when unset. OpenAI's speech models shut down on 2027-01-06; the Channel's Ready condition and kubectl acog doctor warn before a model's shutdown.
  */
 model?: string
 /**
@@ -410,7 +410,7 @@ export interface BrollProvider {
  */
 provider: ("motion-graphics" | "pexels" | "runway")
 /**
- * Runway model, e.g. gen4_turbo; ignored by other providers.
+ * Runway model, e.g. gen4.5 (the default) or gen4_turbo; ignored by other providers.
  */
 model?: string
 /**
