@@ -16,6 +16,7 @@ import {
   type OpenAiWriterOptions,
 } from './openai.ts';
 import { validateChannel } from '@acog/api';
+import { modelLifecycle, providerCatalog } from '@acog/api/catalog';
 import { BannedTopicError, lengthTarget, metadataProblems } from './rules.ts';
 import { metadataSchema, planSchema, refineSchema, scriptSchema } from './schemas.ts';
 import { exampleChannel, exampleEpisode } from '../testing.ts';
@@ -361,6 +362,9 @@ describe('OpenAI writer: schemas, prices and plan clean-up', () => {
     const llm = value.spec.providers!.llm!;
     expect([llm.planModel, llm.model]).toEqual([DEFAULT_PLAN_MODEL, DEFAULT_MODEL]);
     expect(llm.temperature).toBeUndefined();
+    // Current models on the day the catalog was checked: no notice period, no shutdown.
+    const checked = new Date(`${providerCatalog('openai').checked}T00:00:00Z`);
+    for (const model of [DEFAULT_PLAN_MODEL, DEFAULT_MODEL]) expect(modelLifecycle('openai', model, checked)).toEqual({ state: 'active' });
   });
 
   it('shares seconds so they add up to the target', () => {
