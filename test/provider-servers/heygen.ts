@@ -8,7 +8,7 @@
 // aspect ratio; and, when callback_url was given, a webhook POST signed with the hex HMAC-SHA256
 // of the raw body. Errors have HeyGen's v3 shape {error: {code, message, param?, doc_url}}.
 import { createHmac, randomBytes } from 'node:crypto';
-import { header, SampleVideos, startHarness, type Harness, type IncomingRequest, type Reply } from './harness.ts';
+import { header, multipartFile, SampleVideos, startHarness, type Harness, type IncomingRequest, type Reply } from './harness.ts';
 
 export const HEYGEN_TEST_KEY = 'hg_test_local_heygen';
 /** A valid key that lacks permission to create videos: 403. */
@@ -104,26 +104,6 @@ export function sniffMimeType(bytes: Buffer): string | undefined {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'image/jpeg';
   if (bytes.length >= 12 && bytes.toString('ascii', 4, 8) === 'ftyp') return 'video/mp4';
   if (bytes.length >= 4 && bytes.toString('ascii', 0, 4) === '%PDF') return 'application/pdf';
-  return undefined;
-}
-
-/** The "file" part of a multipart/form-data body. */
-export function multipartFile(contentType: string | undefined, body: Buffer): { filename?: string; data: Buffer } | undefined {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
-  if (!boundary) return undefined;
-  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
-  let start = body.indexOf(delimiter);
-  while (start !== -1) {
-    const next = body.indexOf(delimiter, start + delimiter.length);
-    if (next === -1) break;
-    const part = body.subarray(start + delimiter.length + 2, next - 2);
-    const split = part.indexOf('\r\n\r\n');
-    if (split !== -1) {
-      const head = part.subarray(0, split).toString('utf8');
-      if (/name="file"/.test(head)) return { filename: /filename="([^"]*)"/.exec(head)?.[1], data: part.subarray(split + 4) };
-    }
-    start = next;
-  }
   return undefined;
 }
 
