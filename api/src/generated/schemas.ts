@@ -297,15 +297,15 @@ export const channelSchema = {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "default": "gpt-4o-mini",
-                  "description": "Model for the script, refine and metadata stages."
+                  "default": "gpt-6-luna",
+                  "description": "Model for the script, refine and metadata stages. kubectl acog doctor and the Channel's Ready condition warn 60 days before OpenAI shuts the model down (reason ModelDeprecated) and name its replacement."
                 },
                 "planModel": {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "default": "gpt-4o",
-                  "description": "Model for the plan stage, usually stronger than model."
+                  "default": "gpt-6.1-sol",
+                  "description": "Model for the plan stage, usually stronger than model; warned about like model."
                 },
                 "baseURL": {
                   "type": "string",
@@ -317,8 +317,7 @@ export const channelSchema = {
                   "type": "number",
                   "minimum": 0,
                   "maximum": 2,
-                  "default": 0.7,
-                  "description": "Sampling temperature of the writing stages."
+                  "description": "Sampling temperature of the writing stages. Unset by default: each model then uses its own. It is sent only to models that take one; the reasoning models (OpenAI's GPT-5 and later, the default ones among them) accept only their default, so it is left out for them and the runner's log says so. A model ACOG's catalog does not know (an OpenAI-compatible server's) gets it whenever it is set."
                 },
                 "secretRef": {
                   "type": "object",
@@ -1204,15 +1203,15 @@ export const episodeSchema = {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "default": "gpt-4o-mini",
-                      "description": "Model for the script, refine and metadata stages."
+                      "default": "gpt-6-luna",
+                      "description": "Model for the script, refine and metadata stages. kubectl acog doctor and the Channel's Ready condition warn 60 days before OpenAI shuts the model down (reason ModelDeprecated) and name its replacement."
                     },
                     "planModel": {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "default": "gpt-4o",
-                      "description": "Model for the plan stage, usually stronger than model."
+                      "default": "gpt-6.1-sol",
+                      "description": "Model for the plan stage, usually stronger than model; warned about like model."
                     },
                     "baseURL": {
                       "type": "string",
@@ -1224,8 +1223,7 @@ export const episodeSchema = {
                       "type": "number",
                       "minimum": 0,
                       "maximum": 2,
-                      "default": 0.7,
-                      "description": "Sampling temperature of the writing stages."
+                      "description": "Sampling temperature of the writing stages. Unset by default: each model then uses its own. It is sent only to models that take one; the reasoning models (OpenAI's GPT-5 and later, the default ones among them) accept only their default, so it is left out for them and the runner's log says so. A model ACOG's catalog does not know (an OpenAI-compatible server's) gets it whenever it is set."
                     },
                     "secretRef": {
                       "type": "object",

@@ -331,11 +331,11 @@ export interface LlmProvider {
  */
 provider: ("offline" | "openai")
 /**
- * Model for the script, refine and metadata stages.
+ * Model for the script, refine and metadata stages. kubectl acog doctor and the Channel's Ready condition warn 60 days before OpenAI shuts the model down (reason ModelDeprecated) and name its replacement.
  */
 model?: string
 /**
- * Model for the plan stage, usually stronger than model.
+ * Model for the plan stage, usually stronger than model; warned about like model.
  */
 planModel?: string
 /**
@@ -343,7 +343,7 @@ planModel?: string
  */
 baseURL?: string
 /**
- * Sampling temperature of the writing stages.
+ * Sampling temperature of the writing stages. Unset by default: each model then uses its own. It is sent only to models that take one; the reasoning models (OpenAI's GPT-5 and later, the default ones among them) accept only their default, so it is left out for them and the runner's log says so. A model ACOG's catalog does not know (an OpenAI-compatible server's) gets it whenever it is set.
  */
 temperature?: number
 secretRef?: SecretRef
