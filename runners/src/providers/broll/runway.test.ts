@@ -70,9 +70,12 @@ describe('Runway requests', () => {
   it('refuses a model Runway retired, naming the date and what to choose', () => {
     expect(() => checkRunwayModel('gen3a_turbo')).toThrow(ProviderConfigError);
     expect(() => checkRunwayModel('gen3a_turbo')).toThrow(
-      'providers.broll.model: Runway retired gen3a_turbo on 2026-06-10 (its requests are refused); choose gen4_turbo (animates a channel image) or gen4.5 (from text)',
+      'providers.broll.model: Runway retired gen3a_turbo on 2026-06-10 (its requests are refused); choose gen4_turbo',
     );
+    // The catalog's date decides: the day before, it was still served.
+    expect(() => checkRunwayModel('gen3a_turbo', new Date('2026-06-09T12:00:00Z'))).not.toThrow();
     expect(() => checkRunwayModel('gen4_turbo')).not.toThrow();
+    expect(() => checkRunwayModel('a-model-the-catalog-does-not-know')).not.toThrow();
   });
 
   it('measures the data URI an image would make', () => {

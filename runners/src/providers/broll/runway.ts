@@ -12,6 +12,7 @@ import { openAsBlob } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
+import { modelCostUSD, modelLifecycle, modelSupports } from '@acog/api/catalog';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
 import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
@@ -36,35 +37,18 @@ export const RUNWAY_DATA_URI_LIMIT = 5 * 1024 * 1024;
 /** Images up to 200 MB may be uploaded (docs.dev.runwayml.com/assets/uploads). */
 export const RUNWAY_UPLOAD_LIMIT = 200 * 1024 * 1024;
 
-/** Models that animate an image (promptImage) rather than start from text alone. */
-const IMAGE_MODELS = new Set(['gen4_turbo']);
-
-/** Models Runway no longer takes, with when they went and what to use instead. */
-const RETIRED_MODELS: Record<string, { since: string; use: string }> = {
-  gen3a_turbo: { since: '2026-06-10', use: 'gen4_turbo (animates a channel image) or gen4.5 (from text)' },
-};
-
-/** Refuses a model Runway has retired, saying what to choose instead. */
-export function checkRunwayModel(model: string): void {
-  const retired = RETIRED_MODELS[model];
-  if (retired) {
+/**
+ * Refuses a model Runway no longer serves (the catalog's shutdown date), saying what to choose
+ * instead. A model the catalog does not know is left for Runway to judge.
+ */
+export function checkRunwayModel(model: string, now = new Date()): void {
+  const lifecycle = modelLifecycle('runway', model, now);
+  if (lifecycle.state === 'retired') {
     throw new ProviderConfigError(
-      `providers.broll.model: Runway retired ${model} on ${retired.since} (its requests are refused); choose ${retired.use}`,
+      `providers.broll.model: Runway retired ${model} on ${lifecycle.shutdown} (its requests are refused); choose ${lifecycle.replacement}${lifecycle.advice ? ` (${lifecycle.advice})` : ''}`,
     );
   }
 }
-
-/**
- * USD per second of output: Runway bills credits at $0.01, gen4_turbo 5 credits a second, gen4.5
- * 12, veo3.1_fast 15, veo3 and veo3.1 40 (Runway's API pricing, 2026).
- */
-const PRICE_PER_SECOND: Record<string, number> = {
-  'gen4.5': 0.12,
-  gen4_turbo: 0.05,
-  'veo3.1_fast': 0.15,
-  'veo3.1': 0.4,
-  veo3: 0.4,
-};
 
 export type RunwayTaskStatus = 'PENDING' | 'THROTTLED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -129,12 +113,13 @@ export function runwayTaskRequest(params: { model: string; prompt: string; secon
     ratio: runwayRatio(params.model, params.size),
     duration: runwayDuration(params.model, params.seconds),
   };
-  if (IMAGE_MODELS.has(params.model)) return { path: '/v1/image_to_video', body: { ...common, promptImage: params.image } };
+  if (runwayNeedsImage(params.model)) return { path: '/v1/image_to_video', body: { ...common, promptImage: params.image } };
   return { path: '/v1/text_to_video', body: common };
 }
 
+/** A model that only animates an image (the catalog says it takes no text alone). */
 export function runwayNeedsImage(model: string): boolean {
-  return IMAGE_MODELS.has(model);
+  return modelSupports('runway', model, 'textToVideo') === false;
 }
 
 export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureCode' | 'status'>): string {
@@ -142,8 +127,15 @@ export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureC
   return task.failureCode ? `${reason} (${task.failureCode})` : reason;
 }
 
+/** What `seconds` of output cost: the given price, else the catalog's (the default model's for a model it does not know). */
 export function runwayCostUSD(model: string, seconds: number, pricePerSecond?: number): number {
-  return Math.round(seconds * (pricePerSecond ?? PRICE_PER_SECOND[model] ?? PRICE_PER_SECOND[RUNWAY_DEFAULT_MODEL]) * 10_000) / 10_000;
+  const cost =
+    pricePerSecond === undefined
+      ? (modelCostUSD('runway', model, { videoSeconds: seconds }) ??
+        modelCostUSD('runway', RUNWAY_DEFAULT_MODEL, { videoSeconds: seconds }) ??
+        0)
+      : seconds * pricePerSecond;
+  return Math.round(cost * 10_000) / 10_000;
 }
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
@@ -187,6 +179,8 @@ export interface RunwayOptions {
   maxPollIntervalMs?: number;
   /** How long one attempt waits for a task (20 minutes); the next attempt resumes it. */
   deadlineMs?: number;
+  /** The clock a retired model is judged by (now). */
+  now?: () => Date;
   /** Tasks in flight at once (2): more only queue as THROTTLED. */
   concurrency?: number;
   /** Local copies of remote channel images, for the image-to-video models. */
@@ -212,7 +206,7 @@ export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = 
   return {
     name: 'runway',
     async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
-      checkRunwayModel(model);
+      checkRunwayModel(model, options.now?.());
       const apiKey = requireSecret(ctx, 'RUNWAY_API_KEY', spec.secretRef);
       const http = new ProviderHttp({
         provider: PROVIDER,
