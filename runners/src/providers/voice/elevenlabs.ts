@@ -1,10 +1,12 @@
 // ElevenLabs narration: POST /v1/text-to-speech/{voice_id}/with-timestamps, one request per beat
 // (or per piece of a beat under the character limit), each told the text around it (previous_text,
-// next_text) so that the pieces sound like one reading. The answers' MP3 is decoded to 48 kHz PCM
+// next_text: request stitching) so that the pieces sound like one reading, when the model takes it
+// (the catalog's stitching flag: Eleven v3 refuses it with a 400). The answers' MP3 is decoded to 48 kHz PCM
 // and written in order into narration.wav, a pause between beats; the per-character alignment
 // becomes word timings, offset by where each piece lands.
 import { join } from 'node:path';
 import type { VoiceProvider } from '@acog/api';
+import { modelCostUSD, modelSupports } from '@acog/api/catalog';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -23,14 +25,14 @@ export const ELEVENLABS_OUTPUT_FORMAT = 'mp3_44100_128';
 export const ELEVENLABS_MAX_CHARACTERS = 3_000;
 const NARRATION_FILE = 'narration.wav';
 
-/**
- * USD per 1,000 characters, from ElevenLabs' API pricing (elevenlabs.io/pricing/api, 2026):
- * Flash and Turbo $0.05, Multilingual v2/v3 and the rest $0.10. Plans with included credits pay
- * less in effect; this is what the characters cost beyond them.
- */
+/** What `characters` cost with `model`: the catalog's price (api/catalog/elevenlabs.yaml), the default model's for one it does not know. */
 export function elevenLabsCostUSD(characters: number, model: string): number {
-  const perThousand = /^eleven_(flash|turbo)_/.test(model) ? 0.05 : 0.1;
-  return Math.round((characters / 1000) * perThousand * 1e6) / 1e6;
+  return modelCostUSD('elevenlabs', model, { characters }) ?? modelCostUSD('elevenlabs', ELEVENLABS_DEFAULT_MODEL, { characters }) ?? 0;
+}
+
+/** Whether the model takes previous_text/next_text; a model the catalog does not know is not sent them. */
+export function elevenLabsStitching(model: string): boolean {
+  return modelSupports('elevenlabs', model, 'stitching') === true;
 }
 
 /** voice_settings.speed: ElevenLabs takes 0.7 to 1.2; undefined keeps the voice's own. */
@@ -73,6 +75,7 @@ export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOp
   const model = spec.model ?? ELEVENLABS_DEFAULT_MODEL;
   const voiceId = spec.voiceId ?? ELEVENLABS_DEFAULT_VOICE;
   const speed = elevenLabsSpeed(spec.speed);
+  const stitching = elevenLabsStitching(model);
   return {
     name: 'elevenlabs',
     async synthesize(ctx: ProviderContext, script: RefinedScript): Promise<Produced<Narration>> {
@@ -103,8 +106,8 @@ export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOp
               text: piece.text,
               model_id: model,
               ...(speed === undefined ? {} : { voice_settings: { speed } }),
-              ...(index > 0 ? { previous_text: pieces[index - 1].text } : {}),
-              ...(index + 1 < pieces.length ? { next_text: pieces[index + 1].text } : {}),
+              ...(stitching && index > 0 ? { previous_text: pieces[index - 1].text } : {}),
+              ...(stitching && index + 1 < pieces.length ? { next_text: pieces[index + 1].text } : {}),
             },
             ctx.signal,
           );
