@@ -48,6 +48,7 @@ export function providerContext(ctx: StageContext, images?: string[]): ProviderC
     log: ctx.log,
     signal: ctx.signal,
     state: ctx.state,
+    namespaceState: ctx.namespaceState,
   };
 }
 

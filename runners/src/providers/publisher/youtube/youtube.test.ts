@@ -71,6 +71,7 @@ function context(
     },
     log: (line) => logs.push(line),
     state,
+    namespaceState: new MemoryState(),
   };
 }
 
