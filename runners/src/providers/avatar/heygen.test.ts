@@ -279,13 +279,15 @@ describe('HeyGen avatar against a local HeyGen', () => {
     const waiting = new Set<() => void>();
     const deliver = (data: HeyGenWakeUp) => {
       relayed.push({ seq: relayed.length + 1, data });
-      for (const wake of waiting) wake();
+      const woken = [...waiting];
+      waiting.clear();
+      for (const wake of woken) wake();
     };
     const waitForCallback = async (videoId: string, afterSeq = 0) => {
       for (;;) {
         const next = relayed.find((delivery) => delivery.seq > afterSeq && delivery.data.videoId === videoId);
         if (next) return next;
-        await new Promise<void>((resolve) => waiting.add(resolve)).finally(() => waiting.clear());
+        await new Promise<void>((resolve) => waiting.add(resolve));
       }
     };
     const wakeUp = (body: string, headers: Record<string, string | undefined> = {}): HeyGenWakeUp => ({
@@ -312,9 +314,12 @@ describe('HeyGen avatar against a local HeyGen', () => {
       relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/webhooks/heygen?namespace=default`;
     });
     afterAll(() => new Promise<void>((resolve) => relay.close(() => resolve())));
+    let test = 0;
     beforeEach(() => {
       relayed.length = 0;
-      server.endpoints.clear();
+      // Each test its own endpoint URL, as each namespace has.
+      test += 1;
+      relayUrl = relayUrl.replace(/&test=\d+$/, '') + `&test=${test}`;
     });
 
     it("registers the key's endpoint once, keeps its secret, and wakes on the signed delivery instead of a long poll", async () => {
@@ -327,14 +332,16 @@ describe('HeyGen avatar against a local HeyGen', () => {
       );
       expect(Date.now() - started).toBeLessThan(20_000);
       expect(posts('/v3/videos')[0].json).toMatchObject({ callback_url: relayUrl });
-      const [endpoint] = server.endpoints.values();
-      expect(server.endpoints.size).toBe(1);
+      const endpoints = () => [...server.endpoints.values()].filter((registered) => registered.url === relayUrl);
+      const [endpoint] = endpoints();
+      expect(endpoints()).toHaveLength(1);
       expect(endpoint).toMatchObject({ url: relayUrl, events: ['avatar_video.success', 'avatar_video.fail'] });
       expect(posts('/v3/webhooks/endpoints')[0].headers['idempotency-key']).toMatch(/^acog-endpoint:/);
       // The secret HeyGen showed once is kept for the namespace, under a digest of the key (never the key).
       const key = heygenEndpointStateKey(HEYGEN_TEST_KEY);
       expect(key).not.toContain(HEYGEN_TEST_KEY);
       expect(await ctx.namespaceState.get(key)).toEqual({ endpointId: endpoint.endpoint_id, url: relayUrl, secret: endpoint.secret });
+      expect(posts('/v3/webhooks/endpoints')[0].json).toEqual({ url: relayUrl, events: ['avatar_video.success', 'avatar_video.fail'] });
       // Two deliveries: the per-video callback (unsigned), the endpoint's (signed, verifying).
       expect(server.callbacks.map((delivery) => Boolean(delivery.headers['heygen-signature'])).sort()).toEqual([false, true]);
       const signed = server.callbacks.find((delivery) => delivery.headers['heygen-signature'])!;
@@ -354,17 +361,18 @@ describe('HeyGen avatar against a local HeyGen', () => {
       }
       expect(server.requests.some((request) => request.method === 'GET' && request.path === '/v3/webhooks/endpoints')).toBe(true);
       expect(posts('/v3/webhooks/endpoints')).toHaveLength(0);
-      expect(server.endpoints.size).toBe(1);
+      expect(endpoints()).toHaveLength(1);
     });
 
     it('rotates the secret of an endpoint registered before, whose secret is not kept here', async () => {
       await createHeyGenAvatar(spec, { ...fast, callbackUrl: relayUrl, waitForCallback }).render(ctx, narration, audio);
-      const [endpoint] = server.endpoints.values();
+      const endpoints = () => [...server.endpoints.values()].filter((registered) => registered.url === relayUrl);
+      const [endpoint] = endpoints();
       const first = endpoint.secret;
       const elsewhere = await testContext({ env: ctx.env });
       try {
         await createHeyGenAvatar(spec, { ...fast, callbackUrl: relayUrl, waitForCallback }).render(elsewhere, narration, audio);
-        expect(server.endpoints.size).toBe(1);
+        expect(endpoints()).toHaveLength(1);
         expect(endpoint.secret).not.toBe(first);
         expect(await elsewhere.namespaceState.get(heygenEndpointStateKey(HEYGEN_TEST_KEY))).toMatchObject({ secret: endpoint.secret });
         expect(elsewhere.lines.some((line) => line.includes('registered without its secret kept here; rotated it'))).toBe(true);
@@ -375,6 +383,7 @@ describe('HeyGen avatar against a local HeyGen', () => {
 
     it('never takes a delivery for the result: a forged signed one is ignored, an unsigned one only makes it read the status', async () => {
       server.setOutcome({ renderMs: 600, fail: { code: 'AVATAR_ERROR', message: 'The avatar could not be rendered' } });
+      const before = server.videos.size;
       const rendering = createHeyGenAvatar(spec, {
         ...fast,
         pollIntervalMs: 100,
@@ -383,7 +392,7 @@ describe('HeyGen avatar against a local HeyGen', () => {
         waitForCallback,
       }).render(ctx, narration, audio);
       // Once the video exists: a "success" with a bogus URL, unsigned, and one signed with a wrong secret.
-      while (server.videos.size === 0) await new Promise((resolve) => setTimeout(resolve, 10));
+      while (server.videos.size === before) await new Promise((resolve) => setTimeout(resolve, 10));
       const videoId = [...server.videos.keys()].at(-1)!;
       const lie = JSON.stringify({
         event_type: 'avatar_video.success',

@@ -429,11 +429,13 @@ async function webhookEndpointSecret(ctx: ProviderContext, http: ProviderHttp, a
     }
     const created = await http.json<{ data?: HeyGenEndpoint }>('POST', '/v3/webhooks/endpoints', {
       json: { url, events: [...HEYGEN_WEBHOOK_EVENTS] },
+      // Runners registering at once share the key; the hour keeps a key from replaying an endpoint deleted since.
       headers: {
         'idempotency-key': idempotencyKey(
           'acog-endpoint',
           stateKey.slice(-16),
           createHash('sha256').update(url).digest('hex').slice(0, 16),
+          new Date().toISOString().slice(0, 13),
         ),
       },
       signal: ctx.signal,

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -288,7 +289,17 @@ describe('Runway B-roll against a local Runway', () => {
   it('uploads an image whose data URI would reach 5 MB and animates its runway:// URI', async () => {
     // Noise does not compress: about 5.9 MB of PNG, a data URI of about 7.8 MB.
     const big = join(fixtures.workdir, 'big.png');
-    await runFfmpeg(['-f', 'lavfi', '-i', 'color=s=1400x1400,noise=alls=100:allf=t+u,format=rgb24', '-frames:v', '1', '-y', big]);
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'nullsrc=s=2200x2200,geq=r=random(1)*255:g=random(2)*255:b=random(3)*255',
+      '-frames:v',
+      '1',
+      '-y',
+      big,
+    ]);
+    expect((await stat(big)).size).toBeGreaterThan(3.75 * 1024 * 1024);
     ctx.channel = testChannel({ aspectRatio: '16:9', images: [pathToFileURL(big).href] });
     await createRunwayBroll({ ...spec, model: 'gen4_turbo' }, fast).clips(ctx, script);
     const upload = server.requests.find((request) => request.path === '/v1/uploads');
