@@ -208,6 +208,11 @@ describe('HeyGen webhook', () => {
     expect(judgeHeyGenWakeUp(mine, undefined)).toBe('unverifiable');
   });
 
+  it("answers HeyGen's check of the URL (OPTIONS) at once", async () => {
+    const check = await fetch(`${gateway.url}/webhooks/heygen?namespace=team-a`, { method: 'OPTIONS' });
+    expect(check.status).toBe(204);
+  });
+
   it('refuses a malformed body or a missing namespace with their status codes', async () => {
     const body = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: 'abc' } });
     // Without the namespace its runner waits in, a callback has nowhere to go (acog.webhooks.<namespace>.…).

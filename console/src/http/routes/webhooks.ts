@@ -52,5 +52,9 @@ export function webhookRoutes({ heygen }: GatewayDeps) {
     },
   );
 
+  // HeyGen checks that a URL answers before it registers it as an endpoint (an OPTIONS request with a
+  // short timeout, in its webhook documentation): answered at once, nothing else done.
+  routes.on('OPTIONS', '/webhooks/heygen', (c) => c.body(null, heygen ? 204 : 404));
+
   return routes;
 }
