@@ -7,7 +7,17 @@ export * from './stage-contract.ts';
 export * from './stage-inputs.ts';
 export * from './credentials.ts';
 export * from './streams.ts';
-export { verifyHeyGenSignature } from './webhooks.ts';
+export {
+  HEYGEN_EVENT_ID_HEADER,
+  HEYGEN_SIGNATURE_HEADER,
+  HEYGEN_TIMESTAMP_HEADER,
+  HEYGEN_TIMESTAMP_TOLERANCE_MS,
+  HEYGEN_WEBHOOK_EVENTS,
+  judgeHeyGenWakeUp,
+  verifyHeyGenSignature,
+  type HeyGenWakeUp,
+  type HeyGenWakeUpKind,
+} from './webhooks.ts';
 export * from './actions.ts';
 export { overrideProblems } from './overrides.ts';
 export * from './stage-result.ts';

@@ -1,6 +1,5 @@
 // The gateway's settings: flags, each with an environment variable (the chart sets those), checked
 // before anything starts; a bad value is named. Secrets come from files or the environment, never flags.
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { s3OptionsFromEnv, type S3StoreOptions } from '@acog/store/s3';
@@ -19,7 +18,8 @@ export interface GatewayConfig {
   staticDir?: string;
   natsUrl?: string;
   s3?: S3StoreOptions;
-  heygenWebhookSecret?: string;
+  /** Relay HeyGen's webhook deliveries (on NATS) for the avatar runners. */
+  heygenWebhook: boolean;
   authProxy?: AuthProxyOptions;
   secureCookies: boolean;
   logLevel: LevelWithSilent;
@@ -37,8 +37,8 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --static-dir DIR                   the built console (default: console/build)               ACOG_CONSOLE_STATIC_DIR
   --nats-url URL                     NATS, for webhook events                                 ACOG_NATS_URL
   --no-artifacts                     do not serve artifacts (no S3)
-  --heygen-webhook-secret-file FILE  HeyGen's webhook secret                                  ACOG_HEYGEN_WEBHOOK_SECRET_FILE
-                                     (or the secret itself:                                   ACOG_HEYGEN_WEBHOOK_SECRET)
+  --heygen-webhook                   relay HeyGen's deliveries at /webhooks/heygen on NATS
+                                     for the avatar runners (needs --nats-url)                ACOG_HEYGEN_WEBHOOK=true
   --auth-proxy-user-header H         trust an authenticating proxy's user header              ACOG_AUTH_PROXY_USER_HEADER
   --auth-proxy-groups-header H       its groups header (default X-Remote-Group)               ACOG_AUTH_PROXY_GROUPS_HEADER
   --auth-proxy-trusted A,B           addresses (or CIDRs) the proxy connects from; identity
@@ -61,11 +61,7 @@ S3 comes from ACOG_S3_ENDPOINT, AWS_REGION and the AWS credential chain, as the 
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'];
 
-export function parseConfig(
-  argv: string[],
-  env: Record<string, string | undefined>,
-  readFile = (file: string) => readFileSync(file, 'utf8'),
-): GatewayConfig | 'help' {
+export function parseConfig(argv: string[], env: Record<string, string | undefined>): GatewayConfig | 'help' {
   const { values } = parseArgs({
     args: argv,
     options: {
@@ -82,6 +78,7 @@ export function parseConfig(
       'static-dir': { type: 'string' },
       'nats-url': { type: 'string' },
       'no-artifacts': { type: 'boolean' },
+      'heygen-webhook': { type: 'boolean' },
       'heygen-webhook-secret-file': { type: 'string' },
       'auth-proxy-user-header': { type: 'string' },
       'auth-proxy-groups-header': { type: 'string' },
@@ -167,10 +164,9 @@ export function parseConfig(
   if (!LEVELS.includes(logLevel)) throw new Error(`--log-level: "${logLevel}" is not one of ${LEVELS.join(', ')}`);
   const heartbeat = Number(values['heartbeat-seconds'] ?? '15');
   if (!Number.isFinite(heartbeat) || heartbeat < 1 || heartbeat > 300) throw new Error(`--heartbeat-seconds: must be 1 to 300`);
-  const secretFile = values['heygen-webhook-secret-file'] ?? env.ACOG_HEYGEN_WEBHOOK_SECRET_FILE;
-  const heygenWebhookSecret = (secretFile ? readFile(secretFile) : (env.ACOG_HEYGEN_WEBHOOK_SECRET ?? '')).trim() || undefined;
+  const heygenWebhook = Boolean(values['heygen-webhook'] ?? env.ACOG_HEYGEN_WEBHOOK === 'true');
   const natsUrl = values['nats-url'] ?? env.ACOG_NATS_URL;
-  if (heygenWebhookSecret && !natsUrl) throw new Error('--nats-url: required with a HeyGen webhook secret (webhook events go on NATS)');
+  if (heygenWebhook && !natsUrl) throw new Error('--nats-url: required with --heygen-webhook (webhook events go on NATS)');
   const userHeader = values['auth-proxy-user-header'] ?? env.ACOG_AUTH_PROXY_USER_HEADER;
   const authProxy = userHeader
     ? {
@@ -189,7 +185,7 @@ export function parseConfig(
     staticDir: values['static-dir'] ?? env.ACOG_CONSOLE_STATIC_DIR,
     natsUrl,
     s3: values['no-artifacts'] ? undefined : s3OptionsFromEnv(env),
-    heygenWebhookSecret,
+    heygenWebhook,
     authProxy,
     secureCookies: Boolean(values['secure-cookies'] ?? env.ACOG_CONSOLE_SECURE_COOKIES === 'true'),
     logLevel: logLevel as LevelWithSilent,

@@ -40,8 +40,10 @@ export interface GatewayOptions {
   authFailuresPerMinute?: number;
   s3?: S3StoreOptions;
   natsUrl?: string;
-  heygenWebhookSecret?: string;
-  webhookToleranceMs?: number;
+  /** Relay HeyGen's webhook deliveries on NATS (needs natsUrl). */
+  heygenWebhook?: boolean;
+  /** HeyGen deliveries one namespace may relay per minute. */
+  webhookDeliveriesPerMinute?: number;
   authProxy?: AuthProxyOptions;
   audiences?: string[];
   /** The built console (vite build); not served when absent. */
@@ -89,11 +91,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   let publisher: WebhookPublisher | undefined;
   let heygen: HeyGenWebhookHandler | undefined;
-  if (options.heygenWebhookSecret) {
-    if (!options.natsUrl) throw new Error('--heygen-webhook-secret needs --nats-url: webhook events are published on NATS');
+  if (options.heygenWebhook) {
+    if (!options.natsUrl) throw new Error('--heygen-webhook needs --nats-url: webhook events are published on NATS');
     publisher = new WebhookPublisher(options.natsUrl);
     await publisher.start();
-    heygen = new HeyGenWebhookHandler({ secret: options.heygenWebhookSecret, publisher, metrics, toleranceMs: options.webhookToleranceMs });
+    heygen = new HeyGenWebhookHandler({ publisher, metrics, perMinute: options.webhookDeliveriesPerMinute });
   }
   const deps = {
     cache,

@@ -35,7 +35,7 @@ async function main(): Promise<void> {
     staticDir: config.staticDir ?? DEFAULT_STATIC_DIR,
     natsUrl: config.natsUrl,
     s3: config.s3,
-    heygenWebhookSecret: config.heygenWebhookSecret,
+    heygenWebhook: config.heygenWebhook,
     authProxy: config.authProxy,
     secureCookies: config.secureCookies,
     heartbeatMs: config.heartbeatMs,

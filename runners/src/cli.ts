@@ -25,7 +25,7 @@ environment:
   ACOG_ARTIFACT_ROOT      root folder of file:// artifacts (local runs)
   ACOG_NATS_URL           NATS server for completion events (unset: no events; the operator watches the Job)
   ACOG_SCRATCH            scratch folder (default: the system's temporary folder)
-  ACOG_HEYGEN_CALLBACK_URL  the console's HeyGen webhook, sent as callback_url (the wait then ends on its NATS message)
+  ACOG_HEYGEN_CALLBACK_URL  the console's HeyGen webhook: registered as the key's endpoint and sent as callback_url (a delivery wakes the wait)
   provider keys           OPENAI_API_KEY, ELEVENLABS_API_KEY, HEYGEN_API_KEY, RUNWAY_API_KEY, PEXELS_API_KEY,
                           YOUTUBE_CLIENT_ID, YOUTUBE_CLIENT_SECRET, YOUTUBE_REFRESH_TOKEN`;
 

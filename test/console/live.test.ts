@@ -5,8 +5,8 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { jetstream } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUCKETS, type Episode, WEBHOOKS_STREAM } from '@acog/api';
-import type { Gateway } from '@acog/console';
+import { BUCKETS, type Episode, type HeyGenWakeUp, judgeHeyGenWakeUp, WEBHOOKS_STREAM } from '@acog/api';
+import { WEBHOOK_DELIVERIES_PER_MINUTE, type Gateway } from '@acog/console';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { kubeConfig, localEnv, s3Client, uniqueName } from '../support/env.ts';
 import { getEpisode } from '../support/operator.ts';
@@ -14,14 +14,13 @@ import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts'
 import { makeTestVideo } from './media.ts';
 import { eventually, startTestGateway, token } from './support.ts';
 
-const SECRET = 'whsec-test-secret';
 let gateway: Gateway;
 const prefix = uniqueName('live');
 const channel = `${prefix}-ch`;
 
 beforeAll(async () => {
   await apply('team-a', await testChannel(channel));
-  gateway = await startTestGateway({ heygenWebhookSecret: SECRET, heartbeatMs: 300 });
+  gateway = await startTestGateway({ heygenWebhook: true, heartbeatMs: 300 });
 });
 
 afterAll(async () => {
@@ -153,61 +152,92 @@ describe('server-sent events', () => {
 });
 
 describe('HeyGen webhook', () => {
-  const sign = (body: string, secret = SECRET) => createHmac('sha256', secret).update(body).digest('hex');
-  const post = (body: string, signature?: string) =>
-    fetch(`${gateway.url}/webhooks/heygen?namespace=team-a`, {
+  const sign = (body: string, secret: string) => createHmac('sha256', secret).update(body).digest('hex');
+  const post = (body: string, headers: Record<string, string> = {}, namespace = 'team-a') =>
+    fetch(`${gateway.url}/webhooks/heygen?namespace=${namespace}`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(signature ? { signature } : {}) },
+      headers: { 'content-type': 'application/json', ...headers },
       body,
     });
-
-  it('accepts a good signature and publishes the event on NATS; refuses a replay', async () => {
-    const videoId = `v${Date.now()}`;
-    const body = JSON.stringify({
-      event_type: 'avatar_video.success',
-      event_data: { video_id: videoId, url: 'https://x/v.mp4', callback_id: 'team-a/ep/uid' },
-      timestamp: Math.floor(Date.now() / 1000),
-    });
-    const accepted = await post(body, sign(body));
-    expect(accepted.status).toBe(202);
-    expect(((await accepted.json()) as { subject: string }).subject).toBe(`acog.webhooks.team-a.heygen.${videoId}`);
+  const relayed = async (subject: string) => {
     const nc = await connect({ servers: localEnv().nats.url });
     try {
       const message = await jetstream(nc)
         .streams.get(WEBHOOKS_STREAM)
-        .then((stream) => stream.getMessage({ last_by_subj: `acog.webhooks.team-a.heygen.${videoId}` }));
-      const event = message!.json<{ videoId: string; eventType: string; callbackId: string }>();
-      expect(event).toMatchObject({ videoId, eventType: 'avatar_video.success', callbackId: 'team-a/ep/uid' });
+        .then((stream) => stream.getMessage({ last_by_subj: subject }));
+      return message!.json<HeyGenWakeUp>();
     } finally {
       await nc.close();
     }
-    const replay = await post(body, sign(body));
-    expect(replay.status).toBe(409);
+  };
+
+  it('relays an unsigned per-video callback as a wake-up, the body as it came; a repeat is answered as done', async () => {
+    const videoId = `v${Date.now()}`;
+    const body = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: videoId, url: 'https://x/v.mp4' } });
+    const accepted = await post(body);
+    expect(accepted.status).toBe(202);
+    expect(await accepted.json()).toEqual({ subject: `acog.webhooks.team-a.heygen.${videoId}`, duplicate: false });
+    const wakeUp = await relayed(`acog.webhooks.team-a.heygen.${videoId}`);
+    expect(wakeUp).toMatchObject({ provider: 'heygen', videoId, eventType: 'avatar_video.success' });
+    expect(wakeUp.signature).toBeUndefined();
+    expect(Buffer.from(wakeUp.body, 'base64').toString('utf8')).toBe(body);
+    // The runner judges it: unsigned, so only a reason to read the status.
+    expect(judgeHeyGenWakeUp(wakeUp, 'whsec_anything')).toBe('unsigned');
+    const repeat = await post(body);
+    expect(repeat.status).toBe(202);
+    expect(await repeat.json()).toMatchObject({ duplicate: true });
   });
 
-  it('refuses a bad signature, a stale timestamp and a malformed body with their status codes', async () => {
+  it('relays a signed endpoint delivery with its headers, for the runner that knows the secret to verify', async () => {
+    const videoId = `s${Date.now()}`;
+    const secret = 'whsec_live_test';
+    const body = JSON.stringify({ event_type: 'avatar_video.fail', event_data: { video_id: videoId, msg: 'no' } });
+    const timestamp = String(Math.floor(Date.now() / 1000));
+    const accepted = await post(body, {
+      'heygen-signature': sign(body, secret),
+      'heygen-timestamp': timestamp,
+      'heygen-event-id': `evt_${videoId}`,
+    });
+    expect(accepted.status).toBe(202);
+    const wakeUp = await relayed(`acog.webhooks.team-b.heygen.${videoId}`).catch(() => undefined);
+    expect(wakeUp).toBeUndefined();
+    const mine = await relayed(`acog.webhooks.team-a.heygen.${videoId}`);
+    expect(mine).toMatchObject({ videoId, timestamp, eventId: `evt_${videoId}` });
+    expect(judgeHeyGenWakeUp(mine, secret)).toBe('signed');
+    expect(judgeHeyGenWakeUp(mine, 'whsec_another')).toBe('forged');
+    expect(judgeHeyGenWakeUp(mine, undefined)).toBe('unverifiable');
+  });
+
+  it("answers HeyGen's check of the URL (OPTIONS) at once", async () => {
+    const check = await fetch(`${gateway.url}/webhooks/heygen?namespace=team-a`, { method: 'OPTIONS' });
+    expect(check.status).toBe(204);
+  });
+
+  it('refuses a malformed body or a missing namespace with their status codes', async () => {
     const body = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: 'abc' } });
     // Without the namespace its runner waits in, a callback has nowhere to go (acog.webhooks.<namespace>.…).
-    const nowhere = await fetch(`${gateway.url}/webhooks/heygen`, { method: 'POST', headers: { signature: sign(body) }, body });
+    const nowhere = await fetch(`${gateway.url}/webhooks/heygen`, { method: 'POST', body });
     expect(nowhere.status).toBe(400);
-    expect((await post(body)).status).toBe(401);
-    expect((await post(body, sign(body, 'another-secret'))).status).toBe(401);
-    expect((await post(body, 'zz')).status).toBe(401);
-    expect((await post(`${body} `, sign(body))).status).toBe(401);
-    const stale = JSON.stringify({
-      event_type: 'avatar_video.success',
-      event_data: { video_id: 'abc' },
-      timestamp: Math.floor(Date.now() / 1000) - 3600,
-    });
-    const staleAnswer = await post(stale, sign(stale));
-    expect(staleAnswer.status).toBe(400);
-    expect(((await staleAnswer.json()) as { error: { message: string } }).error.message).toMatch(/^timestamp:/);
-    const notJson = '{"event_type":';
-    expect((await post(notJson, sign(notJson))).status).toBe(400);
-    const noVideo = JSON.stringify({ event_type: 'avatar_video.success', event_data: {}, timestamp: Math.floor(Date.now() / 1000) });
-    const noVideoAnswer = await post(noVideo, sign(noVideo));
-    expect(noVideoAnswer.status).toBe(422);
-    expect(((await noVideoAnswer.json()) as { error: { message: string } }).error.message).toMatch(/^event_data.video_id/);
+    expect((await post('{"event_type":')).status).toBe(400);
+    expect((await post('[1]')).status).toBe(400);
+    const noVideo = await post(JSON.stringify({ event_type: 'avatar_video.success', event_data: {} }));
+    expect(noVideo.status).toBe(422);
+    expect(((await noVideo.json()) as { error: { message: string } }).error.message).toMatch(/^event_data.video_id/);
+  });
+
+  it("bounds what one namespace relays a minute (429 with Retry-After), leaving other namespaces' deliveries alone", async () => {
+    const flooded = `flood-${Date.now() % 100000}`;
+    const answers: number[] = [];
+    for (let i = 0; i < WEBHOOK_DELIVERIES_PER_MINUTE + 1; i++) {
+      const body = JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: `f${i}x${Date.now()}` } });
+      answers.push((await post(body, {}, flooded)).status);
+    }
+    expect(answers.slice(0, WEBHOOK_DELIVERIES_PER_MINUTE).every((status) => status === 202)).toBe(true);
+    const refused = await post(JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: 'one-more' } }), {}, flooded);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get('retry-after'))).toBeGreaterThan(0);
+    const elsewhere = await post(JSON.stringify({ event_type: 'avatar_video.success', event_data: { video_id: `e${Date.now()}` } }));
+    expect(elsewhere.status).toBe(202);
   });
 });
 

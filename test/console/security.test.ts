@@ -182,7 +182,7 @@ describe('request bodies', () => {
         'error',
       ],
       {
-        env: { ...process.env, ACOG_HEYGEN_WEBHOOK_SECRET: 'whsec-bodies', ACOG_NATS_URL: env.nats.url },
+        env: { ...process.env, ACOG_HEYGEN_WEBHOOK: 'true', ACOG_NATS_URL: env.nats.url },
         stdio: ['ignore', 'ignore', 'inherit'],
       },
     );
@@ -201,7 +201,7 @@ describe('request bodies', () => {
   it('refuses a streamed oversized POST without Content-Length with 413 on every route, and its memory does not grow', async () => {
     const pid = child!.pid!;
     const routes: [string, Record<string, string>][] = [
-      ['/webhooks/heygen?namespace=team-a', { 'content-type': 'application/json', signature: 'aa' }],
+      ['/webhooks/heygen?namespace=team-a', { 'content-type': 'application/json', 'heygen-signature': 'aa' }],
       ['/api/v1/session', { 'content-type': 'application/json', 'x-acog-console': '1' }],
       [
         '/api/v1/namespaces/team-a/episodes',

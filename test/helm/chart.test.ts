@@ -521,18 +521,19 @@ describe('what the values change', () => {
     expect(env.ACOG_AUTH_PROXY_TRUSTED).toEqual({ value: '127.0.0.1,::1' });
   });
 
-  it('the console: webhook secret mounted as a file, NATS opened; no artifacts, no S3', async () => {
+  it('the console: the HeyGen webhook relay on, NATS opened, no secret to mount; no artifacts, no S3', async () => {
     const manifests = await render('acog', ns.release, {
-      console: { heygenWebhook: { existingSecret: 'heygen', key: 'hmac' }, artifacts: { enabled: false } },
+      console: { heygenWebhook: { enabled: true }, artifacts: { enabled: false } },
     });
     const env = consoleEnv(manifests, ns.release);
-    expect(env.ACOG_HEYGEN_WEBHOOK_SECRET_FILE).toEqual({ value: '/etc/acog/heygen/hmac' });
+    expect(env.ACOG_HEYGEN_WEBHOOK).toEqual({ value: 'true' });
     expect(env.ACOG_NATS_URL).toEqual({ value: `nats://acog-nats.${ns.release}.svc:4222` });
     expect(env.ACOG_S3_ENDPOINT).toBeUndefined();
     expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
     const spec = (find(manifests, 'Deployment', 'acog-console', ns.release).spec as { template: { spec: PodSpec } }).template.spec;
     expect(spec.containers[0].args).toEqual(['--no-artifacts']);
-    expect(spec.volumes).toEqual([{ name: 'heygen-webhook', secret: { secretName: 'heygen', items: [{ key: 'hmac', path: 'hmac' }] } }]);
+    // The signing secrets are the runners' (one per Channel key); the gateway holds none.
+    expect(spec.volumes).toBeUndefined();
     const egress = JSON.stringify((find(manifests, 'NetworkPolicy', 'acog-console', ns.release).spec as { egress: unknown }).egress);
     expect(egress).toContain('component":"nats"');
     expect(egress).not.toContain('component":"minio"');

@@ -66,7 +66,7 @@ describe(`the console image ${IMAGE}`, () => {
       'ACOG_LOG_LEVEL',
       'ACOG_CONSOLE_SECURE_COOKIES',
       'ACOG_NATS_URL',
-      'ACOG_HEYGEN_WEBHOOK_SECRET_FILE',
+      'ACOG_HEYGEN_WEBHOOK',
       'ACOG_AUTH_PROXY_USER_HEADER',
       'ACOG_S3_ENDPOINT',
       '--no-artifacts',
@@ -80,10 +80,10 @@ describe(`the console image ${IMAGE}`, () => {
     expect(result.stderr).toContain('acog-console: --kubeconfig (or KUBECONFIG) is required outside a Kubernetes Pod');
   });
 
-  it('refuses a webhook secret without NATS, naming the setting', async () => {
-    const result = await run(['--kubeconfig', '/nonexistent'], { ACOG_HEYGEN_WEBHOOK_SECRET: 'x' });
+  it('refuses the HeyGen webhook relay without NATS, naming the setting', async () => {
+    const result = await run(['--kubeconfig', '/nonexistent'], { ACOG_HEYGEN_WEBHOOK: 'true' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('acog-console: --nats-url: required with a HeyGen webhook secret');
+    expect(result.stderr).toContain('acog-console: --nats-url: required with --heygen-webhook');
   });
 
   describe('running against the local control plane', () => {

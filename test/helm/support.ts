@@ -172,7 +172,7 @@ export const VALUE_SETS: Record<string, (ns: Namespaces) => Values> = {
       image: { digest: `sha256:${'a'.repeat(64)}` },
       runner: { imagePullSecrets: ['runner-regcred'] },
     },
-    console: { heygenWebhook: { existingSecret: 'acog-heygen-webhook', key: 'webhook-secret' } },
+    console: { heygenWebhook: { enabled: true } },
   }),
   'custom resources, scheduling and monitoring': (ns) => ({
     global: { episodeNamespaces: ns.episodes },

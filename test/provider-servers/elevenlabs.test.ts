@@ -74,6 +74,19 @@ describe('local ElevenLabs server', () => {
     expect(validateSpeechRequest({ text: 'ok', seed: -1 }, undefined)[0]).toMatchObject({ loc: ['body', 'seed'] });
   });
 
+  it('refuses request stitching with Eleven v3 as ElevenLabs does (400 unsupported_model), and takes it with v2', async () => {
+    const refused = await speak({ text: 'Second beat.', model_id: 'eleven_v3', previous_text: 'First beat.' });
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toEqual({
+      detail: {
+        status: 'unsupported_model',
+        message: "Providing previous_text or next_text is not yet supported with the 'eleven_v3' model.",
+      },
+    });
+    expect((await speak({ text: 'Second beat.', model_id: 'eleven_v3' })).status).toBe(200);
+    expect((await speak({ text: 'Second beat.', model_id: 'eleven_multilingual_v2', next_text: 'Third.' })).status).toBe(200);
+  });
+
   it('refuses an unknown voice, an unknown model and a text over the limit', async () => {
     expect(await (await speak({ text: 'hi' }, { voice: 'unknown' })).json()).toMatchObject({ detail: { status: 'voice_not_found' } });
     expect(await (await speak({ text: 'hi', model_id: 'eleven_nothing' })).json()).toMatchObject({ detail: { status: 'model_not_found' } });

@@ -341,6 +341,15 @@ export async function startElevenLabsServer(options: ElevenLabsServerOptions = {
     if (speech.model_id !== undefined && !MODELS.has(speech.model_id)) {
       return send(400, { detail: { status: 'model_not_found', message: `A model with model ID ${speech.model_id} does not exist.` } });
     }
+    // Request stitching is refused by Eleven v3, outright (HTTP 400), not ignored.
+    if (speech.model_id === 'eleven_v3' && (speech.previous_text || speech.next_text)) {
+      return send(400, {
+        detail: {
+          status: 'unsupported_model',
+          message: "Providing previous_text or next_text is not yet supported with the 'eleven_v3' model.",
+        },
+      });
+    }
     const length = Array.from(speech.text).length;
     if (length === 0) return send(400, { detail: { status: 'empty_text', message: 'The text must contain at least one character.' } });
     if (length > maxCharacters) {

@@ -144,6 +144,39 @@ export async function startHarness(options: HarnessOptions): Promise<Harness> {
   };
 }
 
+/** The parts of a multipart/form-data body: plain fields by name, and the "file" part. */
+export function multipartParts(
+  contentType: string | undefined,
+  body: Buffer,
+): { fields: Record<string, string>; file?: { filename?: string; data: Buffer } } | undefined {
+  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
+  if (!boundary) return undefined;
+  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
+  const fields: Record<string, string> = {};
+  let file: { filename?: string; data: Buffer } | undefined;
+  let start = body.indexOf(delimiter);
+  while (start !== -1) {
+    const next = body.indexOf(delimiter, start + delimiter.length);
+    if (next === -1) break;
+    const part = body.subarray(start + delimiter.length + 2, next - 2);
+    const split = part.indexOf('\r\n\r\n');
+    if (split !== -1) {
+      const head = part.subarray(0, split).toString('utf8');
+      const name = /name="([^"]*)"/.exec(head)?.[1];
+      const data = part.subarray(split + 4);
+      if (name === 'file') file = { filename: /filename="([^"]*)"/.exec(head)?.[1], data };
+      else if (name) fields[name] = data.toString('utf8');
+    }
+    start = next;
+  }
+  return { fields, file };
+}
+
+/** The "file" part of a multipart/form-data body. */
+export function multipartFile(contentType: string | undefined, body: Buffer): { filename?: string; data: Buffer } | undefined {
+  return multipartParts(contentType, body)?.file;
+}
+
 /** A header's value whatever its case and count. */
 export function header(headers: IncomingHttpHeaders, name: string): string | undefined {
   const value = headers[name.toLowerCase()];

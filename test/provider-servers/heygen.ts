@@ -5,16 +5,20 @@
 // POST /v3/videos {type: "avatar", avatar_id, audio_asset_id | audio_url | script, ...} with
 // Idempotency-Key replay; GET /v3/videos/{video_id} going pending → processing → completed or
 // failed (failure_code, failure_message); a presigned video_url serving a real MP4 of the asked
-// aspect ratio; and, when callback_url was given, a webhook POST signed with the hex HMAC-SHA256
-// of the raw body. Errors have HeyGen's v3 shape {error: {code, message, param?, doc_url}}.
+// aspect ratio. As HeyGen is now: /complete answers "processing" and the asset is usable only once
+// GET /v3/assets/{id} says "ready"; webhook endpoints (GET/POST /v3/webhooks/endpoints, POST
+// .../{id}/rotate-secret) with a whsec_ secret shown only at creation and rotation; a finished video
+// is delivered to every subscribed endpoint signed (Heygen-Signature: hex HMAC-SHA256 of the raw
+// body under the endpoint's secret, Heygen-Timestamp, Heygen-Event-Id) and to its callback_url
+// unsigned. Errors have HeyGen's v3 shape {error: {code, message, param?, doc_url}}. One liberty:
+// endpoint URLs on a loopback address may be http (the tests' gateway); HeyGen takes only https.
 import { createHmac, randomBytes } from 'node:crypto';
-import { header, SampleVideos, startHarness, type Harness, type IncomingRequest, type Reply } from './harness.ts';
+import { header, multipartFile, SampleVideos, startHarness, type Harness, type IncomingRequest, type Reply } from './harness.ts';
 
 export const HEYGEN_TEST_KEY = 'hg_test_local_heygen';
 /** A valid key that lacks permission to create videos: 403. */
 export const HEYGEN_FORBIDDEN_KEY = 'hg_test_member_key';
 export const HEYGEN_TEST_AVATAR = 'Ada_Studio_Front_public';
-export const HEYGEN_TEST_WEBHOOK_SECRET = 'whsec_local_heygen_test';
 const MAX_PROXY_UPLOAD = 32 * 1024 * 1024;
 
 export interface HeyGenOutcome {
@@ -30,7 +34,8 @@ export interface HeyGenServerOptions extends HeyGenOutcome {
   apiKey?: string;
   forbiddenApiKey?: string;
   avatars?: string[];
-  webhookSecret?: string;
+  /** GET /v3/assets/{id} answers "processing" this many times after /complete before "ready" (1). */
+  assetProcessingPolls?: number;
   /** Length of the MP4 a finished video serves (3 s). */
   videoSeconds?: number;
 }
@@ -48,16 +53,27 @@ export interface HeyGenTestVideo {
 export interface HeyGenCallbackDelivery {
   url: string;
   body: string;
-  signature: string;
+  /** The Heygen-* headers of a registered endpoint's delivery; none for a per-video callback. */
+  headers: Record<string, string>;
   status?: number;
   error?: string;
 }
 
+export interface HeyGenTestEndpoint {
+  endpoint_id: string;
+  url: string;
+  events: string[] | null;
+  status: 'enabled';
+  created_at: string;
+  secret: string;
+}
+
 export interface HeyGenServer extends Harness {
   apiKey: string;
-  webhookSecret: string;
   videos: Map<string, HeyGenTestVideo>;
-  assets: Map<string, { bytes: number; mimeType: string }>;
+  assets: Map<string, { bytes: number; mimeType: string; status: 'processing' | 'ready'; polls: number }>;
+  /** Registered webhook endpoints, with their current secrets. */
+  endpoints: Map<string, HeyGenTestEndpoint>;
   callbacks: HeyGenCallbackDelivery[];
   /** How videos created from now on behave. */
   setOutcome(outcome: HeyGenOutcome): void;
@@ -107,26 +123,6 @@ export function sniffMimeType(bytes: Buffer): string | undefined {
   return undefined;
 }
 
-/** The "file" part of a multipart/form-data body. */
-export function multipartFile(contentType: string | undefined, body: Buffer): { filename?: string; data: Buffer } | undefined {
-  const boundary = /boundary=(?:"([^"]+)"|([^;]+))/i.exec(contentType ?? '');
-  if (!boundary) return undefined;
-  const delimiter = Buffer.from(`--${boundary[1] ?? boundary[2]}`);
-  let start = body.indexOf(delimiter);
-  while (start !== -1) {
-    const next = body.indexOf(delimiter, start + delimiter.length);
-    if (next === -1) break;
-    const part = body.subarray(start + delimiter.length + 2, next - 2);
-    const split = part.indexOf('\r\n\r\n');
-    if (split !== -1) {
-      const head = part.subarray(0, split).toString('utf8');
-      if (/name="file"/.test(head)) return { filename: /filename="([^"]*)"/.exec(head)?.[1], data: part.subarray(split + 4) };
-    }
-    start = next;
-  }
-  return undefined;
-}
-
 /** Small stand-in sizes of HeyGen's canvases, in the asked orientation. */
 function sampleSize(aspect: string): [number, number] {
   if (aspect === '9:16') return [180, 320];
@@ -138,42 +134,64 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
   const apiKey = options.apiKey ?? HEYGEN_TEST_KEY;
   const forbiddenApiKey = options.forbiddenApiKey ?? HEYGEN_FORBIDDEN_KEY;
   const avatars = new Set(options.avatars ?? [HEYGEN_TEST_AVATAR]);
-  const webhookSecret = options.webhookSecret ?? HEYGEN_TEST_WEBHOOK_SECRET;
+  const assetProcessingPolls = options.assetProcessingPolls ?? 1;
+  const endpoints = new Map<string, HeyGenTestEndpoint>();
   const videoSeconds = options.videoSeconds ?? 3;
   let outcome: HeyGenTestVideo['outcome'] = { pendingPolls: options.pendingPolls ?? 2, renderMs: options.renderMs, fail: options.fail };
   const samples = new SampleVideos();
   const videos = new Map<string, HeyGenTestVideo>();
-  const assets = new Map<string, { bytes: number; mimeType: string }>();
+  const assets: HeyGenServer['assets'] = new Map();
   const pendingUploads = new Map<string, { contentType: string; size: number; received?: number }>();
   const idempotent = new Map<string, Reply>();
   const callbacks: HeyGenCallbackDelivery[] = [];
   const timers = new Set<NodeJS.Timeout>();
   let base = '';
 
-  const deliverCallback = async (video: HeyGenTestVideo) => {
-    const callbackUrl = video.request.callback_url;
-    if (typeof callbackUrl !== 'string') return;
-    const body = JSON.stringify(
-      video.status === 'completed'
-        ? {
-            event_type: 'avatar_video.success',
-            event_data: { video_id: video.id, url: video.videoUrl, callback_id: video.request.callback_id ?? null },
-          }
-        : {
-            event_type: 'avatar_video.fail',
-            event_data: { video_id: video.id, msg: video.outcome.fail?.message, callback_id: video.request.callback_id ?? null },
-          },
-    );
-    const signature = createHmac('sha256', webhookSecret).update(body).digest('hex');
-    const delivery: HeyGenCallbackDelivery = { url: callbackUrl, body, signature };
+  const post = async (delivery: HeyGenCallbackDelivery) => {
     callbacks.push(delivery);
     try {
-      const response = await fetch(callbackUrl, { method: 'POST', headers: { 'content-type': 'application/json', signature }, body });
+      const response = await fetch(delivery.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...delivery.headers },
+        body: delivery.body,
+      });
       delivery.status = response.status;
       await response.arrayBuffer();
     } catch (error) {
       delivery.error = (error as Error).message;
     }
+  };
+
+  const deliverCallback = async (video: HeyGenTestVideo) => {
+    const eventType = video.status === 'completed' ? 'avatar_video.success' : 'avatar_video.fail';
+    const body = JSON.stringify(
+      video.status === 'completed'
+        ? { event_type: eventType, event_data: { video_id: video.id, url: video.videoUrl, callback_id: video.request.callback_id ?? null } }
+        : {
+            event_type: eventType,
+            event_data: { video_id: video.id, msg: video.outcome.fail?.message, callback_id: video.request.callback_id ?? null },
+          },
+    );
+    const sends: Promise<void>[] = [];
+    // The per-video callback: HeyGen does not sign it.
+    const callbackUrl = video.request.callback_url;
+    if (typeof callbackUrl === 'string') sends.push(post({ url: callbackUrl, body, headers: {} }));
+    // Every registered endpoint subscribed to the event: signed with its own secret.
+    for (const endpoint of endpoints.values()) {
+      if (endpoint.events && !endpoint.events.includes(eventType)) continue;
+      sends.push(
+        post({
+          url: endpoint.url,
+          body,
+          headers: {
+            'heygen-signature': createHmac('sha256', endpoint.secret).update(body).digest('hex'),
+            'heygen-timestamp': String(Math.floor(Date.now() / 1000)),
+            'heygen-event-id': `evt_${randomBytes(12).toString('hex')}`,
+          },
+        }),
+      );
+    }
+    await Promise.all(sends);
   };
 
   const finish = (video: HeyGenTestVideo) => {
@@ -225,6 +243,8 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
     if (body.audio_asset_id !== undefined) {
       const asset = assets.get(String(body.audio_asset_id));
       if (!asset) return fail(400, 'invalid_parameter', `Asset ${String(body.audio_asset_id)} not found.`, 'audio_asset_id');
+      if (asset.status !== 'ready')
+        return fail(400, 'invalid_parameter', `Asset ${String(body.audio_asset_id)} is still processing.`, 'audio_asset_id');
       if (!asset.mimeType.startsWith('audio/'))
         return fail(400, 'invalid_parameter', 'audio_asset_id must reference an audio file (MP3 or WAV).', 'audio_asset_id');
     }
@@ -245,6 +265,24 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
       timers.add(timer);
     }
     return { status: 200, json: { data: { video_id: id, status: 'waiting', output_format: body.output_format ?? 'mp4' } } };
+  };
+
+  // Idempotency-Key: scoped per route; a repeat within 24 h replays the first answer.
+  const idempotencyScope = (request: IncomingRequest) => {
+    const key = header(request.headers, 'idempotency-key');
+    return key ? `${request.url.pathname} ${key}` : undefined;
+  };
+  const replayed = (request: IncomingRequest): Reply | undefined => {
+    const key = header(request.headers, 'idempotency-key');
+    if (key && !/^[A-Za-z0-9_:.-]{1,255}$/.test(key)) return fail(400, 'invalid_parameter', 'Invalid Idempotency-Key.', 'Idempotency-Key');
+    const scope = idempotencyScope(request);
+    const replay = scope ? idempotent.get(scope) : undefined;
+    return replay ? { ...replay, headers: { ...replay.headers, 'idempotent-replayed': 'true' } } : undefined;
+  };
+  const remember = (request: IncomingRequest, reply: Reply): Reply => {
+    const scope = idempotencyScope(request);
+    if (scope) idempotent.set(scope, reply);
+    return reply;
   };
 
   const handle = async (request: IncomingRequest): Promise<Reply> => {
@@ -285,7 +323,7 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
       const mimeType = sniffMimeType(file.data);
       if (!mimeType) return fail(400, 'invalid_parameter', 'Unsupported file type: png, jpeg, mp4, webm, mp3, wav or pdf.', 'file');
       const assetId = `ast_${randomBytes(8).toString('hex')}`;
-      assets.set(assetId, { bytes: file.data.length, mimeType });
+      assets.set(assetId, { bytes: file.data.length, mimeType, status: 'ready', polls: 0 });
       return {
         status: 200,
         json: { data: { asset_id: assetId, url: `${base}/storage/assets/${assetId}`, mime_type: mimeType, size_bytes: file.data.length } },
@@ -322,7 +360,15 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
       const pending = pendingUploads.get(complete[1]);
       if (!pending) return fail(404, 'not_found', `Asset ${complete[1]} not found.`);
       if (pending.received === undefined) return fail(400, 'invalid_parameter', 'The upload has not been received yet.', 'asset_id');
-      assets.set(complete[1], { bytes: pending.size, mimeType: pending.contentType });
+      // Idempotent: a repeated /complete answers the same asset.
+      if (!assets.has(complete[1]))
+        assets.set(complete[1], {
+          bytes: pending.size,
+          mimeType: pending.contentType,
+          status: assetProcessingPolls > 0 ? 'processing' : 'ready',
+          polls: 0,
+        });
+      const asset = assets.get(complete[1])!;
       return {
         status: 200,
         json: {
@@ -331,20 +377,78 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
             url: `${base}/storage/assets/${complete[1]}`,
             mime_type: pending.contentType,
             size_bytes: pending.size,
-            status: 'processing',
+            status: asset.status,
           },
         },
       };
     }
+    const assetPath = /^\/v3\/assets\/([\w-]+)$/.exec(path);
+    if (assetPath && method === 'GET') {
+      const asset = assets.get(assetPath[1]);
+      if (!asset) return fail(404, 'not_found', `Asset ${assetPath[1]} not found.`);
+      if (asset.status === 'processing') {
+        asset.polls += 1;
+        if (asset.polls > assetProcessingPolls) asset.status = 'ready';
+      }
+      return {
+        status: 200,
+        json: {
+          data: {
+            asset_id: assetPath[1],
+            url: `${base}/storage/assets/${assetPath[1]}`,
+            mime_type: asset.mimeType,
+            size_bytes: asset.bytes,
+            status: asset.status,
+          },
+        },
+      };
+    }
+    if (path === '/v3/webhooks/endpoints' && method === 'GET') {
+      const limit = Math.min(100, Math.max(1, Number(url.searchParams.get('limit') ?? 10)));
+      const start = Number(url.searchParams.get('token') ?? 0);
+      const all = [...endpoints.values()];
+      const page = all.slice(start, start + limit).map((endpoint) => ({ ...endpoint, secret: null }));
+      const more = start + limit < all.length;
+      return { status: 200, json: { data: page, has_more: more, next_token: more ? String(start + limit) : null } };
+    }
+    if (path === '/v3/webhooks/endpoints' && method === 'POST') {
+      const replay = replayed(request);
+      if (replay) return replay;
+      const body = JSON.parse(request.body.toString('utf8') || '{}') as { url?: unknown; events?: unknown };
+      const target = typeof body.url === 'string' && URL.canParse(body.url) ? new URL(body.url) : undefined;
+      const loopback = target?.hostname === '127.0.0.1' || target?.hostname === 'localhost';
+      if (!target || (target.protocol !== 'https:' && !(loopback && target.protocol === 'http:')))
+        return remember(request, fail(400, 'invalid_parameter', 'url must be a publicly accessible HTTPS URL.', 'url'));
+      if (
+        body.events !== undefined &&
+        body.events !== null &&
+        (!Array.isArray(body.events) || body.events.some((event) => typeof event !== 'string'))
+      )
+        return remember(request, fail(400, 'invalid_parameter', 'events must be a list of event types.', 'events'));
+      const endpoint: HeyGenTestEndpoint = {
+        endpoint_id: `ep_${randomBytes(8).toString('hex')}`,
+        url: body.url as string,
+        events: (body.events as string[] | null | undefined) ?? null,
+        status: 'enabled',
+        created_at: new Date().toISOString(),
+        secret: `whsec_${randomBytes(18).toString('base64url')}`,
+      };
+      endpoints.set(endpoint.endpoint_id, endpoint);
+      return remember(request, { status: 200, json: { data: { ...endpoint } } });
+    }
+    const rotate = /^\/v3\/webhooks\/endpoints\/([\w-]+)\/rotate-secret$/.exec(path);
+    if (rotate && method === 'POST') {
+      const replay = replayed(request);
+      if (replay) return replay;
+      const endpoint = endpoints.get(rotate[1]);
+      if (!endpoint) return fail(404, 'not_found', `Webhook endpoint ${rotate[1]} not found.`);
+      endpoint.secret = `whsec_${randomBytes(18).toString('base64url')}`;
+      return remember(request, { status: 200, json: { data: { endpoint_id: endpoint.endpoint_id, secret: endpoint.secret } } });
+    }
     if (path === '/v3/videos' && method === 'POST') {
-      const idempotencyKey = header(request.headers, 'idempotency-key');
-      if (idempotencyKey && !/^[A-Za-z0-9_:.-]{1,255}$/.test(idempotencyKey))
-        return fail(400, 'invalid_parameter', 'Invalid Idempotency-Key.', 'Idempotency-Key');
-      const replay = idempotencyKey ? idempotent.get(idempotencyKey) : undefined;
-      if (replay) return { ...replay, headers: { ...replay.headers, 'idempotent-replayed': 'true' } };
-      const reply = createVideo(request);
-      if (idempotencyKey) idempotent.set(idempotencyKey, reply);
-      return reply;
+      const replay = replayed(request);
+      if (replay) return replay;
+      return remember(request, createVideo(request));
     }
     const status = /^\/v3\/videos\/(\w+)$/.exec(path);
     if (status && method === 'GET') {
@@ -366,9 +470,9 @@ export async function startHeyGenServer(options: HeyGenServerOptions = {}): Prom
   return {
     ...harness,
     apiKey,
-    webhookSecret,
     videos,
     assets,
+    endpoints,
     callbacks,
     setOutcome(next) {
       outcome = { pendingPolls: next.pendingPolls ?? outcome.pendingPolls, renderMs: next.renderMs, fail: next.fail };

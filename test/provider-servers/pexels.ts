@@ -2,8 +2,9 @@
 // GET /videos/search?query&orientation&size&locale&page&per_page with the key as the whole
 // Authorization header; answers {page, per_page, total_results, url, videos: [{id, width, height,
 // url, image, duration, user: {id, name, url}, video_files: [{id, quality, file_type, width,
-// height, fps, link}], video_pictures}]} and the X-Ratelimit-Limit / -Remaining / -Reset headers;
-// 429 once the request budget is spent. The files' links serve real MP4s of the asked
+// height, fps, link}], video_pictures}]}. X-Ratelimit-Limit / -Remaining / -Reset (the monthly
+// allowance, and when the month rolls over) come only with 2xx answers, as Pexels documents; a 429
+// (the allowance spent) has none of them. The files' links serve real MP4s of the asked
 // orientation, without the key, as Pexels' video CDN does. Pexels does not document its error
 // bodies; they are {error: message} here.
 import { createHash } from 'node:crypto';
@@ -18,7 +19,7 @@ export interface PexelsServerOptions {
   videosPerQuery?: number;
   /** Searches whose query contains one of these words find nothing. */
   emptyWords?: string[];
-  /** Requests allowed in the period before 429s (unlimited when unset). */
+  /** The monthly allowance: requests answered before 429s (20,000 when unset). */
   requestBudget?: number;
   /** Length of the MP4 every file link serves (3 s). */
   fileSeconds?: number;
@@ -64,7 +65,7 @@ export async function startPexelsServer(options: PexelsServerOptions = {}): Prom
   const rateHeaders = () => ({
     'x-ratelimit-limit': String(options.requestBudget ?? 20000),
     'x-ratelimit-remaining': String(Math.max(0, (options.requestBudget ?? 20000) - used)),
-    'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),
+    'x-ratelimit-reset': String(Math.floor(Date.UTC(new Date().getUTCFullYear(), new Date().getUTCMonth() + 1, 1) / 1000)),
   });
 
   const video = (query: string, index: number, orientation: string) => {
@@ -132,17 +133,16 @@ export async function startPexelsServer(options: PexelsServerOptions = {}): Prom
     const key = header(request.headers, 'authorization');
     if (key !== apiKey) return { status: 401, json: errorBody(401) };
     used += 1;
-    if (options.requestBudget !== undefined && used > options.requestBudget)
-      return { status: 429, json: errorBody(429), headers: rateHeaders() };
+    if (options.requestBudget !== undefined && used > options.requestBudget) return { status: 429, json: errorBody(429) };
 
     const query = url.searchParams.get('query')?.trim();
-    if (!query) return { status: 400, json: { error: 'query is required' }, headers: rateHeaders() };
+    if (!query) return { status: 400, json: { error: 'query is required' } };
     const orientation = url.searchParams.get('orientation') ?? 'landscape';
     if (!['landscape', 'portrait', 'square'].includes(orientation))
-      return { status: 400, json: { error: 'orientation must be landscape, portrait or square' }, headers: rateHeaders() };
+      return { status: 400, json: { error: 'orientation must be landscape, portrait or square' } };
     const size = url.searchParams.get('size');
     if (size && !['large', 'medium', 'small'].includes(size))
-      return { status: 400, json: { error: 'size must be large, medium or small' }, headers: rateHeaders() };
+      return { status: 400, json: { error: 'size must be large, medium or small' } };
     const perPage = Math.min(80, Number(url.searchParams.get('per_page') ?? 15));
     const page = Number(url.searchParams.get('page') ?? 1);
     searches.push(query);

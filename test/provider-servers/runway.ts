@@ -4,9 +4,13 @@
 // GET /v1/tasks/{id} goes PENDING → THROTTLED → RUNNING (progress) → SUCCEEDED with output URLs, or
 // FAILED with failure and failureCode; DELETE /v1/tasks/{id} cancels. Outputs are real MP4s of the
 // asked orientation and duration behind expiring URLs (no key). Errors are {error: message}, with
-// the body's issues for a 400, as Runway's errors page describes.
-import { randomUUID } from 'node:crypto';
-import { header, SampleVideos, startHarness, type Harness, type IncomingRequest, type Reply } from './harness.ts';
+// the body's issues for a 400, as Runway's errors page describes. As Runway is now: gen3a_turbo is
+// gone from image_to_video (2026-06-10); promptText is at most 1000 characters; a promptImage data
+// URI must be under 5 MB, a larger image comes as the runway:// URI of an ephemeral upload
+// (POST /v1/uploads {filename, type: "ephemeral"} → {uploadUrl, fields, runwayUri}, then a
+// presigned multipart form POST of the fields and the file, at most 200 MB).
+import { randomBytes, randomUUID } from 'node:crypto';
+import { header, multipartParts, SampleVideos, startHarness, type Harness, type IncomingRequest, type Reply } from './harness.ts';
 
 export const RUNWAY_TEST_KEY = 'key_localrunwaytest0123456789abcdef';
 export const RUNWAY_TEST_VERSION = '2024-11-06';
@@ -19,7 +23,6 @@ const TEXT_MODELS: Record<string, { ratios: string[]; durations: number[] }> = {
 };
 const IMAGE_MODELS: Record<string, { ratios: string[]; durations: number[] }> = {
   gen4_turbo: { ratios: ['1280:720', '720:1280', '1104:832', '832:1104', '960:960', '1584:672'], durations: [5, 10] },
-  gen3a_turbo: { ratios: ['1280:768', '768:1280'], durations: [5, 10] },
   veo3: { ratios: ['1280:720', '720:1280'], durations: [8] },
 };
 
@@ -48,6 +51,8 @@ export interface RunwayTestTask {
 export interface RunwayServer extends Harness {
   apiKey: string;
   tasks: Map<string, RunwayTestTask>;
+  /** Ephemeral uploads by runway:// URI: the file's size once its form was posted. */
+  uploads: Map<string, { filename: string; bytes?: number }>;
   setOutcome(outcome: RunwayOutcome): void;
   /** Makes the outputs of the tasks finished so far expire (their URLs answer 403 from now on). */
   expireOutputs(): void;
@@ -68,7 +73,10 @@ const errorBody = (status: number): { error: string } => ({
     }[status] ?? 'Error',
 });
 
-function validate(endpoint: string, body: Record<string, unknown>): string[] {
+const DATA_URI_LIMIT = 5 * 1024 * 1024;
+const UPLOAD_LIMIT = 200 * 1024 * 1024;
+
+function validate(endpoint: string, body: Record<string, unknown>, uploaded: (uri: string) => boolean): string[] {
   const image = endpoint === '/v1/image_to_video';
   const models = image ? IMAGE_MODELS : TEXT_MODELS;
   const model = models[String(body.model)];
@@ -81,8 +89,12 @@ function validate(endpoint: string, body: Record<string, unknown>): string[] {
     );
   if (image) {
     const promptImage = body.promptImage;
-    if (typeof promptImage !== 'string' || !/^(https:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(promptImage))
-      issues.push('promptImage: Expected a HTTPS URL or an image data URI');
+    if (typeof promptImage !== 'string' || !/^(https:\/\/|runway:\/\/|data:image\/(png|jpeg|webp);base64,)/.test(promptImage))
+      issues.push('promptImage: Expected a HTTPS URL, a runway:// URI or an image data URI');
+    else if (promptImage.startsWith('data:') && promptImage.length >= DATA_URI_LIMIT)
+      issues.push('promptImage: Data URIs must be under 5MB. Upload larger images with the uploads API and pass the runway:// URI');
+    else if (promptImage.startsWith('runway://') && !uploaded(promptImage))
+      issues.push('promptImage: The runway:// URI does not refer to an uploaded file, or it has expired');
     if (body.promptText !== undefined && (typeof body.promptText !== 'string' || body.promptText.length > 1000))
       issues.push('promptText: String must contain at most 1000 character(s)');
   } else if (typeof body.promptText !== 'string' || body.promptText.length === 0 || body.promptText.length > 1000) {
@@ -101,6 +113,7 @@ export async function startRunwayServer(options: RunwayServerOptions = {}): Prom
   const tasks = new Map<string, RunwayTestTask>();
   const samples = new SampleVideos();
   const expired = new Set<string>();
+  const uploads = new Map<string, { filename: string; bytes?: number; key: string }>();
   let base = '';
 
   const taskJson = (task: RunwayTestTask) => ({
@@ -129,6 +142,18 @@ export async function startRunwayServer(options: RunwayServerOptions = {}): Prom
       };
     }
 
+    // The presigned form POST of an upload: no key, the policy is in the fields.
+    const storage = /^\/storage\/uploads\/([\w-]+)$/.exec(url.pathname);
+    if (storage && method === 'POST') {
+      const entry = [...uploads.values()].find((upload) => upload.key === storage[1]);
+      const form = multipartParts(header(request.headers, 'content-type'), request.body);
+      if (!entry || !form?.file || form.fields.key !== entry.key || !form.fields.policy)
+        return { status: 403, body: Buffer.from('<Error><Code>AccessDenied</Code><Message>Invalid according to Policy</Message></Error>') };
+      if (form.file.data.length > UPLOAD_LIMIT) return { status: 400, body: Buffer.from('<Error><Code>EntityTooLarge</Code></Error>') };
+      entry.bytes = form.file.data.length;
+      return { status: 204 };
+    }
+
     if (header(request.headers, 'authorization') !== `Bearer ${apiKey}`) return { status: 401, json: errorBody(401) };
     const version = header(request.headers, 'x-runway-version');
     if (version !== RUNWAY_TEST_VERSION) {
@@ -138,6 +163,27 @@ export async function startRunwayServer(options: RunwayServerOptions = {}): Prom
       };
     }
 
+    if (url.pathname === '/v1/uploads' && method === 'POST') {
+      let body: { filename?: unknown; type?: unknown };
+      try {
+        body = JSON.parse(request.body.toString('utf8')) as typeof body;
+      } catch {
+        return { status: 400, json: { error: 'Request body must be valid JSON' } };
+      }
+      if (typeof body.filename !== 'string' || !body.filename || body.type !== 'ephemeral')
+        return { status: 400, json: { error: "Validation of body failed: filename: Required; type: Expected 'ephemeral'" } };
+      const key = randomBytes(8).toString('hex');
+      const runwayUri = `runway://ephemeral/${randomUUID()}`;
+      uploads.set(runwayUri, { filename: body.filename, key });
+      return {
+        status: 200,
+        json: {
+          uploadUrl: `${base}/storage/uploads/${key}`,
+          fields: { key, policy: randomBytes(12).toString('base64'), 'x-amz-algorithm': 'AWS4-HMAC-SHA256' },
+          runwayUri,
+        },
+      };
+    }
     if ((url.pathname === '/v1/text_to_video' || url.pathname === '/v1/image_to_video') && method === 'POST') {
       let body: Record<string, unknown>;
       try {
@@ -145,7 +191,7 @@ export async function startRunwayServer(options: RunwayServerOptions = {}): Prom
       } catch {
         return { status: 400, json: { error: 'Request body must be valid JSON' } };
       }
-      const issues = validate(url.pathname, body);
+      const issues = validate(url.pathname, body, (uri) => uploads.get(uri)?.bytes !== undefined);
       if (issues.length > 0) return { status: 400, json: { error: `Validation of body failed: ${issues.join('; ')}`, issues } };
       const id = randomUUID();
       tasks.set(id, {
@@ -185,6 +231,7 @@ export async function startRunwayServer(options: RunwayServerOptions = {}): Prom
     ...harness,
     apiKey,
     tasks,
+    uploads,
     setOutcome(next) {
       outcome = { pendingPolls: next.pendingPolls ?? outcome.pendingPolls, fail: next.fail };
     },

@@ -3,7 +3,9 @@
 // protocol (session URI in Location, chunked PUTs answered with 308 and Range, status query with
 // `Content-Range: bytes */N`, 201 with the video resource), videos.list/update, thumbnails.set,
 // captions.insert (multipart/related), playlistItems.insert, and Google's error body
-// {error: {code, message, errors: [{message, domain, reason}], status}}.
+// {error: {code, message, errors: [{message, domain, reason}], status}}. As YouTube is now: custom
+// thumbnails up to 50 MB (since 2026-09-14), and videos.insert drawing on a daily bucket of its own
+// (100 uploads a day by default, since 2026-06-01), answered 403 quotaExceeded once spent.
 // Switches let a test fail the next requests, drop the connection mid-upload or keep only part of a chunk.
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -12,7 +14,7 @@ import type { AddressInfo } from 'node:net';
 export const UPLOAD_SCOPE = 'https://www.googleapis.com/auth/youtube.upload';
 export const FORCE_SSL_SCOPE = 'https://www.googleapis.com/auth/youtube.force-ssl';
 const CHUNK_GRANULARITY = 256 * 1024;
-const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+const THUMBNAIL_MAX_BYTES = 50 * 1024 * 1024;
 
 export interface YouTubeServerOptions {
   clientId?: string;
@@ -25,6 +27,8 @@ export interface YouTubeServerOptions {
   unauditedProject?: boolean;
   channelId?: string;
   channelTitle?: string;
+  /** videos.insert's own daily bucket: uploads started before 403 quotaExceeded (100). */
+  dailyUploads?: number;
 }
 
 export interface RecordedRequest {
@@ -228,6 +232,7 @@ export async function startYouTubeServer(options: YouTubeServerOptions = {}): Pr
   const videos = new Map<string, StoredVideo>();
   const playlistItems: PlaylistItem[] = [];
   const accessTokens = new Set<string>();
+  let uploadsToday = 0;
   const failures: Failure[] = [];
   let interruptAt: number | undefined;
   let keepOnly: number | undefined;
@@ -283,6 +288,7 @@ export async function startYouTubeServer(options: YouTubeServerOptions = {}): Pr
   }
 
   async function createSession(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    if (uploadsToday >= (options.dailyUploads ?? 100)) return sendError(res, 403, 'quotaExceeded');
     if (query.get('uploadType') !== 'resumable')
       return sendError(res, 400, 'badRequest', 'This stand-in only speaks uploadType=resumable for videos.');
     const total = Number(req.headers['x-upload-content-length']);
@@ -305,6 +311,7 @@ export async function startYouTubeServer(options: YouTubeServerOptions = {}): Pr
     const id = randomBytes(16).toString('hex');
     const part = parts(query, 'snippet,status').join(',');
     sessions.set(id, { id, resource, part, totalBytes: total, contentType, received: [], receivedBytes: 0 });
+    uploadsToday += 1;
     const location = new URL('upload/youtube/v3/videos', baseUrl);
     location.search = new URLSearchParams({ uploadType: 'resumable', upload_id: id, part }).toString();
     res.writeHead(200, { location: location.href, 'x-guploader-uploadid': id, 'content-length': 0 });
@@ -486,7 +493,8 @@ export async function startYouTubeServer(options: YouTubeServerOptions = {}): Pr
     const contentType = String(req.headers['content-type'] ?? '');
     if (!/^(image\/jpeg|image\/png|application\/octet-stream)/.test(contentType))
       return sendError(res, 400, 'invalidImage', 'The provided image content is invalid.');
-    if (bytes.length > THUMBNAIL_MAX_BYTES) return sendError(res, 413, 'mediaBodyTooLarge', 'Media larger than 2097152 bytes.');
+    if (bytes.length > THUMBNAIL_MAX_BYTES)
+      return sendError(res, 413, 'mediaBodyTooLarge', `Media larger than ${THUMBNAIL_MAX_BYTES} bytes.`);
     video.thumbnail = { contentType, bytes };
     const url = (size: string) => `${baseUrl}vi/${video.id}/${size}.jpg`;
     sendJson(res, 200, {

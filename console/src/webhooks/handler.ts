@@ -1,36 +1,63 @@
-// The webhook route's work: verify, publish, and refuse a replay (JetStream says duplicate).
+// The webhook route's work: read the delivery, bound how many a namespace may relay, publish it as a
+// wake-up, and answer a repeat (JetStream says duplicate) as done, so that HeyGen stops sending it.
 import { HttpError } from '../http/errors.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import { heygenWebhookSubject } from '@acog/api';
-import { deliveryId, verifyHeyGenDelivery } from './heygen.ts';
+import { deliveryId, readHeyGenDelivery, type DeliveryHeaders } from './heygen.ts';
 import type { WebhookPublisher } from './publisher.ts';
 
+/** Deliveries one namespace may relay per minute: more than its renders call for, and a flood stops here. */
+export const WEBHOOK_DELIVERIES_PER_MINUTE = 120;
+
+export interface WebhookAnswer {
+  subject: string;
+  duplicate: boolean;
+}
+
 export class HeyGenWebhookHandler {
-  private readonly secret: string;
   private readonly publisher: WebhookPublisher;
   private readonly metrics?: GatewayMetrics;
-  private readonly toleranceMs?: number;
+  private readonly perMinute: number;
+  private readonly now: () => number;
+  private readonly windows = new Map<string, { start: number; count: number }>();
 
-  constructor(options: { secret: string; publisher: WebhookPublisher; metrics?: GatewayMetrics; toleranceMs?: number }) {
-    if (!options.secret) throw new Error('the HeyGen webhook secret is empty');
-    this.secret = options.secret;
+  constructor(options: { publisher: WebhookPublisher; metrics?: GatewayMetrics; perMinute?: number; now?: () => number }) {
     this.publisher = options.publisher;
     this.metrics = options.metrics;
-    this.toleranceMs = options.toleranceMs;
+    this.perMinute = options.perMinute ?? WEBHOOK_DELIVERIES_PER_MINUTE;
+    this.now = options.now ?? Date.now;
   }
 
-  /** Returns the subject the event went to; throws an HttpError for a refusal. */
-  async handle(raw: Buffer, signature: string | undefined, namespace: string): Promise<string> {
+  /** Throws an HttpError for a refusal. */
+  async handle(raw: Buffer, headers: DeliveryHeaders, namespace: string): Promise<WebhookAnswer> {
     try {
-      const event = verifyHeyGenDelivery(raw, signature, { secret: this.secret, toleranceMs: this.toleranceMs });
-      const subject = heygenWebhookSubject(namespace, event.videoId);
-      const { duplicate } = await this.publisher.publish(subject, event, deliveryId(raw));
-      if (duplicate) throw new HttpError(409, 'Replay', 'this delivery was already accepted (a replay)');
-      this.metrics?.webhooks.inc({ provider: 'heygen', outcome: 'accepted' });
-      return subject;
+      const wakeUp = readHeyGenDelivery(raw, headers, this.now());
+      this.admit(namespace);
+      const subject = heygenWebhookSubject(namespace, wakeUp.videoId);
+      const { duplicate } = await this.publisher.publish(subject, wakeUp, deliveryId(raw, headers));
+      this.metrics?.webhooks.inc({ provider: 'heygen', outcome: duplicate ? 'duplicate' : wakeUp.signature ? 'signed' : 'unsigned' });
+      return { subject, duplicate };
     } catch (error) {
       this.metrics?.webhooks.inc({ provider: 'heygen', outcome: error instanceof HttpError ? error.reason : 'error' });
       throw error;
+    }
+  }
+
+  /** A fixed one-minute window per namespace. */
+  private admit(namespace: string): void {
+    const now = this.now();
+    let window = this.windows.get(namespace);
+    if (!window || now - window.start >= 60_000) {
+      window = { start: now, count: 0 };
+      this.windows.set(namespace, window);
+      if (this.windows.size > 10_000) for (const [name, old] of this.windows) if (now - old.start >= 60_000) this.windows.delete(name);
+    }
+    window.count += 1;
+    if (window.count > this.perMinute) {
+      const retryAfter = Math.ceil((window.start + 60_000 - now) / 1000);
+      throw new HttpError(429, 'TooManyRequests', `namespace ${namespace}: more than ${this.perMinute} webhook deliveries a minute`, {
+        headers: { 'retry-after': String(retryAfter) },
+      });
     }
   }
 }

@@ -55,6 +55,7 @@ export interface StageContext {
   log: (line: string) => void;
   signal?: AbortSignal;
   state: EpisodeState;
+  namespaceState: EpisodeState;
   /** Downloads an upstream stage's artifact into the workdir; fails clearly when it is missing. */
   fetch(stage: StageName, artifact: string): Promise<string>;
   readJson<T>(stage: StageName, artifact: string): Promise<T>;
@@ -158,7 +159,19 @@ export function checkStageInput(raw: unknown, expectedStage?: string): StageInpu
 /** Per-episode state kept beside the episode's artifacts, shared by every attempt. */
 export function episodeState(store: ArtifactStore, input: StageInput): EpisodeState {
   const prefix = episodeKeyPrefix({ namespace: input.episode.namespace, episode: input.episode.name, uid: input.episode.uid });
-  const uri = (key: string) => store.uri(stageBucket('plan'), `${prefix}state/${key.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
+  return storeState(store, `${prefix}state/`);
+}
+
+/**
+ * State shared by a namespace's episodes, inside the namespace's own prefix (its runners' S3 key
+ * reaches it, no other namespace's does): <namespace>/_state/. No episode is named with "_".
+ */
+export function namespaceState(store: ArtifactStore, input: StageInput): EpisodeState {
+  return storeState(store, `${input.episode.namespace}/_state/`);
+}
+
+function storeState(store: ArtifactStore, prefix: string): EpisodeState {
+  const uri = (key: string) => store.uri(stageBucket('plan'), `${prefix}${key.replace(/[^A-Za-z0-9._-]/g, '_')}.json`);
   return {
     async get<T>(key: string) {
       return (await store.exists(uri(key))) ? (JSON.parse((await store.getBytes(uri(key))).toString('utf8')) as T) : undefined;
@@ -232,6 +245,7 @@ export async function runStage(input: StageInput, implementation: StageImplement
     log,
     signal: runtime.signal,
     state: episodeState(store, input),
+    namespaceState: namespaceState(store, input),
     async fetch(stage, artifact) {
       const uri = upstreamUri(input, stage, artifact);
       if (!uri)

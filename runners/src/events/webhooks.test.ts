@@ -35,12 +35,28 @@ describe('waitForWebhook', () => {
     expect(done).toBe(true);
   });
 
-  it('counts a callback that came before the wait began', async () => {
+  it('counts a callback that came before the wait began, and hands it over with its sequence', async () => {
     const videoId = `early-${Math.random().toString(36).slice(2)}`;
     await publish(videoId);
-    await expect(
-      waitForWebhook(localEnv().nats.url, heygenWebhookSubject('team-a', videoId), new AbortController().signal),
-    ).resolves.toBeUndefined();
+    const delivery = await waitForWebhook(localEnv().nats.url, heygenWebhookSubject('team-a', videoId), new AbortController().signal);
+    expect(delivery?.data).toEqual({ provider: 'heygen', videoId });
+    expect(delivery?.seq).toBeGreaterThan(0);
+  });
+
+  it('waits after a delivery already seen only for a newer one', async () => {
+    const videoId = `again-${Math.random().toString(36).slice(2)}`;
+    const subject = heygenWebhookSubject('team-a', videoId);
+    await publish(videoId);
+    const first = await waitForWebhook(localEnv().nats.url, subject, new AbortController().signal);
+    let second: Awaited<ReturnType<typeof waitForWebhook>> | 'pending' = 'pending';
+    const waiting = waitForWebhook(localEnv().nats.url, subject, new AbortController().signal, { afterSeq: first!.seq }).then(
+      (delivery) => (second = delivery),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(second).toBe('pending');
+    await publish(videoId);
+    await waiting;
+    expect((second as unknown as { seq: number }).seq).toBeGreaterThan(first!.seq);
   });
 
   it('ends quietly when aborted, and fails when NATS cannot be reached (the provider then polls)', async () => {

@@ -1,7 +1,8 @@
-// Waits for a provider's callback that the console's gateway verified and put on NATS (HeyGen's
-// avatar_video.success/fail), so that a runner can stop polling early. A callback that arrived
-// before the wait began counts too (the stream keeps the last one per subject). Anything wrong
-// (no NATS, no stream) rejects, and the caller goes on polling; an abort ends the wait quietly.
+// Waits for a provider's delivery that the console's gateway relayed on NATS (HeyGen's
+// avatar_video.success/fail, a wake-up: the runner then reads the status itself). The first wait
+// counts a delivery that arrived before it began (the stream keeps the last one per subject); a
+// later one, after the sequence of the delivery already seen, only newer ones. Anything wrong (no
+// NATS, no stream) rejects, and the caller goes on polling; an abort ends the wait quietly.
 import { randomBytes } from 'node:crypto';
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
@@ -10,6 +11,14 @@ import { WEBHOOKS_STREAM } from '@acog/api';
 export interface WebhookWaitOptions {
   auth?: { user?: string; pass?: string };
   inboxPrefix?: string;
+  /** Only deliveries after this stream sequence (one already seen). */
+  afterSeq?: number;
+}
+
+/** One relayed delivery: its stream sequence and its payload, parsed. */
+export interface WebhookDelivery {
+  seq: number;
+  data: unknown;
 }
 
 export async function waitForWebhook(
@@ -17,7 +26,7 @@ export async function waitForWebhook(
   subject: string,
   signal: AbortSignal,
   options: WebhookWaitOptions = {},
-): Promise<void> {
+): Promise<WebhookDelivery | undefined> {
   const connection = await connect({
     servers: natsUrl,
     name: 'acog-runner-webhooks',
@@ -37,7 +46,9 @@ export async function waitForWebhook(
     ).consumers.add(WEBHOOKS_STREAM, {
       name: `wait-${randomBytes(9).toString('hex')}`,
       filter_subject: subject,
-      deliver_policy: DeliverPolicy.LastPerSubject,
+      ...(options.afterSeq === undefined
+        ? { deliver_policy: DeliverPolicy.LastPerSubject }
+        : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: options.afterSeq + 1 }),
       ack_policy: AckPolicy.None,
       inactive_threshold: 60_000_000_000,
     });
@@ -48,8 +59,17 @@ export async function waitForWebhook(
         if (signal.aborted) return null;
         throw error;
       });
-      if (message) return;
+      if (message) {
+        let data: unknown;
+        try {
+          data = message.json();
+        } catch {
+          data = undefined;
+        }
+        return { seq: message.seq, data };
+      }
     }
+    return undefined;
   } finally {
     signal.removeEventListener('abort', close);
     close();

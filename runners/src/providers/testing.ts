@@ -37,6 +37,7 @@ export function exampleEpisode(): EpisodeSpec {
 
 export interface TestContext extends ProviderContext {
   state: MemoryState;
+  namespaceState: MemoryState;
   /** What the provider logged, a line each. */
   lines: string[];
   /** Removes the workdir. */
@@ -48,6 +49,7 @@ export interface TestContextOptions {
   episode: ProviderContext['episode'];
   env?: Record<string, string | undefined>;
   state?: MemoryState;
+  namespaceState?: MemoryState;
   /** The workdir is made by mkdtemp from this prefix (a path). */
   workdirPrefix: string;
 }
@@ -63,6 +65,7 @@ export async function providerTestContext(options: TestContextOptions): Promise<
     env: options.env ?? {},
     log: (line) => lines.push(line),
     state: options.state ?? new MemoryState(),
+    namespaceState: options.namespaceState ?? new MemoryState(),
     lines,
     cleanup: () => rm(workdir, { recursive: true, force: true }),
   };

@@ -13,6 +13,8 @@ export interface ProviderContext {
   signal?: AbortSignal;
   /** Small durable state of the episode across attempts (e.g. a resumable upload's session URI). */
   state: EpisodeState;
+  /** Small durable state shared by the namespace's episodes (e.g. a provider webhook endpoint's signing secret). */
+  namespaceState: EpisodeState;
 }
 
 export interface EpisodeState {

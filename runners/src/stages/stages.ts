@@ -48,6 +48,7 @@ export function providerContext(ctx: StageContext, images?: string[]): ProviderC
     log: ctx.log,
     signal: ctx.signal,
     state: ctx.state,
+    namespaceState: ctx.namespaceState,
   };
 }
 
@@ -138,8 +139,8 @@ async function narrationWithAudio(ctx: StageContext): Promise<{ narration: Narra
 const avatar: StageImplementation = async (ctx) => {
   const { narration, audioPath } = await narrationWithAudio(ctx);
   const images = await channelImages(ctx);
-  // HeyGen calls back through the console's gateway, which puts the callback on NATS: the wait ends
-  // early then. Without either, the provider polls.
+  // HeyGen calls back through the console's gateway, which relays each delivery on NATS: a wake-up
+  // after which the provider reads the status. Without either, the provider polls.
   const natsUrl = ctx.env.ACOG_NATS_URL;
   const namespace = ctx.input.episode.namespace;
   const stopWaiting = new AbortController();
@@ -147,10 +148,11 @@ const avatar: StageImplementation = async (ctx) => {
     imagePath: images[0],
     callbackUrl: heygenCallbackUrl(ctx.env.ACOG_HEYGEN_CALLBACK_URL, namespace),
     ...(natsUrl && {
-      waitForCallback: (videoId: string) =>
+      waitForCallback: (videoId: string, afterSeq?: number) =>
         waitForWebhook(natsUrl, heygenWebhookSubject(namespace, videoId), stopWaiting.signal, {
           auth: natsAuth(ctx.env),
           inboxPrefix: natsInboxPrefix(namespace),
+          afterSeq,
         }),
     }),
   });

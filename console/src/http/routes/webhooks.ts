@@ -1,9 +1,18 @@
-// Webhooks: HeyGen's completion callback, its signature checked over the raw body, published on
-// NATS for the avatar runner; replays are refused. Outside /api: HeyGen has no user.
+// Webhooks: HeyGen's deliveries, signed (a registered endpoint's) or not (a per-video callback), taken
+// as wake-ups and published on NATS for the avatar runner, which checks the signature and reads the
+// video's status itself. Outside /api: HeyGen has no user.
 import { createRoute, z } from '@hono/zod-openapi';
+import { HEYGEN_EVENT_ID_HEADER, HEYGEN_SIGNATURE_HEADER, HEYGEN_TIMESTAMP_HEADER } from '@acog/api';
 import { routeGroup, type GatewayDeps } from '../context.ts';
 import { notFound } from '../errors.ts';
 import { jsonContent } from '../schemas.ts';
+
+const namespaceQuery = z.object({
+  namespace: z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
+    .openapi({ description: 'The namespace of the Episode whose avatar runner waits (the runner puts it in the URL it gives HeyGen)' }),
+});
 
 export function webhookRoutes({ heygen }: GatewayDeps) {
   const routes = routeGroup();
@@ -12,32 +21,40 @@ export function webhookRoutes({ heygen }: GatewayDeps) {
     createRoute({
       method: 'post',
       path: '/webhooks/heygen',
-      summary: 'HeyGen completion webhook: signature over the raw body (header "signature"), replays refused, published on NATS',
-      request: {
-        query: z.object({
-          namespace: z
-            .string()
-            .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/)
-            .openapi({ description: 'The namespace of the Episode whose avatar runner waits (the runner puts it in the callback URL)' }),
-        }),
-      },
+      summary:
+        'HeyGen webhook: a wake-up for the avatar runner, relayed on NATS with its body and Heygen-Signature/-Timestamp/-Event-Id for the runner to check; never taken as a result',
+      request: { query: namespaceQuery },
       responses: {
-        202: jsonContent(z.object({ subject: z.string() }), 'Accepted and published on acog.webhooks.<namespace>.heygen.<video_id>'),
-        400: jsonContent(z.any(), 'Malformed body or stale timestamp'),
-        401: jsonContent(z.any(), 'Missing or bad signature'),
-        409: jsonContent(z.any(), 'A replay of a delivery already accepted'),
+        202: jsonContent(
+          z.object({ subject: z.string(), duplicate: z.boolean() }),
+          'Relayed on acog.webhooks.<namespace>.heygen.<video_id> (duplicate: the same delivery was relayed already)',
+        ),
+        400: jsonContent(z.any(), 'Not a JSON object'),
         404: jsonContent(z.any(), 'Not configured'),
         413: jsonContent(z.any(), 'Too large'),
         422: jsonContent(z.any(), 'No event type or video id'),
+        429: jsonContent(z.any(), "More of the namespace's deliveries a minute than the gateway relays (Retry-After)"),
       },
     }),
     async (c) => {
-      if (!heygen) throw notFound('the HeyGen webhook is not configured (no webhook secret)');
+      if (!heygen) throw notFound('the HeyGen webhook is not configured (start the gateway with --heygen-webhook and --nats-url)');
       const raw = Buffer.from(await c.req.arrayBuffer());
-      const subject = await heygen.handle(raw, c.req.header('signature'), c.req.valid('query').namespace);
-      return c.json({ subject }, 202);
+      const answer = await heygen.handle(
+        raw,
+        {
+          signature: c.req.header(HEYGEN_SIGNATURE_HEADER),
+          timestamp: c.req.header(HEYGEN_TIMESTAMP_HEADER),
+          eventId: c.req.header(HEYGEN_EVENT_ID_HEADER),
+        },
+        c.req.valid('query').namespace,
+      );
+      return c.json(answer, 202);
     },
   );
+
+  // HeyGen checks that a URL answers before it registers it as an endpoint (an OPTIONS request with a
+  // short timeout, in its webhook documentation): answered at once, nothing else done.
+  routes.on('OPTIONS', '/webhooks/heygen', (c) => c.body(null, heygen ? 204 : 404));
 
   return routes;
 }

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { verifyHeyGenSignature } from '@acog/api';
+import { verifyHeyGenSignature, type HeyGenWakeUp } from '@acog/api';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -21,6 +21,7 @@ import { STAND_IN_NETWORKS, testChannel, testContext, testNarration } from '../v
 import {
   HEYGEN_VIDEO_ID_KEY,
   createHeyGenAvatar,
+  heygenEndpointStateKey,
   heygenAudioType,
   heygenCanvas,
   heygenFailureReason,
@@ -260,46 +261,157 @@ describe('HeyGen avatar against a local HeyGen', () => {
     expect(put?.status).toBe(200);
     expect(put?.headers['x-api-key']).toBeUndefined();
     expect(server.requests.some((request) => /\/v3\/assets\/ast_\w+\/complete/.test(request.path))).toBe(true);
+    // /complete answered "processing": the asset was asked after until ready, and only then used.
+    const assetId = (posts('/v3/videos')[0].json as { audio_asset_id: string }).audio_asset_id;
+    const assetPolls = server.requests.filter((request) => request.method === 'GET' && request.path === `/v3/assets/${assetId}`);
+    expect(assetPolls.length).toBeGreaterThanOrEqual(2);
+    expect(assetPolls.every((poll) => poll.at < posts('/v3/videos')[0].at)).toBe(true);
+    expect(server.assets.get(assetId)?.status).toBe('ready');
+    expect(ctx.lines.some((line) => line.includes(`asset ${assetId} is processing; waiting until it is ready`))).toBe(true);
   });
 
   describe('with a webhook', () => {
-    let webhook: Server;
-    let webhookUrl: string;
-    const arrived = new Map<string, () => void>();
-    const verified: boolean[] = [];
+    // Stands in for the gateway: every delivery HeyGen posts is relayed as a wake-up, numbered as the
+    // stream would, for waitForCallback to hand over after the sequence already seen.
+    let relay: Server;
+    let relayUrl: string;
+    const relayed: { seq: number; data: HeyGenWakeUp }[] = [];
+    const waiting = new Set<() => void>();
+    const deliver = (data: HeyGenWakeUp) => {
+      relayed.push({ seq: relayed.length + 1, data });
+      const woken = [...waiting];
+      waiting.clear();
+      for (const wake of woken) wake();
+    };
+    const waitForCallback = async (videoId: string, afterSeq = 0) => {
+      for (;;) {
+        const next = relayed.find((delivery) => delivery.seq > afterSeq && delivery.data.videoId === videoId);
+        if (next) return next;
+        await new Promise<void>((resolve) => waiting.add(resolve));
+      }
+    };
+    const wakeUp = (body: string, headers: Record<string, string | undefined> = {}): HeyGenWakeUp => ({
+      provider: 'heygen',
+      videoId: (JSON.parse(body) as { event_data: { video_id: string } }).event_data.video_id,
+      eventType: (JSON.parse(body) as { event_type: string }).event_type,
+      body: Buffer.from(body).toString('base64'),
+      ...(headers['heygen-signature'] && { signature: headers['heygen-signature'] }),
+      ...(headers['heygen-timestamp'] && { timestamp: headers['heygen-timestamp'] }),
+      ...(headers['heygen-event-id'] && { eventId: headers['heygen-event-id'] }),
+      receivedAt: new Date().toISOString(),
+    });
 
     beforeAll(async () => {
-      webhook = createServer((request, response) => {
+      relay = createServer((request, response) => {
         const chunks: Buffer[] = [];
         request.on('data', (chunk: Buffer) => chunks.push(chunk));
         request.on('end', () => {
-          const raw = Buffer.concat(chunks);
-          const ok = verifyHeyGenSignature(raw, request.headers.signature as string | undefined, server.webhookSecret);
-          verified.push(ok);
-          const event = JSON.parse(raw.toString('utf8')) as { event_data: { video_id: string } };
-          if (ok) arrived.get(event.event_data.video_id)?.();
-          response.writeHead(200).end();
+          deliver(wakeUp(Buffer.concat(chunks).toString('utf8'), request.headers as Record<string, string | undefined>));
+          response.writeHead(202).end();
         });
       });
-      await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
-      webhookUrl = `http://127.0.0.1:${(webhook.address() as AddressInfo).port}/webhooks/heygen`;
+      await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+      relayUrl = `http://127.0.0.1:${(relay.address() as AddressInfo).port}/webhooks/heygen?namespace=default`;
     });
-    afterAll(() => new Promise<void>((resolve) => webhook.close(() => resolve())));
+    afterAll(() => new Promise<void>((resolve) => relay.close(() => resolve())));
+    let test = 0;
+    beforeEach(() => {
+      relayed.length = 0;
+      // Each test its own endpoint URL, as each namespace has.
+      test += 1;
+      relayUrl = relayUrl.replace(/&test=\d+$/, '') + `&test=${test}`;
+    });
 
-    it('wakes early on the signed callback instead of waiting out a long poll interval', async () => {
+    it("registers the key's endpoint once, keeps its secret, and wakes on the signed delivery instead of a long poll", async () => {
       server.setOutcome({ renderMs: 300 });
       const started = Date.now();
-      await createHeyGenAvatar(spec, {
-        ...fast,
-        pollIntervalMs: 30_000,
-        callbackUrl: webhookUrl,
-        waitForCallback: (videoId) => new Promise<void>((resolve) => arrived.set(videoId, resolve)),
-      }).render(ctx, narration, audio);
+      await createHeyGenAvatar(spec, { ...fast, pollIntervalMs: 30_000, callbackUrl: relayUrl, waitForCallback }).render(
+        ctx,
+        narration,
+        audio,
+      );
       expect(Date.now() - started).toBeLessThan(20_000);
-      expect(posts('/v3/videos')[0].json).toMatchObject({ callback_url: webhookUrl });
-      expect(verified).toEqual([true]);
-      expect(server.callbacks[0].body).toContain('avatar_video.success');
-      expect(ctx.lines.some((line) => line.includes('the webhook says video'))).toBe(true);
+      expect(posts('/v3/videos')[0].json).toMatchObject({ callback_url: relayUrl });
+      const endpoints = () => [...server.endpoints.values()].filter((registered) => registered.url === relayUrl);
+      const [endpoint] = endpoints();
+      expect(endpoints()).toHaveLength(1);
+      expect(endpoint).toMatchObject({ url: relayUrl, events: ['avatar_video.success', 'avatar_video.fail'] });
+      expect(posts('/v3/webhooks/endpoints')[0].headers['idempotency-key']).toMatch(/^acog-endpoint:/);
+      // The secret HeyGen showed once is kept for the namespace, under a digest of the key (never the key).
+      const key = heygenEndpointStateKey(HEYGEN_TEST_KEY);
+      expect(key).not.toContain(HEYGEN_TEST_KEY);
+      expect(await ctx.namespaceState.get(key)).toEqual({ endpointId: endpoint.endpoint_id, url: relayUrl, secret: endpoint.secret });
+      expect(posts('/v3/webhooks/endpoints')[0].json).toEqual({ url: relayUrl, events: ['avatar_video.success', 'avatar_video.fail'] });
+      // Two deliveries: the per-video callback (unsigned), the endpoint's (signed, verifying).
+      expect(server.callbacks.map((delivery) => Boolean(delivery.headers['heygen-signature'])).sort()).toEqual([false, true]);
+      const signed = server.callbacks.find((delivery) => delivery.headers['heygen-signature'])!;
+      expect(verifyHeyGenSignature(signed.body, signed.headers['heygen-signature'], endpoint.secret)).toBe(true);
+      expect(ctx.lines.some((line) => /a webhook delivery \((signed|unsigned)\) woke the wait for video/.test(line))).toBe(true);
+
+      // The next episode of the namespace finds the endpoint and its secret: nothing registered again.
+      server.requests.length = 0;
+      const next = await testContext({
+        env: ctx.env,
+        namespaceState: ctx.namespaceState,
+      });
+      try {
+        await createHeyGenAvatar(spec, { ...fast, callbackUrl: relayUrl, waitForCallback }).render(next, narration, audio);
+      } finally {
+        await next.cleanup();
+      }
+      expect(server.requests.some((request) => request.method === 'GET' && request.path === '/v3/webhooks/endpoints')).toBe(true);
+      expect(posts('/v3/webhooks/endpoints')).toHaveLength(0);
+      expect(endpoints()).toHaveLength(1);
+    });
+
+    it('rotates the secret of an endpoint registered before, whose secret is not kept here', async () => {
+      await createHeyGenAvatar(spec, { ...fast, callbackUrl: relayUrl, waitForCallback }).render(ctx, narration, audio);
+      const endpoints = () => [...server.endpoints.values()].filter((registered) => registered.url === relayUrl);
+      const [endpoint] = endpoints();
+      const first = endpoint.secret;
+      const elsewhere = await testContext({ env: ctx.env });
+      try {
+        await createHeyGenAvatar(spec, { ...fast, callbackUrl: relayUrl, waitForCallback }).render(elsewhere, narration, audio);
+        expect(endpoints()).toHaveLength(1);
+        expect(endpoint.secret).not.toBe(first);
+        expect(await elsewhere.namespaceState.get(heygenEndpointStateKey(HEYGEN_TEST_KEY))).toMatchObject({ secret: endpoint.secret });
+        expect(elsewhere.lines.some((line) => line.includes('registered without its secret kept here; rotated it'))).toBe(true);
+      } finally {
+        await elsewhere.cleanup();
+      }
+    });
+
+    it('never takes a delivery for the result: a forged signed one is ignored, an unsigned one only makes it read the status', async () => {
+      server.setOutcome({ renderMs: 600, fail: { code: 'AVATAR_ERROR', message: 'The avatar could not be rendered' } });
+      const before = server.videos.size;
+      const rendering = createHeyGenAvatar(spec, {
+        ...fast,
+        pollIntervalMs: 100,
+        maxPollIntervalMs: 30_000,
+        callbackUrl: relayUrl,
+        waitForCallback,
+      }).render(ctx, narration, audio);
+      // Once the video exists: a "success" with a bogus URL, unsigned, and one signed with a wrong secret.
+      while (server.videos.size === before) await new Promise((resolve) => setTimeout(resolve, 10));
+      const videoId = [...server.videos.keys()].at(-1)!;
+      const lie = JSON.stringify({
+        event_type: 'avatar_video.success',
+        event_data: { video_id: videoId, url: 'https://attacker.example/v.mp4' },
+      });
+      deliver(
+        wakeUp(lie, {
+          'heygen-signature': createHmac('sha256', 'whsec_wrong').update(lie).digest('hex'),
+          'heygen-timestamp': String(Math.floor(Date.now() / 1000)),
+        }),
+      );
+      deliver(wakeUp(lie));
+      const error = await rendering.catch((caught: unknown) => caught);
+      expect((error as Error).message).toMatch(/could not render video \w+: The avatar could not be rendered \(AVATAR_ERROR\)/);
+      expect(
+        ctx.lines.some((line) => line.includes(`ignored a webhook delivery for video ${videoId} whose signature does not verify`)),
+      ).toBe(true);
+      expect(ctx.lines.some((line) => line.includes(`a webhook delivery (unsigned) woke the wait for video ${videoId}`))).toBe(true);
+      expect(server.requests.some((request) => request.path.includes('attacker'))).toBe(false);
     });
   });
 });

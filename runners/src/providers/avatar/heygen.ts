@@ -1,19 +1,28 @@
 // HeyGen presenter through HeyGen's v3 API (v1/v2 video generation ended 2026-10-31):
 //   1. the narration is uploaded as an asset: POST /v3/assets (multipart, up to 32 MB), or for a
 //      larger file the direct upload (POST /v3/assets/direct-uploads, PUT to the presigned URL,
-//      POST /v3/assets/{asset_id}/complete);
+//      POST /v3/assets/{asset_id}/complete, which may answer "processing": GET /v3/assets/{id} is
+//      then polled until the asset is ready);
 //   2. POST /v3/videos {type: "avatar", avatar_id, audio_asset_id, aspect_ratio, resolution} makes
 //      the avatar speak it, lip-synced; the answer's video_id is kept in the episode state at
 //      once, so that a repeated attempt waits for that video instead of paying for another;
 //   3. GET /v3/videos/{video_id} is polled with a growing interval until status is completed or
-//      failed (a webhook, handed in as waitForCallback, can end a wait early); the presigned
-//      video_url is downloaded at once and conformed to the presenter's frame and exact length.
+//      failed; the presigned video_url is downloaded at once and conformed to the presenter's
+//      frame and exact length.
+// With the gateway's webhook URL (callbackUrl), the key's webhook endpoint is registered once
+// (GET /v3/webhooks/endpoints first, POST when absent; its whsec_ secret, shown only then, is kept in
+// the namespace's state, or a new one is had by rotating it), and the URL is the per-video
+// callback_url too. A delivery the gateway relays (waitForCallback) only wakes the wait: a signed
+// one must verify under the kept secret (or it is ignored as forged), an unsigned one is taken as
+// it is, and either way the video's status is read again with the key; nothing in a delivery is
+// trusted for the result. Wake-ups count at most once per pollIntervalMs.
 // The key travels in X-Api-Key; errors come as {error: {code, message, param?, doc_url}}.
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, openAsBlob } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { AvatarProvider } from '@acog/api';
+import { HEYGEN_WEBHOOK_EVENTS, judgeHeyGenWakeUp, type AvatarProvider, type HeyGenWakeUp } from '@acog/api';
+import { sleep } from '@acog/kube/backoff';
 import type { Narration } from '../../contract/documents.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { avatarFrameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
@@ -42,9 +51,15 @@ export interface HeyGenAvatarOptions {
   /** First wait between status polls (10 s); it grows by half each time up to maxPollIntervalMs (60 s). */
   pollIntervalMs?: number;
   maxPollIntervalMs?: number;
-  /** Resolves when the operator's webhook hears that the video is done, so the wait ends early. */
-  waitForCallback?: (videoId: string) => Promise<void>;
-  /** Sent as callback_url: HeyGen POSTs a signed avatar_video.success/fail event there. */
+  /**
+   * Resolves with the next delivery the gateway relayed for the video (after the stream sequence
+   * `afterSeq`, one already seen), or undefined when the wait was stopped: a wake-up, never a result.
+   */
+  waitForCallback?: (videoId: string, afterSeq?: number) => Promise<{ seq: number; data: unknown } | undefined>;
+  /**
+   * The gateway's webhook URL (with the namespace): sent as callback_url (unsigned per-video
+   * deliveries) and registered as the key's webhook endpoint (signed deliveries).
+   */
   callbackUrl?: string;
   /** Files above this size use the direct upload (32 MB, HeyGen's limit of POST /v3/assets). */
   directUploadAboveBytes?: number;
@@ -65,6 +80,27 @@ interface HeyGenDirectUpload {
   upload_url: string;
   upload_headers?: Record<string, string>;
   expires_in_seconds?: number;
+}
+
+/** A registered webhook endpoint, as GET /v3/webhooks/endpoints lists it (its secret is null there). */
+interface HeyGenEndpoint {
+  endpoint_id: string;
+  url: string;
+  events?: string[] | null;
+  status?: string;
+  secret?: string | null;
+}
+
+/** What the namespace keeps of its endpoint for one key: the secret HeyGen shows only once. */
+interface StoredEndpoint {
+  endpointId: string;
+  url: string;
+  secret: string;
+}
+
+/** The namespace-state key of the endpoint of one API key (a digest of it: the key itself is never stored). */
+export function heygenEndpointStateKey(apiKey: string): string {
+  return `heygen.webhookEndpoint.${createHash('sha256').update(apiKey).digest('hex').slice(0, 16)}`;
 }
 
 export interface HeyGenVideo {
@@ -153,6 +189,7 @@ export function createHeyGenAvatar(spec: AvatarProvider, options: HeyGenAvatarOp
         onRetry: logRetries(ctx.log),
       });
       const media = mediaClient(PROVIDER, ctx.env, { fetch: options.fetch, retry: options.retry });
+      const webhookSecret = options.callbackUrl ? await webhookEndpointSecret(ctx, http, apiKey, options.callbackUrl) : undefined;
       const size = avatarFrameSize(ctx.channel.format);
       const assets = join(ctx.workdir, 'heygen');
       await mkdir(assets, { recursive: true });
@@ -179,7 +216,14 @@ export function createHeyGenAvatar(spec: AvatarProvider, options: HeyGenAvatarOp
       }
       if (!videoId) {
         const audio = await heygenReadyAudio(audioPath, assets, ctx.signal);
-        const assetId = await uploadAudio(http, media, audio, options.directUploadAboveBytes ?? HEYGEN_PROXY_UPLOAD_LIMIT, ctx.signal);
+        const assetId = await uploadAudio(
+          ctx,
+          http,
+          media,
+          audio,
+          options.directUploadAboveBytes ?? HEYGEN_PROXY_UPLOAD_LIMIT,
+          pollIntervalMs,
+        );
         // Kept before the request: if its answer is lost, the next attempt sends the same key and
         // HeyGen answers with the video it already made.
         const pendingKey = await ctx.state.get<string>(HEYGEN_CREATE_KEY);
@@ -219,6 +263,7 @@ export function createHeyGenAvatar(spec: AvatarProvider, options: HeyGenAvatarOp
         pollIntervalMs,
         maxPollIntervalMs,
         waitForCallback: options.waitForCallback,
+        webhookSecret,
       });
       const downloaded = join(assets, `${videoId.replace(/[^A-Za-z0-9_-]/g, '-')}.mp4`);
       const bytes = await media.download(done.video_url as string, downloaded, { signal: ctx.signal });
@@ -277,12 +322,14 @@ async function heygenReadyAudio(audioPath: string, assets: string, signal?: Abor
 }
 
 async function uploadAudio(
+  ctx: ProviderContext,
   http: ProviderHttp,
   media: ProviderHttp,
   audio: { file: string; type: string },
   directAbove: number,
-  signal?: AbortSignal,
+  pollIntervalMs: number,
 ): Promise<string> {
+  const signal = ctx.signal;
   const bytes = (await stat(audio.file)).size;
   const name = basename(audio.file);
   if (bytes <= directAbove) {
@@ -312,8 +359,115 @@ async function uploadAudio(
     timeoutMs: 15 * 60_000,
     signal,
   });
-  await http.json('POST', `/v3/assets/${encodeURIComponent(upload.asset_id)}/complete`, { json: {}, signal });
+  const completed = await http.json<{ data?: HeyGenAsset & { status?: string } }>(
+    'POST',
+    `/v3/assets/${encodeURIComponent(upload.asset_id)}/complete`,
+    { json: {}, signal },
+  );
+  await waitForAsset(ctx, http, upload.asset_id, completed.data?.status, pollIntervalMs);
   return upload.asset_id;
+}
+
+const ASSET_PENDING = new Set(['pending', 'pending_upload', 'uploading', 'processing']);
+const ASSET_FAILED = new Set(['failed', 'error']);
+
+/** Waits until a completed upload's asset is ready (GET /v3/assets/{id}); /complete may answer "processing". */
+async function waitForAsset(
+  ctx: ProviderContext,
+  http: ProviderHttp,
+  assetId: string,
+  status: string | undefined,
+  pollIntervalMs: number,
+): Promise<void> {
+  const deadline = Date.now() + 10 * 60_000;
+  let delay: number | undefined;
+  let current = status;
+  if (current && ASSET_PENDING.has(current)) ctx.log(`HeyGen: asset ${assetId} is ${current}; waiting until it is ready`);
+  while (current && ASSET_PENDING.has(current)) {
+    if (Date.now() >= deadline)
+      throw new ProviderError(
+        PROVIDER,
+        'timeout',
+        `${PROVIDER}: asset ${assetId} is still ${current} after 10 min; the next attempt uploads it again`,
+      );
+    delay = nextPollDelay(delay, { min: Math.min(pollIntervalMs, 2000), max: 10_000 });
+    await sleep(delay, ctx.signal);
+    const answer = await http.json<{ data?: { status?: string } }>('GET', `/v3/assets/${encodeURIComponent(assetId)}`, {
+      signal: ctx.signal,
+    });
+    current = answer.data?.status;
+  }
+  if (current && ASSET_FAILED.has(current))
+    throw new ProviderError(PROVIDER, 'server', `${PROVIDER} could not process the uploaded narration (asset ${assetId} is ${current})`);
+}
+
+/**
+ * The signing secret of the key's webhook endpoint for `url`, registering the endpoint when the key
+ * has none (GET first, POST when absent, with an Idempotency-Key so that runners registering at
+ * once get the same one). HeyGen shows a secret only when it makes one: it is kept in the
+ * namespace's state, and when the endpoint exists but its secret is not kept here, a new one is
+ * had by rotating it. A failure leaves the deliveries unverified (they still wake the wait).
+ */
+async function webhookEndpointSecret(ctx: ProviderContext, http: ProviderHttp, apiKey: string, url: string): Promise<string | undefined> {
+  const stateKey = heygenEndpointStateKey(apiKey);
+  try {
+    const stored = await ctx.namespaceState.get<StoredEndpoint>(stateKey);
+    const endpoint = await findEndpoint(http, url, ctx.signal);
+    if (endpoint) {
+      if (stored?.endpointId === endpoint.endpoint_id && stored.url === url && stored.secret) return stored.secret;
+      const hour = new Date().toISOString().slice(0, 13);
+      const rotated = await http.json<{ data?: { secret?: string } }>(
+        'POST',
+        `/v3/webhooks/endpoints/${encodeURIComponent(endpoint.endpoint_id)}/rotate-secret`,
+        { json: {}, headers: { 'idempotency-key': idempotencyKey('acog-rotate', endpoint.endpoint_id, hour) }, signal: ctx.signal },
+      );
+      const secret = rotated.data?.secret;
+      if (!secret) throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} rotated the endpoint's secret without giving it`);
+      await ctx.namespaceState.put(stateKey, { endpointId: endpoint.endpoint_id, url, secret } satisfies StoredEndpoint);
+      ctx.log(`HeyGen: webhook endpoint ${endpoint.endpoint_id} was registered without its secret kept here; rotated it`);
+      return secret;
+    }
+    const created = await http.json<{ data?: HeyGenEndpoint }>('POST', '/v3/webhooks/endpoints', {
+      json: { url, events: [...HEYGEN_WEBHOOK_EVENTS] },
+      // Runners registering at once share the key; the hour keeps a key from replaying an endpoint deleted since.
+      headers: {
+        'idempotency-key': idempotencyKey(
+          'acog-endpoint',
+          stateKey.slice(-16),
+          createHash('sha256').update(url).digest('hex').slice(0, 16),
+          new Date().toISOString().slice(0, 13),
+        ),
+      },
+      signal: ctx.signal,
+    });
+    const secret = created.data?.secret;
+    if (!created.data?.endpoint_id || !secret)
+      throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} answered POST /v3/webhooks/endpoints without endpoint_id and secret`);
+    await ctx.namespaceState.put(stateKey, { endpointId: created.data.endpoint_id, url, secret } satisfies StoredEndpoint);
+    ctx.log(`HeyGen: registered webhook endpoint ${created.data.endpoint_id} for this key at ${url}`);
+    return secret;
+  } catch (error) {
+    if (ctx.signal?.aborted || (error instanceof ProviderError && error.kind === 'auth')) throw error;
+    ctx.log(`HeyGen: could not register the webhook endpoint (${(error as Error).message}); its deliveries stay unverified wake-ups`);
+    return undefined;
+  }
+}
+
+/** The key's endpoint for `url`, through every page of GET /v3/webhooks/endpoints. */
+async function findEndpoint(http: ProviderHttp, url: string, signal?: AbortSignal): Promise<HeyGenEndpoint | undefined> {
+  let token: string | undefined;
+  for (let page = 0; page < 50; page++) {
+    const answer = await http.json<{ data?: HeyGenEndpoint[]; has_more?: boolean; next_token?: string | null }>(
+      'GET',
+      '/v3/webhooks/endpoints',
+      { query: { limit: 100, token }, signal },
+    );
+    const found = (answer.data ?? []).find((endpoint) => endpoint.url === url);
+    if (found) return found;
+    if (!answer.has_more || !answer.next_token) return undefined;
+    token = answer.next_token;
+  }
+  return undefined;
 }
 
 async function getVideo(http: ProviderHttp, videoId: string, signal?: AbortSignal): Promise<HeyGenVideo> {
@@ -323,21 +477,40 @@ async function getVideo(http: ProviderHttp, videoId: string, signal?: AbortSigna
   return answer.data;
 }
 
+function isWakeUp(data: unknown): data is HeyGenWakeUp {
+  return typeof data === 'object' && data !== null && typeof (data as HeyGenWakeUp).body === 'string';
+}
+
 async function waitForVideo(
   ctx: ProviderContext,
   http: ProviderHttp,
   videoId: string,
   first: HeyGenVideo | undefined,
-  options: { deadlineMs: number; pollIntervalMs: number; maxPollIntervalMs: number; waitForCallback?: (videoId: string) => Promise<void> },
+  options: {
+    deadlineMs: number;
+    pollIntervalMs: number;
+    maxPollIntervalMs: number;
+    waitForCallback?: HeyGenAvatarOptions['waitForCallback'];
+    webhookSecret?: string;
+  },
 ): Promise<HeyGenVideo> {
   const started = Date.now();
   const deadline = started + options.deadlineMs;
-  let wake: Promise<void> | undefined;
-  if (options.waitForCallback) {
+  let afterSeq: number | undefined;
+  let lastWake = 0;
+  // The next relayed delivery, asked for no sooner than pollIntervalMs after the last: a flood of
+  // deliveries makes no more status reads than polling would.
+  const arm = () => {
+    if (!options.waitForCallback) return undefined;
     const callback = options.waitForCallback;
-    wake = Promise.resolve().then(() => callback(videoId));
-    wake.catch((error: unknown) => ctx.log(`HeyGen: waiting for the webhook failed (${(error as Error).message}); polling only`));
-  }
+    const gap = Math.max(0, lastWake + options.pollIntervalMs - Date.now());
+    const next = sleep(gap, ctx.signal).then(() => callback(videoId, afterSeq));
+    next.catch((error: unknown) => {
+      if (!ctx.signal?.aborted) ctx.log(`HeyGen: waiting for the webhook failed (${(error as Error).message}); polling only`);
+    });
+    return next;
+  };
+  let wake = arm();
   let delay: number | undefined;
   let video = first;
   let lastStatus = '';
@@ -365,9 +538,22 @@ async function waitForVideo(
       );
     }
     delay = nextPollDelay(delay, { min: options.pollIntervalMs, max: options.maxPollIntervalMs });
-    if (await waitOrWake(delay, { wake, deadline, signal: ctx.signal })) {
-      ctx.log(`HeyGen: the webhook says video ${videoId} is done`);
+    if (wake && (await waitOrWake(delay, { wake, deadline, signal: ctx.signal }))) {
+      const delivery = await wake;
       wake = undefined;
+      if (delivery) {
+        afterSeq = delivery.seq;
+        lastWake = Date.now();
+        wake = arm();
+        const kind = isWakeUp(delivery.data) ? judgeHeyGenWakeUp(delivery.data, options.webhookSecret) : 'unsigned';
+        if (kind === 'forged') {
+          ctx.log(`HeyGen: ignored a webhook delivery for video ${videoId} whose signature does not verify`);
+          continue;
+        }
+        ctx.log(`HeyGen: a webhook delivery (${kind}) woke the wait for video ${videoId}; reading its status`);
+      }
+    } else if (!wake) {
+      await sleep(Math.max(0, Math.min(delay, deadline - Date.now())), ctx.signal);
     }
     video = undefined;
   }

@@ -11,7 +11,7 @@ import {
   choosePexelsVideo,
   createPexelsBroll,
   pexelsAttribution,
-  pexelsRetryAfterMs,
+  pexelsAllowance,
   pexelsSizeClass,
   type PexelsOptions,
   type PexelsVideo,
@@ -76,12 +76,14 @@ describe('choosing Pexels videos and files', () => {
     expect(pexelsSizeClass({ width: 3840, height: 2160 })).toBe('large');
   });
 
-  it('reads the wait from Retry-After, else from X-Ratelimit-Reset', () => {
-    const now = 1_800_000_000_000;
-    expect(pexelsRetryAfterMs(new Headers({ 'retry-after': '3' }), now)).toBe(3000);
-    expect(pexelsRetryAfterMs(new Headers({ 'retry-after': new Date(now + 5000).toUTCString() }), now)).toBe(5000);
-    expect(pexelsRetryAfterMs(new Headers({ 'x-ratelimit-reset': String(now / 1000 + 60) }), now)).toBe(60_000);
-    expect(pexelsRetryAfterMs(new Headers(), now)).toBeUndefined();
+  it('reads the monthly allowance from the headers a 2xx answer carries, and nothing from others', () => {
+    const reset = 1_801_699_200;
+    expect(
+      pexelsAllowance(new Headers({ 'x-ratelimit-limit': '20000', 'x-ratelimit-remaining': '19684', 'x-ratelimit-reset': String(reset) })),
+    ).toEqual({ limit: 20000, remaining: 19684, resetsAt: new Date(reset * 1000) });
+    // A 429 has none of them; a partial set is no allowance either.
+    expect(pexelsAllowance(new Headers())).toBeUndefined();
+    expect(pexelsAllowance(new Headers({ 'x-ratelimit-remaining': '0' }))).toBeUndefined();
   });
 });
 
@@ -164,25 +166,47 @@ describe('Pexels B-roll against a local Pexels', () => {
     expect(searchRequests().map((request) => request.status)).toEqual([429, 200, 200]);
   });
 
-  it('waits until X-Ratelimit-Reset when a 429 has no Retry-After', async () => {
-    server.failNext(429, {
-      path: '/videos/search',
-      headers: { 'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + 1), 'x-ratelimit-remaining': '0' },
-    });
+  it('backs off after a 429 that carries no rate-limit headers (as Pexels answers it), then goes on', async () => {
+    server.failNext(429, { path: '/videos/search' });
     await createPexelsBroll(spec, fast).clips(ctx, script);
+    const [refused] = searchRequests();
+    expect(refused.status).toBe(429);
     expect(searchRequests().map((request) => request.status)).toEqual([429, 200, 200]);
-    expect(ctx.lines.some((line) => /Pexels is rate-limiting \(429\).*trying again in [12]\.\d s/.test(line))).toBe(true);
+    expect(ctx.lines.some((line) => /Pexels is rate-limiting \(429\).*attempt 1 failed, trying again in \d+\.\d s/.test(line))).toBe(true);
   });
 
-  it('stops at once, saying when the limit resets, when that is an hour away', async () => {
-    const reset = Math.floor(Date.now() / 1000) + 3600;
-    server.failNext(429, { path: '/videos/search', headers: { 'x-ratelimit-reset': String(reset) } });
-    const error = await createPexelsBroll(spec, fast)
+  it('says which limit it may be when the 429s persist', async () => {
+    server.failNext(429, { path: '/videos/search', times: 10 });
+    const error = await createPexelsBroll(spec, { retry: { attempts: 2, baseDelayMs: 10, maxDelayMs: 20 } })
       .clips(ctx, script)
       .catch((caught: unknown) => caught);
     expect((error as ProviderError).kind).toBe('rate-limit');
-    expect((error as Error).message).toContain(`the limit resets at ${new Date(reset * 1000).toISOString().slice(0, 16)}`);
-    expect(searchRequests()).toHaveLength(1);
+    expect((error as Error).message).toContain('Pexels allows 200 requests an hour and a monthly allowance');
+    expect(searchRequests()).toHaveLength(2);
+  });
+
+  it('stops at once, saying when it renews, once an answer leaves none of the monthly allowance', async () => {
+    const spent = await startPexelsServer({ requestBudget: 1 });
+    try {
+      ctx.env.ACOG_PEXELS_BASE_URL = spent.url;
+      // Two clips with different search words: the second search is never sent.
+      const twoQueries = testScript([
+        { heading: 'Indexes', words: 5, keywords: ['library'] },
+        { heading: 'Trees', words: 5, keywords: ['forest'] },
+      ]);
+      const error = await createPexelsBroll(spec, fast)
+        .clips(ctx, twoQueries)
+        .catch((caught: unknown) => caught);
+      expect((error as ProviderError).kind).toBe('rate-limit');
+      const now = new Date();
+      const renews = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1)).toISOString();
+      expect((error as Error).message).toBe(
+        `Pexels: this key's monthly allowance of 1 requests is spent; it renews at ${renews} (or ask Pexels for a higher limit, or choose another B-roll provider)`,
+      );
+      expect(spent.requests.filter((request) => request.path === '/videos/search')).toHaveLength(1);
+    } finally {
+      await spent.close();
+    }
   });
 
   it('gives up on a persistent 5xx after the bounded attempts', async () => {

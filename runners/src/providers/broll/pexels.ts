@@ -2,10 +2,12 @@
 // in the Authorization header; for each planned clip the first unused video long enough, its MP4
 // file closest above the frame size, downloaded at once (streamed to disk) and conformed to the
 // frame, 30 fps and the clip's length. Every clip carries "Video by <name> on Pexels" with the
-// video's page, as Pexels' guidelines ask. The API allows 200 requests an hour: searches are
-// reused within a run, and a 429 waits as long as Retry-After or X-Ratelimit-Reset says (or
-// fails at once with the time the limit resets, when that is too far off). A cue Pexels has
-// nothing for becomes a motion-graphics clip.
+// video's page, as Pexels' guidelines ask. The API allows 200 requests an hour and 20,000 a month:
+// searches are reused within a run. X-Ratelimit-Limit / -Remaining / -Reset come only with 2xx
+// answers and count the monthly allowance (Reset is when the month rolls over); a 429 carries none
+// of them, so it is backed off exponentially (or as a Retry-After says), and a search after an
+// answer that left none of the month's allowance fails at once, saying when it renews. A cue Pexels
+// has nothing for becomes a motion-graphics clip.
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
@@ -103,33 +105,21 @@ export function pexelsAttribution(video: Pick<PexelsVideo, 'url' | 'user'>): str
   return `Video by ${video.user.name} on Pexels: ${video.url}`;
 }
 
-/** How long a 429 asks to wait: Retry-After, else until X-Ratelimit-Reset (epoch seconds). */
-export function pexelsRetryAfterMs(headers: Headers, now = Date.now()): number | undefined {
-  const retryAfter = headers.get('retry-after');
-  if (retryAfter) {
-    const seconds = Number(retryAfter);
-    if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
-    const date = Date.parse(retryAfter);
-    if (!Number.isNaN(date)) return Math.max(0, date - now);
-  }
-  const reset = Number(headers.get('x-ratelimit-reset'));
-  return Number.isFinite(reset) && reset > 0 ? Math.max(0, reset * 1000 - now) : undefined;
+/** The monthly allowance a 2xx answer reports; undefined when its headers are missing (any other answer). */
+export interface PexelsAllowance {
+  limit: number;
+  remaining: number;
+  /** When the monthly period rolls over. */
+  resetsAt: Date;
 }
 
-/**
- * A fetch that gives a 429 without Retry-After the wait X-Ratelimit-Reset implies, so that the
- * one HTTP layer honours it like any Retry-After.
- */
-export function withRateLimitReset(fetchImpl: typeof fetch): typeof fetch {
-  return async (input, init) => {
-    const response = await fetchImpl(input, init);
-    if (response.status !== 429 || response.headers.has('retry-after')) return response;
-    const waitMs = pexelsRetryAfterMs(response.headers);
-    if (waitMs === undefined) return response;
-    const headers = new Headers(response.headers);
-    headers.set('retry-after', String(Math.ceil(waitMs / 1000)));
-    return new Response(response.body, { status: response.status, statusText: response.statusText, headers });
-  };
+export function pexelsAllowance(headers: Headers): PexelsAllowance | undefined {
+  const [limit, remaining, reset] = ['x-ratelimit-limit', 'x-ratelimit-remaining', 'x-ratelimit-reset'].map((name) => {
+    const value = headers.get(name);
+    return value === null || value.trim() === '' ? NaN : Number(value);
+  });
+  if (![limit, remaining, reset].every(Number.isFinite)) return undefined;
+  return { limit, remaining, resetsAt: new Date(reset * 1000) };
 }
 
 export interface PexelsOptions {
@@ -144,14 +134,13 @@ export function createPexelsBroll(spec: BrollProvider, options: PexelsOptions = 
     name: 'pexels',
     async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
       const apiKey = requireSecret(ctx, 'PEXELS_API_KEY', spec.secretRef);
-      const fetchImpl = withRateLimitReset(options.fetch ?? fetch);
       const http = new ProviderHttp({
         provider: PROVIDER,
         baseUrl: ctx.env.ACOG_PEXELS_BASE_URL ?? PEXELS_BASE_URL,
         credential: credentialHint('PEXELS_API_KEY', spec.secretRef),
         headers: { authorization: apiKey, accept: 'application/json' },
         retry: options.retry,
-        fetch: fetchImpl,
+        fetch: options.fetch,
         onRetry: logRetries(ctx.log),
       });
       const media = mediaClient(PROVIDER, ctx.env, { fetch: options.fetch, retry: options.retry });
@@ -162,12 +151,13 @@ export function createPexelsBroll(spec: BrollProvider, options: PexelsOptions = 
       await mkdir(downloads, { recursive: true });
 
       const searches = new Map<string, Promise<PexelsVideo[]>>();
+      const allowance: { last?: PexelsAllowance } = {};
       let requests = 0;
       const search = (query: string) => {
         let pending = searches.get(query);
         if (!pending) {
           requests += 1;
-          pending = searchVideos(http, query, size, ctx).then((answer) => answer.videos ?? []);
+          pending = searchVideos(http, query, size, ctx, allowance).then((answer) => answer.videos ?? []);
           searches.set(query, pending);
         }
         return pending;
@@ -244,36 +234,60 @@ async function findVideo(
   return undefined;
 }
 
-async function searchVideos(http: ProviderHttp, query: string, size: FrameSize, ctx: ProviderContext): Promise<PexelsSearchAnswer> {
+async function searchVideos(
+  http: ProviderHttp,
+  query: string,
+  size: FrameSize,
+  ctx: ProviderContext,
+  allowance: { last?: PexelsAllowance },
+): Promise<PexelsSearchAnswer> {
+  const spent = allowance.last;
+  if (spent && spent.remaining <= 0) {
+    throw new ProviderError(
+      PROVIDER,
+      'rate-limit',
+      `${PROVIDER}: this key's monthly allowance of ${spent.limit} requests is spent; it renews at ${spent.resetsAt.toISOString()} (or ask Pexels for a higher limit, or choose another B-roll provider)`,
+      { status: 429 },
+    );
+  }
+  let response: Response;
   try {
-    const response = await http.request('GET', '/videos/search', {
+    response = await http.request('GET', '/videos/search', {
       query: { query, orientation: pexelsOrientation(size), size: pexelsSizeClass(size), per_page: PEXELS_PER_PAGE, page: 1 },
       signal: ctx.signal,
     });
-    const remaining = Number(response.headers.get('x-ratelimit-remaining'));
-    if (Number.isFinite(remaining) && response.headers.has('x-ratelimit-remaining') && remaining < 20) {
-      ctx.log(`Pexels: ${remaining} requests left in this period`);
-    }
-    const text = await response.text();
-    try {
-      return JSON.parse(text) as PexelsSearchAnswer;
-    } catch (cause) {
+  } catch (error) {
+    // A 429 says nothing of which limit it is: 200 requests an hour, or the month's allowance.
+    if (error instanceof ProviderError && error.kind === 'rate-limit') {
+      const known = allowance.last
+        ? `; ${allowance.last.remaining} of the monthly ${allowance.last.limit} were left at the last answer, renewing at ${allowance.last.resetsAt.toISOString()}`
+        : '';
       throw new ProviderError(
         PROVIDER,
-        'bad-response',
-        `${PROVIDER} answered GET /videos/search with something that is not JSON: ${text.slice(0, 200)}`,
-        { cause },
+        'rate-limit',
+        `${error.message}; Pexels allows 200 requests an hour and a monthly allowance${known}: try again later`,
+        { status: 429, retryAfterMs: error.retryAfterMs, cause: error },
       );
     }
-  } catch (error) {
-    if (error instanceof ProviderError && error.kind === 'rate-limit' && error.retryAfterMs !== undefined) {
-      const resets = new Date(Date.now() + error.retryAfterMs).toISOString();
-      throw new ProviderError(PROVIDER, 'rate-limit', `${error.message}; the limit resets at ${resets}`, {
-        status: 429,
-        retryAfterMs: error.retryAfterMs,
-        cause: error,
-      });
-    }
     throw error;
+  }
+  const reported = pexelsAllowance(response.headers);
+  if (reported) {
+    allowance.last = reported;
+    if (reported.remaining < 100)
+      ctx.log(
+        `Pexels: ${reported.remaining} of this month's ${reported.limit} requests left (renews at ${reported.resetsAt.toISOString()})`,
+      );
+  }
+  const text = await response.text();
+  try {
+    return JSON.parse(text) as PexelsSearchAnswer;
+  } catch (cause) {
+    throw new ProviderError(
+      PROVIDER,
+      'bad-response',
+      `${PROVIDER} answered GET /videos/search with something that is not JSON: ${text.slice(0, 200)}`,
+      { cause },
+    );
   }
 }

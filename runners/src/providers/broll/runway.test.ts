@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,7 +12,9 @@ import { STAND_IN_NETWORKS, testChannel, testContext, testScript } from '../visu
 import {
   RUNWAY_API_VERSION,
   RUNWAY_POLL_INTERVAL_MS,
+  checkRunwayModel,
   createRunwayBroll,
+  dataUriLength,
   runwayCostUSD,
   runwayDuration,
   runwayFailureReason,
@@ -29,7 +32,7 @@ describe('Runway requests', () => {
   it('asks each model for a ratio it takes, in the frame’s orientation', () => {
     expect(runwayRatio('gen4.5', landscape)).toBe('1280:720');
     expect(runwayRatio('gen4.5', portrait)).toBe('720:1280');
-    expect(runwayRatio('gen3a_turbo', portrait)).toBe('768:1280');
+    expect(runwayRatio('gen4_turbo', { width: 1080, height: 1080 })).toBe('960:960');
     expect(runwayRatio('veo3.1', landscape)).toBe('1920:1080');
   });
 
@@ -49,6 +52,36 @@ describe('Runway requests', () => {
       'A librarian pulls a card from a catalog drawer. Focus on library, card catalog. Cinematic B-roll, smooth camera movement, natural light, no on-screen text, no logos.',
     );
     expect(runwayPrompt({ heading: 'H', cue: { description: 'x'.repeat(2000), keywords: [] } }).length).toBe(1000);
+  });
+
+  it('keeps the prompt within 1000 characters counting the "." it appends', () => {
+    const style = runwayPrompt({ heading: 'H', cue: { description: 'x', keywords: [] } }).length - 1;
+    // Descriptions around the limit, with the house style and the final "." added.
+    for (const length of [990 - style, 996 - style, 997 - style, 998 - style, 999 - style, 1000 - style]) {
+      const prompt = runwayPrompt({ heading: 'H', cue: { description: 'y'.repeat(length), keywords: [] } });
+      expect(prompt.length).toBeLessThanOrEqual(1000);
+    }
+    expect(runwayPrompt({ heading: 'H', cue: { description: 'y'.repeat(998 - style), keywords: [] } })).toMatch(/y\. Cinematic.*logos\.$/);
+    // Astral characters are never cut in half.
+    const emoji = runwayPrompt({ heading: 'H', cue: { description: '🎬'.repeat(600), keywords: [] } });
+    expect(emoji.length).toBeLessThanOrEqual(1000);
+    expect(emoji.endsWith('🎬…')).toBe(true);
+  });
+
+  it('refuses a model Runway retired, naming the date and what to choose', () => {
+    expect(() => checkRunwayModel('gen3a_turbo')).toThrow(ProviderConfigError);
+    expect(() => checkRunwayModel('gen3a_turbo')).toThrow(
+      'providers.broll.model: Runway retired gen3a_turbo on 2026-06-10 (its requests are refused); choose gen4_turbo',
+    );
+    // The catalog's date decides: the day before, it was still served.
+    expect(() => checkRunwayModel('gen3a_turbo', new Date('2026-06-09T12:00:00Z'))).not.toThrow();
+    expect(() => checkRunwayModel('gen4_turbo')).not.toThrow();
+    expect(() => checkRunwayModel('a-model-the-catalog-does-not-know')).not.toThrow();
+  });
+
+  it('measures the data URI an image would make', () => {
+    expect(dataUriLength('image/png', 3)).toBe('data:image/png;base64,AAAA'.length);
+    expect(dataUriLength('image/png', 4)).toBe('data:image/png;base64,AAAAAA=='.length);
   });
 
   it('uses text-to-video, or image-to-video for the image models', () => {
@@ -251,5 +284,62 @@ describe('Runway B-roll against a local Runway', () => {
     await expect(createRunwayBroll({ ...spec, model: 'gen4_turbo' }, fast).clips(ctx, script)).rejects.toThrow(
       /gen4_turbo animates an image/,
     );
+  });
+
+  it('uploads an image whose data URI would reach 5 MB and animates its runway:// URI', async () => {
+    // Noise does not compress: about 5.9 MB of PNG, a data URI of about 7.8 MB.
+    const big = join(fixtures.workdir, 'big.png');
+    await runFfmpeg([
+      '-f',
+      'lavfi',
+      '-i',
+      'nullsrc=s=2200x2200,geq=r=random(1)*255:g=random(2)*255:b=random(3)*255',
+      '-frames:v',
+      '1',
+      '-y',
+      big,
+    ]);
+    expect((await stat(big)).size).toBeGreaterThan(3.75 * 1024 * 1024);
+    ctx.channel = testChannel({ aspectRatio: '16:9', images: [pathToFileURL(big).href] });
+    await createRunwayBroll({ ...spec, model: 'gen4_turbo' }, fast).clips(ctx, script);
+    const upload = server.requests.find((request) => request.path === '/v1/uploads');
+    expect(upload?.json).toEqual({ filename: 'big.png', type: 'ephemeral' });
+    const form = server.requests.find((request) => request.path.startsWith('/storage/uploads/'));
+    // The presigned form carries no key.
+    expect(form?.headers.authorization).toBeUndefined();
+    expect(form?.status).toBe(204);
+    const create = created().find((request) => request.path === '/v1/image_to_video');
+    const promptImage = (create?.json as { promptImage: string }).promptImage;
+    expect(promptImage).toMatch(/^runway:\/\//);
+    expect(server.uploads.get(promptImage)?.bytes).toBeGreaterThan(4 * 1024 * 1024);
+  });
+
+  it('is refused by Runway when a data URI is 5 MB or more, and for the retired gen3a_turbo', async () => {
+    // What the client avoids, sent as Runway's own clients would.
+    const send = (body: Record<string, unknown>) =>
+      fetch(`${server.url}/v1/image_to_video`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${RUNWAY_TEST_KEY}`,
+          'x-runway-version': RUNWAY_TEST_VERSION,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify(body),
+      }).then(async (response) => ({ status: response.status, body: (await response.json()) as { error: string } }));
+    const oversize = await send({
+      model: 'gen4_turbo',
+      ratio: '1280:720',
+      duration: 5,
+      promptImage: `data:image/png;base64,${'A'.repeat(5 * 1024 * 1024)}`,
+    });
+    expect(oversize.status).toBe(400);
+    expect(oversize.body.error).toContain('Data URIs must be under 5MB');
+    const retired = await send({ model: 'gen3a_turbo', ratio: '1280:768', duration: 5, promptImage: 'https://example.com/a.png' });
+    expect(retired.status).toBe(400);
+    expect(retired.body.error).toContain("received 'gen3a_turbo'");
+    // And the client refuses gen3a_turbo before it sends anything.
+    server.requests.length = 0;
+    await expect(createRunwayBroll({ ...spec, model: 'gen3a_turbo' }, fast).clips(ctx, script)).rejects.toThrow(/retired gen3a_turbo/);
+    expect(server.requests).toHaveLength(0);
   });
 });

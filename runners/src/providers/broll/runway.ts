@@ -1,15 +1,18 @@
 // Generated B-roll from Runway's API (docs.dev.runwayml.com): every request carries
 // Authorization: Bearer <key> and X-Runway-Version; POST /v1/text_to_video (or /v1/image_to_video
-// for the image-only models, from a channel image) starts a task, GET /v1/tasks/{id} is polled no
+// for the image-only models, from a channel image: a data URI under 5 MB, or a larger image through
+// Runway's ephemeral upload, POST /v1/uploads and a presigned form POST, as a runway:// URI) starts
+// a task, GET /v1/tasks/{id} is polled no
 // more often than every 5 s through PENDING / THROTTLED / RUNNING to SUCCEEDED (output: URLs that
 // expire within a day or two, so they are downloaded at once) or FAILED (failure, failureCode).
 // Each clip's task id is kept in the episode state, so that a repeated attempt collects what it
 // already paid for. Downloads are conformed to the frame, 30 fps and the clip's exact length.
 import { createHash } from 'node:crypto';
-import { mkdir, readFile, rm } from 'node:fs/promises';
-import { extname, join } from 'node:path';
+import { openAsBlob } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
-import { defaultModel, modelCostUSD } from '@acog/api/catalog';
+import { defaultModel, modelCostUSD, modelLifecycle, modelSupports } from '@acog/api/catalog';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
 import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
@@ -27,10 +30,25 @@ export const RUNWAY_API_VERSION = '2024-11-06';
 export const RUNWAY_DEFAULT_MODEL = defaultModel('runway', 'video')!;
 /** Runway: "Consumers of this API should not expect updates more frequent than once every five seconds for a given task." */
 export const RUNWAY_POLL_INTERVAL_MS = 5_000;
+/** promptText takes at most 1000 characters, counting whatever the client adds (a final "."). */
 export const RUNWAY_PROMPT_LIMIT = 1000;
+/** A promptImage data URI must be under 5 MB (the whole URI); a larger image goes through an upload. */
+export const RUNWAY_DATA_URI_LIMIT = 5 * 1024 * 1024;
+/** Images up to 200 MB may be uploaded (docs.dev.runwayml.com/assets/uploads). */
+export const RUNWAY_UPLOAD_LIMIT = 200 * 1024 * 1024;
 
-/** Models that animate an image (promptImage) rather than start from text alone. */
-const IMAGE_MODELS = new Set(['gen4_turbo', 'gen3a_turbo']);
+/**
+ * Refuses a model Runway no longer serves (the catalog's shutdown date), saying what to choose
+ * instead. A model the catalog does not know is left for Runway to judge.
+ */
+export function checkRunwayModel(model: string, now = new Date()): void {
+  const lifecycle = modelLifecycle('runway', model, now);
+  if (lifecycle.state === 'retired') {
+    throw new ProviderConfigError(
+      `providers.broll.model: Runway retired ${model} on ${lifecycle.shutdown} (its requests are refused); choose ${lifecycle.replacement}${lifecycle.advice ? ` (${lifecycle.advice})` : ''}`,
+    );
+  }
+}
 
 export type RunwayTaskStatus = 'PENDING' | 'THROTTLED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -47,7 +65,6 @@ export interface RunwayTask {
 /** The output resolution a model takes, in the frame's orientation. */
 export function runwayRatio(model: string, size: FrameSize): string {
   const portrait = orientationOf(size) === 'portrait';
-  if (model === 'gen3a_turbo') return portrait ? '768:1280' : '1280:768';
   if (model === 'veo3.1' || model === 'veo3.1_fast') return portrait ? '1080:1920' : '1920:1080';
   if (orientationOf(size) === 'square' && model === 'gen4_turbo') return '960:960';
   return portrait ? '720:1280' : '1280:720';
@@ -56,7 +73,7 @@ export function runwayRatio(model: string, size: FrameSize): string {
 /** A duration the model accepts that is at least the clip's (or its longest). */
 export function runwayDuration(model: string, seconds: number): number {
   const whole = Math.ceil(seconds - 1e-6);
-  if (model === 'gen4_turbo' || model === 'gen3a_turbo') return whole <= 5 ? 5 : 10;
+  if (model === 'gen4_turbo') return whole <= 5 ? 5 : 10;
   if (model === 'veo3') return 8;
   if (model === 'veo3.1' || model === 'veo3.1_fast') return [4, 6, 8].find((allowed) => allowed >= whole) ?? 8;
   return Math.min(10, Math.max(2, whole));
@@ -73,7 +90,16 @@ export function runwayPrompt(clip: Pick<PlannedClip, 'cue' | 'heading'>): string
   ]
     .filter(Boolean)
     .join('. ');
-  return prompt.length <= RUNWAY_PROMPT_LIMIT ? `${prompt}.` : `${prompt.slice(0, RUNWAY_PROMPT_LIMIT - 1)}…`;
+  const finished = `${prompt}.`;
+  if (finished.length <= RUNWAY_PROMPT_LIMIT) return finished;
+  // Cut at a whole character (never half a surrogate pair), leaving room for the ellipsis.
+  const characters = [...prompt];
+  let cut = '';
+  for (const character of characters) {
+    if (cut.length + character.length > RUNWAY_PROMPT_LIMIT - 1) break;
+    cut += character;
+  }
+  return `${cut}…`;
 }
 
 /** The endpoint and body that start a clip's task. */
@@ -87,12 +113,13 @@ export function runwayTaskRequest(params: { model: string; prompt: string; secon
     ratio: runwayRatio(params.model, params.size),
     duration: runwayDuration(params.model, params.seconds),
   };
-  if (IMAGE_MODELS.has(params.model)) return { path: '/v1/image_to_video', body: { ...common, promptImage: params.image } };
+  if (runwayNeedsImage(params.model)) return { path: '/v1/image_to_video', body: { ...common, promptImage: params.image } };
   return { path: '/v1/text_to_video', body: common };
 }
 
+/** A model that only animates an image (the catalog says it takes no text alone). */
 export function runwayNeedsImage(model: string): boolean {
-  return IMAGE_MODELS.has(model);
+  return modelSupports('runway', model, 'textToVideo') === false;
 }
 
 export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureCode' | 'status'>): string {
@@ -100,6 +127,7 @@ export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureC
   return task.failureCode ? `${reason} (${task.failureCode})` : reason;
 }
 
+/** What `seconds` of output cost: the given price, else the catalog's (the default model's for a model it does not know). */
 export function runwayCostUSD(model: string, seconds: number, pricePerSecond?: number): number {
   if (pricePerSecond !== undefined) return Math.round(seconds * pricePerSecond * 10_000) / 10_000;
   // The catalog's list price (api/catalog/runway.yaml); a model it does not list at the default model's.
@@ -109,9 +137,36 @@ export function runwayCostUSD(model: string, seconds: number, pricePerSecond?: n
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 
-async function imageDataUri(file: string): Promise<string> {
+/** The length of the data URI of `bytes` bytes of `type`. */
+export function dataUriLength(type: string, bytes: number): number {
+  return `data:${type};base64,`.length + 4 * Math.ceil(bytes / 3);
+}
+
+/**
+ * promptImage for a channel image: a data URI when it stays under Runway's 5 MB, else the
+ * runway:// URI of an ephemeral upload (POST /v1/uploads, then the presigned form POST of the file).
+ */
+async function promptImage(http: ProviderHttp, media: ProviderHttp, file: string, signal?: AbortSignal): Promise<string> {
   const type = IMAGE_TYPES[extname(file).toLowerCase()] ?? 'image/png';
-  return `data:${type};base64,${(await readFile(file)).toString('base64')}`;
+  const bytes = (await stat(file)).size;
+  if (dataUriLength(type, bytes) < RUNWAY_DATA_URI_LIMIT) return `data:${type};base64,${(await readFile(file)).toString('base64')}`;
+  if (bytes > RUNWAY_UPLOAD_LIMIT) {
+    throw new ProviderConfigError(
+      `spec.format.images: ${basename(file)} is ${(bytes / 1024 / 1024).toFixed(0)} MB, more than the 200 MB Runway takes; use a smaller image`,
+    );
+  }
+  const slot = await http.json<{ uploadUrl?: string; fields?: Record<string, string>; runwayUri?: string }>('POST', '/v1/uploads', {
+    json: { filename: basename(file), type: 'ephemeral' },
+    signal,
+  });
+  if (!slot.uploadUrl || !slot.runwayUri)
+    throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} answered POST /v1/uploads without uploadUrl and runwayUri`);
+  // The presigned form is storage, not the API: its fields, then the file; never the key.
+  const form = new FormData();
+  for (const [name, value] of Object.entries(slot.fields ?? {})) form.append(name, value);
+  form.append('file', await openAsBlob(file, { type }), basename(file));
+  await media.request('POST', slot.uploadUrl, { body: form, timeoutMs: 10 * 60_000, signal });
+  return slot.runwayUri;
 }
 
 export interface RunwayOptions {
@@ -121,6 +176,8 @@ export interface RunwayOptions {
   maxPollIntervalMs?: number;
   /** How long one attempt waits for a task (20 minutes); the next attempt resumes it. */
   deadlineMs?: number;
+  /** The clock a retired model is judged by (now). */
+  now?: () => Date;
   /** Tasks in flight at once (2): more only queue as THROTTLED. */
   concurrency?: number;
   /** Local copies of remote channel images, for the image-to-video models. */
@@ -146,6 +203,7 @@ export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = 
   return {
     name: 'runway',
     async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
+      checkRunwayModel(model, options.now?.());
       const apiKey = requireSecret(ctx, 'RUNWAY_API_KEY', spec.secretRef);
       const http = new ProviderHttp({
         provider: PROVIDER,
@@ -174,13 +232,31 @@ export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = 
 
       let generatedSeconds = 0;
       let tasksCreated = 0;
+      // One promptImage per image, shared by its clips (an upload's runway:// URI lasts 24 h).
+      const prompted = new Map<string, Promise<string>>();
+      const imageFor = (file: string) => {
+        let uri = prompted.get(file);
+        if (!uri) {
+          uri = promptImage(http, media, file, ctx.signal);
+          prompted.set(file, uri);
+        }
+        return uri;
+      };
       const makeClip = async (clip: PlannedClip): Promise<BrollClip> => {
-        const image = images.length > 0 ? await imageDataUri(images[(clip.beatIndex + clip.index) % images.length]) : undefined;
-        const request = runwayTaskRequest({ model, prompt: runwayPrompt(clip), seconds: clip.seconds, size, image });
+        const imageFile = images.length > 0 ? images[(clip.beatIndex + clip.index) % images.length] : undefined;
+        // The fingerprint names the image by its content: an upload's runway:// URI differs each time.
+        const imageDigest = imageFile
+          ? `sha256:${createHash('sha256')
+              .update(await readFile(imageFile))
+              .digest('hex')}`
+          : undefined;
+        const request = runwayTaskRequest({ model, prompt: runwayPrompt(clip), seconds: clip.seconds, size, image: imageDigest });
         const input = createHash('sha256').update(JSON.stringify(request)).digest('hex');
+        const withImage = async () =>
+          imageFile ? { ...request, body: { ...request.body, promptImage: await imageFor(imageFile) } } : request;
         const download = join(downloads, clip.file);
         for (let round = 1; ; round++) {
-          const { task, created } = await startOrResume(ctx, http, clip, request, input);
+          const { task, created } = await startOrResume(ctx, http, clip, withImage, input);
           // A task resumed from an earlier attempt was paid for too; that attempt reported no cost.
           if (created) tasksCreated += 1;
           generatedSeconds += request.body.duration as number;
@@ -260,7 +336,7 @@ async function startOrResume(
   ctx: ProviderContext,
   http: ProviderHttp,
   clip: PlannedClip,
-  request: ReturnType<typeof runwayTaskRequest>,
+  build: () => Promise<ReturnType<typeof runwayTaskRequest>>,
   input: string,
 ): Promise<{ task: RunwayTask; created: boolean }> {
   const stored = await ctx.state.get<StoredTask>(runwayTaskKey(clip));
@@ -277,6 +353,7 @@ async function startOrResume(
       ctx.log(`Runway no longer knows task ${stored.id}; starting a new one for ${clip.file}`);
     }
   }
+  const request = await build();
   const answer = await http.json<{ id?: string }>('POST', request.path, { json: request.body, signal: ctx.signal });
   if (!answer.id) throw new ProviderError(PROVIDER, 'bad-response', `${PROVIDER} answered POST ${request.path} without a task id`);
   await ctx.state.put(runwayTaskKey(clip), { id: answer.id, input } satisfies StoredTask);

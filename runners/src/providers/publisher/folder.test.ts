@@ -24,6 +24,7 @@ function context(): ProviderContext {
     env: {},
     log: (line) => logs.push(line),
     state: new MemoryState(),
+    namespaceState: new MemoryState(),
   };
 }
 

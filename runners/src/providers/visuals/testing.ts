@@ -22,7 +22,7 @@ export function testChannel(format: Partial<ChannelSpec['format']> = {}, provide
 }
 
 export function testContext(
-  options: { channel?: ChannelSpec; env?: Record<string, string | undefined>; state?: MemoryState } = {},
+  options: { channel?: ChannelSpec; env?: Record<string, string | undefined>; state?: MemoryState; namespaceState?: MemoryState } = {},
 ): Promise<TestContext> {
   return providerTestContext({
     workdirPrefix: join(tmpdir(), 'acog-visuals-'),
@@ -35,6 +35,7 @@ export function testContext(
     },
     env: options.env,
     state: options.state,
+    namespaceState: options.namespaceState,
   });
 }
 

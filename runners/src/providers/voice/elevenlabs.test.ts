@@ -14,7 +14,14 @@ import { ProviderError } from '../http.ts';
 import { providerTestContext, type TestContext } from '../testing.ts';
 import { ProviderConfigError, type ProviderContext } from '../types.ts';
 import { runTool } from './audio.ts';
-import { createElevenLabsVoice, elevenLabsCostUSD, elevenLabsSpeed, validationMessage, type ElevenLabsOptions } from './elevenlabs.ts';
+import {
+  createElevenLabsVoice,
+  elevenLabsCostUSD,
+  elevenLabsSpeed,
+  elevenLabsStitching,
+  validationMessage,
+  type ElevenLabsOptions,
+} from './elevenlabs.ts';
 import { speechPieces, wordSpans } from './timings.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'acog-elevenlabs-'));
@@ -117,6 +124,23 @@ describe('ElevenLabs voice', () => {
     expect(produced.usage).toMatchObject({ characters, requests: 2 });
     expect(produced.costUSD).toBeCloseTo(characters * 0.0001, 6);
     expect(await readdir(ctx.workdir)).toEqual(['narration.wav']);
+  });
+
+  it('sends Eleven v3 no request stitching (the catalog says it refuses it), one request per beat still', async () => {
+    const ctx = await context();
+    const produced = await createElevenLabsVoice({ ...spec, model: 'eleven_v3' }, fast).synthesize(ctx, script);
+    expect(server.requests.map((request) => request.status)).toEqual([200, 200]);
+    expect(server.requests.map((request) => request.body)).toEqual(
+      script.beats.map((beat) => ({ text: beat.narration, model_id: 'eleven_v3' })),
+    );
+    expect(produced.value.words.length).toBeGreaterThan(0);
+  });
+
+  it('stitches only for models the catalog says take it', () => {
+    expect(elevenLabsStitching('eleven_v3')).toBe(false);
+    expect(elevenLabsStitching('eleven_multilingual_v2')).toBe(true);
+    expect(elevenLabsStitching('eleven_flash_v2_5')).toBe(true);
+    expect(elevenLabsStitching('a-model-the-catalog-does-not-know')).toBe(false);
   });
 
   it('splits a long beat under the character limit and offsets every piece', async () => {

@@ -1,11 +1,12 @@
 // ElevenLabs narration: POST /v1/text-to-speech/{voice_id}/with-timestamps, one request per beat
 // (or per piece of a beat under the character limit), each told the text around it (previous_text,
-// next_text) so that the pieces sound like one reading. The answers' MP3 is decoded to 48 kHz PCM
+// next_text: request stitching) so that the pieces sound like one reading, when the model takes it
+// (the catalog's stitching flag: Eleven v3 refuses it with a 400). The answers' MP3 is decoded to 48 kHz PCM
 // and written in order into narration.wav, a pause between beats; the per-character alignment
 // becomes word timings, offset by where each piece lands.
 import { join } from 'node:path';
 import type { VoiceProvider } from '@acog/api';
-import { defaultModel, modelCostUSD } from '@acog/api/catalog';
+import { defaultModel, modelCostUSD, modelSupports } from '@acog/api/catalog';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -31,6 +32,11 @@ const NARRATION_FILE = 'narration.wav';
  */
 export function elevenLabsCostUSD(characters: number, model: string): number {
   return modelCostUSD('elevenlabs', model, { characters }) ?? modelCostUSD('elevenlabs', ELEVENLABS_DEFAULT_MODEL, { characters })!;
+}
+
+/** Whether the model takes previous_text/next_text; a model the catalog does not know is not sent them. */
+export function elevenLabsStitching(model: string): boolean {
+  return modelSupports('elevenlabs', model, 'stitching') === true;
 }
 
 /** voice_settings.speed: ElevenLabs takes 0.7 to 1.2; undefined keeps the voice's own. */
@@ -73,6 +79,7 @@ export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOp
   const model = spec.model ?? ELEVENLABS_DEFAULT_MODEL;
   const voiceId = spec.voiceId ?? ELEVENLABS_DEFAULT_VOICE;
   const speed = elevenLabsSpeed(spec.speed);
+  const stitching = elevenLabsStitching(model);
   return {
     name: 'elevenlabs',
     async synthesize(ctx: ProviderContext, script: RefinedScript): Promise<Produced<Narration>> {
@@ -103,8 +110,8 @@ export function createElevenLabsVoice(spec: VoiceProvider, options: ElevenLabsOp
               text: piece.text,
               model_id: model,
               ...(speed === undefined ? {} : { voice_settings: { speed } }),
-              ...(index > 0 ? { previous_text: pieces[index - 1].text } : {}),
-              ...(index + 1 < pieces.length ? { next_text: pieces[index + 1].text } : {}),
+              ...(stitching && index > 0 ? { previous_text: pieces[index - 1].text } : {}),
+              ...(stitching && index + 1 < pieces.length ? { next_text: pieces[index + 1].text } : {}),
             },
             ctx.signal,
           );

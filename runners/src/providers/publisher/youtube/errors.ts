@@ -3,11 +3,10 @@
 import { ProviderError, type ProviderErrorKind } from '../../http.ts';
 
 /**
- * Quota units per call, from the Data API's quota table. An upload cost 1600 units until the
- * revision of 4 December 2025 lowered it to about 100.
+ * Quota units per call of the project's daily quota (10,000 units by default), from the Data API's
+ * quota table. videos.insert is not among them: since 2026-06-01 uploads have a bucket of their own.
  */
 export const QUOTA_UNITS = {
-  videosInsert: 100,
   videosList: 1,
   videosUpdate: 50,
   thumbnailsSet: 50,
@@ -15,20 +14,30 @@ export const QUOTA_UNITS = {
   playlistItemsInsert: 50,
 } as const;
 
+/** videos.insert's own daily bucket (since 2026-06-01): 100 units a day by default, 1 unit an upload. */
+export const UPLOAD_QUOTA = { unitsPerUpload: 1, dailyUnits: 100 } as const;
+
 const PACIFIC_TIME = 'America/Los_Angeles';
 export const AUDIT_FORM = 'https://support.google.com/youtube/contact/yt_api_form';
+/** Where a project asks for more quota: the audit and quota extension form. */
+const QUOTA_FORM = AUDIT_FORM;
+
+/** Which daily quota a quotaExceeded used up: videos.insert's own bucket, or the project's units. */
+export type YouTubeQuota = 'uploads' | 'units';
 
 /** A YouTube error with Google's reason (quotaExceeded, forbiddenPrivacySetting, invalid_grant…). */
 export class YouTubeError extends ProviderError {
   readonly reason?: string;
+  readonly quota?: YouTubeQuota;
   constructor(
     kind: ProviderErrorKind,
     message: string,
-    options: { status?: number; retryAfterMs?: number; reason?: string; cause?: unknown } = {},
+    options: { status?: number; retryAfterMs?: number; reason?: string; quota?: YouTubeQuota; cause?: unknown } = {},
   ) {
     super('YouTube', kind, message, options);
     this.name = 'YouTubeError';
     this.reason = options.reason;
+    this.quota = options.quota;
   }
 }
 
@@ -131,11 +140,22 @@ export function youtubeFailure(info: GoogleErrorInfo, context: FailureContext): 
     case 'quotaExceeded':
     case 'dailyLimitExceeded': {
       const reset = untilReset(context.now);
+      // An upload draws on its own bucket, not on the units: a refused upload says so, and what to do.
+      if (context.where === 'videos.insert') {
+        return new YouTubeError(
+          'rate-limit',
+          `The Google Cloud project's daily videos.insert quota is used up (${at}: ${message}): uploads have a bucket of their own ` +
+            `(${UPLOAD_QUOTA.dailyUnits} a day by default, ${UPLOAD_QUOTA.unitsPerUpload} unit each), apart from the 10,000 units of the other calls. ` +
+            `It resets at midnight Pacific time, ${reset.at.toISOString()} (in ${reset.text}); the upload is retried then with \`kubectl acog retry\`, ` +
+            `or ask Google for more uploads a day (${QUOTA_FORM}).`,
+          { ...options, quota: 'uploads', retryAfterMs: reset.ms },
+        );
+      }
       return new YouTubeError(
         'rate-limit',
         `The daily YouTube Data API quota of the Google Cloud project is used up (${at}: ${message}). ` +
           `It resets at midnight Pacific time, ${reset.at.toISOString()} (in ${reset.text}); retry the upload after that, or ask Google for a higher quota.`,
-        { ...options, retryAfterMs: reset.ms },
+        { ...options, quota: 'units', retryAfterMs: reset.ms },
       );
     }
     case 'uploadLimitExceeded': {

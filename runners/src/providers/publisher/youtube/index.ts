@@ -7,6 +7,7 @@ export {
   googleErrorInfo,
   nextQuotaReset,
   QUOTA_UNITS,
+  UPLOAD_QUOTA,
   YouTubeError,
   youtubeFailure,
   type FailureContext,

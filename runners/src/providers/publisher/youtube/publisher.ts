@@ -26,7 +26,8 @@ import { unauditedNote, videoMatches, videoResource, type VideoResource } from '
 /** What happened after the upload (thumbnail, captions, playlists), so a repeated stage does not do it twice. */
 export const STATE_FINISHING = 'youtube.finishing';
 
-export const THUMBNAIL_MAX_BYTES = 2 * 1024 * 1024;
+/** YouTube takes custom thumbnails up to 50 MB (since 2026-09-14; 2 MB before). */
+export const THUMBNAIL_MAX_BYTES = 50 * 1024 * 1024;
 
 const CAPTION_TRACK_NAME = 'Narration';
 
@@ -68,7 +69,8 @@ class YouTubeRun implements UploadConnection {
   readonly retry: RetryOptions;
   /** Per-call options of googleapis: its media uploads take the root URL only from here. */
   readonly callOptions: { signal?: AbortSignal; rootUrl?: string };
-  readonly usage = { uploadBytes: 0, quotaUnits: 0 };
+  /** quotaUnits of the project's daily units; uploadQuotaUnits of videos.insert's own bucket. */
+  readonly usage = { uploadBytes: 0, quotaUnits: 0, uploadQuotaUnits: 0 };
 
   constructor(ctx: ProviderContext, spec: PublisherProvider, options: YouTubePublisherOptions, google: GoogleApis) {
     this.ctx = ctx;
@@ -196,7 +198,7 @@ class YouTubeRun implements UploadConnection {
     if (state.thumbnailSha256 !== thumbnailSha256) {
       if (thumbnail.length > THUMBNAIL_MAX_BYTES) {
         this.ctx.log(
-          `YouTube: the thumbnail has ${thumbnail.length} bytes, more than YouTube's 2 MB; the video keeps an automatic thumbnail`,
+          `YouTube: the thumbnail has ${thumbnail.length} bytes, more than YouTube's 50 MB; the video keeps an automatic thumbnail`,
         );
       } else {
         try {

@@ -6,7 +6,7 @@ import { extname } from 'node:path';
 import { withRetry, type RetryOptions } from '@acog/kube/backoff';
 import { parseRetryAfter, type ProviderHttp } from '../../http.ts';
 import type { ProviderContext } from '../../types.ts';
-import { googleErrorInfo, QUOTA_UNITS, YouTubeError, type GoogleErrorInfo } from './errors.ts';
+import { googleErrorInfo, UPLOAD_QUOTA, YouTubeError, type GoogleErrorInfo } from './errors.ts';
 import type { VideoResource } from './video-resource.ts';
 
 export const STATE_UPLOAD = 'youtube.upload';
@@ -67,7 +67,7 @@ export interface UploadConnection {
   readonly options: { chunkBytes?: number };
   readonly http: ProviderHttp;
   readonly retry: RetryOptions;
-  readonly usage: { uploadBytes: number; quotaUnits: number };
+  readonly usage: { uploadBytes: number; quotaUnits: number; uploadQuotaUnits: number };
   authorization(): Promise<Record<string, string>>;
   failure(info: GoogleErrorInfo, where: string, retryAfterMs?: number): YouTubeError;
 }
@@ -200,6 +200,6 @@ export async function uploadVideo(run: UploadConnection, path: string, resource:
   const video = await sendFile(run, upload, file, offset);
   if (!video.id) throw new YouTubeError('bad-response', 'YouTube finished the upload without a video id');
   await run.ctx.state.put(STATE_VIDEO_ID, video.id);
-  run.usage.quotaUnits += QUOTA_UNITS.videosInsert;
+  run.usage.uploadQuotaUnits += UPLOAD_QUOTA.unitsPerUpload;
   return video;
 }

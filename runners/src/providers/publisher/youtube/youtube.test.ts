@@ -18,6 +18,7 @@ import {
   STATE_FINISHING,
   STATE_UPLOAD,
   STATE_VIDEO_ID,
+  THUMBNAIL_MAX_BYTES,
   YouTubeError,
   YouTubePublisher,
   googleErrorInfo,
@@ -70,6 +71,7 @@ function context(
     },
     log: (line) => logs.push(line),
     state,
+    namespaceState: new MemoryState(),
   };
 }
 
@@ -152,9 +154,11 @@ describe('YouTube publisher', () => {
       publishAt: '2026-12-07T09:00:00.000Z',
     });
     expect(produced.costUSD).toBe(0);
+    // The upload draws on videos.insert's own bucket, the rest on the project's units.
     expect(produced.usage).toEqual({
       uploadBytes: VIDEO_BYTES,
-      quotaUnits: QUOTA_UNITS.videosInsert + QUOTA_UNITS.thumbnailsSet + QUOTA_UNITS.captionsInsert + 2 * QUOTA_UNITS.playlistItemsInsert,
+      quotaUnits: QUOTA_UNITS.thumbnailsSet + QUOTA_UNITS.captionsInsert + 2 * QUOTA_UNITS.playlistItemsInsert,
+      uploadQuotaUnits: 1,
     });
 
     expect(stored.bytes.equals(video)).toBe(true);
@@ -287,7 +291,7 @@ describe('YouTube publisher', () => {
     const again = await new YouTubePublisher(spec, fast).publish(context(state), request);
     const repeated = server.requests.slice(before);
     expect(again.value).toEqual(first.value);
-    expect(again.usage).toEqual({ uploadBytes: 0, quotaUnits: QUOTA_UNITS.videosList });
+    expect(again.usage).toEqual({ uploadBytes: 0, quotaUnits: QUOTA_UNITS.videosList, uploadQuotaUnits: 0 });
     expect(repeated.filter((entry) => entry.path.startsWith('/upload/'))).toEqual([]);
     expect(repeated.map((entry) => `${entry.method} ${entry.path}`).filter((line) => !line.endsWith('/token'))).toEqual([
       'GET /youtube/v3/videos',
@@ -344,15 +348,55 @@ describe('YouTube publisher', () => {
     expect(uploads('POST')).toHaveLength(0);
   });
 
-  it('says when the daily quota is used up and when it resets, without retrying', async () => {
-    server.failNext({ method: 'POST', path: '/upload/youtube/v3/videos', status: 403, reason: 'quotaExceeded' });
+  it("says when videos.insert's own daily bucket is spent, apart from the units, and when it resets", async () => {
+    await server.close();
+    server = await startYouTubeServer({ dailyUploads: 1 });
+    await new YouTubePublisher(spec, fast).publish(context(new MemoryState()), request);
     const error = await failureOf(new YouTubePublisher(spec, fast).publish(context(new MemoryState()), request));
     expect(error.reason).toBe('quotaExceeded');
-    expect(error.message).toMatch(/daily YouTube Data API quota .* is used up/);
+    expect(error.quota).toBe('uploads');
+    expect(error.message).toMatch(
+      /^The Google Cloud project's daily videos\.insert quota is used up \(quotaExceeded, 403 on videos\.insert: /,
+    );
+    expect(error.message).toContain('uploads have a bucket of their own (100 a day by default, 1 unit each)');
     expect(error.message).toContain('resets at midnight Pacific time, 2026-11-21T08:00:00.000Z (in 20 h 0 min)');
     expect(error.retryAfterMs).toBe(20 * 3600_000);
-    expect(uploads('POST')).toHaveLength(1);
-    expect(server.videos.size).toBe(0);
+    // Not retried: the bucket is empty until midnight.
+    expect(uploads('POST')).toHaveLength(2);
+    expect(server.videos.size).toBe(1);
+  });
+
+  it("says when the project's daily units are used up, without retrying", async () => {
+    server.failNext({ method: 'POST', path: '/upload/youtube/v3/thumbnails/set', status: 403, reason: 'quotaExceeded' });
+    const error = await failureOf(new YouTubePublisher(spec, fast).publish(context(new MemoryState()), request));
+    expect(error.reason).toBe('quotaExceeded');
+    expect(error.quota).toBe('units');
+    expect(error.message).toMatch(/daily YouTube Data API quota .* is used up \(quotaExceeded, 403 on thumbnails\.set/);
+    expect(error.message).toContain('resets at midnight Pacific time, 2026-11-21T08:00:00.000Z (in 20 h 0 min)');
+    expect(server.requests.filter((entry) => entry.path === '/upload/youtube/v3/thumbnails/set')).toHaveLength(1);
+  });
+
+  it('sets a custom thumbnail of several MB (YouTube takes up to 50 MB), and skips a larger one', async () => {
+    const large = join(dir, 'large-thumbnail.png');
+    await writeFile(large, randomBytes(3 * 1024 * 1024));
+    await new YouTubePublisher(spec, fast).publish(context(new MemoryState()), {
+      ...request,
+      files: { ...request.files, thumbnail: large },
+    });
+    const [stored] = server.videos.values();
+    expect(stored.thumbnail?.bytes.length).toBe(3 * 1024 * 1024);
+
+    const huge = join(dir, 'huge-thumbnail.png');
+    await writeFile(huge, randomBytes(THUMBNAIL_MAX_BYTES + 1));
+    await server.close();
+    server = await startYouTubeServer();
+    await new YouTubePublisher(spec, fast).publish(context(new MemoryState()), {
+      ...request,
+      files: { ...request.files, thumbnail: huge },
+    });
+    expect(server.requests.some((entry) => entry.path === '/upload/youtube/v3/thumbnails/set')).toBe(false);
+    expect(logs.some((line) => line.includes("more than YouTube's 50 MB; the video keeps an automatic thumbnail"))).toBe(true);
+    await rm(huge);
   });
 
   it("says when the channel's daily upload limit is reached", async () => {
