@@ -20,7 +20,7 @@ function scheduled(name: string, topic: string, phase?: string): Episode {
     metadata: { name, namespace: 'studio', labels: { [ORIGIN_LABEL]: SCHEDULE_ORIGIN } },
     spec: { channelRef: { name: 'tech' }, topic },
     ...(phase && { status: { phase } }),
-  } as Episode;
+  } as unknown as Episode;
 }
 
 const hourly = { cron: '0 * * * *', topics: ['Topic one', 'Topic two', 'Topic three'] };
