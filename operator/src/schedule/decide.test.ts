@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ORIGIN_LABEL, SCHEDULE_ORIGIN, type Channel, type Episode } from '@acog/api';
+import { ORIGIN_LABEL, SCHEDULE_ORIGIN, SCHEDULE_SLOT_ANNOTATION, type Channel, type Episode } from '@acog/api';
 import { decideSchedule, topicsUsed } from './decide.ts';
 import { firstTopic, scheduleTopics, type TopicSource } from './topics.ts';
 
@@ -15,9 +15,14 @@ function channel(schedule: Schedule, status: NonNullable<Channel['status']>['sch
   } as Channel;
 }
 
-function scheduled(name: string, topic: string, phase?: string): Episode {
+function scheduled(name: string, topic: string, phase?: string, slot?: string): Episode {
   return {
-    metadata: { name, namespace: 'studio', labels: { [ORIGIN_LABEL]: SCHEDULE_ORIGIN } },
+    metadata: {
+      name,
+      namespace: 'studio',
+      labels: { [ORIGIN_LABEL]: SCHEDULE_ORIGIN },
+      ...(slot && { annotations: { [SCHEDULE_SLOT_ANNOTATION]: slot } }),
+    },
     spec: { channelRef: { name: 'tech' }, topic },
     ...(phase && { status: { phase } }),
   } as unknown as Episode;
@@ -112,6 +117,15 @@ describe('decideSchedule', () => {
     expect(suspended.next).toBeUndefined();
     const fresh = channel(hourly);
     expect(decideSchedule(fresh, [], at('2027-01-01T00:30:00Z'), scheduleTopics).action).toEqual({ kind: 'idle' });
+  });
+
+  it('an Episode made but never recorded (a lost status write) is recorded, and counts from its time on', () => {
+    const made = scheduled('tech-20270101-1000', 'Topic two', 'AwaitingApproval', '2027-01-01T10:00:00.000Z');
+    const status = { lastScheduleTime: '2027-01-01T09:00:00Z', topicsUsed: ['Topic one'] };
+    const decision = decideSchedule(channel(hourly, status), [made], at('2027-01-01T11:00:10Z'), scheduleTopics);
+    expect(decision.unrecorded).toEqual({ slot: at('2027-01-01T10:00:00Z'), episode: made });
+    expect(decision.passedOver).toBe(0);
+    expect(decision.action).toMatchObject({ kind: 'create', slot: at('2027-01-01T11:00:00Z'), topic: 'Topic three' });
   });
 
   it('used topics come from status and from the scheduled Episodes that exist', () => {

@@ -9,6 +9,7 @@ import {
   FINISHED_PHASES,
   ORIGIN_LABEL,
   SCHEDULE_ORIGIN,
+  SCHEDULE_SLOT_ANNOTATION,
   cronProblem,
   latestSlot,
   nextSlots,
@@ -45,6 +46,11 @@ export interface ScheduleDecision {
   passedOver: number;
   /** Topics used, from status and from the scheduled Episodes that exist. */
   topicsUsed: string[];
+  /**
+   * The newest scheduled Episode, when its time is later than status.schedule.lastScheduleTime: made
+   * but not recorded (the operator stopped, or the status write lost a race, before it could).
+   */
+  unrecorded?: { slot: Date; episode: Episode };
 }
 
 /** Whether an Episode was made by a Channel's schedule. */
@@ -71,6 +77,17 @@ export function topicsUsed(channel: Channel, scheduled: Episode[]): string[] {
   return used;
 }
 
+/** The newest scheduled Episode by its slot annotation, if later than `after`. */
+function newestAfter(scheduled: Episode[], after: number): { slot: Date; episode: Episode } | undefined {
+  let newest: { slot: Date; episode: Episode } | undefined;
+  for (const episode of scheduled) {
+    const slot = new Date(episode.metadata.annotations?.[SCHEDULE_SLOT_ANNOTATION] ?? '');
+    if (Number.isNaN(slot.getTime()) || slot.getTime() <= after) continue;
+    if (!newest || slot > newest.slot) newest = { slot, episode };
+  }
+  return newest;
+}
+
 export function decideSchedule(channel: Channel, scheduled: Episode[], now: Date, nextTopic: TopicSource): ScheduleDecision {
   const schedule = channel.spec.schedule;
   const used = topicsUsed(channel, scheduled);
@@ -82,9 +99,10 @@ export function decideSchedule(channel: Channel, scheduled: Episode[], now: Date
   const next = nextSlots(query, now, 1)[0];
 
   const last = channel.status?.schedule?.lastScheduleTime ?? channel.metadata.creationTimestamp;
-  const earliest = last ? new Date(last) : now;
+  const unrecorded = newestAfter(scheduled, last ? new Date(last).getTime() : 0);
+  const earliest = unrecorded?.slot ?? (last ? new Date(last) : now);
   const { slot, missed } = latestSlot(query, earliest, now);
-  const base = { next, passedOver: missed, topicsUsed: used };
+  const base = { next, passedOver: missed, topicsUsed: used, ...(unrecorded && { unrecorded }) };
   if (!slot) return { ...base, action: { kind: 'idle' } };
 
   const name = scheduledEpisodeName(channel.metadata.name!, slot);

@@ -79,6 +79,7 @@ export class ScheduleReconciler {
       topicsUsed: decision.topicsUsed,
       nextScheduleTime: decision.next?.toISOString(),
     };
+    if (decision.unrecorded) this.record(status, decision.unrecorded.slot, decision.unrecorded.episode);
     const { action } = decision;
     switch (action.kind) {
       case 'idle':
