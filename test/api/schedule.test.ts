@@ -2,10 +2,13 @@
 // operator schedules with) accepts in its five-field form is stored, every one it refuses is
 // refused with spec.schedule.cron named, and a time zone that is not IANA's is refused with
 // spec.schedule.timezone named; the generated validator agrees each time.
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { Cron } from 'croner';
+import { CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { cronProblem, validateChannel, type Channel } from '@acog/api';
-import { kubeConfig, uniqueName } from '../support/env.ts';
+import { GROUP, VERSION, cronProblem, validateChannel, type Channel } from '@acog/api';
+import { kubeConfig, localEnv, uniqueName } from '../support/env.ts';
 import { apiFailure, createNamespace, createObject, example } from '../support/kube.ts';
 
 const ACCEPTED = [
@@ -114,6 +117,38 @@ describe('schedule.cron and schedule.timezone at the API server', () => {
       withSchedule({ cron: '@daily', timezone: 'Europe/Berlin' }),
     )) as unknown as Channel;
     expect(stored.spec.schedule?.timezone).toBe('Europe/Berlin');
+  });
+
+  it('kubectl get channels shows the next scheduled time in a NEXT column', async () => {
+    const channel = withSchedule({ cron: '@daily' });
+    await createObject(kc, namespace, 'channels', channel);
+    await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus(
+      {
+        group: GROUP,
+        version: VERSION,
+        plural: 'channels',
+        namespace,
+        name: channel.metadata.name!,
+        body: { status: { schedule: { nextScheduleTime: '2027-01-02T00:00:00Z' } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    const env = localEnv();
+    const { stdout } = await promisify(execFile)(env.binaries.kubectl, [
+      '--kubeconfig',
+      env.kubernetes.kubeconfig,
+      '--context',
+      'admin',
+      'get',
+      'channels',
+      channel.metadata.name!,
+      '-n',
+      namespace,
+    ]);
+    // Columns are aligned under their headers; empty ones (no status yet) print nothing.
+    const [header, row] = stdout.trimEnd().split('\n');
+    expect(header).toMatch(/\bNEXT\b/);
+    expect(row.slice(header.indexOf('NEXT')).split(/\s+/)[0]).toBe('2027-01-02T00:00:00Z');
   });
 
   it('concurrencyPolicy outside Allow, Forbid, Replace and a negative startingDeadlineSeconds are refused, each named', async () => {
