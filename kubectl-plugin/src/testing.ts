@@ -37,6 +37,8 @@ export interface RunOptions {
   typed?: string;
   /** stdout is a terminal (for live displays). */
   stdoutTTY?: boolean;
+  /** The command's clock. */
+  now?: () => Date;
 }
 
 export interface Running {
@@ -60,6 +62,7 @@ export function start(args: string[], options: RunOptions = {}): Running {
     stdout,
     stderr: stderr as unknown as NodeJS.WriteStream,
     env: options.env ?? serviceEnv(),
+    ...(options.now ? { now: options.now } : {}),
   };
   if (options.typed !== undefined) io.stdin = typedStdin(options.typed);
   const done = main(['--kubeconfig', localEnv().kubernetes.kubeconfig, '--context', options.user ?? 'admin', ...args], io);

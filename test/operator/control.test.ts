@@ -152,6 +152,41 @@ describe('the Channel', () => {
     expect(channel.status?.episodes).toMatchObject({ total: 1, pending: 1 });
     expect(channel.status?.observedGeneration).toBe(channel.metadata.generation);
   }, 60_000);
+
+  it('is not Ready while a model it names is shut down, saying what to use instead', async () => {
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({ namespace, body: { metadata: { name: 'old-openai' }, stringData: { OPENAI_API_KEY: 'sk-x' } } });
+    await apply(
+      namespace,
+      await testChannel('old-model', (c) => {
+        c.spec.providers!.llm = { provider: 'openai', planModel: 'o4-mini', secretRef: { name: 'old-openai' } };
+      }),
+    );
+    const retired = await waitFor(async () => {
+      const ready = (await getChannel(namespace, 'old-model')).status?.conditions?.find((c) => c.type === 'Ready');
+      return ready?.reason === 'ModelRetired' ? ready : undefined;
+    });
+    expect(retired.status).toBe('False');
+    expect(retired.message).toBe(
+      'providers.llm.planModel: OpenAI shut o4-mini down on 2026-10-23; stages that use it fail: set providers.llm.planModel to gpt-5.6-terra',
+    );
+
+    await kubectl([
+      'patch',
+      'channel',
+      'old-model',
+      '-n',
+      namespace,
+      '--type=merge',
+      '-p',
+      '{"spec":{"providers":{"llm":{"planModel":"gpt-6.1-sol"}}}}',
+    ]);
+    const ready = await waitFor(async () => {
+      const condition = (await getChannel(namespace, 'old-model')).status?.conditions?.find((c) => c.type === 'Ready');
+      return condition?.status === 'True' ? condition : undefined;
+    });
+    expect(ready.reason).toBe('ProvidersReady');
+  }, 60_000);
 });
 
 describe('artifact retention', () => {

@@ -5,9 +5,12 @@
 //   POST /v1/audio/speech         real audio: espeak-ng, converted by ffmpeg to the format asked for
 //   POST /v1/audio/transcriptions verbose_json with word timestamps for audio this server spoke,
 //                                 spread over the real speech by the characters of each word
-// Errors have OpenAI's shape, {error: {message, type, param, code}}, and status. Tests can make
-// the next requests fail (failNext), make the next completion say something else (answerNext)
-// and read every request (requests).
+// Errors have OpenAI's shape, {error: {message, type, param, code}}, and status. Models follow
+// OpenAI's deprecations page: from its shutdown day a model answers 404 model_not_found, and the
+// reasoning models (GPT-5 and later, o-series) refuse a temperature other than 1 as OpenAI does.
+// Tests can set the server's clock (now), make the next requests fail (failNext, also with
+// insufficient_quota), make the next completion say something else (answerNext) and read every
+// request (requests).
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -21,6 +24,8 @@ export interface OpenAiServerOptions {
   apiKey?: string | null;
   espeakPath?: string;
   ffmpegPath?: string;
+  /** The server's clock, for the shutdown dates of models; the real one by default. */
+  now?: () => Date;
 }
 
 export interface RecordedRequest {
@@ -43,6 +48,8 @@ export interface FailOptions {
   /** Only requests to this path fail, e.g. /v1/audio/speech. */
   path?: string;
   message?: string;
+  /** 429 only: the error code; insufficient_quota is OpenAI's answer when the account's credit is spent. */
+  code?: 'rate_limit_exceeded' | 'insufficient_quota';
 }
 
 export interface OpenAiServer {
@@ -58,20 +65,52 @@ export interface OpenAiServer {
   close(): Promise<void>;
 }
 
-const CHAT_MODELS = [
-  'gpt-4o',
-  'gpt-4o-mini',
-  'gpt-4.1',
-  'gpt-4.1-mini',
-  'gpt-4.1-nano',
-  'gpt-5',
-  'gpt-5-mini',
-  'gpt-5-nano',
-  'o3',
-  'o4-mini',
-];
-const SPEECH_MODELS = ['tts-1', 'tts-1-hd', 'gpt-4o-mini-tts'];
-const TRANSCRIPTION_MODELS = ['whisper-1', 'gpt-4o-transcribe', 'gpt-4o-mini-transcribe'];
+/**
+ * The models OpenAI serves, with the first day each no longer answers (https://developers.openai.com/api/docs/deprecations,
+ * checked 2026-12-07) and, for chat, whether it takes a temperature other than its default: the
+ * reasoning models (GPT-5 and later, the o-series) do not.
+ */
+interface ServedModel {
+  shutdown?: string;
+  temperature?: boolean;
+}
+const CHAT_MODELS: Record<string, ServedModel> = {
+  'gpt-6-astra': { temperature: false },
+  'gpt-6.1-sol': { temperature: false },
+  'gpt-6.1-terra': { temperature: false },
+  'gpt-6-sol': { temperature: false },
+  'gpt-6-luna': { temperature: false },
+  'gpt-5.6-sol': { temperature: false },
+  'gpt-5.6-terra': { temperature: false },
+  'gpt-5.6-luna': { temperature: false },
+  'gpt-5.5': { temperature: false },
+  'gpt-5.4': { temperature: false },
+  'gpt-5.4-mini': { temperature: false },
+  'gpt-5.4-nano': { temperature: false, shutdown: '2027-04-01' },
+  'gpt-5.2': { temperature: false },
+  'gpt-5.1': { temperature: false, shutdown: '2027-04-01' },
+  'gpt-4o': { temperature: true, shutdown: '2027-01-14' },
+  'gpt-4o-mini': { temperature: true, shutdown: '2027-01-14' },
+  'gpt-4.1': { temperature: true, shutdown: '2027-01-14' },
+  'gpt-4.1-mini': { temperature: true, shutdown: '2027-01-14' },
+  'gpt-5': { temperature: false, shutdown: '2026-12-11' },
+  'gpt-5-mini': { temperature: false, shutdown: '2026-12-11' },
+  'gpt-5-nano': { temperature: false, shutdown: '2026-12-11' },
+  o3: { temperature: false, shutdown: '2026-12-11' },
+  'o4-mini': { temperature: false, shutdown: '2026-10-23' },
+  'gpt-4.1-nano': { temperature: true, shutdown: '2026-10-23' },
+};
+const SPEECH_MODELS: Record<string, ServedModel> = {
+  'tts-1': { shutdown: '2027-01-06' },
+  'tts-1-hd': { shutdown: '2027-01-06' },
+  'gpt-4o-mini-tts': { shutdown: '2027-01-06' },
+};
+const TRANSCRIPTION_MODELS: Record<string, ServedModel> = {
+  'gpt-transcribe': {},
+  'whisper-1': { shutdown: '2027-02-26' },
+  'gpt-4o-transcribe': { shutdown: '2027-02-26' },
+  'gpt-4o-mini-transcribe': { shutdown: '2027-02-26' },
+};
 const SPEECH_FORMATS: Record<string, { type: string; ffmpeg: string[] }> = {
   wav: { type: 'audio/wav', ffmpeg: ['-c:a', 'pcm_s16le', '-f', 'wav'] },
   mp3: { type: 'audio/mpeg', ffmpeg: ['-c:a', 'libmp3lame', '-b:a', '64k', '-f', 'mp3'] },
@@ -110,7 +149,7 @@ const invalid = (message: string, param: string | null = null, code: string | nu
   new HttpFailure(400, message, { param, code });
 
 /** The message OpenAI gives for a status, for failures a test asks for. */
-function cannedFailure(status: number, message?: string): HttpFailure {
+function cannedFailure(status: number, message?: string, code?: FailOptions['code']): HttpFailure {
   switch (status) {
     case 401:
       return new HttpFailure(401, message ?? 'Incorrect API key provided.', { code: 'invalid_api_key' });
@@ -121,6 +160,13 @@ function cannedFailure(status: number, message?: string): HttpFailure {
     case 404:
       return new HttpFailure(404, message ?? 'The requested resource does not exist.', { code: 'not_found' });
     case 429:
+      if (code === 'insufficient_quota')
+        return new HttpFailure(
+          429,
+          message ??
+            'You exceeded your current quota, please check your plan and billing details. For more information on this error, read the docs: https://platform.openai.com/docs/guides/error-codes/api-errors.',
+          { type: 'insufficient_quota', code: 'insufficient_quota' },
+        );
       return new HttpFailure(429, message ?? 'Rate limit reached for requests. Please try again later.', {
         type: 'requests',
         code: 'rate_limit_exceeded',
@@ -136,8 +182,13 @@ function cannedFailure(status: number, message?: string): HttpFailure {
   }
 }
 
-function knownModel(model: string, known: string[]): boolean {
-  return known.some((name) => model === name || model.startsWith(`${name}-`));
+/** The served model a name is (exact, or a dated snapshot of it), or undefined. */
+function servedModel(model: string, served: Record<string, ServedModel>): ServedModel | undefined {
+  if (served[model]) return served[model];
+  const family = Object.keys(served)
+    .filter((name) => model.startsWith(`${name}-`))
+    .sort((a, b) => b.length - a.length)[0];
+  return family ? served[family] : undefined;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -384,12 +435,20 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
   const answers: { content: string | null; refusal: string | null; remaining: number }[] = [];
   /** What this server said, by the SHA-256 of the audio it sent: what transcriptions look up. */
   const spoken = new Map<string, { text: string; duration: number; voiced: { start: number; end: number } }>();
+  const now = options.now ?? (() => new Date());
+
+  /** The model, if OpenAI serves it today; else OpenAI's 404. */
+  function served(model: string, catalog: Record<string, ServedModel>): ServedModel {
+    const entry = servedModel(model, catalog);
+    if (!entry || (entry.shutdown !== undefined && now().getTime() >= Date.parse(`${entry.shutdown}T00:00:00Z`)))
+      throw new HttpFailure(404, `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+    return entry;
+  }
 
   async function speech(body: Record<string, unknown>, response: ServerResponse): Promise<number> {
     const model = body.model;
     if (typeof model !== 'string') throw invalid("Missing required parameter: 'model'.", 'model');
-    if (!knownModel(model, SPEECH_MODELS))
-      throw new HttpFailure(404, `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+    served(model, SPEECH_MODELS);
     const input = body.input;
     if (typeof input !== 'string' || !input.trim()) throw invalid("Missing required parameter: 'input'.", 'input');
     if (input.length > 4096)
@@ -450,8 +509,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
     if (!(file instanceof Blob)) throw invalid("Missing required parameter: 'file'.", 'file');
     const model = form.get('model');
     if (typeof model !== 'string') throw invalid("Missing required parameter: 'model'.", 'model');
-    if (!knownModel(model, TRANSCRIPTION_MODELS))
-      throw new HttpFailure(404, `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+    served(model, TRANSCRIPTION_MODELS);
     const format = (form.get('response_format') as string | null) ?? 'json';
     if (!['json', 'text', 'srt', 'verbose_json', 'vtt'].includes(format))
       throw invalid(`Invalid value: '${format}'.`, 'response_format', 'invalid_value');
@@ -526,8 +584,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
   function chatCompletion(body: Record<string, unknown>, response: ServerResponse): number {
     const model = body.model;
     if (typeof model !== 'string' || !model) throw invalid('you must provide a model parameter', 'model');
-    if (!knownModel(model, CHAT_MODELS))
-      throw new HttpFailure(404, `The model \`${model}\` does not exist or you do not have access to it.`, { code: 'model_not_found' });
+    const chatModel = served(model, CHAT_MODELS);
     const messages = body.messages;
     if (!Array.isArray(messages) || messages.length === 0)
       throw invalid("Invalid 'messages': empty array. Expected an array with minimum length 1.", 'messages', 'empty_array');
@@ -547,6 +604,13 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
         `Invalid 'temperature': ${String(body.temperature)}. Expected a value between 0 and 2.`,
         'temperature',
         'invalid_value',
+      );
+    }
+    if (body.temperature !== undefined && body.temperature !== 1 && !chatModel.temperature) {
+      throw invalid(
+        `Unsupported value: 'temperature' does not support ${String(body.temperature)} with this model. Only the default (1) value is supported.`,
+        'temperature',
+        'unsupported_value',
       );
     }
     const format = body.response_format as
@@ -617,7 +681,7 @@ export async function startOpenAiServer(options: OpenAiServerOptions = {}): Prom
       const headers: Record<string, string> = {};
       if (failure.retryAfter !== undefined) headers['retry-after'] = String(failure.retryAfter);
       if (failure.retryAfterMs !== undefined) headers['retry-after-ms'] = String(failure.retryAfterMs);
-      sendError(response, cannedFailure(failure.status, failure.message), headers);
+      sendError(response, cannedFailure(failure.status, failure.message, failure.code), headers);
       return failure.status;
     }
     if (apiKey !== null) {

@@ -12,7 +12,9 @@ import { expectYouTubeReadyVideo, vttCues } from '../support/media.ts';
 
 function run(command: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    // No provider key from the caller's environment: the examples run offline, the others fail before any request.
+    const env = { ...process.env, OPENAI_API_KEY: undefined, ELEVENLABS_API_KEY: undefined };
+    const child = spawn(command, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk) => (stdout += chunk));
@@ -125,6 +127,27 @@ describe('render re-runs only what changed', () => {
     expect(again.code).toBe(0);
     expect(again.stderr).toMatch(/^plan: reused/m);
   }, 600_000);
+
+  it('warns about a model past its shutdown before any work', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'acog-render-retired-'));
+    const channel = parse(await readFile(join(repoRoot, 'examples', 'channel.yaml'), 'utf8'));
+    channel.spec.providers.llm = { provider: 'openai', planModel: 'o4-mini', model: 'gpt-6-luna', secretRef: { name: 'openai' } };
+    await writeFile(join(dir, 'channel.yaml'), stringify(channel));
+    const result = await render(
+      '-f',
+      join(dir, 'channel.yaml'),
+      '-f',
+      join(repoRoot, 'examples', 'episode.yaml'),
+      '--out',
+      join(dir, 'out'),
+    );
+    expect(result.stderr).toContain(
+      'warning: providers.llm.planModel: OpenAI shut o4-mini down on 2026-10-23; stages that use it fail: set providers.llm.planModel to gpt-5.6-terra\n',
+    );
+    // No key in this environment: plan stops there, after the warning.
+    expect(result.code).toBe(1);
+    expect(result.stderr.indexOf('warning: providers.llm.planModel')).toBeLessThan(result.stderr.indexOf('plan:'));
+  }, 120_000);
 
   it('says which Channel is missing', async () => {
     const result = await render('-f', join(repoRoot, 'examples', 'episode.yaml'), '--out', join(tmpdir(), 'acog-unused'));

@@ -297,15 +297,15 @@ export const channelSchema = {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "default": "gpt-4o-mini",
-                  "description": "Model for the script, refine and metadata stages."
+                  "default": "gpt-6-luna",
+                  "description": "Model for the script, refine and metadata stages. kubectl acog doctor and the Channel's Ready condition warn 60 days before OpenAI shuts the model down (reason ModelDeprecated) and name its replacement."
                 },
                 "planModel": {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "default": "gpt-4o",
-                  "description": "Model for the plan stage, usually stronger than model."
+                  "default": "gpt-6.1-sol",
+                  "description": "Model for the plan stage, usually stronger than model; warned about like model."
                 },
                 "baseURL": {
                   "type": "string",
@@ -317,8 +317,7 @@ export const channelSchema = {
                   "type": "number",
                   "minimum": 0,
                   "maximum": 2,
-                  "default": 0.7,
-                  "description": "Sampling temperature of the writing stages."
+                  "description": "Sampling temperature of the writing stages. Unset by default: each model then uses its own. It is sent only to models that take one; the reasoning models (OpenAI's GPT-5 and later, the default ones among them) accept only their default, so it is left out for them and the runner's log says so. A model ACOG's catalog does not know (an OpenAI-compatible server's) gets it whenever it is set."
                 },
                 "secretRef": {
                   "type": "object",
@@ -380,7 +379,7 @@ export const channelSchema = {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "description": "Speech model, e.g. eleven_multilingual_v2 or gpt-4o-mini-tts; the provider's default when unset."
+                  "description": "Speech model, e.g. eleven_multilingual_v2 (ElevenLabs' default) or gpt-4o-mini-tts (OpenAI's default); the provider's default when unset. OpenAI's speech models shut down on 2027-01-06; the Channel's Ready condition and kubectl acog doctor warn before a model's shutdown."
                 },
                 "speed": {
                   "type": "number",
@@ -503,7 +502,7 @@ export const channelSchema = {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 100,
-                  "description": "Runway model, e.g. gen4_turbo; ignored by other providers."
+                  "description": "Runway model, e.g. gen4.5 (the default) or gen4_turbo; ignored by other providers."
                 },
                 "clipSeconds": {
                   "type": "integer",
@@ -1266,15 +1265,15 @@ export const episodeSchema = {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "default": "gpt-4o-mini",
-                      "description": "Model for the script, refine and metadata stages."
+                      "default": "gpt-6-luna",
+                      "description": "Model for the script, refine and metadata stages. kubectl acog doctor and the Channel's Ready condition warn 60 days before OpenAI shuts the model down (reason ModelDeprecated) and name its replacement."
                     },
                     "planModel": {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "default": "gpt-4o",
-                      "description": "Model for the plan stage, usually stronger than model."
+                      "default": "gpt-6.1-sol",
+                      "description": "Model for the plan stage, usually stronger than model; warned about like model."
                     },
                     "baseURL": {
                       "type": "string",
@@ -1286,8 +1285,7 @@ export const episodeSchema = {
                       "type": "number",
                       "minimum": 0,
                       "maximum": 2,
-                      "default": 0.7,
-                      "description": "Sampling temperature of the writing stages."
+                      "description": "Sampling temperature of the writing stages. Unset by default: each model then uses its own. It is sent only to models that take one; the reasoning models (OpenAI's GPT-5 and later, the default ones among them) accept only their default, so it is left out for them and the runner's log says so. A model ACOG's catalog does not know (an OpenAI-compatible server's) gets it whenever it is set."
                     },
                     "secretRef": {
                       "type": "object",
@@ -1349,7 +1347,7 @@ export const episodeSchema = {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "description": "Speech model, e.g. eleven_multilingual_v2 or gpt-4o-mini-tts; the provider's default when unset."
+                      "description": "Speech model, e.g. eleven_multilingual_v2 (ElevenLabs' default) or gpt-4o-mini-tts (OpenAI's default); the provider's default when unset. OpenAI's speech models shut down on 2027-01-06; the Channel's Ready condition and kubectl acog doctor warn before a model's shutdown."
                     },
                     "speed": {
                       "type": "number",
@@ -1472,7 +1470,7 @@ export const episodeSchema = {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 100,
-                      "description": "Runway model, e.g. gen4_turbo; ignored by other providers."
+                      "description": "Runway model, e.g. gen4.5 (the default) or gen4_turbo; ignored by other providers."
                     },
                     "clipSeconds": {
                       "type": "integer",

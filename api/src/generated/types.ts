@@ -339,11 +339,11 @@ export interface LlmProvider {
  */
 provider: ("offline" | "openai")
 /**
- * Model for the script, refine and metadata stages.
+ * Model for the script, refine and metadata stages. kubectl acog doctor and the Channel's Ready condition warn 60 days before OpenAI shuts the model down (reason ModelDeprecated) and name its replacement.
  */
 model?: string
 /**
- * Model for the plan stage, usually stronger than model.
+ * Model for the plan stage, usually stronger than model; warned about like model.
  */
 planModel?: string
 /**
@@ -351,7 +351,7 @@ planModel?: string
  */
 baseURL?: string
 /**
- * Sampling temperature of the writing stages.
+ * Sampling temperature of the writing stages. Unset by default: each model then uses its own. It is sent only to models that take one; the reasoning models (OpenAI's GPT-5 and later, the default ones among them) accept only their default, so it is left out for them and the runner's log says so. A model ACOG's catalog does not know (an OpenAI-compatible server's) gets it whenever it is set.
  */
 temperature?: number
 secretRef?: SecretRef
@@ -382,7 +382,7 @@ provider: ("espeak" | "elevenlabs" | "openai")
  */
 voiceId?: string
 /**
- * Speech model, e.g. eleven_multilingual_v2 or gpt-4o-mini-tts; the provider's default when unset.
+ * Speech model, e.g. eleven_multilingual_v2 (ElevenLabs' default) or gpt-4o-mini-tts (OpenAI's default); the provider's default when unset. OpenAI's speech models shut down on 2027-01-06; the Channel's Ready condition and kubectl acog doctor warn before a model's shutdown.
  */
 model?: string
 /**
@@ -418,7 +418,7 @@ export interface BrollProvider {
  */
 provider: ("motion-graphics" | "pexels" | "runway")
 /**
- * Runway model, e.g. gen4_turbo; ignored by other providers.
+ * Runway model, e.g. gen4.5 (the default) or gen4_turbo; ignored by other providers.
  */
 model?: string
 /**

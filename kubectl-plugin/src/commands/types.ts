@@ -10,6 +10,8 @@ export interface CommandIO {
   env: Record<string, string | undefined>;
   /** From the global flags --kubeconfig, --context, -n and -A. */
   connection(): Connection;
+  /** The clock (doctor's model shutdown dates); the real one when absent. */
+  now?: () => Date;
 }
 
 /** A command module adds its command(s) to the program. */

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { activeStages, approvalGates, type Channel, type Episode } from '@acog/api';
+import { CAPABILITIES, activeStages, approvalGates, type Channel, type Episode, type Providers } from '@acog/api';
+import { modelNotices } from '@acog/api/catalog';
 import { PipelineFailure, runPipeline, type PipelineResult } from '@acog/runners';
 import { LocalArtifactStore } from '@acog/store/local';
 import { loadManifests, ManifestError } from '../manifests/load.ts';
@@ -101,6 +102,11 @@ export async function render(options: RenderOptions): Promise<RenderSummary> {
     `Rendering ${episode.metadata.name} (${channel.metadata.name}, ${channel.spec.format.aspectRatio}, ~${episode.spec.overrides?.targetDurationSeconds ?? channel.spec.format.targetDurationSeconds}s) into ${folder}\n`,
   );
   if (gates.length) options.stderr.write(`Approval gates (${gates.join(', ')}) are not held in a local render.\n`);
+  // The providers the stages use: the Episode's override of each capability, else the Channel's.
+  const providers = Object.fromEntries(
+    CAPABILITIES.map((capability) => [capability, episode.spec.overrides?.providers?.[capability] ?? channel.spec.providers?.[capability]]),
+  ) as Providers;
+  for (const notice of modelNotices(providers, new Date())) options.stderr.write(`warning: ${notice.text}\n`);
 
   const display = createProgressDisplay(stages, options.stderr);
   const started = Date.now();

@@ -55,3 +55,45 @@ describe('channelReadiness', () => {
     expect(readiness.message).toContain('providers.avatar.secretRef: heygen needs a Secret with HEYGEN_API_KEY');
   });
 });
+
+describe('channelReadiness: models', () => {
+  const openai = (model: string): ChannelSpec => ({
+    ...base,
+    providers: { llm: { provider: 'openai', planModel: 'gpt-6.1-sol', model, secretRef: { name: 'ai' } } },
+  });
+  const keys = secrets({ ai: ['OPENAI_API_KEY'] });
+
+  it('stays ready within 60 days of a shutdown, with reason ModelDeprecated naming the date and the replacement', async () => {
+    const readiness = await channelReadiness('ns', openai('gpt-4o-mini'), keys, new Date('2026-12-07T12:00:00Z'));
+    expect(readiness).toEqual({
+      ready: true,
+      reason: 'ModelDeprecated',
+      message:
+        'providers.llm.model: OpenAI shuts gpt-4o-mini down on 2027-01-14 (in 38 days); it runs until then: set providers.llm.model to gpt-6-luna',
+      recheckAt: new Date('2027-01-14T00:00:00Z'),
+    });
+  });
+
+  it('is plainly ready before the notice period, and says when to look again', async () => {
+    const readiness = await channelReadiness('ns', openai('gpt-4o-mini'), keys, new Date('2026-11-14T23:00:00Z'));
+    expect(readiness).toEqual({
+      ready: true,
+      reason: 'ProvidersReady',
+      message: 'every provider the Channel names is usable',
+      recheckAt: new Date('2026-11-15T00:00:00Z'),
+    });
+  });
+
+  it('is not ready from the shutdown day on (ModelRetired), and lists Secret problems first', async () => {
+    const retired = await channelReadiness('ns', openai('gpt-4o-mini'), keys, new Date('2027-01-14T00:00:00Z'));
+    expect(retired).toEqual({
+      ready: false,
+      reason: 'ModelRetired',
+      message:
+        'providers.llm.model: OpenAI shut gpt-4o-mini down on 2027-01-14; stages that use it fail: set providers.llm.model to gpt-6-luna',
+    });
+    const both = await channelReadiness('ns', openai('o4-mini'), secrets({}), new Date('2026-12-07T12:00:00Z'));
+    expect(both.reason).toBe('SecretNotFound');
+    expect(both.message).toContain('; providers.llm.model: OpenAI shut o4-mini down on 2026-10-23');
+  });
+});

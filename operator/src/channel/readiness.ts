@@ -1,7 +1,10 @@
 // Whether a Channel can produce episodes: every provider that authenticates names a Secret, the
-// Secret exists, and it holds the keys the provider reads. The message names exactly what is
-// missing and what to do. Secret values are never read into anything but a key check.
+// Secret exists, and it holds the keys the provider reads; and no model it uses is shut down. The
+// message names exactly what is missing and what to do. A model within 60 days of its shutdown
+// leaves the Channel ready, with reason ModelDeprecated naming the date and the replacement.
+// Secret values are never read into anything but a key check.
 import { CAPABILITIES, DEFAULT_SECRET_KEYS, YOUTUBE_KEYS, providerNeedsSecret, secretNeed, type ChannelSpec } from '@acog/api';
+import { modelNotices, nextModelNoticeChange } from '@acog/api/catalog';
 
 export type SecretLookup =
   { state: 'found'; keys: string[] } | { state: 'missing' } | { state: 'forbidden' } | { state: 'error'; message: string };
@@ -10,6 +13,8 @@ export interface Readiness {
   ready: boolean;
   reason: string;
   message: string;
+  /** When the answer changes without any change to the Channel: a model's notice period or shutdown begins. */
+  recheckAt?: Date;
 }
 
 const KNOWN_PROVIDERS: Record<string, readonly string[]> = {
@@ -24,6 +29,7 @@ export async function channelReadiness(
   namespace: string,
   spec: ChannelSpec,
   lookup: (secret: string) => Promise<SecretLookup>,
+  now: Date = new Date(),
 ): Promise<Readiness> {
   const problems: { reason: string; text: string }[] = [];
   const lookups = new Map<string, Promise<SecretLookup>>();
@@ -71,6 +77,15 @@ export async function channelReadiness(
         });
     }
   }
-  if (problems.length === 0) return { ready: true, reason: 'ProvidersReady', message: 'every provider the Channel names is usable' };
-  return { ready: false, reason: problems[0].reason, message: problems.map((p) => p.text).join('; ') };
+  const notices = modelNotices(spec.providers, now);
+  for (const notice of notices.filter((candidate) => candidate.state === 'retired'))
+    problems.push({ reason: 'ModelRetired', text: notice.text });
+  const deprecated = notices.filter((notice) => notice.state === 'deprecated').map((notice) => notice.text);
+  const recheckAt = nextModelNoticeChange(spec.providers, now);
+  const timing = recheckAt ? { recheckAt } : {};
+  if (problems.length === 0) {
+    if (deprecated.length) return { ready: true, reason: 'ModelDeprecated', message: deprecated.join('; '), ...timing };
+    return { ready: true, reason: 'ProvidersReady', message: 'every provider the Channel names is usable', ...timing };
+  }
+  return { ready: false, reason: problems[0].reason, message: [...problems.map((p) => p.text), ...deprecated].join('; '), ...timing };
 }

@@ -1,6 +1,7 @@
 // The Channel reconciler: the Ready condition (what is missing, exactly) and episode counts by
 // phase. Secrets cannot be watched without reading every Secret, so a Channel that is not ready
-// is looked at again every minute; a ready one on the informers' resync.
+// is looked at again every minute; a ready one on the informers' resync, and when a model it uses
+// enters its notice period or shuts down (the catalog's dates).
 import { isDeepStrictEqual } from 'node:util';
 import { CHANNELS, GROUP, VERSION, type Channel, type ChannelStatus, type Episode } from '@acog/api';
 import {
@@ -17,6 +18,8 @@ import {
 import { channelReadiness, type Readiness, type SecretLookup } from './readiness.ts';
 
 export const CHANNEL_INDEX = 'channel';
+/** The longest a Channel waits for a model's notice period or shutdown to begin before it is looked at again. */
+const MAX_REQUEUE_MS = 86_400_000;
 
 export interface ChannelReconcilerDeps {
   clients: KubeClients;
@@ -72,6 +75,8 @@ export class ChannelReconciler {
       ),
     };
     if (!readiness.ready) this.deps.requeueAfter(key, recheckMs);
+    else if (readiness.recheckAt)
+      this.deps.requeueAfter(key, Math.min(Math.max(readiness.recheckAt.getTime() - now.getTime(), 1_000), MAX_REQUEUE_MS));
     if (isDeepStrictEqual(JSON.parse(JSON.stringify(previous)), JSON.parse(JSON.stringify(status)))) return;
     try {
       const stored = (await this.deps.clients.custom.replaceNamespacedCustomObjectStatus({
@@ -90,9 +95,10 @@ export class ChannelReconciler {
     }
     const before = previous.conditions?.find((c) => c.type === 'Ready');
     if (before?.status !== (readiness.ready ? 'True' : 'False') || before?.reason !== readiness.reason) {
+      const healthy = readiness.ready && readiness.reason !== 'ModelDeprecated';
       this.deps.events.emit(channel, {
-        type: readiness.ready ? 'Normal' : 'Warning',
-        reason: readiness.ready ? 'Ready' : readiness.reason,
+        type: healthy ? 'Normal' : 'Warning',
+        reason: healthy ? 'Ready' : readiness.reason,
         message: readiness.message,
       });
       this.deps.log.info(
@@ -106,7 +112,12 @@ export class ChannelReconciler {
     const cached = this.checked.get(key);
     if (cached && cached.generation === channel.metadata.generation && Date.now() - cached.at < recheckMs) return cached.readiness;
     const namespace = channel.metadata.namespace!;
-    const readiness = await channelReadiness(namespace, channel.spec, (secret) => this.lookup(namespace, secret));
+    const readiness = await channelReadiness(
+      namespace,
+      channel.spec,
+      (secret) => this.lookup(namespace, secret),
+      this.deps.now?.() ?? new Date(),
+    );
     this.checked.set(key, { generation: channel.metadata.generation, at: Date.now(), readiness });
     return readiness;
   }

@@ -8,7 +8,9 @@ import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { DEFAULT_RETRY, withRetry, type RetryOptions } from '@acog/kube/backoff';
 
-export type ProviderErrorKind = 'auth' | 'rate-limit' | 'server' | 'timeout' | 'network' | 'client' | 'not-found' | 'bad-response';
+/** quota: the account's credit or quota is spent (billing), which no retry can fix. */
+export type ProviderErrorKind =
+  'auth' | 'quota' | 'rate-limit' | 'server' | 'timeout' | 'network' | 'client' | 'not-found' | 'bad-response';
 
 export class ProviderError extends Error {
   readonly provider: string;

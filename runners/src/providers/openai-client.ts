@@ -90,6 +90,15 @@ export function toProviderError(error: unknown, what: string, credential: string
       options,
     );
   }
+  // 429 is also how OpenAI says the account's credit is spent; waiting does not bring it back.
+  if (status === 429 && error.code === 'insufficient_quota') {
+    return new ProviderError(
+      PROVIDER,
+      'quota',
+      `${PROVIDER} refused ${what}: the account has no quota left (429 insufficient_quota): ${String(detail)}; check the plan and billing of the organization that owns ${credential} (https://platform.openai.com/settings/organization/billing), then retry the episode`,
+      options,
+    );
+  }
   if (status === 429) {
     return new ProviderError(PROVIDER, 'rate-limit', `${PROVIDER} is rate-limiting (429) ${what}: ${String(detail)}`, {
       ...options,
@@ -108,7 +117,7 @@ export function toProviderError(error: unknown, what: string, credential: string
   return new ProviderError(PROVIDER, 'client', `${PROVIDER} refused ${what} (${status}): ${String(detail)}`, options);
 }
 
-/** One OpenAI call with bounded retries on 429, 5xx, timeouts and network failures. */
+/** One OpenAI call with bounded retries on 429 (not insufficient_quota), 5xx, timeouts and network failures. */
 export function callOpenAi<T>(
   connection: OpenAiConnection,
   ctx: Pick<ProviderContext, 'log' | 'signal'>,

@@ -25,7 +25,7 @@ beforeAll(async () => {
     .makeApiClient(CoreV1Api)
     .createNamespacedSecret({ namespace: ns, body: { metadata: { name: 'openai-key' }, stringData: { OPENAI_API_KEY: SECRET_VALUE } } });
   channel = await createChannel(ns, 'engineering-explained', (c) => {
-    c.spec.providers!.llm = { provider: 'openai', model: 'gpt-4o-mini', planModel: 'gpt-4o', secretRef: { name: 'openai-key' } };
+    c.spec.providers!.llm = { provider: 'openai', model: 'gpt-6-luna', planModel: 'gpt-6.1-sol', secretRef: { name: 'openai-key' } };
     c.spec.providers!.voice = { provider: 'elevenlabs', voiceId: '21m00Tcm4TlvDq8ikWAM', secretRef: { name: 'eleven', key: 'API_KEY' } };
     c.spec.skipStages = ['broll'];
   });
@@ -238,7 +238,7 @@ describe('describe channel', () => {
   });
 
   it('names the provider secrets, never their values', () => {
-    expect(out).toMatch(/^ {2}LLM:\s+openai, secret openai-key \(OPENAI_API_KEY\), model gpt-4o-mini, plan model gpt-4o$/m);
+    expect(out).toMatch(/^ {2}LLM:\s+openai, secret openai-key \(OPENAI_API_KEY\), model gpt-6-luna, plan model gpt-6.1-sol$/m);
     expect(out).toMatch(/^ {2}Voice:\s+elevenlabs, secret eleven \(API_KEY\), voice 21m00Tcm4TlvDq8ikWAM$/m);
     expect(out).toMatch(/^ {2}Avatar:\s+audiogram$/m);
     expect(out).not.toContain(SECRET_VALUE);

@@ -222,6 +222,36 @@ describe('doctor', () => {
     expect(result.stdout).toContain(`✓ channel ${ns}/paid: Secret paid-openai holds OPENAI_API_KEY`);
   });
 
+  it('warns about a model within 60 days of its shutdown and fails on one past it, saying what to set', async () => {
+    const own = await freshNamespace('wr-doctor-models');
+    await createChannel(
+      own,
+      'aging',
+      unscheduled({
+        providers: {
+          llm: { provider: 'openai', planModel: 'o4-mini', model: 'gpt-4o-mini', secretRef: { name: 'aging-openai' } },
+          voice: { provider: 'openai', secretRef: { name: 'aging-openai' } },
+        },
+      }),
+    );
+    await core.createNamespacedSecret({
+      namespace: own,
+      body: { metadata: { name: 'aging-openai' }, stringData: { OPENAI_API_KEY: SECRET_VALUE } },
+    });
+    const result = await acog(['doctor', '-n', own], { env: env(), now: () => new Date('2026-12-07T12:00:00Z') });
+    expect(result.stdout).toContain(
+      `✗ channel aging: providers.llm.planModel o4-mini was shut down on 2026-10-23; its stages fail\n      → kubectl -n ${own} patch channel aging --type merge -p '{"spec":{"providers":{"llm":{"planModel":"gpt-5.6-terra"}}}}'\n`,
+    );
+    expect(result.stdout).toContain(
+      `! channel aging: providers.llm.model gpt-4o-mini shuts down on 2027-01-14; use gpt-6-luna\n      → kubectl -n ${own} patch channel aging --type merge -p '{"spec":{"providers":{"llm":{"model":"gpt-6-luna"}}}}'\n`,
+    );
+    expect(result.stdout).toContain(
+      "! channel aging: providers.voice.model (unset: the default gpt-4o-mini-tts) shuts down on 2027-01-06; no drop-in replacement\n      → it speaks only through OpenAI's Realtime API, which ACOG does not call; set providers.voice.provider to elevenlabs (or espeak)\n",
+    );
+    expect(result.stdout).toContain('✓ channel aging: Secret aging-openai holds OPENAI_API_KEY');
+    expect(result.code).toBe(1);
+  });
+
   it('exits 2 on wrong usage', async () => {
     expect((await acog(['doctor', 'extra'], { env: env() })).code).toBe(2);
     expect((await acog(['doctor', '--nats'], { env: env() })).code).toBe(2);

@@ -1,5 +1,6 @@
 // kubectl acog doctor: checks what ACOG needs, one line each with ✓ or ✗ (! for a warning) and what
-// to do: the CRDs, the operator, NATS JetStream, the S3 buckets, and every Channel's Secrets.
+// to do: the CRDs, the operator, NATS JetStream, the S3 buckets, and every Channel's Secrets and
+// models (a model within 60 days of its shutdown is a warning, one past it a failure).
 // Secrets are read for their key names only; no value is ever printed.
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, CustomObjectsApi, VersionApi, type V1Deployment } from '@kubernetes/client-node';
@@ -17,6 +18,7 @@ import {
   type Channel,
   type Providers,
 } from '@acog/api';
+import { modelNotices, type ModelNotice } from '@acog/api/catalog';
 import { ConfigError, type Connection } from '../../kube/config.ts';
 import { statusCode } from '@acog/kube';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
@@ -294,7 +296,30 @@ function secretNeeds(providers: Providers | undefined): { capability: string; pr
 
 type SecretKeys = { keys: Set<string> } | { missing: true } | { forbidden: true } | { error: string };
 
-async function checkChannels(report: Report, connection: Connection, server: string): Promise<void> {
+/** What to run to move a Channel off a model: a merge patch of the field, or the advice when there is no drop-in replacement. */
+function replacementHint(notice: ModelNotice, namespace: string, channel: string): string {
+  if (notice.advice) return notice.advice;
+  const patch = notice.field
+    .split('.')
+    .reverse()
+    .reduce<unknown>((inner, key) => ({ [key]: inner }), notice.replacement);
+  return `kubectl -n ${namespace} patch channel ${channel} --type merge -p '${JSON.stringify({ spec: patch })}'`;
+}
+
+function checkModels(report: Report, label: string, channel: Channel, namespace: string, now: Date): void {
+  for (const notice of modelNotices(channel.spec.providers, now)) {
+    const hint = replacementHint(notice, namespace, channel.metadata.name!);
+    const where = notice.defaulted ? `${notice.field} (unset: the default ${notice.model})` : `${notice.field} ${notice.model}`;
+    if (notice.state === 'retired') report.fail(`${label}: ${where} was shut down on ${notice.shutdown}; its stages fail`, hint);
+    else
+      report.warn(
+        `${label}: ${where} shuts down on ${notice.shutdown}; ${notice.advice ? 'no drop-in replacement' : `use ${notice.replacement}`}`,
+        hint,
+      );
+  }
+}
+
+async function checkChannels(report: Report, connection: Connection, server: string, now: Date): Promise<void> {
   const api = connection.kc.makeApiClient(CustomObjectsApi);
   const core = connection.kc.makeApiClient(CoreV1Api);
   const scope = connection.allNamespaces ? 'all namespaces' : `namespace ${connection.namespace}`;
@@ -339,6 +364,7 @@ async function checkChannels(report: Report, connection: Connection, server: str
   for (const channel of channels) {
     const namespace = channel.metadata.namespace ?? connection.namespace;
     const label = connection.allNamespaces ? `channel ${namespace}/${channel.metadata.name}` : `channel ${channel.metadata.name}`;
+    checkModels(report, label, channel, namespace, now);
     const needs = secretNeeds(channel.spec.providers);
     if (!needs.length) {
       report.ok(`${label}: offline providers only, no Secret needed`);
@@ -406,7 +432,7 @@ async function doctor(io: CommandIO, options: DoctorOptions): Promise<void> {
 
   if (connection && reachable) {
     report.section(`Channels in ${connection.allNamespaces ? 'all namespaces' : `namespace ${connection.namespace}`}`);
-    await checkChannels(report, connection, server);
+    await checkChannels(report, connection, server, io.now?.() ?? new Date());
   }
 
   const warnings = report.warnings ? `, ${report.warnings} warning${report.warnings > 1 ? 's' : ''}` : '';
@@ -418,7 +444,7 @@ export const registerDoctor: RegisterCommand = (program, io) => {
   addS3Options(
     program
       .command('doctor')
-      .description('Check the cluster and its services for ACOG: CRDs, operator, NATS, S3, and the Secrets of every Channel.')
+      .description('Check the cluster and its services for ACOG: CRDs, operator, NATS, S3, and the Secrets and models of every Channel.')
       .option('--nats <url>', 'the NATS server (default: $ACOG_NATS_URL)')
       .option(
         '--operator-namespace <name>',

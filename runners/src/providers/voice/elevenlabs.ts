@@ -5,6 +5,7 @@
 // becomes word timings, offset by where each piece lands.
 import { join } from 'node:path';
 import type { VoiceProvider } from '@acog/api';
+import { defaultModel, modelCostUSD } from '@acog/api/catalog';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -14,7 +15,7 @@ import type { Voice } from './types.ts';
 
 const PROVIDER = 'ElevenLabs';
 export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
-export const ELEVENLABS_DEFAULT_MODEL = 'eleven_multilingual_v2';
+export const ELEVENLABS_DEFAULT_MODEL = defaultModel('elevenlabs', 'speech')!;
 /** "George", a default voice of every ElevenLabs account (the voice of ElevenLabs' own API examples). */
 export const ELEVENLABS_DEFAULT_VOICE = 'JBFqnCBsd6RMkjVDRZzb';
 /** Available on every plan (PCM at 44.1 kHz needs Pro); decoded to PCM here anyway. */
@@ -24,13 +25,12 @@ export const ELEVENLABS_MAX_CHARACTERS = 3_000;
 const NARRATION_FILE = 'narration.wav';
 
 /**
- * USD per 1,000 characters, from ElevenLabs' API pricing (elevenlabs.io/pricing/api, 2026):
- * Flash and Turbo $0.05, Multilingual v2/v3 and the rest $0.10. Plans with included credits pay
- * less in effect; this is what the characters cost beyond them.
+ * USD for the characters at the catalog's list price (api/catalog/elevenlabs.yaml: Flash and Turbo
+ * $0.05 per 1,000, Multilingual and v3 $0.10); a model it does not list at the default model's.
+ * Plans with included credits pay less in effect; this is what the characters cost beyond them.
  */
 export function elevenLabsCostUSD(characters: number, model: string): number {
-  const perThousand = /^eleven_(flash|turbo)_/.test(model) ? 0.05 : 0.1;
-  return Math.round((characters / 1000) * perThousand * 1e6) / 1e6;
+  return modelCostUSD('elevenlabs', model, { characters }) ?? modelCostUSD('elevenlabs', ELEVENLABS_DEFAULT_MODEL, { characters })!;
 }
 
 /** voice_settings.speed: ElevenLabs takes 0.7 to 1.2; undefined keeps the voice's own. */

@@ -7,13 +7,14 @@ import { startOpenAiServer, type OpenAiServer } from '../../../../test/provider-
 import { createOfflineWriter } from '../writer/offline/index.ts';
 import { testContext } from '../writer/test-fixtures.ts';
 import { readWavInfo } from './audio.ts';
-import { wordSpans } from './timings.ts';
-import { createOpenAiVoice, marksFromTranscript, openAiVoiceCostUSD, type OpenAiVoiceOptions } from './openai.ts';
+import { sentenceSpans, wordSpans } from './timings.ts';
+import { createOpenAiVoice, sentenceWordTimings, type OpenAiVoiceOptions } from './openai.ts';
 
 let server: OpenAiServer;
 let script: RefinedScript;
 beforeAll(async () => {
-  server = await startOpenAiServer();
+  // OpenAI as on the day the catalog was checked: its speech models shut down on 2027-01-06.
+  server = await startOpenAiServer({ now: () => new Date('2026-12-07T12:00:00Z') });
   const ctx = await testContext();
   const writer = createOfflineWriter();
   const plan = await writer.plan(ctx);
@@ -36,7 +37,7 @@ function contextFor(key = server.apiKey!) {
 const requestsTo = (path: string) => server.requests.filter((request) => request.path === path);
 
 describe('OpenAI voice against an OpenAI-compatible server', () => {
-  it('speaks every beat, times every word from the transcription and places the beats', async () => {
+  it('speaks every sentence on its own, times every word inside its sentence and places the beats', async () => {
     const ctx = await contextFor();
     const narration = await createOpenAiVoice(spec, fast).synthesize(ctx, script);
     const value = narration.value;
@@ -74,27 +75,21 @@ describe('OpenAI voice against an OpenAI-compatible server', () => {
     }
 
     const speech = requestsTo('/v1/audio/speech').map((request) => request.body as Record<string, unknown>);
-    expect(speech.map((body) => body.input)).toEqual(script.beats.map((beat) => beat.narration));
+    const sentences = script.beats.flatMap((beat) => sentenceSpans(beat.narration).map((sentence) => sentence.text));
+    expect(sentences.length).toBeGreaterThan(script.beats.length);
+    expect(speech.map((body) => body.input)).toEqual(sentences);
     for (const body of speech) {
       expect(body).toMatchObject({ model: 'gpt-4o-mini-tts', voice: 'alloy', response_format: 'wav' });
       expect(body.speed).toBeUndefined();
       expect(body.instructions).toBe('Speak as Ada. Tone: warm, precise and lightly humorous; short sentences; no hype.');
     }
-    const transcriptions = requestsTo('/v1/audio/transcriptions').map((request) => request.body as Record<string, unknown[]>);
-    expect(transcriptions).toHaveLength(script.beats.length);
-    expect(transcriptions[0]).toMatchObject({
-      model: ['whisper-1'],
-      response_format: ['verbose_json'],
-      'timestamp_granularities[]': ['word'],
-      language: ['en'],
-      file: [{ filename: 'narration-001.wav', type: 'audio/wav' }],
-    });
+    // No transcription: whisper-1, the only OpenAI model with word timestamps, shuts down on 2027-02-26.
+    expect(requestsTo('/v1/audio/transcriptions')).toEqual([]);
 
-    const characters = script.beats.reduce((sum, beat) => sum + [...beat.narration].length, 0);
-    expect(narration.usage.characters).toBe(characters);
-    expect(narration.usage.requests).toBe(script.beats.length);
-    expect(narration.usage.transcribedSeconds).toBeGreaterThan(30);
-    expect(narration.costUSD).toBeCloseTo((characters * 15) / 1e6 + (narration.usage.transcribedSeconds! / 60) * 0.006, 6);
+    const characters = sentences.reduce((sum, sentence) => sum + [...sentence].length, 0);
+    expect(narration.usage).toEqual({ characters, requests: sentences.length, seconds: value.durationSeconds });
+    // gpt-4o-mini-tts: about $15 per million characters (api/catalog/openai.yaml).
+    expect(narration.costUSD).toBeCloseTo((characters * 15) / 1e6, 6);
   });
 
   it('asks for MP3 when told to, with the model, voice and speed of the spec', async () => {
@@ -107,15 +102,9 @@ describe('OpenAI voice against an OpenAI-compatible server', () => {
     const speech = requestsTo('/v1/audio/speech').map((request) => request.body as Record<string, unknown>);
     expect(speech[0]).toMatchObject({ model: 'tts-1', voice: 'nova', speed: 1.25, response_format: 'mp3' });
     expect(speech[0]!.instructions).toBeUndefined();
-    expect((requestsTo('/v1/audio/transcriptions')[0]!.body as Record<string, unknown[]>).file).toEqual([
-      expect.objectContaining({ type: 'audio/mpeg' }),
-    ]);
     expect(narration.value.words.length).toBe(short.beats.reduce((sum, beat) => sum + wordSpans(beat.narration).length, 0));
     expect((await readWavInfo(join(ctx.workdir, 'narration.wav'))).sampleRate).toBe(48_000);
-    expect(narration.costUSD).toBeCloseTo(
-      openAiVoiceCostUSD('tts-1', narration.usage.characters!, narration.usage.transcribedSeconds!)!,
-      9,
-    );
+    expect(narration.costUSD).toBeCloseTo((narration.usage.characters! * 15) / 1e6, 9);
   });
 
   it('splits a long beat under the input limit and still places the beats right', async () => {
@@ -130,60 +119,58 @@ describe('OpenAI voice against an OpenAI-compatible server', () => {
     expect(narration.value.words[secondBeatWords]!.start).toBeGreaterThanOrEqual(narration.value.beats[1]!.start);
   });
 
-  it('retries a rate-limited speech request and a failed transcription', async () => {
+  it('retries a rate-limited and a failed speech request', async () => {
     const ctx = await contextFor();
     const short: RefinedScript = { ...script, beats: script.beats.slice(0, 1) };
     server.failNext(429, { path: '/v1/audio/speech', retryAfterMs: 50 });
-    server.failNext(500, { path: '/v1/audio/transcriptions' });
+    server.failNext(500, { path: '/v1/audio/speech' });
     const narration = await createOpenAiVoice(spec, fast).synthesize(ctx, short);
     expect(narration.value.words.length).toBeGreaterThan(3);
-    expect(server.requests.map((request) => `${request.path} ${request.status}`)).toEqual([
+    expect(server.requests.slice(0, 3).map((request) => `${request.path} ${request.status}`)).toEqual([
       '/v1/audio/speech 429',
+      '/v1/audio/speech 500',
       '/v1/audio/speech 200',
-      '/v1/audio/transcriptions 500',
-      '/v1/audio/transcriptions 200',
     ]);
+  });
+
+  it('fails at once when the account has no quota, saying to check billing', async () => {
+    const ctx = await contextFor();
+    server.failNext(429, { path: '/v1/audio/speech', code: 'insufficient_quota', times: 5 });
+    await expect(createOpenAiVoice(spec, fast).synthesize(ctx, script)).rejects.toThrow(
+      /^OpenAI refused audio\.speech \(gpt-4o-mini-tts, piece 1 of \d+\): the account has no quota left \(429 insufficient_quota\).*check the plan and billing/,
+    );
+    expect(server.requests.map((request) => request.status)).toEqual([429]);
   });
 
   it('names OPENAI_API_KEY and its Secret on 401 and leaves no narration behind', async () => {
     const ctx = await contextFor('sk-not-the-right-one');
     await expect(createOpenAiVoice(spec, fast).synthesize(ctx, script)).rejects.toThrow(
-      /OpenAI refused the credentials \(401\) for audio\.speech \(gpt-4o-mini-tts, piece 1 of 6\): Incorrect API key provided.*check OPENAI_API_KEY \(key OPENAI_API_KEY of Secret engineering-explained-openai\)/,
+      /OpenAI refused the credentials \(401\) for audio\.speech \(gpt-4o-mini-tts, piece 1 of \d+\): Incorrect API key provided.*check OPENAI_API_KEY \(key OPENAI_API_KEY of Secret engineering-explained-openai\)/,
     );
     expect(await readdir(ctx.workdir)).toEqual([]);
   });
 });
 
-describe('marksFromTranscript', () => {
-  const text = 'A B-tree keeps 10 keys sorted, see?';
-  const heard = (...words: string[]) => words.map((word, index) => ({ word, start: index, end: index + 0.5 }));
-
-  it('matches transcribed words to the text in order', () => {
-    const marks = marksFromTranscript(text, heard('A', 'B', 'tree', 'keeps', '10', 'keys', 'sorted', 'see'));
-    expect(marks.map((mark) => text.slice(mark.offset, mark.offset + mark.length))).toEqual([
-      'A',
-      'B-tree',
-      'B-tree',
-      'keeps',
-      '10',
-      'keys',
-      'sorted,',
-      'see?',
-    ]);
-    expect(marks[1]).toMatchObject({ start: 1, end: 1.5 });
+describe('sentenceWordTimings', () => {
+  it('spreads the words over the voiced part of the audio by their characters, a space weighing one', () => {
+    const rate = 1000;
+    // 0.5 s of silence, 1.1 s of sound, 0.4 s of silence.
+    const samples = new Int16Array(2000);
+    samples.fill(8000, 500, 1600);
+    const words = sentenceWordTimings('A bb ccccc.', samples, rate);
+    // 1 + 2 + 6 characters and two spaces: 11 units over 1.1 s, 0.1 s each.
+    expect(words.map((word) => word.text)).toEqual(['A', 'bb', 'ccccc.']);
+    expect(words[0]!.start).toBeCloseTo(0.5, 9);
+    expect(words[0]!.end).toBeCloseTo(0.6, 9);
+    expect(words[1]!.start).toBeCloseTo(0.7, 9);
+    expect(words[1]!.end).toBeCloseTo(0.9, 9);
+    expect(words[2]!.start).toBeCloseTo(1.0, 9);
+    expect(words[2]!.end).toBeCloseTo(1.6, 9);
   });
 
-  it('skips what it cannot match without losing its place', () => {
-    const marks = marksFromTranscript(text, heard('A', 'bee', 'tree', 'keeps', 'ten', 'keys', 'sorted', 'see'));
-    expect(marks.map((mark) => text.slice(mark.offset, mark.offset + mark.length))).toEqual(['A', 'keeps', 'keys', 'sorted,', 'see?']);
-  });
-});
-
-describe('openAiVoiceCostUSD', () => {
-  it('prices known models by characters and transcribed minutes', () => {
-    expect(openAiVoiceCostUSD('gpt-4o-mini-tts', 1_000_000, 60)).toBeCloseTo(15.006, 6);
-    expect(openAiVoiceCostUSD('tts-1-hd', 1000, 0)).toBeCloseTo(0.03, 6);
-    expect(openAiVoiceCostUSD('tts-1', 1000, 0)).toBeCloseTo(0.015, 6);
-    expect(openAiVoiceCostUSD('some-other-tts', 1000, 60)).toBeUndefined();
+  it('uses the whole piece when nothing in it is voiced', () => {
+    const words = sentenceWordTimings('Quiet here.', new Int16Array(1000), 1000);
+    expect(words[0]!.start).toBe(0);
+    expect(words.at(-1)!.end).toBeCloseTo(1, 9);
   });
 });

@@ -1,98 +1,43 @@
-// OpenAI narration: audio.speech.create once per beat (or per piece of a beat under the input
-// limit), streamed to a file in the workdir. Text-to-speech returns no timestamps, so each piece
-// is transcribed again (whisper-1, verbose_json, word timestamps) and the transcript's words are
-// matched to the script's. The pieces are decoded to 48 kHz PCM and written in order into
-// narration.wav with a pause between beats, so a beat's start and end are where its pieces are.
-import { createReadStream } from 'node:fs';
+// OpenAI narration: audio.speech.create once per sentence (a sentence over the input limit is
+// split between words), streamed to a file in the workdir, decoded to 48 kHz PCM and written in
+// order into narration.wav with a pause between beats. Text-to-speech returns no timestamps, and
+// no OpenAI transcription model that outlives whisper-1 (shut down 2027-02-26) documents word
+// timestamps, so the timings are derived (docs/adr/0011-derived-word-timings.md): a sentence spoken
+// on its own starts and ends where its audio is voiced (louder than about -40 dBFS), and inside it
+// each word gets time in proportion to its characters, a space counting as one.
+import { join } from 'node:path';
 import { rm } from 'node:fs/promises';
-import { basename, join } from 'node:path';
-import { toFile } from 'openai';
 import type { VoiceProvider } from '@acog/api';
+import { defaultModel, modelCostUSD, modelSupports } from '@acog/api/catalog';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
-import { ProviderError, saveBody } from '../http.ts';
+import { saveBody } from '../http.ts';
 import type { Produced, ProviderContext } from '../types.ts';
 import { callOpenAi, connectOpenAi, type OpenAiClientOptions } from '../openai-client.ts';
-import { NARRATION_SAMPLE_RATE, decodeToPcm, narratePieces } from './audio.ts';
-import { speechPieces, wordSpans, wordsFromMarks, type WordMark } from './timings.ts';
+import { NARRATION_SAMPLE_RATE, decodeToPcm, narratePieces, voicedRange } from './audio.ts';
+import { distributeByCharacters, sentencePieces, wordSpans } from './timings.ts';
+import type { WordTiming } from '../../contract/documents.ts';
 import type { Voice } from './types.ts';
 
-export const OPENAI_DEFAULT_TTS_MODEL = 'gpt-4o-mini-tts';
+export const OPENAI_DEFAULT_TTS_MODEL = defaultModel('openai', 'speech')!;
 export const OPENAI_DEFAULT_VOICE = 'alloy';
-export const OPENAI_TRANSCRIPTION_MODEL = 'whisper-1';
 /** audio.speech.create takes at most 4096 characters of input. */
 export const OPENAI_TTS_MAX_CHARACTERS = 4096;
 const NARRATION_FILE = 'narration.wav';
 
-/**
- * US dollars per million input characters, from OpenAI's pricing page (openai.com/api/pricing,
- * mid-2025): tts-1 $15, tts-1-hd $30. gpt-4o-mini-tts is billed by tokens; OpenAI estimates it at
- * $0.015 a minute, which at about 1,000 characters a spoken minute is $15 per million characters.
- */
-export const OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS: Record<string, number> = { 'tts-1': 15, 'tts-1-hd': 30, 'gpt-4o-mini-tts': 15 };
-/** whisper-1: $0.006 a minute of audio (same source and date). */
-export const OPENAI_WHISPER_PRICE_PER_MINUTE = 0.006;
-
-export function openAiVoiceCostUSD(model: string, characters: number, transcribedSeconds: number): number | undefined {
-  const family = Object.keys(OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS)
-    .filter((name) => model === name || model.startsWith(`${name}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  if (!family) return undefined;
-  const cost =
-    (characters * OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS[family]!) / 1_000_000 +
-    (transcribedSeconds / 60) * OPENAI_WHISPER_PRICE_PER_MINUTE;
-  return Math.round(cost * 1e6) / 1e6;
-}
-
 export interface OpenAiVoiceOptions extends OpenAiClientOptions {
   /** What audio.speech.create is asked for; either way the narration is a 48 kHz WAV. Default wav. */
   format?: 'wav' | 'mp3';
-  /** Characters per speech request; a longer beat is split at sentence ends. */
+  /** Characters per speech request; a longer sentence is split between words. */
   maxCharactersPerRequest?: number;
 }
 
-interface TranscribedWord {
-  word: string;
-  start: number;
-  end: number;
-}
-
-const normalised = (text: string) =>
-  text
-    .normalize('NFKD')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}]/gu, '');
-
 /**
- * Word marks of a text from a transcript of its audio: each transcribed word is matched, in order,
- * to the text's next words (a few ahead at most, so that a misheard word does not derail the rest).
- * A text word heard as several ("B-tree" as "B", "tree") takes all of them; a text word never heard
- * gets no mark, and wordsFromMarks shares the time around it.
+ * Word timings of a sentence spoken on its own: its words spread over the voiced part of its
+ * audio by their characters (distributeByCharacters), times in seconds from the audio's start.
  */
-export function marksFromTranscript(text: string, transcript: TranscribedWord[]): WordMark[] {
-  const spans = wordSpans(text).map((span) => ({ ...span, spoken: normalised(span.text) }));
-  const marks: WordMark[] = [];
-  let cursor = 0;
-  let rest = spans[0]?.spoken ?? '';
-  for (const heard of transcript) {
-    const word = normalised(heard.word);
-    if (!word) continue;
-    for (let index = cursor; index < Math.min(spans.length, cursor + 4); index++) {
-      const remaining = index === cursor ? rest : spans[index]!.spoken;
-      if (!remaining.startsWith(word)) continue;
-      const span = spans[index]!;
-      marks.push({ offset: span.start, length: span.end - span.start, start: heard.start, end: heard.end });
-      const left = remaining.slice(word.length);
-      if (left) {
-        cursor = index;
-        rest = left;
-      } else {
-        cursor = index + 1;
-        rest = spans[cursor]?.spoken ?? '';
-      }
-      break;
-    }
-  }
-  return marks;
+export function sentenceWordTimings(text: string, samples: Int16Array, sampleRate: number): WordTiming[] {
+  const voiced = voicedRange(samples);
+  return distributeByCharacters(wordSpans(text), voiced.start / sampleRate, voiced.end / sampleRate);
 }
 
 export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptions = {}): Voice {
@@ -103,14 +48,16 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
     name: 'openai',
     async synthesize(ctx: ProviderContext, script: RefinedScript): Promise<Produced<Narration>> {
       const connection = connectOpenAi(ctx, { secretRef: spec.secretRef }, { timeoutMs: 300_000, ...options });
-      const pieces = speechPieces(script, options.maxCharactersPerRequest ?? OPENAI_TTS_MAX_CHARACTERS);
+      const pieces = sentencePieces(script, options.maxCharactersPerRequest ?? OPENAI_TTS_MAX_CHARACTERS);
       if (pieces.length === 0) throw new Error('the script has no narration to speak');
-      const language = (ctx.channel.persona.language ?? 'en').split('-')[0]!.toLowerCase();
 
       // gpt-4o-mini-tts takes instructions on how to speak; tts-1 and tts-1-hd do not.
-      const instructions = /^tts-1/.test(model) ? undefined : `Speak as ${ctx.channel.persona.name}. Tone: ${ctx.channel.persona.tone}.`;
+      const instructions =
+        modelSupports('openai', model, 'instructions') === false
+          ? undefined
+          : `Speak as ${ctx.channel.persona.name}. Tone: ${ctx.channel.persona.tone}.`;
 
-      /** One piece spoken into its own file, transcribed with word timestamps, and decoded. */
+      /** One piece spoken into its own file and decoded. */
       const speakPiece = async (pieceFile: string, text: string, which: string) => {
         await callOpenAi(connection, ctx, `audio.speech (${model}, ${which})`, async (signal) => {
           const response = await connection.client.audio.speech.create(
@@ -126,54 +73,23 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
           );
           await saveBody(response, pieceFile, 'OpenAI');
         });
-        const transcript = await callOpenAi(
-          connection,
-          ctx,
-          `audio.transcriptions (${OPENAI_TRANSCRIPTION_MODEL}, ${which})`,
-          async (signal) =>
-            connection.client.audio.transcriptions.create(
-              {
-                file: await toFile(createReadStream(pieceFile), basename(pieceFile), {
-                  type: format === 'wav' ? 'audio/wav' : 'audio/mpeg',
-                }),
-                model: OPENAI_TRANSCRIPTION_MODEL,
-                response_format: 'verbose_json',
-                timestamp_granularities: ['word'],
-                language,
-              },
-              { signal },
-            ),
-        );
-        if (!Array.isArray(transcript.words)) {
-          throw new ProviderError(
-            'OpenAI',
-            'bad-response',
-            `OpenAI's transcription of ${which} has no word timestamps (verbose_json with words)`,
-          );
-        }
-        return {
-          transcript: { duration: transcript.duration, words: transcript.words },
-          samples: await decodeToPcm(pieceFile, NARRATION_SAMPLE_RATE, ctx.signal),
-        };
+        return decodeToPcm(pieceFile, NARRATION_SAMPLE_RATE, ctx.signal);
       };
 
-      let transcribedSeconds = 0;
       const { durationSeconds, words, beats } = await narratePieces(
         join(ctx.workdir, NARRATION_FILE),
         script.beats.map((beat) => beat.id),
         pieces,
         async (piece, index) => {
           const pieceFile = join(ctx.workdir, `narration-${String(index + 1).padStart(3, '0')}.${format}`);
-          const { samples, transcript } = await speakPiece(pieceFile, piece.text, `piece ${index + 1} of ${pieces.length}`).finally(() =>
+          const samples = await speakPiece(pieceFile, piece.text, `piece ${index + 1} of ${pieces.length}`).finally(() =>
             rm(pieceFile, { force: true }),
           );
-          const pieceSeconds = samples.length / NARRATION_SAMPLE_RATE;
-          transcribedSeconds += transcript.duration ?? pieceSeconds;
-          return { samples, words: wordsFromMarks(piece.text, marksFromTranscript(piece.text, transcript.words), pieceSeconds) };
+          return { samples, words: sentenceWordTimings(piece.text, samples, NARRATION_SAMPLE_RATE) };
         },
       );
       const characters = pieces.reduce((sum, piece) => sum + [...piece.text].length, 0);
-      const cost = openAiVoiceCostUSD(model, characters, transcribedSeconds);
+      const cost = modelCostUSD('openai', model, { characters });
       if (cost === undefined) ctx.log(`OpenAI voice: no price known for model ${model}; its cost is recorded as 0`);
       ctx.log(
         `OpenAI (${model}, voice ${voice}) spoke ${characters} characters in ${pieces.length} requests: ${durationSeconds.toFixed(2)} s`,
@@ -184,7 +100,6 @@ export function createOpenAiVoice(spec: VoiceProvider, options: OpenAiVoiceOptio
           characters,
           requests: pieces.length,
           seconds: durationSeconds,
-          transcribedSeconds: Math.round(transcribedSeconds * 1000) / 1000,
         },
         costUSD: cost ?? 0,
       };

@@ -100,6 +100,18 @@ export function speechPieces(script: RefinedScript, maxCharacters: number): Spee
   );
 }
 
+/**
+ * The requests a script needs when each sentence is spoken on its own: each beat's sentences, a
+ * sentence over the character limit split between words.
+ */
+export function sentencePieces(script: RefinedScript, maxCharacters: number): SpeechPiece[] {
+  return script.beats.flatMap((beat) =>
+    sentenceSpans(beat.narration.replace(/\s+/gu, ' ').trim()).flatMap((sentence) =>
+      chunkText(sentence.text, maxCharacters).map((span) => ({ beatId: beat.id, text: span.text })),
+    ),
+  );
+}
+
 /** ElevenLabs' alignment: one entry per character of the text, times in seconds from the audio's start. */
 export interface CharacterAlignment {
   characters: string[];

@@ -5,7 +5,7 @@ describe('createWriter', () => {
   it('chooses the offline writer unless the spec names openai', () => {
     expect(createWriter(undefined).name).toBe('offline');
     expect(createWriter({ provider: 'offline' }).name).toBe('offline');
-    expect(createWriter({ provider: 'openai', model: 'gpt-4o-mini' }).name).toBe('openai');
+    expect(createWriter({ provider: 'openai', model: 'gpt-6-luna' }).name).toBe('openai');
   });
 
   it('refuses a provider it does not know', () => {

@@ -6,7 +6,17 @@ import { NetworkPolicyError } from '../network-policy.ts';
 import { ProviderConfigError } from '../types.ts';
 import { createOfflineWriter } from './offline/index.ts';
 import { callOpenAi, connectOpenAi } from '../openai-client.ts';
-import { createOpenAiWriter, normalisePlan, shareSeconds, tokenPrice, type OpenAiWriterOptions } from './openai.ts';
+import {
+  DEFAULT_MODEL,
+  DEFAULT_PLAN_MODEL,
+  createOpenAiWriter,
+  normalisePlan,
+  shareSeconds,
+  temperatureFor,
+  type OpenAiWriterOptions,
+} from './openai.ts';
+import { validateChannel } from '@acog/api';
+import { modelLifecycle, providerCatalog } from '@acog/api/catalog';
 import { BannedTopicError, lengthTarget, metadataProblems } from './rules.ts';
 import { metadataSchema, planSchema, refineSchema, scriptSchema } from './schemas.ts';
 import { exampleChannel, exampleEpisode } from '../testing.ts';
@@ -14,7 +24,8 @@ import { testContext } from './test-fixtures.ts';
 
 let server: OpenAiServer;
 beforeAll(async () => {
-  server = await startOpenAiServer();
+  // OpenAI as it is on the day the catalog was checked, so that shutdown dates do not move the tests.
+  server = await startOpenAiServer({ now: () => new Date('2026-12-07T12:00:00Z') });
 });
 afterAll(async () => {
   await server.close();
@@ -53,7 +64,7 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     const metadata = await writer.metadata(ctx, refined.value);
 
     const bodies = chatBodies();
-    expect(bodies.map((body) => body.model)).toEqual(['gpt-4o', 'gpt-4o-mini', 'gpt-4o-mini', 'gpt-4o-mini']);
+    expect(bodies.map((body) => body.model)).toEqual(['gpt-6.1-sol', 'gpt-6-luna', 'gpt-6-luna', 'gpt-6-luna']);
     expect(bodies.map((body) => body.response_format.json_schema.name)).toEqual([
       'acog_plan',
       'acog_script',
@@ -63,7 +74,8 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     for (const body of bodies) {
       expect(body.response_format.type).toBe('json_schema');
       expect(body.response_format.json_schema.strict).toBe(true);
-      expect(body.temperature).toBe(0.4);
+      // Both default models reason and take only their default temperature: the spec's 0.4 is not sent.
+      expect(body.temperature).toBeUndefined();
       expect(body.messages[0]!.role).toBe('system');
       expect(body.messages[0]!.content).toContain('presented by Ada');
       expect(body.messages[0]!.content).toContain('cryptocurrency price predictions; politics');
@@ -95,16 +107,59 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
       expect(step.usage.completionTokens).toBeGreaterThan(0);
       expect(step.costUSD).toBeGreaterThan(0);
     }
-    // gpt-4o: $2.50 and $10 per million tokens.
-    expect(plan.costUSD).toBeCloseTo((plan.usage.promptTokens! * 2.5 + plan.usage.completionTokens! * 10) / 1e6, 6);
+    expect(ctx.lines).toContain('openai writer: temperature 0.4 not sent: gpt-6.1-sol takes only its default');
+    // gpt-6.1-sol: $2 and $10 per million tokens; gpt-6-luna: $0.10 and $0.50 (api/catalog/openai.yaml).
+    expect(plan.costUSD).toBeCloseTo((plan.usage.promptTokens! * 2 + plan.usage.completionTokens! * 10) / 1e6, 6);
+    expect(script.costUSD).toBeCloseTo((script.usage.promptTokens! * 0.1 + script.usage.completionTokens! * 0.5) / 1e6, 6);
   });
 
   it('uses the models the spec names', async () => {
     const ctx = await contextFor();
-    const writer = createOpenAiWriter({ ...spec, planModel: 'gpt-4.1', model: 'gpt-4.1-mini' }, fast);
+    const writer = createOpenAiWriter({ ...spec, planModel: 'gpt-5.4', model: 'gpt-5.4-mini' }, fast);
     const plan = await writer.plan(ctx);
     await writer.script(ctx, plan.value);
-    expect(chatBodies().map((body) => body.model)).toEqual(['gpt-4.1', 'gpt-4.1-mini']);
+    expect(chatBodies().map((body) => body.model)).toEqual(['gpt-5.4', 'gpt-5.4-mini']);
+  });
+
+  it('sends the temperature to a model that takes one, and none when the spec sets none', async () => {
+    const ctx = await contextFor();
+    await createOpenAiWriter({ ...spec, planModel: 'gpt-4.1' }, fast).plan(ctx);
+    await createOpenAiWriter({ ...spec, planModel: 'gpt-4.1', temperature: undefined }, fast).plan(ctx);
+    expect(chatBodies().map((body) => body.temperature)).toEqual([0.4, undefined]);
+  });
+
+  it('gets the real 400 when a temperature reaches a reasoning model', async () => {
+    const ctx = await contextFor();
+    const connection = connectOpenAi(ctx, {}, fast);
+    const attempt = callOpenAi(connection, ctx, 'chat.completions (test)', (signal) =>
+      connection.client.chat.completions.create(
+        { model: 'gpt-6-luna', temperature: 0.7, messages: [{ role: 'user', content: 'Say something about indexes.' }] },
+        { signal },
+      ),
+    );
+    await expect(attempt).rejects.toThrow(
+      "OpenAI refused chat.completions (test) (400): Unsupported value: 'temperature' does not support 0.7 with this model. Only the default (1) value is supported.",
+    );
+    expect(server.requests).toHaveLength(1);
+  });
+
+  it('fails at once on 429 insufficient_quota, saying to check billing', async () => {
+    const ctx = await contextFor();
+    server.failNext(429, { code: 'insufficient_quota', times: 5 });
+    const attempt = createOpenAiWriter(spec, fast).plan(ctx);
+    await expect(attempt).rejects.toMatchObject({ kind: 'quota', status: 429 });
+    await expect(attempt).rejects.toThrow(
+      /^OpenAI refused chat\.completions \(plan, gpt-6\.1-sol\): the account has no quota left \(429 insufficient_quota\): You exceeded your current quota, please check your plan and billing details\..*; check the plan and billing of the organization that owns OPENAI_API_KEY \(key OPENAI_API_KEY of Secret engineering-explained-openai\) \(https:\/\/platform\.openai\.com\/settings\/organization\/billing\), then retry the episode$/,
+    );
+    expect(server.requests.map((request) => request.status)).toEqual([429]);
+  });
+
+  it('names the shutdown date and the replacement when a retired model answers 404', async () => {
+    const ctx = await contextFor();
+    await expect(createOpenAiWriter({ ...spec, planModel: 'o4-mini' }, fast).plan(ctx)).rejects.toThrow(
+      "OpenAI found nothing (404) for chat.completions (plan, o4-mini): The model `o4-mini` does not exist or you do not have access to it.; OpenAI shut o4-mini down on 2026-10-23: set the Channel's providers.llm model or planModel to gpt-5.6-terra",
+    );
+    expect(server.requests).toHaveLength(1);
   });
 
   it('runs the offline plan through the OpenAI script step', async () => {
@@ -155,7 +210,7 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     const ctx = await contextFor({ key: 'sk-wrong-key-0000' });
     const attempt = createOpenAiWriter(spec, fast).plan(ctx);
     await expect(attempt).rejects.toThrow(
-      /OpenAI refused the credentials \(401\) for chat\.completions \(plan, gpt-4o\): Incorrect API key provided: sk-\*+0000\..*; check OPENAI_API_KEY \(key OPENAI_API_KEY of Secret engineering-explained-openai\)/,
+      /OpenAI refused the credentials \(401\) for chat\.completions \(plan, gpt-6\.1-sol\): Incorrect API key provided: sk-\*+0000\..*; check OPENAI_API_KEY \(key OPENAI_API_KEY of Secret engineering-explained-openai\)/,
     );
     expect(server.requests).toHaveLength(1);
   });
@@ -194,7 +249,7 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     const attempt = createOpenAiWriter(spec, fast).plan(ctx);
     await expect(attempt).rejects.toBeInstanceOf(ProviderError);
     await expect(attempt).rejects.toThrow(
-      'OpenAI failed (503) on chat.completions (plan, gpt-4o): The engine is currently overloaded, please try again later.',
+      'OpenAI failed (503) on chat.completions (plan, gpt-6.1-sol): The engine is currently overloaded, please try again later.',
     );
     expect(server.requests).toHaveLength(3);
   });
@@ -204,10 +259,10 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     const writer = createOpenAiWriter(spec, fast);
     server.answerNext({ content: '{"title": "How indexes work", "hook": ' });
     await expect(writer.plan(ctx)).rejects.toThrow(
-      /OpenAI \(gpt-4o\) answered the plan step with malformed JSON \(.+\): \{"title": "How indexes work", "hook": /,
+      /OpenAI \(gpt-6\.1-sol\) answered the plan step with malformed JSON \(.+\): \{"title": "How indexes work", "hook": /,
     );
     server.answerNext({ content: null, refusal: "I'm sorry, I can't help with that." });
-    await expect(writer.plan(ctx)).rejects.toThrow("OpenAI (gpt-4o) refused to write the plan: I'm sorry, I can't help with that.");
+    await expect(writer.plan(ctx)).rejects.toThrow("OpenAI (gpt-6.1-sol) refused to write the plan: I'm sorry, I can't help with that.");
     server.answerNext({ content: JSON.stringify({ title: 'x', hook: 'y', beats: [{ heading: 'h' }], outro: 'z', extra: 1 }) });
     await expect(writer.plan(ctx)).rejects.toThrow(/does not match its schema: \$\.beats\[0\]\.summary: missing; .*\$\.extra: not allowed/);
     expect(server.requests).toHaveLength(3);
@@ -264,7 +319,7 @@ describe('the OpenAI connection', () => {
     const attempt = callOpenAi(connection, ctx, 'chat.completions (test)', (signal) =>
       connection.client.chat.completions.create(
         {
-          model: 'gpt-4o-mini',
+          model: 'gpt-6-luna',
           messages: [{ role: 'user', content: 'Say something about indexes in a sentence or two.' }],
           response_format: { type: 'json_schema', json_schema: { name: 'loose', strict: true, schema: loose } },
         },
@@ -285,10 +340,31 @@ describe('OpenAI writer: schemas, prices and plan clean-up', () => {
     }
   });
 
-  it('prices models by family and knows when it cannot', () => {
-    expect(tokenPrice('gpt-4o-2024-08-06')).toEqual({ input: 2.5, output: 10 });
-    expect(tokenPrice('gpt-4o-mini-2024-07-18')).toEqual({ input: 0.15, output: 0.6 });
-    expect(tokenPrice('llama3.1:8b')).toBeUndefined();
+  it('sends a temperature only when one is set and the model takes it', () => {
+    expect(temperatureFor({ temperature: 0.7 }, 'gpt-4o-mini-2024-07-18')).toBe(0.7);
+    expect(temperatureFor({ temperature: 0.7 }, 'gpt-6-luna')).toBeUndefined();
+    expect(temperatureFor({ temperature: 0.7 }, 'llama3.1:8b')).toBe(0.7);
+    expect(temperatureFor({}, 'gpt-4o')).toBeUndefined();
+  });
+
+  it('defaults to the models the CRD defaults to', () => {
+    const { value, valid } = validateChannel({
+      apiVersion: 'acog.dev/v1alpha1',
+      kind: 'Channel',
+      metadata: { name: 'defaults' },
+      spec: {
+        persona: { name: 'Ada', tone: 'calm', audience: 'engineers' },
+        format: { aspectRatio: '16:9', targetDurationSeconds: 60 },
+        providers: { llm: { provider: 'openai', secretRef: { name: 'openai' } } },
+      },
+    });
+    expect(valid).toBe(true);
+    const llm = value.spec.providers!.llm!;
+    expect([llm.planModel, llm.model]).toEqual([DEFAULT_PLAN_MODEL, DEFAULT_MODEL]);
+    expect(llm.temperature).toBeUndefined();
+    // Current models on the day the catalog was checked: no notice period, no shutdown.
+    const checked = new Date(`${providerCatalog('openai').checked}T00:00:00Z`);
+    for (const model of [DEFAULT_PLAN_MODEL, DEFAULT_MODEL]) expect(modelLifecycle('openai', model, checked)).toEqual({ state: 'active' });
   });
 
   it('shares seconds so they add up to the target', () => {

@@ -3,6 +3,7 @@
 // returns is checked against the schema and then held to the same rules as the offline writer.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
 import type { ChannelSpec, EpisodeSpec, LlmProvider } from '@acog/api';
+import { modelCostUSD, modelLifecycle, modelSupports } from '@acog/api/catalog';
 import type { BrollCue, Metadata, Plan, PlanBeat, RefinedScript, Script } from '../../contract/documents.ts';
 import { ProviderError } from '../http.ts';
 import type { Produced, ProviderContext } from '../types.ts';
@@ -21,34 +22,18 @@ import { metadataSchema, planSchema, refineSchema, schemaErrors, scriptSchema, t
 import { headingOf, keywordsOf, toSpeakable } from './text.ts';
 import type { Writer } from './types.ts';
 
-export const DEFAULT_PLAN_MODEL = 'gpt-4o';
-export const DEFAULT_MODEL = 'gpt-4o-mini';
+/** The CRD's defaults (api/schema/definitions.yaml), for a spec that reaches the runner without them. */
+export const DEFAULT_PLAN_MODEL = 'gpt-6.1-sol';
+export const DEFAULT_MODEL = 'gpt-6-luna';
 
 /**
- * US dollars per million tokens (input, output), OpenAI's standard-tier list prices as published on
- * https://openai.com/api/pricing (checked mid-2025). Dated snapshots ("gpt-4o-2024-08-06") are
- * priced as their family. A model not listed is recorded at 0 and the log says so.
+ * Whether a step sends the spec's temperature: only when one is set and the model takes it. The
+ * reasoning models (GPT-5 and later) refuse any but their default; a model the catalog does not
+ * know (an OpenAI-compatible server's) gets what the spec says.
  */
-export const OPENAI_TOKEN_PRICES: Record<string, { input: number; output: number }> = {
-  'gpt-4o': { input: 2.5, output: 10 },
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-  'gpt-5': { input: 1.25, output: 10 },
-  'gpt-5-mini': { input: 0.25, output: 2 },
-  'gpt-5-nano': { input: 0.05, output: 0.4 },
-  o3: { input: 2, output: 8 },
-  'o4-mini': { input: 1.1, output: 4.4 },
-};
-
-/** The price entry of a model: exact, else the longest listed name the model starts with. */
-export function tokenPrice(model: string): { input: number; output: number } | undefined {
-  if (OPENAI_TOKEN_PRICES[model]) return OPENAI_TOKEN_PRICES[model];
-  const family = Object.keys(OPENAI_TOKEN_PRICES)
-    .filter((name) => model.startsWith(`${name}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  return family ? OPENAI_TOKEN_PRICES[family] : undefined;
+export function temperatureFor(spec: Pick<LlmProvider, 'temperature'>, model: string): number | undefined {
+  if (spec.temperature === undefined) return undefined;
+  return modelSupports('openai', model, 'temperature') === false ? undefined : spec.temperature;
 }
 
 export interface OpenAiWriterOptions extends OpenAiClientOptions {
@@ -73,17 +58,22 @@ export function createOpenAiWriter(spec: LlmProvider, options: OpenAiWriterOptio
     step: { name: string; model: string; messages: ChatCompletionMessageParam[]; schema: JsonSchema },
   ): Promise<{ value: T; content: string; tokens: Tokens }> {
     const what = `chat.completions (${step.name}, ${step.model})`;
+    const temperature = temperatureFor(spec, step.model);
+    if (spec.temperature !== undefined && temperature === undefined)
+      ctx.log(`openai writer: temperature ${spec.temperature} not sent: ${step.model} takes only its default`);
     const completion = await callOpenAi(connection, ctx, what, (signal) =>
       connection.client.chat.completions.create(
         {
           model: step.model,
           messages: step.messages,
-          ...(spec.temperature === undefined ? {} : { temperature: spec.temperature }),
+          ...(temperature === undefined ? {} : { temperature }),
           response_format: { type: 'json_schema', json_schema: { name: `acog_${step.name}`, strict: true, schema: step.schema } },
         },
         { signal },
       ),
-    );
+    ).catch((error: unknown) => {
+      throw retiredModelError(error, step.model, new Date());
+    });
     const choice = completion.choices?.[0];
     const fail = (message: string) => new ProviderError('OpenAI', 'bad-response', `OpenAI (${step.model}) ${message}`);
     if (!choice) throw fail(`answered the ${step.name} step with no choices`);
@@ -105,9 +95,9 @@ export function createOpenAiWriter(spec: LlmProvider, options: OpenAiWriterOptio
 
     const promptTokens = completion.usage?.prompt_tokens ?? 0;
     const completionTokens = completion.usage?.completion_tokens ?? 0;
-    const price = tokenPrice(step.model);
-    if (!price) ctx.log(`openai writer: no price known for model ${step.model}; its cost is recorded as 0`);
-    const costUSD = price ? (promptTokens * price.input + completionTokens * price.output) / 1_000_000 : 0;
+    const cost = modelCostUSD('openai', step.model, { inputTokens: promptTokens, outputTokens: completionTokens });
+    if (cost === undefined) ctx.log(`openai writer: no price known for model ${step.model}; its cost is recorded as 0`);
+    const costUSD = cost ?? 0;
     ctx.log(`openai writer: ${step.name} with ${step.model}: ${promptTokens} prompt and ${completionTokens} completion tokens`);
     return { value: value as T, content, tokens: { promptTokens, completionTokens, costUSD } };
   }
@@ -366,4 +356,17 @@ export function shareSeconds(shares: number[], total: number): number[] {
   const largest = scaled.indexOf(Math.max(...scaled));
   scaled[largest] = Math.round((scaled[largest]! + drift) * 10) / 10;
   return scaled;
+}
+
+/** OpenAI's 404 for a model the catalog knows was shut down, with the date and what to use instead. */
+export function retiredModelError(error: unknown, model: string, now: Date): unknown {
+  if (!(error instanceof ProviderError) || error.kind !== 'not-found') return error;
+  const lifecycle = modelLifecycle('openai', model, now);
+  if (lifecycle.state !== 'retired') return error;
+  return new ProviderError(
+    'OpenAI',
+    'not-found',
+    `${error.message}; OpenAI shut ${model} down on ${lifecycle.shutdown}: set the Channel's providers.llm model or planModel to ${lifecycle.replacement}`,
+    { status: error.status, cause: error },
+  );
 }
