@@ -25,11 +25,14 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
-// The cron pattern of the schema: the grammar the API server enforces is the one accepted here.
-const CRON_PATTERN = new RegExp(
-  (channelSchema as unknown as { properties: { spec: { properties: { schedule: { properties: { cron: { pattern: string } } } } } } })
-    .properties.spec.properties.schedule.properties.cron.pattern,
-);
+// The cron grammar of the schema (a CEL rule of spec.schedule.cron: self.matches('…')): the
+// grammar the API server enforces is the one accepted here.
+const CRON_RULE = (
+  channelSchema as unknown as {
+    properties: { spec: { properties: { schedule: { properties: { cron: { 'x-kubernetes-validations': { rule: string }[] } } } } } };
+  }
+).properties.spec.properties.schedule.properties.cron['x-kubernetes-validations'][0].rule;
+const CRON_PATTERN = new RegExp(/^self\.matches\('(.*)'\)$/.exec(CRON_RULE)![1]);
 const NUMERIC_RANGE = /^(\d+)-(\d+)/;
 const NAMES = [
   'sun',

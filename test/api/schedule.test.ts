@@ -30,14 +30,14 @@ const ACCEPTED = [
 
 /** Refused by croner, and so by the schema, with what the API server says. */
 const REFUSED_BY_CRONER: [string, RegExp][] = [
-  ['60 9 * * *', /should match/],
-  ['0 24 * * *', /should match/],
-  ['0 0 0 * *', /should match/],
-  ['0 0 * 13 *', /should match/],
-  ['0 0 * * 8', /should match/],
-  ['*/0 * * * *', /should match/],
-  ['5/15 * * * *', /should match/],
-  ['@reboot', /should match/],
+  ['60 9 * * *', /schedule.cron must be five fields separated by one space/],
+  ['0 24 * * *', /schedule.cron must be five fields separated by one space/],
+  ['0 0 0 * *', /schedule.cron must be five fields separated by one space/],
+  ['0 0 * 13 *', /schedule.cron must be five fields separated by one space/],
+  ['0 0 * * 8', /schedule.cron must be five fields separated by one space/],
+  ['*/0 * * * *', /schedule.cron must be five fields separated by one space/],
+  ['5/15 * * * *', /schedule.cron must be five fields separated by one space/],
+  ['@reboot', /schedule.cron must be five fields separated by one space/],
   ['5-1 * * * *', /a range in schedule.cron goes from low to high/],
   ['0 9 * * fri-mon', /a range in schedule.cron goes from low to high/],
   ['0 9 * dec-feb *', /a range in schedule.cron goes from low to high/],
