@@ -3,7 +3,7 @@
 // Messages name the field the way the API server does: "spec.format.aspectRatio: ...".
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormatsModule from 'ajv-formats';
-import { parse as parseCel } from '@marcbachmann/cel-js';
+import { Environment } from '@marcbachmann/cel-js';
 import { channelSchema, episodeSchema } from './generated/schemas.ts';
 import type { Channel, Episode } from './generated/types.ts';
 import { API_VERSION } from './resources.ts';
@@ -159,6 +159,10 @@ interface CelRule {
   reason?: string;
 }
 
+// The CEL of Kubernetes has the strings extension library; cel-js lacks its replace, which the schema uses.
+const cel = new Environment({ unlistedVariablesAreDyn: true });
+cel.registerFunction('string.replace(string, string): string', (text: string, from: string, to: string) => text.replaceAll(from, to));
+
 type CompiledRule = CelRule & { evaluate: (context: Record<string, unknown>) => unknown; usesOldSelf: boolean };
 const compiledRules = new WeakMap<object, CompiledRule[]>();
 
@@ -167,7 +171,7 @@ function rulesOf(schema: Schema): CompiledRule[] {
   if (cached) return cached;
   const rules = ((schema['x-kubernetes-validations'] as CelRule[] | undefined) ?? []).map((rule) => ({
     ...rule,
-    evaluate: parseCel(rule.rule) as unknown as (context: Record<string, unknown>) => unknown,
+    evaluate: cel.parse(rule.rule) as unknown as (context: Record<string, unknown>) => unknown,
     usesOldSelf: /\boldSelf\b/.test(rule.rule),
   }));
   compiledRules.set(schema, rules);
@@ -196,7 +200,11 @@ function celErrors(value: unknown, oldValue: unknown, schema: Schema, path: stri
     try {
       ok = rule.evaluate({ self: toCelValue(value, schema), oldSelf: toCelValue(oldValue, schema) });
     } catch (cause) {
-      throw new Error(`CEL rule ${JSON.stringify(rule.rule)} at ${path || '<root>'} failed to evaluate`, { cause });
+      // A rule this validator cannot run is a defect here; one whose evaluation fails on this value
+      // (e.g. getHours of an unknown time zone) refuses the value, as the API server does.
+      if (/no matching overload|unknown function/i.test((cause as Error).message))
+        throw new Error(`CEL rule ${JSON.stringify(rule.rule)} at ${path || '<root>'} failed to evaluate`, { cause });
+      ok = false;
     }
     if (ok !== true) {
       const field = rule.fieldPath ? path + rule.fieldPath : path;

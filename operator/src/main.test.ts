@@ -74,6 +74,20 @@ describe('acog-operator', () => {
   });
 });
 
+describe('--clock-file', () => {
+  it('names the clock file that cannot be read or holds no RFC 3339 time', async () => {
+    const flags = ['--runner-config', '/x', '--nats-url', 'nats://x:4222', '--no-leader-elect'];
+    const missing = operator([...flags, '--clock-file', '/nonexistent/now']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('--clock-file: the clock file /nonexistent/now cannot be read (ENOENT)');
+    const dir = await mkdtemp(join(tmpdir(), 'operator-clock-'));
+    await writeFile(join(dir, 'now'), 'tomorrow at nine');
+    const garbled = operator([...flags], { ACOG_CLOCK_FILE: join(dir, 'now') });
+    expect(garbled.code).toBe(1);
+    expect(garbled.stderr).toContain('holds "tomorrow at nine", not an RFC 3339 time such as 2027-03-28T01:30:00Z');
+  });
+});
+
 describe('the namespaces it watches (--namespaces, --namespace)', () => {
   it('every namespace when neither is given', () => {
     expect(watchNamespaces({})).toBeUndefined();

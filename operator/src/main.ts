@@ -124,6 +124,12 @@ export function buildCommand(): Command {
         .default(300)
         .argParser(positiveInteger('--resync')),
     )
+    .addOption(
+      new Option(
+        '--clock-file <path>',
+        'read the time that Channel schedules run on from this file (an RFC 3339 time, read when it changes), e.g. to replay a schedule in a test; default: the system clock',
+      ).env('ACOG_CLOCK_FILE'),
+    )
     .addOption(new Option('--log-level <level>', 'log level').env('ACOG_LOG_LEVEL').default('info').choices(LOG_LEVELS));
 }
 
@@ -142,6 +148,7 @@ interface Flags {
   leaseDuration: number;
   workers: number;
   resync: number;
+  clockFile?: string;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -169,15 +176,26 @@ export async function main(argv: string[]): Promise<void> {
     command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
 
   // The heavy modules load only once the flags are good: --help and a bad flag answer at once.
-  const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }] =
+  const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }, { fileClock }] =
     await Promise.all([
       import('@kubernetes/client-node'),
       import('@acog/store/s3'),
       import('./config/runner-config.ts'),
       import('@acog/kube/logger'),
       import('./operator.ts'),
+      import('./schedule/clock.ts'),
     ]);
   const log = createLogger(flags.logLevel);
+  let clock;
+  if (flags.clockFile) {
+    try {
+      clock = fileClock(flags.clockFile, (error) =>
+        log.error({ clockFile: flags.clockFile }, `${error.message}; keeping the last time read`),
+      );
+    } catch (error) {
+      return command.error(`error: --clock-file: ${(error as Error).message}`);
+    }
+  }
   let runner;
   try {
     runner = await loadRunnerConfig(flags.runnerConfig);
@@ -213,6 +231,7 @@ export async function main(argv: string[]): Promise<void> {
     workers: flags.workers,
     resyncMs: flags.resync * 1000,
     log,
+    clock,
     onLostLeadership: () => {
       log.error('lost the leader lease; exiting so that a fresh replica takes over');
       process.exit(1);

@@ -1,12 +1,24 @@
 // Wires the operator together: informers for Episodes, Channels and Jobs (cluster-wide, or one per
-// watched namespace behind one view) feed two work queues; reconcilers act when this replica holds
-// the lease; the NATS consumer feeds completion hints; an HTTP server answers /metrics, /healthz
-// and /readyz.
+// watched namespace behind one view) feed three work queues (episodes, channels, schedules);
+// reconcilers act when this replica holds the lease; the NATS consumer feeds completion hints; an
+// HTTP server answers /metrics, /healthz and /readyz.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { isDeepStrictEqual } from 'node:util';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { CHANNELS, EPISODES, GROUP, JOB_EPISODE_INDEX, LABELS, VERSION, jobEpisodeIndex, type Channel, type Episode } from '@acog/api';
+import {
+  CHANNELS,
+  EPISODES,
+  GROUP,
+  JOB_EPISODE_INDEX,
+  LABELS,
+  ORIGIN_LABEL,
+  SCHEDULE_ORIGIN,
+  VERSION,
+  jobEpisodeIndex,
+  type Channel,
+  type Episode,
+} from '@acog/api';
 import {
   createKubeClients,
   customObjectSource,
@@ -33,6 +45,9 @@ import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
 import { EpisodeReconciler, StatusConflict } from './episode/reconciler.ts';
 import { OperatorMetrics } from './observability/metrics.ts';
+import { systemClock, type Clock } from './schedule/clock.ts';
+import { ScheduleConflict, ScheduleReconciler } from './schedule/scheduler.ts';
+import { scheduleTopics } from './schedule/topics.ts';
 
 /** The Lease and its timings; what to do on winning or losing it is the operator's. */
 export type LeaderElectionSettings = Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'log'>;
@@ -58,6 +73,8 @@ export interface OperatorOptions {
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
   onRequest?: (verb: RequestVerb | 'list' | 'watch', resource: string) => void;
+  /** The time Channel schedules run on; the system's when absent. */
+  clock?: Clock;
 }
 
 export interface Operator {
@@ -65,7 +82,7 @@ export interface Operator {
   httpAddress?: AddressInfo;
   isLeader(): boolean;
   isReady(): boolean;
-  /** Resolves when both queues are empty and no worker is busy. */
+  /** Resolves when the queues are empty and no worker is busy. */
   idle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -113,7 +130,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       metrics.queueLatency.observe({ controller }, waitMs / 1000);
       metrics.reconcileDuration.observe({ controller }, durationMs / 1000);
       metrics.reconciles.inc({ controller, result: error ? 'error' : 'success' });
-      if (error && !(error instanceof StatusConflict)) metrics.reconcileErrors.inc({ controller });
+      if (error && !(error instanceof StatusConflict || error instanceof ScheduleConflict)) metrics.reconcileErrors.inc({ controller });
     },
   });
   const episodeQueue = new WorkQueue({ name: 'episodes', workers: options.workers, baseDelayMs: 100, ...queueMetrics('episode') });
@@ -122,6 +139,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     workers: Math.max(1, Math.ceil(options.workers / 4)),
     ...queueMetrics('channel'),
   });
+  const scheduleQueue = new WorkQueue({ name: 'schedules', workers: 1, ...queueMetrics('schedule') });
   const hints = new CompletionHints();
 
   const episodeReconciler = new EpisodeReconciler({
@@ -146,16 +164,39 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     requeueAfter: (key, delayMs) => channelQueue.addAfter(key, delayMs),
   });
 
+  const clock = options.clock ?? systemClock;
+  const scheduleReconciler = new ScheduleReconciler({
+    clients,
+    channels,
+    episodes,
+    channelIndex: CHANNEL_INDEX,
+    events,
+    log,
+    clock,
+    topics: scheduleTopics,
+    requeueAfter: (key, delayMs) => scheduleQueue.addAfter(key, delayMs),
+  });
+  const stopClockWatch = clock.onJump(() => {
+    for (const channel of channels.list((c) => c.spec.schedule !== undefined)) scheduleQueue.add(objectKey(channel));
+  });
+
   episodes.on((event, episode, previous) => {
     const key = objectKey(episode);
     // A status the operator itself wrote asks for nothing more: what comes next is started by a Job,
     // an event or a timer. Everything else (spec, annotations, deletion, resync) is looked at.
     if (!(event === 'update' && previous && previous !== episode && onlyStatusChanged(previous, episode))) episodeQueue.add(key);
-    if (event !== 'update' || previous?.status?.phase !== episode.status?.phase) channelQueue.add(episodeChannelIndex(episode)[0]);
+    if (event !== 'update' || previous?.status?.phase !== episode.status?.phase) {
+      channelQueue.add(episodeChannelIndex(episode)[0]);
+      // A scheduled Episode that finishes may let a slot that Forbid held start.
+      if (episode.metadata.labels?.[ORIGIN_LABEL] === SCHEDULE_ORIGIN) scheduleQueue.add(episodeChannelIndex(episode)[0]);
+    }
   });
   channels.on((event, channel, previous) => {
     const key = objectKey(channel);
-    if (!(event === 'update' && previous && previous !== channel && onlyStatusChanged(previous, channel))) channelQueue.add(key);
+    if (!(event === 'update' && previous && previous !== channel && onlyStatusChanged(previous, channel))) {
+      channelQueue.add(key);
+      if (channel.spec.schedule || channel.status?.schedule) scheduleQueue.add(key);
+    }
     const readyBefore = findCondition(previous?.status?.conditions, 'Ready');
     const readyNow = findCondition(channel.status?.conditions, 'Ready');
     const changed =
@@ -198,7 +239,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         queue.forget(key);
       } catch (error) {
         const [namespace, name] = key.split('/');
-        if (error instanceof StatusConflict) log.debug({ controller, namespace, name }, error.message);
+        if (error instanceof StatusConflict || error instanceof ScheduleConflict) log.debug({ controller, namespace, name }, error.message);
         else
           log.warn(
             { controller, namespace, name, error: (error as Error).message, failures: queue.failureCount(key) + 1 },
@@ -215,6 +256,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     consumer.start();
     episodeQueue.start(reconcileWith('episode', (key) => episodeReconciler.reconcile(key), episodeQueue));
     channelQueue.start(reconcileWith('channel', (key) => channelReconciler.reconcile(key), channelQueue));
+    scheduleQueue.start(reconcileWith('schedule', (key) => scheduleReconciler.reconcile(key), scheduleQueue));
   };
 
   for (const informer of [episodes, channels, jobs]) informer.start();
@@ -232,6 +274,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         metrics.leader.set(0);
         void episodeQueue.shutDown();
         void channelQueue.shutDown();
+        void scheduleQueue.shutDown();
         void consumer.stop();
         options.onLostLeadership?.();
       },
@@ -275,12 +318,13 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     isLeader: () => leading,
     isReady: ready,
     idle: async () => {
-      await Promise.all([episodeQueue.idle(), channelQueue.idle()]);
+      await Promise.all([episodeQueue.idle(), channelQueue.idle(), scheduleQueue.idle()]);
     },
     async stop() {
       for (const informer of [episodes, channels, jobs]) informer.stop();
       await elector?.stop();
-      await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown()]);
+      stopClockWatch();
+      await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), scheduleQueue.shutDown()]);
       await consumer.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },

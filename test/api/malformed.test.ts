@@ -198,7 +198,7 @@ const cases: Case[] = [
     (o) => (o.spec.retryPolicy = { backoffSeconds: 100, maxBackoffSeconds: 10 }),
   ),
   channel('retention unknown', 'spec.retention.artifacts', /Unsupported value: "Forever"/, (o) => (o.spec.retention.artifacts = 'Forever')),
-  channel('cron in words', 'spec.schedule.cron', /should match/, (o) => (o.spec.schedule.cron = 'every monday')),
+  channel('cron in words', 'spec.schedule.cron', /schedule.cron must be five fields/, (o) => (o.spec.schedule.cron = 'every monday')),
   channel('schedule without cron', 'spec.schedule.cron', /Required value/, (o) => delete o.spec.schedule.cron),
   channel('pulse score above 1', 'spec.pulse.rules[0].minScore', /less than or equal to 1/, (o) => (o.spec.pulse.rules[0].minScore = 2)),
   channel('negative budget', 'spec.budget.monthlyLimitUSD', /greater than or equal to 0/, (o) => (o.spec.budget.monthlyLimitUSD = -1)),

@@ -150,6 +150,8 @@ describe('the console in Chromium', () => {
   });
 });
 
+const SCHEDULE_TOPICS = ['How database indexes really work', 'Why your cache makes things slower', 'What a query planner sees'];
+
 // The papercuts of issue #18, in a namespace no operator watches: the test writes the status.
 describe('the console in Chromium: papercuts', () => {
   const ui = uniqueName('console-ui');
@@ -173,6 +175,13 @@ describe('the console in Chromium: papercuts', () => {
     await apply(ui, await testChannel('broken-channel'));
     await patchStatus('channels', 'ready-channel', ready('True', 'Ready', 'every provider has its Secret'));
     await patchStatus('channels', 'broken-channel', ready('False', 'SecretMissing', 'Secret "broken-openai" not found'));
+    await apply(
+      ui,
+      await testChannel('scheduled-channel', (c) => {
+        c.spec.schedule = { cron: '0 9 * * mon-fri', timezone: 'Europe/Berlin', topics: SCHEDULE_TOPICS };
+      }),
+    );
+    await patchStatus('channels', 'scheduled-channel', { schedule: { topicsUsed: [SCHEDULE_TOPICS[0]] } });
     const episode = (await apply(
       ui,
       await testEpisode('gated', 'ready-channel', (e) => (e.spec.approvalGates = ['voice'])),
@@ -268,6 +277,36 @@ describe('the console in Chromium: papercuts', () => {
     await expect.poll(() => metadata.locator('ul li dl dt', { hasText: 'startSeconds' }).count()).toBe(2);
     expect(await metadata.locator('dd', { hasText: 'B-trees' }).count()).toBeGreaterThan(0);
     expect(await admin.locator('main').innerText()).not.toContain('{"');
+  });
+
+  it("shows the next runs of a Channel's schedule in its zone, each with the topic it would take", async () => {
+    await eventually('the schedule status in the gateway', () => gateway.cache.channel(ui, 'scheduled-channel')?.status?.schedule);
+    await admin.goto(`${gateway.url}/channels/${ui}/scheduled-channel`);
+    const schedule = admin.getByTestId('schedule');
+    await schedule.waitFor();
+    expect(await schedule.locator('p').first().innerText()).toMatch(
+      /0 9 \* \* mon-fri in Europe\/Berlin, concurrency Allow, 2 topics left/,
+    );
+    const rows = schedule.locator('tbody tr');
+    await expect.poll(() => rows.count()).toBe(5);
+    const cells = await rows.evaluateAll((trs) =>
+      trs.map((tr) => [...tr.querySelectorAll('td')].map((td) => (td as HTMLElement).innerText)),
+    );
+    expect(cells.map((row) => row[1])).toEqual([
+      SCHEDULE_TOPICS[1],
+      SCHEDULE_TOPICS[2],
+      'none left: add topics to spec.schedule.topics',
+      'none left: add topics to spec.schedule.topics',
+      'none left: add topics to spec.schedule.topics',
+    ]);
+    for (const [time, , episode] of cells) {
+      expect(time).toMatch(/09:00 CES?T$/);
+      expect(episode).toMatch(/^scheduled-channel-\d{8}-0[78]00$/);
+    }
+    const datetimes = await rows.locator('time').evaluateAll((times) => times.map((t) => t.getAttribute('datetime')!));
+    for (const datetime of datetimes) expect(new Date(datetime).getTime()).toBeGreaterThan(Date.now());
+    expect([...datetimes].sort()).toEqual(datetimes);
+    await admin.screenshot({ path: join(shots, '14-channel-schedule.png'), fullPage: true });
   });
 
   it("offers the namespace's Channels in the new-episode form, each with its readiness", async () => {

@@ -163,7 +163,7 @@ describe('reads', () => {
     expect(detail.body.stages.find((stage) => stage.name === 'voice')!.gate).toBe(true);
     expect(detail.body.stages.find((stage) => stage.name === 'assemble')!.dependsOn).toEqual(['metadata', 'avatar', 'broll']);
     expect(detail.body.channel.name).toBe(channel);
-    const ch = await call<{ summary: { persona: string }; recentEpisodes: { name: string }[] }>(
+    const ch = await call<{ summary: { persona: string }; recentEpisodes: { name: string }[]; schedule: unknown }>(
       gateway,
       'editor',
       'GET',
@@ -171,6 +171,7 @@ describe('reads', () => {
     );
     expect(ch.status).toBe(200);
     expect(ch.body.recentEpisodes.map((episode) => episode.name)).toContain(inA);
+    expect(ch.body.schedule, 'a Channel without spec.schedule has no runs to show').toBeNull();
     const missing = await call<ErrorAnswer>(gateway, 'admin', 'GET', `/api/v1/namespaces/team-a/episodes/${prefix}-nothing`);
     expect(missing.status).toBe(404);
   });

@@ -581,6 +581,7 @@ describe('what the values change', () => {
 const OPERATOR_RULES_IN_A_NAMESPACE = [
   ...['get', 'list', 'watch'].flatMap((verb) => [`${verb} channels.acog.dev`, `${verb} episodes.acog.dev`]),
   ...['get', 'update', 'patch'].flatMap((verb) => [`${verb} channels.acog.dev/status`, `${verb} episodes.acog.dev/status`]),
+  'create episodes.acog.dev',
   'update episodes.acog.dev',
   'patch episodes.acog.dev',
   'update episodes.acog.dev/finalizers',

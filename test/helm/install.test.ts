@@ -17,7 +17,7 @@ const FINALIZER = 'acog.dev/artifacts';
 /** What the operator may do in a namespace it watches, as `kubectl auth can-i --list` shows it. */
 const WORK_RULES: [string, string[]][] = [
   ['channels.acog.dev', ['get', 'list', 'watch']],
-  ['episodes.acog.dev', ['get', 'list', 'watch', 'update', 'patch']],
+  ['episodes.acog.dev', ['get', 'list', 'watch', 'create', 'update', 'patch']],
   ['channels.acog.dev/status', ['get', 'update', 'patch']],
   ['episodes.acog.dev/status', ['get', 'update', 'patch']],
   ['episodes.acog.dev/finalizers', ['update']],
@@ -190,6 +190,7 @@ describe('helm install, by default: the operator watches its two episode namespa
           [verb, 'channels.acog.dev', '--subresource=status', '-n', namespace],
           [verb, 'episodes.acog.dev', '--subresource=status', '-n', namespace],
         ]),
+        ['create', 'episodes.acog.dev', '-n', namespace],
         ['update', 'episodes.acog.dev', '-n', namespace],
         ['patch', 'episodes.acog.dev', '-n', namespace],
         ['update', 'episodes.acog.dev', '--subresource=finalizers', '-n', namespace],
@@ -244,8 +245,7 @@ describe('helm install, by default: the operator watches its two episode namespa
       ['list', 'secrets', '-n', studio],
       ['watch', 'secrets', '-n', studio],
       ['create', 'secrets', '-n', studio],
-      // Channels and Episodes: never created, deleted or (for Channels) written.
-      ['create', 'episodes.acog.dev', '-n', studio],
+      // Episodes are created (a Channel's schedule), never deleted; Channels never created, deleted or written.
       ['delete', 'episodes.acog.dev', '-n', studio],
       ['deletecollection', 'episodes.acog.dev', '-n', studio],
       ['create', 'channels.acog.dev', '-n', studio],
@@ -469,6 +469,30 @@ describe('helm install, by default: the operator watches its two episode namespa
       const withdrawn = await kubectlResult(['annotate', ...episode('how-indexes-work'), `${approval}-`]);
       expect(withdrawn.code).toBe(0);
       expect((await annotations())[approval]).toBeUndefined();
+    });
+
+    it('allows cancelling an Episode a schedule made, and nothing else in its spec, nor relabelling who made it', async () => {
+      const base = parse(await readFile(join(repoRoot, 'examples/episode.yaml'), 'utf8'));
+      const made = { ...base, metadata: { name: 'scheduled-one', labels: { 'acog.dev/origin': 'schedule' } } };
+      const created = await kubectlResult(['create', '-n', studio, '-f', '-', as()], { input: stringify(made) });
+      expect(created.stderr).toBe('');
+      expect(created.code).toBe(0);
+
+      const topic = await patch('scheduled-one', 'merge', { spec: { topic: 'Another topic', cancel: true } });
+      expect(topic.code).not.toBe(0);
+      expect(topic.stderr).toContain('the ACOG operator never writes spec');
+      const unlabelled = await patch('scheduled-one', 'merge', { metadata: { labels: { 'acog.dev/origin': 'pulse' } } });
+      expect(unlabelled.code).not.toBe(0);
+      expect(unlabelled.stderr).toContain('the ACOG operator never changes the label acog.dev/origin');
+      // A person's Episode is never cancelled by the operator, nor made to look scheduled.
+      expect((await patch('how-indexes-work', 'merge', { spec: { cancel: true } })).code).not.toBe(0);
+      expect((await patch('how-indexes-work', 'merge', { metadata: { labels: { 'acog.dev/origin': 'schedule' } } })).code).not.toBe(0);
+
+      const cancelled = await patch('scheduled-one', 'merge', { spec: { cancel: true } });
+      expect(cancelled.stderr).toBe('');
+      expect(cancelled.code).toBe(0);
+      const cancel = await kubectlResult(['get', ...episode('scheduled-one'), '-o', 'jsonpath={.spec.cancel}']);
+      expect(succeeded(cancel, 'kubectl get')).toBe('true');
     });
 
     it('allows writing status through the status subresource', async () => {

@@ -763,37 +763,83 @@ export const channelSchema = {
         },
         "schedule": {
           "type": "object",
-          "description": "Recurring episodes. Each time the cron fires, an Episode is created from the template.",
+          "description": "Recurring episodes, with the semantics of a Kubernetes CronJob. At each time the cron names in the timezone, the operator creates one Episode for the Channel (named from the Channel and the time, labelled acog.dev/origin=schedule) with the next unused entry of topics. Daylight saving: a time that does not exist that day is skipped, a time that happens twice fires once.",
           "required": [
             "cron"
+          ],
+          "x-kubernetes-validations": [
+            {
+              "rule": "self.cron.lowerAscii().replace('-sun', '-7').replace('sun', '0').replace('mon', '1').replace('tue', '2').replace('wed', '3').replace('thu', '4').replace('fri', '5').replace('sat', '6').replace('jan', '1').replace('feb', '2').replace('mar', '3').replace('apr', '4').replace('may', '5').replace('jun', '6').replace('jul', '7').replace('aug', '8').replace('sep', '9').replace('oct', '10').replace('nov', '11').replace('dec', '12').split(' ').all(field, field.split(',').all(part, !part.matches('^[0-9]+-[0-9]+') || int(part.split('/')[0].split('-')[0]) <= int(part.split('/')[0].split('-')[1])))",
+              "fieldPath": ".cron",
+              "reason": "FieldValueInvalid",
+              "message": "a range in schedule.cron goes from low to high, e.g. 1-5 or mon-fri, not 5-1 or fri-mon; write a list (5,6,0) to wrap around"
+            }
           ],
           "properties": {
             "cron": {
               "type": "string",
               "maxLength": 100,
-              "pattern": "^(@(yearly|annually|monthly|weekly|daily|hourly)|(\\S+\\s+){4}\\S+)$",
-              "description": "Five-field cron expression (minute hour day-of-month month day-of-week) or a macro such as @weekly."
+              "x-kubernetes-validations": [
+                {
+                  "rule": "self.matches('^(@(?i:yearly|annually|monthly|weekly|daily|midnight|hourly)|([*](/([1-9]|[1-5][0-9]|60))?|[0-5]?[0-9](-[0-5]?[0-9](/([1-9]|[1-5][0-9]|60))?)?)(,([*](/([1-9]|[1-5][0-9]|60))?|[0-5]?[0-9](-[0-5]?[0-9](/([1-9]|[1-5][0-9]|60))?)?))* ([*](/([1-9]|1[0-9]|2[0-4]))?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3])(/([1-9]|1[0-9]|2[0-4]))?)?)(,([*](/([1-9]|1[0-9]|2[0-4]))?|([01]?[0-9]|2[0-3])(-([01]?[0-9]|2[0-3])(/([1-9]|1[0-9]|2[0-4]))?)?))* ([*](/([1-9]|[12][0-9]|3[01]))?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01])(/([1-9]|[12][0-9]|3[01]))?)?)(,([*](/([1-9]|[12][0-9]|3[01]))?|(0?[1-9]|[12][0-9]|3[01])(-(0?[1-9]|[12][0-9]|3[01])(/([1-9]|[12][0-9]|3[01]))?)?))* ([*](/([1-9]|1[0-2]))?|(0?[1-9]|1[0-2]|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(-(0?[1-9]|1[0-2]|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(/([1-9]|1[0-2]))?)?)(,([*](/([1-9]|1[0-2]))?|(0?[1-9]|1[0-2]|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(-(0?[1-9]|1[0-2]|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec))(/([1-9]|1[0-2]))?)?))* ([*](/[1-7])?|(0?[0-7]|(?i:sun|mon|tue|wed|thu|fri|sat))(-(0?[0-7]|(?i:sun|mon|tue|wed|thu|fri|sat))(/[1-7])?)?)(,([*](/[1-7])?|(0?[0-7]|(?i:sun|mon|tue|wed|thu|fri|sat))(-(0?[0-7]|(?i:sun|mon|tue|wed|thu|fri|sat))(/[1-7])?)?))*)$')",
+                  "reason": "FieldValueInvalid",
+                  "message": "schedule.cron must be five fields separated by one space, minute (0-59) hour (0-23) day-of-month (1-31) month (1-12, jan-dec) day-of-week (0-7, sun-sat), each *, a value, a range (1-5), a step (*/15, 1-30/5) or a list of them, e.g. \"0 9 * * mon-fri\"; or one of @hourly, @daily, @midnight, @weekly, @monthly, @yearly, @annually"
+                }
+              ],
+              "description": "When episodes are made: five fields separated by one space, minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or jan-dec) day-of-week (0-7 or sun-sat, 0 and 7 are Sunday), each a *, a value, a range (1-5), a step (*/15, 1-30/5) or a comma-separated list of them; or one of @hourly, @daily (@midnight), @weekly, @monthly, @yearly (@annually). When both day fields are restricted, either may match, as in cron. E.g. \"0 9 * * mon-fri\"."
             },
             "timezone": {
               "type": "string",
               "maxLength": 64,
               "default": "UTC",
-              "pattern": "^[A-Za-z0-9_+\\-]+(/[A-Za-z0-9_+\\-]+)*$",
-              "description": "IANA time zone the cron is read in, e.g. Europe/Berlin."
+              "pattern": "^[A-Za-z][A-Za-z0-9_+\\-]*(/[A-Za-z0-9_+\\-]+)*$",
+              "x-kubernetes-validations": [
+                {
+                  "rule": "timestamp('2026-01-01T00:00:00Z').getHours(self) >= 0",
+                  "reason": "FieldValueInvalid",
+                  "message": "schedule.timezone must be an IANA time zone such as Europe/Berlin or America/New_York"
+                }
+              ],
+              "description": "IANA time zone the cron is read in, e.g. Europe/Berlin or America/New_York; UTC when unset."
+            },
+            "concurrencyPolicy": {
+              "type": "string",
+              "enum": [
+                "Allow",
+                "Forbid",
+                "Replace"
+              ],
+              "default": "Allow",
+              "description": "What happens when a time comes while the previous scheduled Episode is still unfinished (Pending, Running or AwaitingApproval): Allow creates the new one anyway, Forbid creates none while the previous one runs (a late start follows when it finishes, within startingDeadlineSeconds), Replace cancels the previous one and creates the new one."
+            },
+            "startingDeadlineSeconds": {
+              "type": "integer",
+              "format": "int64",
+              "minimum": 0,
+              "maximum": 31536000,
+              "description": "How late a missed time may still start, in seconds, e.g. after the operator was down. At most one missed time ever starts (the most recent); with this set, only if it is at most this many seconds old, else it is recorded as missed (Event MissSchedule). Unset: no limit."
             },
             "suspend": {
               "type": "boolean",
               "default": false,
-              "description": "Stops creating scheduled episodes without deleting the schedule."
+              "description": "Stops creating scheduled episodes without deleting the schedule; times that pass meanwhile count as missed."
             },
             "topics": {
               "type": "array",
               "maxItems": 500,
-              "description": "Topics used in turn; when exhausted or empty, pulse events supply the topic.",
+              "x-kubernetes-list-type": "set",
+              "description": "Topics used in turn, each once: every scheduled Episode takes the first entry not yet in status.schedule.topicsUsed. When none is left, no Episode is made and a Warning Event NoTopic says so: add topics here.",
               "items": {
                 "type": "string",
                 "minLength": 3,
-                "maxLength": 200
+                "maxLength": 200,
+                "x-kubernetes-validations": [
+                  {
+                    "rule": "self.trim().size() >= 3",
+                    "reason": "FieldValueInvalid",
+                    "message": "a schedule topic must hold at least 3 characters besides spaces"
+                  }
+                ]
               }
             }
           }
@@ -999,10 +1045,32 @@ export const channelSchema = {
             }
           }
         },
-        "lastScheduledTime": {
-          "type": "string",
-          "format": "date-time",
-          "description": "When the schedule last created an episode."
+        "schedule": {
+          "type": "object",
+          "description": "What the schedule did last and does next.",
+          "properties": {
+            "lastScheduleTime": {
+              "type": "string",
+              "format": "date-time",
+              "description": "The last scheduled time the operator made an Episode for."
+            },
+            "nextScheduleTime": {
+              "type": "string",
+              "format": "date-time",
+              "description": "The next time an Episode is due; absent while the schedule is suspended or has no future time."
+            },
+            "lastEpisode": {
+              "type": "string",
+              "description": "Name of the Episode made for lastScheduleTime."
+            },
+            "topicsUsed": {
+              "type": "array",
+              "description": "Entries of spec.schedule.topics that scheduled Episodes have taken; a topic listed here is not used again.",
+              "items": {
+                "type": "string"
+              }
+            }
+          }
         }
       }
     }

@@ -238,23 +238,31 @@ retention?: {
 artifacts?: ("Keep" | "DeleteWithEpisode")
 }
 /**
- * Recurring episodes. Each time the cron fires, an Episode is created from the template.
+ * Recurring episodes, with the semantics of a Kubernetes CronJob. At each time the cron names in the timezone, the operator creates one Episode for the Channel (named from the Channel and the time, labelled acog.dev/origin=schedule) with the next unused entry of topics. Daylight saving: a time that does not exist that day is skipped, a time that happens twice fires once.
  */
 schedule?: {
 /**
- * Five-field cron expression (minute hour day-of-month month day-of-week) or a macro such as @weekly.
+ * When episodes are made: five fields separated by one space, minute (0-59) hour (0-23) day-of-month (1-31) month (1-12 or jan-dec) day-of-week (0-7 or sun-sat, 0 and 7 are Sunday), each a *, a value, a range (1-5), a step (* /15, 1-30/5) or a comma-separated list of them; or one of @hourly, @daily (@midnight), @weekly, @monthly, @yearly (@annually). When both day fields are restricted, either may match, as in cron. E.g. "0 9 * * mon-fri".
  */
 cron: string
 /**
- * IANA time zone the cron is read in, e.g. Europe/Berlin.
+ * IANA time zone the cron is read in, e.g. Europe/Berlin or America/New_York; UTC when unset.
  */
 timezone?: string
 /**
- * Stops creating scheduled episodes without deleting the schedule.
+ * What happens when a time comes while the previous scheduled Episode is still unfinished (Pending, Running or AwaitingApproval): Allow creates the new one anyway, Forbid creates none while the previous one runs (a late start follows when it finishes, within startingDeadlineSeconds), Replace cancels the previous one and creates the new one.
+ */
+concurrencyPolicy?: ("Allow" | "Forbid" | "Replace")
+/**
+ * How late a missed time may still start, in seconds, e.g. after the operator was down. At most one missed time ever starts (the most recent); with this set, only if it is at most this many seconds old, else it is recorded as missed (Event MissSchedule). Unset: no limit.
+ */
+startingDeadlineSeconds?: number
+/**
+ * Stops creating scheduled episodes without deleting the schedule; times that pass meanwhile count as missed.
  */
 suspend?: boolean
 /**
- * Topics used in turn; when exhausted or empty, pulse events supply the topic.
+ * Topics used in turn, each once: every scheduled Episode takes the first entry not yet in status.schedule.topicsUsed. When none is left, no Episode is made and a Warning Event NoTopic says so: add topics here.
  * 
  * @maxItems 500
  */
@@ -518,9 +526,26 @@ month?: string
 amountUSD?: number
 }
 /**
- * When the schedule last created an episode.
+ * What the schedule did last and does next.
  */
-lastScheduledTime?: string
+schedule?: {
+/**
+ * The last scheduled time the operator made an Episode for.
+ */
+lastScheduleTime?: string
+/**
+ * The next time an Episode is due; absent while the schedule is suspended or has no future time.
+ */
+nextScheduleTime?: string
+/**
+ * Name of the Episode made for lastScheduleTime.
+ */
+lastEpisode?: string
+/**
+ * Entries of spec.schedule.topics that scheduled Episodes have taken; a topic listed here is not used again.
+ */
+topicsUsed?: string[]
+}
 }
 /**
  * An Episode is one video of a Channel: a topic and a brief that the operator takes through plan, script, refine, metadata, voice, avatar, B-roll, assemble and upload.

@@ -40,11 +40,13 @@ Nothing else: no Secrets list or watch, no writes to Channels, no deletes of ACO
 - apiGroups: [acog.dev]
   resources: [channels/status, episodes/status]
   verbs: [get, update, patch]
-# Only to add and remove its finalizer acog.dev/artifacts: the ValidatingAdmissionPolicy
-# <release>-operator-writes-no-spec refuses any change of spec by the operator.
+# update and patch only to add and remove its finalizer acog.dev/artifacts and to cancel an Episode
+# a schedule made (concurrencyPolicy Replace): the ValidatingAdmissionPolicy
+# <release>-operator-writes-no-spec refuses any other change of spec by the operator. create: the
+# Episodes of a Channel's schedule.
 - apiGroups: [acog.dev]
   resources: [episodes]
-  verbs: [update, patch]
+  verbs: [create, update, patch]
 # Its Jobs' ownerReferences block the Episode's deletion until they are gone; where the
 # OwnerReferencesPermissionEnforcement admission plugin runs, that needs this.
 - apiGroups: [acog.dev]

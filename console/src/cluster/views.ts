@@ -10,6 +10,7 @@ import {
   phaseOf,
   STAGE_DEPENDENCIES,
   STAGES,
+  upcomingRuns,
   waitingGates,
   type Channel,
   type Episode,
@@ -177,8 +178,25 @@ export function episodeDetail(
 /** How many of a Channel's Episodes its page lists, the newest first. */
 export const RECENT_EPISODES = 20;
 
+/** How many upcoming runs of its schedule a Channel's page lists. */
+export const UPCOMING_RUNS = 5;
+
+/** The next runs of a Channel's schedule, by @acog/api's upcomingRuns (the operator's own rules). */
+export function scheduleView(channel: Channel, now: Date): ChannelDetail['schedule'] {
+  const overview = upcomingRuns(channel, now, UPCOMING_RUNS);
+  if (!overview) return null;
+  return {
+    ...overview,
+    runs: overview.runs.map((run) => ({ time: run.time.toISOString(), topic: run.topic ?? null, episode: run.episode })),
+  };
+}
+
 /** One Channel as its page shows it, with what the user may see of its Episodes and Events. */
-export function channelDetail(channel: Channel, related: { episodes: readonly Episode[]; events: readonly KubeEvent[] }): ChannelDetail {
+export function channelDetail(
+  channel: Channel,
+  related: { episodes: readonly Episode[]; events: readonly KubeEvent[] },
+  now: Date = new Date(),
+): ChannelDetail {
   const recentEpisodes = related.episodes
     .map(episodeSummary)
     .sort((a, b) => ((a.createdAt ?? '') < (b.createdAt ?? '') ? 1 : -1))
@@ -189,5 +207,6 @@ export function channelDetail(channel: Channel, related: { episodes: readonly Ep
     conditions: channel.status?.conditions ?? [],
     recentEpisodes,
     events: related.events.map(eventView),
+    schedule: scheduleView(channel, now),
   };
 }

@@ -195,6 +195,25 @@ export const EpisodeDetailSchema = z
   })
   .openapi('EpisodeDetail');
 
+export const ScheduleViewSchema = z
+  .object({
+    cron: z.string(),
+    timezone: z.string(),
+    suspended: z.boolean(),
+    concurrencyPolicy: z.string(),
+    topicsLeft: z.number().int(),
+    lastScheduleTime: z.string().optional(),
+    lastEpisode: z.string().optional(),
+    runs: z.array(
+      z.object({
+        time: z.string().openapi({ description: 'RFC 3339, UTC' }),
+        topic: z.string().nullable().openapi({ description: 'The topic it would take; null when none is left' }),
+        episode: z.string().openapi({ description: 'The name of the Episode it would create' }),
+      }),
+    ),
+  })
+  .openapi('ScheduleView', { description: "The next runs of a Channel's schedule, as the operator computes them" });
+
 export const ChannelDetailSchema = z
   .object({
     summary: ChannelSummarySchema,
@@ -202,6 +221,7 @@ export const ChannelDetailSchema = z
     conditions: z.array(ConditionSchema),
     recentEpisodes: z.array(EpisodeSummarySchema),
     events: z.array(EventViewSchema),
+    schedule: ScheduleViewSchema.nullable().openapi({ description: 'The next runs of its schedule; null when it has none' }),
   })
   .openapi('ChannelDetail');
 
@@ -252,6 +272,7 @@ export type ChannelSummary = z.infer<typeof ChannelSummarySchema>;
 export type ChannelPage = z.infer<typeof ChannelPageSchema>;
 export type EpisodeDetail = z.infer<typeof EpisodeDetailSchema>;
 export type ChannelDetail = z.infer<typeof ChannelDetailSchema>;
+export type ScheduleView = z.infer<typeof ScheduleViewSchema>;
 export type StageRequest = z.infer<typeof StageBodySchema>;
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 export type Created = z.infer<typeof CreatedSchema>;

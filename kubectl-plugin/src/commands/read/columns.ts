@@ -43,6 +43,7 @@ export const CHANNEL_COLUMNS: Column<Channel>[] = [
   { header: 'running', value: (c) => String(c.status?.episodes?.running ?? 0), wide: true },
   { header: 'awaiting', value: (c) => String(c.status?.episodes?.awaitingApproval ?? 0), wide: true },
   { header: 'failed', value: (c) => String(c.status?.episodes?.failed ?? 0), wide: true },
+  { header: 'next', value: (c) => c.status?.schedule?.nextScheduleTime ?? none },
   { header: 'age', value: (c) => age(c.metadata.creationTimestamp) },
 ];
 

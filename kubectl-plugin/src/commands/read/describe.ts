@@ -10,6 +10,7 @@ import {
   providerNeedsSecret,
   activeStages,
   gatesOf,
+  unusedTopics,
   type Channel,
   type Conditions,
   type Episode,
@@ -459,7 +460,7 @@ async function describeChannel(connection: Connection, channel: Channel): Promis
     [
       'Schedule',
       schedule
-        ? `${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}${schedule.suspend ? ', suspended' : ''}, ${plural(schedule.topics?.length ?? 0, 'topic')} queued, last run ${channel.status?.lastScheduledTime ?? 'never'}`
+        ? `${schedule.cron}${schedule.timezone ? ` (${schedule.timezone})` : ''}${schedule.suspend ? ', suspended' : ''}, ${plural(unusedTopics(schedule, channel.status?.schedule?.topicsUsed ?? []).length, 'topic')} left, last run ${channel.status?.schedule?.lastScheduleTime ?? 'never'}${channel.status?.schedule?.nextScheduleTime ? `, next ${channel.status.schedule.nextScheduleTime}` : ''}`
         : undefined,
     ],
     ['Pulse', spec.pulse ? `${spec.pulse.enabled ? 'enabled' : 'disabled'}, ${plural(spec.pulse.rules?.length ?? 0, 'rule')}` : undefined],

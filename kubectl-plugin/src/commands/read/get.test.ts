@@ -64,6 +64,7 @@ beforeAll(async () => {
       },
     ],
     episodes: { total: 2, awaitingApproval: 1, succeeded: 1 },
+    schedule: { nextScheduleTime: '2027-01-04T08:00:00Z' },
     spend: { month: '2026-11', amountUSD: 12.3 },
   });
   await createEpisode(ns, 'how-indexes-work', 'engineering-explained', (e) => (e.metadata.labels = { series: 'databases' }));
@@ -220,15 +221,17 @@ describe('get channels', () => {
       'DURATION',
       'EPISODES',
       'SPEND/BUDGET',
+      'NEXT',
       'AGE',
     ]);
-    expect(row(result.stdout, 'engineering-explained').slice(0, 6)).toEqual([
+    expect(row(result.stdout, 'engineering-explained').slice(0, 7)).toEqual([
       'engineering-explained',
       'True',
       '16:9',
       '1m',
       '2',
       '$12.30/$50.00',
+      '2027-01-04T08:00:00Z',
     ]);
   });
 
@@ -245,13 +248,14 @@ describe('get channels', () => {
       'RUNNING',
       'AWAITING',
       'FAILED',
+      'NEXT',
       'AGE',
     ]);
     expect(row(result.stdout, 'engineering-explained').slice(1, 3)).toEqual(['True', 'ProvidersReady']);
     const named = await acog(['get', 'channel', 'shorts', '-n', other, '-o', 'name']);
     expect(named.stdout).toBe('channel.acog.dev/shorts\n');
     const unreported = await acog(['get', 'ch', '-n', other]);
-    expect(row(unreported.stdout, 'shorts').slice(1, 6)).toEqual(['Unknown', '16:9', '1m', '0', '$0.00/$50.00']);
+    expect(row(unreported.stdout, 'shorts').slice(1, 7)).toEqual(['Unknown', '16:9', '1m', '0', '$0.00/$50.00', '<none>']);
   });
 
   it('says which channel is missing', async () => {

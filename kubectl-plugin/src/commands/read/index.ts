@@ -3,7 +3,15 @@ import { registerCompletion } from './completion.ts';
 import { registerDescribe } from './describe.ts';
 import { registerGet } from './get.ts';
 import { registerLogs } from './logs.ts';
+import { registerSchedule } from './schedule.ts';
 import { registerWatch } from './watch.ts';
 
-/** Commands that read the cluster: get, describe, watch, logs; and shell completion. */
-export const readCommands: RegisterCommand[] = [registerGet, registerDescribe, registerWatch, registerLogs, registerCompletion];
+/** Commands that read the cluster: get, describe, watch, logs, schedule; and shell completion. */
+export const readCommands: RegisterCommand[] = [
+  registerGet,
+  registerDescribe,
+  registerWatch,
+  registerLogs,
+  registerSchedule,
+  registerCompletion,
+];
