@@ -13,3 +13,4 @@ export { overrideProblems } from './overrides.ts';
 export * from './stage-result.ts';
 export { artifactScopeDecision, type ArtifactScope, type ArtifactUse, type ScopeDecision } from './artifact-scope.ts';
 export { labelValue } from './label-value.ts';
+export * from './languages.ts';

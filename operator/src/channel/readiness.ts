@@ -1,7 +1,15 @@
-// Whether a Channel can produce episodes: every provider that authenticates names a Secret, the
-// Secret exists, and it holds the keys the provider reads. The message names exactly what is
+// Whether a Channel can produce episodes: its writer writes persona.language, every provider that
+// authenticates names a Secret, the Secret exists, and it holds the keys the provider reads. The message names exactly what is
 // missing and what to do. Secret values are never read into anything but a key check.
-import { CAPABILITIES, DEFAULT_SECRET_KEYS, YOUTUBE_KEYS, providerNeedsSecret, secretNeed, type ChannelSpec } from '@acog/api';
+import {
+  CAPABILITIES,
+  DEFAULT_SECRET_KEYS,
+  YOUTUBE_KEYS,
+  providerNeedsSecret,
+  secretNeed,
+  writerLanguageProblem,
+  type ChannelSpec,
+} from '@acog/api';
 
 export type SecretLookup =
   { state: 'found'; keys: string[] } | { state: 'missing' } | { state: 'forbidden' } | { state: 'error'; message: string };
@@ -26,6 +34,8 @@ export async function channelReadiness(
   lookup: (secret: string) => Promise<SecretLookup>,
 ): Promise<Readiness> {
   const problems: { reason: string; text: string }[] = [];
+  const language = writerLanguageProblem(spec);
+  if (language) problems.push({ reason: 'LanguageUnsupported', text: language });
   const lookups = new Map<string, Promise<SecretLookup>>();
   for (const capability of CAPABILITIES) {
     const settings = spec.providers?.[capability];

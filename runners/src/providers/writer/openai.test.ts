@@ -85,9 +85,8 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
         refined.value.beats.map((beat) => beat.id),
       ),
     ).toEqual([]);
-    expect(metadata.value.description).toContain(
-      'Sources:\nPostgreSQL documentation, Indexes: https://www.postgresql.org/docs/current/indexes.html',
-    );
+    // The publisher adds the sources, once; the writer's description has none of its own.
+    expect(metadata.value.description).not.toContain('Sources:');
     expect(metadata.value.language).toBe('en');
 
     for (const step of [plan, script, refined, metadata]) {

@@ -199,10 +199,7 @@ export function createOpenAiWriter(spec: LlmProvider, options: OpenAiWriterOptio
         ],
         schema: metadataSchema(ids),
       });
-      const metadata = enforceMetadataLimits(value, script, {
-        language: ctx.channel.persona.language ?? 'en',
-        references: ctx.episode.spec.references,
-      });
+      const metadata = enforceMetadataLimits(value, script, { language: ctx.channel.persona.language ?? 'en' });
       return produced(metadata, [tokens]);
     },
   };
