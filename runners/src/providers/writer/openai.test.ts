@@ -6,7 +6,7 @@ import { NetworkPolicyError } from '../network-policy.ts';
 import { ProviderConfigError } from '../types.ts';
 import { createOfflineWriter } from './offline/index.ts';
 import { callOpenAi, connectOpenAi } from '../openai-client.ts';
-import { createOpenAiWriter, normalisePlan, shareSeconds, tokenPrice, type OpenAiWriterOptions } from './openai.ts';
+import { createOpenAiWriter, languageRule, normalisePlan, shareSeconds, tokenPrice, type OpenAiWriterOptions } from './openai.ts';
 import { BannedTopicError, lengthTarget, metadataProblems } from './rules.ts';
 import { metadataSchema, planSchema, refineSchema, scriptSchema } from './schemas.ts';
 import { exampleChannel, exampleEpisode } from '../testing.ts';
@@ -96,6 +96,33 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     }
     // gpt-4o: $2.50 and $10 per million tokens.
     expect(plan.costUSD).toBeCloseTo((plan.usage.promptTokens! * 2.5 + plan.usage.completionTokens! * 10) / 1e6, 6);
+  });
+
+  it("asks for the Channel's language in every step, by name and tag", async () => {
+    const channel = exampleChannel();
+    channel.persona = { ...channel.persona, language: 'de-AT' };
+    const ctx = await testContext({ channel, env: { OPENAI_API_KEY: server.apiKey!, ACOG_OPENAI_BASE_URL: server.url } });
+    const writer = createOpenAiWriter(spec, fast);
+    const plan = await writer.plan(ctx);
+    const script = await writer.script(ctx, plan.value);
+    const refined = await writer.refine(ctx, script.value);
+    const metadata = await writer.metadata(ctx, refined.value);
+    const bodies = chatBodies();
+    expect(bodies.map((body) => body.response_format.json_schema.name)).toEqual([
+      'acog_plan',
+      'acog_script',
+      'acog_refine',
+      'acog_metadata',
+    ]);
+    for (const body of bodies) {
+      expect(body.messages[0]!.role).toBe('system');
+      expect(body.messages[0]!.content).toContain(
+        'Language: write everything in Austrian German (BCP 47 tag de-AT): narration, headings, title, description, tags, chapter titles and thumbnail text',
+      );
+    }
+    expect(metadata.value.language).toBe('de-AT');
+    expect(languageRule('pt-BR')).toContain('Brazilian Portuguese (BCP 47 tag pt-BR)');
+    expect(languageRule('x-unknown')).toContain('the language with BCP 47 tag x-unknown');
   });
 
   it('uses the models the spec names', async () => {
