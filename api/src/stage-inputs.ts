@@ -62,6 +62,8 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
     persona,
     duration: targetDuration(channel, episode),
     wordsPerMinute: format.wordsPerMinute,
+    // The writers fit the script to wordsPerMinute × the speed of the voice that will speak it.
+    voiceSpeed: (episode.overrides?.providers?.voice ?? channel.providers?.voice)?.speed ?? 1,
     llm: providerSettings(channel, episode, 'llm'),
   };
   switch (stage) {
@@ -89,6 +91,8 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
         images: format.images,
         brandColor: format.brandColor,
         wordsPerMinute: format.wordsPerMinute,
+        // The title cards' labels ("PART 2", "TEIL 2").
+        language: persona.language,
       };
     case 'assemble':
       return { format: { ...format, targetDurationSeconds: undefined } };
