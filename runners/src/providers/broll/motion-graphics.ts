@@ -16,6 +16,7 @@ import { renderGradient } from '../visuals/gradient.ts';
 import { channelImagePaths } from '../visuals/images.ts';
 import { FONT_BOLD, FONT_REGULAR, capitalize, drawtextFile, wrapText, writeTextFile } from '../visuals/text.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
+import { narrationWordsPerMinute } from '../writer/rules.ts';
 import type { BrollSource } from './types.ts';
 
 export type MotionKind = 'title' | 'keywords' | 'kenburns';
@@ -390,7 +391,10 @@ export function createMotionGraphicsBroll(spec?: BrollProvider, options: MotionG
     name: 'motion-graphics',
     async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
       const format = ctx.channel.format;
-      const plan = planBrollClips(script, { clipSeconds: spec?.clipSeconds, wordsPerMinute: format.wordsPerMinute });
+      const plan = planBrollClips(script, {
+        clipSeconds: spec?.clipSeconds,
+        wordsPerMinute: narrationWordsPerMinute(ctx.channel, ctx.episode.spec),
+      });
       const images = await channelImagePaths(format.images, options.imagePaths);
       const renderer = new MotionRenderer(
         ctx.workdir,
