@@ -24,3 +24,4 @@ export * from './stage-result.ts';
 export { artifactScopeDecision, type ArtifactScope, type ArtifactUse, type ScopeDecision } from './artifact-scope.ts';
 export { labelValue } from './label-value.ts';
 export * from './schedule.ts';
+export * from './languages.ts';

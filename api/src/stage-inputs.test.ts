@@ -59,6 +59,34 @@ describe('stageInputHashes', () => {
     expect(changedStages((s) => (s.channel.providers!.voice!.voiceId = 'en-gb'))).toEqual(['voice', 'avatar', 'assemble', 'upload']);
   });
 
+  it('a changed voice speed re-runs the writing too: the script is fitted to the rate the voice speaks', () => {
+    expect(changedStages((s) => (s.channel.providers!.voice!.speed = 1.1))).toEqual([
+      'plan',
+      'script',
+      'refine',
+      'metadata',
+      'voice',
+      'avatar',
+      'broll',
+      'assemble',
+      'upload',
+    ]);
+  });
+
+  it('a changed language re-runs the writing, the voice and the title cards', () => {
+    expect(changedStages((s) => (s.channel.persona.language = 'de'))).toEqual([
+      'plan',
+      'script',
+      'refine',
+      'metadata',
+      'voice',
+      'avatar',
+      'broll',
+      'assemble',
+      'upload',
+    ]);
+  });
+
   it('a changed publish time re-runs only upload; a rotated secret nothing', () => {
     expect(changedStages((s) => (s.episode.publish!.at = '2026-12-24T09:00:00Z'))).toEqual(['upload']);
     expect(

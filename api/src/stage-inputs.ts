@@ -51,6 +51,10 @@ function providerSettings<K extends keyof Providers>(channel: ChannelSpec, episo
   return settings;
 }
 
+function voiceSpeed(channel: ChannelSpec, episode: EpisodeSpec): number {
+  return (episode.overrides?.providers?.voice ?? channel.providers?.voice)?.speed ?? 1;
+}
+
 function targetDuration(channel: ChannelSpec, episode: EpisodeSpec): number {
   return episode.overrides?.targetDurationSeconds ?? channel.format.targetDurationSeconds;
 }
@@ -62,6 +66,8 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
     persona,
     duration: targetDuration(channel, episode),
     wordsPerMinute: format.wordsPerMinute,
+    // The writers fit the script to wordsPerMinute × the speed of the voice that will speak it.
+    voiceSpeed: voiceSpeed(channel, episode),
     llm: providerSettings(channel, episode, 'llm'),
   };
   switch (stage) {
@@ -88,7 +94,11 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
         aspectRatio: format.aspectRatio,
         images: format.images,
         brandColor: format.brandColor,
+        // Beats are timed at the rate the voice speaks.
         wordsPerMinute: format.wordsPerMinute,
+        voiceSpeed: voiceSpeed(channel, episode),
+        // The title cards' labels ("PART 2", "TEIL 2").
+        language: persona.language,
       };
     case 'assemble':
       return { format: { ...format, targetDurationSeconds: undefined } };

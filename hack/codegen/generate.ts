@@ -7,7 +7,7 @@ import { readFile, writeFile, mkdir } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { repoRoot } from '../paths.ts';
 import { compile, type JSONSchema } from 'json-schema-to-typescript';
-import { parse, stringify } from 'yaml';
+import { Document, parse, parseDocument, visit } from 'yaml';
 
 type Schema = Record<string, unknown>;
 interface CrdSource {
@@ -39,6 +39,30 @@ export function inlineRefs(node: unknown, definitions: Record<string, Schema>, s
   const out: Schema = { ...base };
   for (const [key, value] of Object.entries(rest)) out[key] = inlineRefs(value, definitions, seen);
   return out;
+}
+
+/**
+ * True when a string written as a plain scalar would be read back as something else by a YAML 1.1
+ * reader (PyYAML, Ruby's Psych, go-yaml v2: `16:9` is the sexagesimal 969, `on` is true, `~` is
+ * null, `2026-01-01` a date) or by a YAML 1.2 one (`0o17` is 15).
+ */
+export function readsAsNonString(text: string): boolean {
+  if (text.includes('\n')) return false;
+  return (['1.1', '1.2'] as const).some((version) => {
+    const document = parseDocument(text, { version });
+    return document.errors.length > 0 || document.warnings.length > 0 || document.toJS() !== text;
+  });
+}
+
+/** YAML that YAML 1.1 and 1.2 readers read alike: every string either reads as something else is double-quoted. */
+export function portableYaml(value: unknown): string {
+  const document = new Document(value, { aliasDuplicateObjects: false });
+  visit(document, {
+    Scalar(_key, node) {
+      if (typeof node.value === 'string' && readsAsNonString(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return document.toString({ lineWidth: 0 });
 }
 
 function pascal(name: string): string {
@@ -112,10 +136,7 @@ export async function generate(): Promise<Map<string, string>> {
 
   for (const source of crds) {
     const inlined = inlineRefs(source.crd, definitions) as Schema;
-    files.set(
-      join('crds', `acog.dev_${source.plural}.yaml`),
-      `# ${GENERATED_NOTE}\n` + stringify(inlined, { lineWidth: 0, aliasDuplicateObjects: false }),
-    );
+    files.set(join('crds', `acog.dev_${source.plural}.yaml`), `# ${GENERATED_NOTE}\n` + portableYaml(inlined));
     schemaConsts.push(`export const ${source.kind.toLowerCase()}Schema = ${JSON.stringify(openApiSchema(inlined), null, 2)} as const;\n`);
   }
 

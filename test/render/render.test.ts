@@ -106,6 +106,27 @@ describe('render re-runs only what changed', () => {
     expect(result.stderr).not.toMatch(/plan: running/);
   });
 
+  it('refuses a language the offline writer has no text for before the first stage, naming the field and the languages it has', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'acog-render-language-'));
+    const channel = parse(await readFile(join(repoRoot, 'examples', 'channel.yaml'), 'utf8'));
+    channel.spec.persona.language = 'ja';
+    await writeFile(join(dir, 'channel.yaml'), stringify(channel));
+    const result = await render(
+      '-f',
+      join(dir, 'channel.yaml'),
+      '-f',
+      join(repoRoot, 'examples', 'episode.yaml'),
+      '--out',
+      join(dir, 'out'),
+    );
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      'error: Channel engineering-explained: persona.language: the offline writer has no text for "ja"; it writes en, de, es, fr, pt, it',
+    );
+    expect(result.stderr).toContain('nothing was rendered');
+    expect(result.stderr).not.toMatch(/Rendering |plan: /);
+  });
+
   it('stops cleanly on Ctrl-C and continues where it stopped on the next run', async () => {
     const out = await mkdtemp(join(tmpdir(), 'acog-render-int-'));
     const child = spawn(process.execPath, [cli, 'render', '-f', join(repoRoot, 'examples'), '--out', out], {

@@ -79,7 +79,7 @@ export const channelSchema = {
               "default": "en",
               "pattern": "^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
               "maxLength": 35,
-              "description": "BCP 47 language tag of narration, captions and metadata, e.g. en, en-GB, de."
+              "description": "BCP 47 language tag of narration, captions and metadata, e.g. en, en-GB, de. The offline writer writes en, de, es, fr, pt and it (regional tags resolve to their language); the openai writer writes any language."
             },
             "styleGuide": {
               "type": "string",
@@ -386,7 +386,7 @@ export const channelSchema = {
                   "minimum": 0.5,
                   "maximum": 2,
                   "default": 1,
-                  "description": "Speaking rate relative to the voice's normal speed."
+                  "description": "Speaking rate relative to the voice's normal speed; the writers fit the script to format.wordsPerMinute times this speed, so the length holds."
                 },
                 "secretRef": {
                   "type": "object",
@@ -1360,7 +1360,7 @@ export const episodeSchema = {
                       "minimum": 0.5,
                       "maximum": 2,
                       "default": 1,
-                      "description": "Speaking rate relative to the voice's normal speed."
+                      "description": "Speaking rate relative to the voice's normal speed; the writers fit the script to format.wordsPerMinute times this speed, so the length holds."
                     },
                     "secretRef": {
                       "type": "object",

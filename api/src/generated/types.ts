@@ -85,7 +85,7 @@ tone: string
  */
 audience: string
 /**
- * BCP 47 language tag of narration, captions and metadata, e.g. en, en-GB, de.
+ * BCP 47 language tag of narration, captions and metadata, e.g. en, en-GB, de. The offline writer writes en, de, es, fr, pt and it (regional tags resolve to their language); the openai writer writes any language.
  */
 language?: string
 /**
@@ -386,7 +386,7 @@ voiceId?: string
  */
 model?: string
 /**
- * Speaking rate relative to the voice's normal speed.
+ * Speaking rate relative to the voice's normal speed; the writers fit the script to format.wordsPerMinute times this speed, so the length holds.
  */
 speed?: number
 secretRef?: SecretRef

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { delimiter, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { CAPABILITIES, activeStages, approvalGates, type Channel, type Episode, type Providers } from '@acog/api';
+import { CAPABILITIES, activeStages, approvalGates, writerLanguageProblem, type Channel, type Episode, type Providers } from '@acog/api';
 import { modelNotices } from '@acog/api/catalog';
 import { PipelineFailure, runPipeline, type PipelineResult } from '@acog/runners';
 import { LocalArtifactStore } from '@acog/store/local';
@@ -85,6 +85,8 @@ export async function render(options: RenderOptions): Promise<RenderSummary> {
     throw error;
   }
   const { channel, episode } = pick(loaded.channels, loaded.episodes, options.episode);
+  const language = writerLanguageProblem(channel.spec, episode.spec);
+  if (language) throw new RenderError(`Channel ${channel.metadata.name}: ${language}; nothing was rendered`);
   const missing = missingPrograms(channel, episode, env);
   if (missing.length) {
     const packages = [...new Set(missing.map((p) => (p === 'ffprobe' ? 'ffmpeg' : p)))];

@@ -48,6 +48,21 @@ describe('channelReadiness', () => {
     expect(readiness.message).toContain('episodeNamespaces');
   });
 
+  it('is not ready when the offline writer has no text for persona.language, naming the field and the languages it has', async () => {
+    const japanese: ChannelSpec = { ...base, persona: { ...base.persona, language: 'ja' } };
+    const readiness = await channelReadiness('ns', japanese, secrets({}));
+    expect(readiness).toMatchObject({ ready: false, reason: 'LanguageUnsupported' });
+    expect(readiness.message).toBe(
+      'persona.language: the offline writer has no text for "ja"; it writes en, de, es, fr, pt, it (regional tags such as de-DE or pt-BR resolve to their language). ' +
+        'Set persona.language to one of them, or name a writer that writes "ja" in providers.llm (provider: openai)',
+    );
+    for (const language of ['de', 'pt-BR', 'es-419', 'fr-CA', 'it', 'en-GB'])
+      expect(await channelReadiness('ns', { ...base, persona: { ...base.persona, language } }, secrets({}))).toMatchObject({ ready: true });
+    // A model writes any language: only the offline writer is held to its languages.
+    const withModel: ChannelSpec = { ...japanese, providers: { llm: { provider: 'openai', secretRef: { name: 'ai' } } } };
+    expect(await channelReadiness('ns', withModel, secrets({ ai: ['OPENAI_API_KEY'] }))).toMatchObject({ ready: true });
+  });
+
   it('flags a paid provider without a secretRef and an unknown provider', async () => {
     const spec = { ...base, providers: { avatar: { provider: 'heygen' }, llm: { provider: 'gpt-local' } } } as unknown as ChannelSpec;
     const readiness = await channelReadiness('ns', spec, secrets({}));

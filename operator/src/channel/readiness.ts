@@ -1,9 +1,17 @@
-// Whether a Channel can produce episodes: every provider that authenticates names a Secret, the
-// Secret exists, and it holds the keys the provider reads; and no model it uses is shut down. The
-// message names exactly what is missing and what to do. A model within 60 days of its shutdown
-// leaves the Channel ready, with reason ModelDeprecated naming the date and the replacement.
-// Secret values are never read into anything but a key check.
-import { CAPABILITIES, DEFAULT_SECRET_KEYS, YOUTUBE_KEYS, providerNeedsSecret, secretNeed, type ChannelSpec } from '@acog/api';
+// Whether a Channel can produce episodes: its writer writes persona.language, every provider that
+// authenticates names a Secret, the Secret exists, and it holds the keys the provider reads; and no
+// model it uses is shut down. The message names exactly what is missing and what to do. A model
+// within 60 days of its shutdown leaves the Channel ready, with reason ModelDeprecated naming the
+// date and the replacement. Secret values are never read into anything but a key check.
+import {
+  CAPABILITIES,
+  DEFAULT_SECRET_KEYS,
+  YOUTUBE_KEYS,
+  providerNeedsSecret,
+  secretNeed,
+  writerLanguageProblem,
+  type ChannelSpec,
+} from '@acog/api';
 import { modelNotices, nextModelNoticeChange } from '@acog/api/catalog';
 
 export type SecretLookup =
@@ -32,6 +40,8 @@ export async function channelReadiness(
   now: Date = new Date(),
 ): Promise<Readiness> {
   const problems: { reason: string; text: string }[] = [];
+  const language = writerLanguageProblem(spec);
+  if (language) problems.push({ reason: 'LanguageUnsupported', text: language });
   const lookups = new Map<string, Promise<SecretLookup>>();
   for (const capability of CAPABILITIES) {
     const settings = spec.providers?.[capability];

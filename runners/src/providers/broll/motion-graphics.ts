@@ -9,12 +9,14 @@ import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/doc
 import { brandPalette, ffmpegColor, type Palette } from '../../media/color.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { FRAME_RATE, frameSize, type FrameSize } from '../../media/frame.ts';
+import { labelsFor } from '../../language/index.ts';
 import type { Produced, ProviderContext } from '../types.ts';
 import { H264_OUTPUT_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { channelImagePaths } from '../visuals/images.ts';
 import { FONT_BOLD, FONT_REGULAR, capitalize, drawtextFile, wrapText, writeTextFile } from '../visuals/text.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
+import { narrationWordsPerMinute } from '../writer/rules.ts';
 import type { BrollSource } from './types.ts';
 
 export type MotionKind = 'title' | 'keywords' | 'kenburns';
@@ -258,6 +260,8 @@ export function kenBurnsFilter(params: KenBurnsParams): string {
 export interface MotionStyle {
   size: FrameSize;
   brandColor?: string;
+  /** The Channel's persona.language: the card labels ("PART 2", "TEIL 2") are written in it. */
+  language?: string;
   /** Local image files for Ken Burns moves. */
   images: string[];
 }
@@ -287,6 +291,7 @@ export class MotionRenderer {
     const stem = join(this.assets, clip.file.replace(/\.mp4$/, ''));
     const output = join(this.workdir, clip.file);
     const layout = cardLayout(size);
+    const labels = labelsFor(this.style.language);
     let inputs: string[];
     let filter: string;
     if (kind === 'kenburns' && this.style.images.length > 0) {
@@ -296,7 +301,7 @@ export class MotionRenderer {
       filter = kenBurnsFilter({ size, frames: clip.frames, variant: clip.beatIndex + clip.index, headingFile });
     } else if (kind === 'title') {
       const wrapped = wrapText(clip.heading, layout.headingChars, layout.headingLines);
-      const lines = wrapped.length > 0 ? wrapped : [`Part ${clip.beatIndex + 1}`];
+      const lines = wrapped.length > 0 ? wrapped : [labels.headings.part(clip.beatIndex + 1)];
       const background = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 25 : 155);
       inputs = ['-i', background];
       filter = titleCardFilter({
@@ -305,12 +310,12 @@ export class MotionRenderer {
         palette,
         headingFile: await writeTextFile(`${stem}-heading.txt`, lines),
         headingLineCount: Math.max(1, lines.length),
-        labelFile: await writeTextFile(`${stem}-label.txt`, `PART ${clip.beatIndex + 1}`),
+        labelFile: await writeTextFile(`${stem}-label.txt`, labels.cardLabel(clip.beatIndex + 1)),
         numberFile: await writeTextFile(`${stem}-number.txt`, String(clip.beatIndex + 1).padStart(2, '0')),
       });
     } else {
       const wrapped = clipKeywords(clip).flatMap((keyword) => wrapText(capitalize(keyword), layout.keywordChars, 1));
-      const keywords = wrapped.length > 0 ? wrapped : [`Part ${clip.beatIndex + 1}`];
+      const keywords = wrapped.length > 0 ? wrapped : [labels.headings.part(clip.beatIndex + 1)];
       const background = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 205 : 335);
       inputs = ['-i', background];
       filter = keywordsCardFilter({
@@ -386,11 +391,14 @@ export function createMotionGraphicsBroll(spec?: BrollProvider, options: MotionG
     name: 'motion-graphics',
     async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
       const format = ctx.channel.format;
-      const plan = planBrollClips(script, { clipSeconds: spec?.clipSeconds, wordsPerMinute: format.wordsPerMinute });
+      const plan = planBrollClips(script, {
+        clipSeconds: spec?.clipSeconds,
+        wordsPerMinute: narrationWordsPerMinute(ctx.channel, ctx.episode.spec),
+      });
       const images = await channelImagePaths(format.images, options.imagePaths);
       const renderer = new MotionRenderer(
         ctx.workdir,
-        { size: frameSize(format.aspectRatio), brandColor: format.brandColor, images },
+        { size: frameSize(format.aspectRatio), brandColor: format.brandColor, language: ctx.channel.persona.language, images },
         ctx.signal,
       );
       const clips: BrollClip[] = [];

@@ -20,6 +20,7 @@ import { channelImagePaths } from '../visuals/images.ts';
 import { credentialHint, mediaClient } from '../visuals/remote.ts';
 import { MotionRenderer } from './motion-graphics.ts';
 import { clipSearchTerms, planBrollClips, type PlannedClip } from './plan.ts';
+import { narrationWordsPerMinute } from '../writer/rules.ts';
 import type { BrollSource } from './types.ts';
 
 const PROVIDER = 'Pexels';
@@ -146,7 +147,10 @@ export function createPexelsBroll(spec: BrollProvider, options: PexelsOptions = 
       const media = mediaClient(PROVIDER, ctx.env, { fetch: options.fetch, retry: options.retry });
       const format = ctx.channel.format;
       const size = frameSize(format.aspectRatio);
-      const plan = planBrollClips(script, { clipSeconds: spec.clipSeconds, wordsPerMinute: format.wordsPerMinute });
+      const plan = planBrollClips(script, {
+        clipSeconds: spec.clipSeconds,
+        wordsPerMinute: narrationWordsPerMinute(ctx.channel, ctx.episode.spec),
+      });
       const downloads = join(ctx.workdir, 'pexels');
       await mkdir(downloads, { recursive: true });
 

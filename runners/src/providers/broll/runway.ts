@@ -22,6 +22,7 @@ import { channelImagePaths } from '../visuals/images.ts';
 import { sleep } from '@acog/kube/backoff';
 import { credentialHint, mediaClient, nextPollDelay } from '../visuals/remote.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
+import { narrationWordsPerMinute } from '../writer/rules.ts';
 import type { BrollSource } from './types.ts';
 
 const PROVIDER = 'Runway';
@@ -217,7 +218,10 @@ export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = 
       const media = mediaClient(PROVIDER, ctx.env, { fetch: options.fetch, retry: options.retry });
       const format = ctx.channel.format;
       const size = frameSize(format.aspectRatio);
-      const plan = planBrollClips(script, { clipSeconds: spec.clipSeconds, wordsPerMinute: format.wordsPerMinute });
+      const plan = planBrollClips(script, {
+        clipSeconds: spec.clipSeconds,
+        wordsPerMinute: narrationWordsPerMinute(ctx.channel, ctx.episode.spec),
+      });
       let images: string[] = [];
       if (runwayNeedsImage(model)) {
         images = await channelImagePaths(format.images, options.imagePaths);

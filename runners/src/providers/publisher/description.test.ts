@@ -9,8 +9,12 @@ import {
   youtubeChapters,
   youtubeTags,
   youtubeTitle,
+  requestDescription,
   type DescriptionInput,
 } from './description.ts';
+import { createOfflineWriter } from '../writer/index.ts';
+import { testContext } from '../writer/test-fixtures.ts';
+import { exampleEpisode } from '../testing.ts';
 
 const input: DescriptionInput = {
   text: 'Why a query on ten million orders is slow, and what an index changes.',
@@ -148,6 +152,41 @@ describe('buildDescription', () => {
     expect(utf8Bytes(description.text)).toBeLessThanOrEqual(DESCRIPTION_MAX_BYTES);
     expect(description.chapters).toEqual([]);
     expect(description.chaptersOmitted).toMatch(/within 5000 bytes/);
+  });
+});
+
+describe('buildDescription with the offline writer', () => {
+  const count = (text: string, part: string) => text.split(part).length - 1;
+
+  it('has each block once: the writer adds no sources of its own, the publisher lists them once', async () => {
+    const ctx = await testContext();
+    const writer = createOfflineWriter();
+    const plan = await writer.plan(ctx);
+    const refined = await writer.refine(ctx, (await writer.script(ctx, plan.value)).value);
+    const metadata = (await writer.metadata(ctx, refined.value)).value;
+    const description = requestDescription(
+      { metadata, chapterStarts: [0, 12, 24, 36, 48, 56], attributions: ['Video by Jane Doe from Pexels'] },
+      exampleEpisode().references,
+    ).text;
+    for (const block of ['What you will learn:', 'Presented by', 'Credits:', 'Sources:']) expect(count(description, block), block).toBe(1);
+    for (const reference of exampleEpisode().references!) expect(count(description, reference.url), reference.url).toBe(1);
+  });
+
+  it('does not list again a source the text already links', () => {
+    const text = `${input.text}\n\nRead more: https://www.postgresql.org/docs/current/indexes.html`;
+    const description = buildDescription({ ...input, text }).text;
+    expect(count(description, 'https://www.postgresql.org/docs/current/indexes.html')).toBe(1);
+    expect(description).toContain('Sources:\nhttps://use-the-index-luke.com/');
+  });
+
+  it('writes the block headings in the video language, English for a language it has no text for', () => {
+    const german = buildDescription({ ...input, language: 'de-DE' }).text;
+    expect(german).toMatch(/\n\nKapitel:\n0:00 The slow query/);
+    expect(german).toContain('\n\nBildnachweise:\nVideo by Jane Doe from Pexels');
+    expect(german).toContain('\n\nQuellen:\n');
+    expect(german).not.toMatch(/Chapters:|Credits:|Sources:/);
+    expect(buildDescription({ ...input, language: 'pt-BR' }).text).toContain('\n\nFontes:\n');
+    expect(buildDescription({ ...input, language: 'ja' }).text).toContain('\n\nSources:\n');
   });
 });
 

@@ -1,6 +1,7 @@
 // The text both publishers write under a video: the writer's description, then chapters, credits and
 // sources, within YouTube's rules (at most 5000 bytes, no < or >; chapters start at 0:00, at least
 // three, each at least ten seconds long). Pure: no I/O.
+import { labelsFor } from '../../language/index.ts';
 import type { PublishRequest } from './types.ts';
 
 export const DESCRIPTION_MAX_BYTES = 5000;
@@ -32,6 +33,8 @@ export interface DescriptionInput {
   attributions: string[];
   /** The episode's sources (EpisodeSpec.references). */
   references: { title?: string; url: string }[];
+  /** The video's language (Metadata.language): the block headings are written in it (English when there is no text for it). */
+  language?: string;
   maxBytes?: number;
 }
 
@@ -139,7 +142,7 @@ function referenceLine(reference: { title?: string; url: string }): string {
 }
 
 /**
- * The full description. When it would exceed the byte limit, sources are dropped from the end first,
+ * The full description, its block headings in the video's language. When it would exceed the byte limit, sources are dropped from the end first,
  * then the writer's text is shortened, then the chapters go; the required credits are kept longest.
  */
 export function buildDescription(input: DescriptionInput): Description {
@@ -149,18 +152,23 @@ export function buildDescription(input: DescriptionInput): Description {
   const chaptersOmitted = 'omitted' in chapterResult ? chapterResult.omitted : undefined;
   let body = withoutAngleBrackets(input.text).trim();
   const credits = input.attributions.map(oneLine).filter(Boolean);
-  let references = input.references.map(referenceLine).filter(Boolean);
+  // A source the writer's text already links is not listed again: each block appears once.
+  let references = input.references
+    .filter((reference) => !body.includes(oneLine(reference.url)))
+    .map(referenceLine)
+    .filter(Boolean);
   const shortened: string[] = [];
+  const headings = labelsFor(input.language).description;
 
   const compose = () =>
     joinSections([
       body,
       section(
-        'Chapters:',
+        headings.chapters,
         chapters.map((chapter) => `${chapter.timestamp} ${chapter.title}`),
       ),
-      section('Credits:', credits),
-      section('Sources:', references),
+      section(headings.credits, credits),
+      section(headings.sources, references),
     ]);
 
   let text = compose();
@@ -202,6 +210,7 @@ export function requestDescription(
     chapterStarts: request.chapterStarts,
     attributions: request.attributions,
     references: references ?? [],
+    language: request.metadata.language,
   });
 }
 

@@ -7,7 +7,14 @@ import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { providerTestContext, type TestContext } from '../testing.ts';
 import { ProviderConfigError, type ProviderContext } from '../types.ts';
 import { runTool } from './audio.ts';
-import { createEspeakVoice, espeakVoiceName, espeakWordsPerMinute, narrationSegments, utf16Offsets } from './espeak.ts';
+import {
+  correctedWordsPerMinute,
+  createEspeakVoice,
+  espeakVoiceName,
+  espeakWordsPerMinute,
+  narrationSegments,
+  utf16Offsets,
+} from './espeak.ts';
 import { wordSpans } from './timings.ts';
 
 const root = await mkdtemp(join(tmpdir(), 'acog-espeak-'));
@@ -188,6 +195,14 @@ describe('espeak settings', () => {
     expect(espeakVoiceName(undefined, 'en-GB')).toBe('en-gb');
     expect(espeakVoiceName(undefined, 'pt-BR')).toBe('pt-br');
   });
+  it('asks for a slower -s when the first run spoke faster than wanted, within what espeak-ng accepts', () => {
+    // en-us at -s 150 speaks a 60 s script in about 46 s.
+    expect(correctedWordsPerMinute(150, 46, 60)).toBe(115);
+    expect(correctedWordsPerMinute(165, 60, 55)).toBe(180);
+    expect(correctedWordsPerMinute(100, 10, 60)).toBe(80);
+    expect(correctedWordsPerMinute(400, 60, 40)).toBe(450);
+  });
+
   it('speaks 175 words a minute at normal speed, within what espeak-ng accepts', () => {
     expect([undefined, 1, 1.2, 0.1, 5].map((speed) => espeakWordsPerMinute(speed))).toEqual([175, 175, 210, 80, 450]);
   });

@@ -20,6 +20,8 @@ import {
   type PlacedChunk,
 } from './timings.ts';
 import type { Voice } from './types.ts';
+import { countWords } from '../writer/text.ts';
+import { DEFAULT_WORDS_PER_MINUTE } from '../writer/rules.ts';
 
 const NARRATION_FILE = 'narration.wav';
 const HELPER_SOURCE = fileURLToPath(new URL('../../../native/espeak-timings.c', import.meta.url));
@@ -39,12 +41,28 @@ export function espeakVoiceName(voiceId: string | undefined, language: string | 
 }
 
 /**
- * The rate espeak-ng is asked for: the channel's words per minute (what the writer fitted the
- * script to, so the narration lasts as planned), 175 — espeak-ng's own normal — when unset,
- * times the voice's speed; espeak-ng accepts 80 to 450.
+ * The rate the narration should have: the channel's words per minute (what the writer fitted the
+ * script to, so the narration lasts as planned; the voice passes 150, the writers' default, when
+ * unset) times the voice's speed; espeak-ng accepts 80 to 450. The first -s espeak-ng is asked for.
  */
 export function espeakWordsPerMinute(speed: number | undefined, channelWordsPerMinute = 175): number {
   return Math.min(450, Math.max(80, Math.round(channelWordsPerMinute * (speed ?? 1))));
+}
+
+/**
+ * How far espeak-ng's real rate may be from the rate asked for before the narration is spoken again.
+ * Its -s is nominal: measured on the example scripts at -s 150, en-us speaks about 194 words a minute
+ * and de about 145, so a script fitted to 150 words a minute would run 22 % short in English.
+ */
+export const RATE_TOLERANCE = 0.03;
+
+/**
+ * The -s to ask for the second time: the first run spoke `spokenSeconds` where `wantedSeconds` were
+ * wanted (both without the pauses between beats), and espeak-ng's speech time is inversely
+ * proportional to -s.
+ */
+export function correctedWordsPerMinute(asked: number, spokenSeconds: number, wantedSeconds: number): number {
+  return Math.min(450, Math.max(80, Math.round((asked * spokenSeconds) / wantedSeconds)));
 }
 
 interface Segment {
@@ -66,19 +84,38 @@ export function createEspeakVoice(spec?: VoiceProvider, options: EspeakOptions =
       const segments = narrationSegments(script);
       if (segments.length === 0) throw new Error('the script has no narration to speak');
       const voice = espeakVoiceName(spec?.voiceId, ctx.channel.persona.language);
-      const wordsPerMinute = espeakWordsPerMinute(spec?.speed, ctx.channel.format.wordsPerMinute);
+      // The rate the writer fitted the script to (writer/rules.ts narrationWordsPerMinute).
+      const wanted = espeakWordsPerMinute(spec?.speed, ctx.channel.format.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE);
       const raw = join(ctx.workdir, 'narration.espeak.wav');
       const helper = options.wordTimings === false ? undefined : await espeakTimingsHelper(ctx);
-      try {
-        let chunks = helper ? await speakWithWordEvents(helper, segments, voice, wordsPerMinute, raw, ctx).catch(fallBack(ctx)) : undefined;
-        const timing = chunks ? 'word' : 'sentence';
-        chunks ??= await speakBySentence(segments, voice, wordsPerMinute, raw, ctx.signal);
+      let useHelper = !!helper;
+      const speak = async (rate: number) => {
+        let chunks = useHelper ? await speakWithWordEvents(helper!, segments, voice, rate, raw, ctx).catch(fallBack(ctx)) : undefined;
+        useHelper = !!chunks;
+        chunks ??= await speakBySentence(segments, voice, rate, raw, ctx.signal);
         const audio = await convertToWav(raw, join(ctx.workdir, NARRATION_FILE), NARRATION_SAMPLE_RATE, ctx.signal);
+        return { chunks, audio, timing: useHelper ? ('word' as const) : ('sentence' as const) };
+      };
+      try {
+        let wordsPerMinute = wanted;
+        let { chunks, audio, timing } = await speak(wordsPerMinute);
+        // espeak-ng's -s is nominal and differs by language: measure, and speak once more at the rate that gives the wanted length.
+        const pauses = BEAT_PAUSE_SECONDS * (segments.length - 1);
+        const wantedSeconds = (segments.reduce((sum, segment) => sum + countWords(segment.text), 0) / wanted) * 60;
+        const spokenSeconds = Math.max(0.1, audio.durationSeconds - pauses);
+        if (Math.abs(spokenSeconds / wantedSeconds - 1) > RATE_TOLERANCE) {
+          const corrected = correctedWordsPerMinute(wordsPerMinute, spokenSeconds, wantedSeconds);
+          ctx.log(
+            `espeak-ng (${voice}) at -s ${wordsPerMinute} spoke ${spokenSeconds.toFixed(1)} s where ${wantedSeconds.toFixed(1)} s were wanted: speaking again at -s ${corrected}`,
+          );
+          wordsPerMinute = corrected;
+          ({ chunks, audio, timing } = await speak(wordsPerMinute));
+        }
         const beatIds = script.beats.map((beat) => beat.id);
         const { words, beats } = assembleTimeline(beatIds, chunks, audio.durationSeconds);
         const characters = segments.reduce((sum, segment) => sum + segment.text.length, 0);
         ctx.log(
-          `espeak-ng (${voice}, ${wordsPerMinute} wpm) spoke ${words.length} words in ${audio.durationSeconds.toFixed(2)} s, timed by ${timing}`,
+          `espeak-ng (${voice}, -s ${wordsPerMinute} for ${wanted} words a minute) spoke ${words.length} words in ${audio.durationSeconds.toFixed(2)} s, timed by ${timing}`,
         );
         return {
           value: { audio: NARRATION_FILE, durationSeconds: audio.durationSeconds, words, beats, timing },

@@ -10,6 +10,7 @@ import {
   DEFAULT_MODEL,
   DEFAULT_PLAN_MODEL,
   createOpenAiWriter,
+  languageRule,
   normalisePlan,
   shareSeconds,
   temperatureFor,
@@ -97,9 +98,8 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
         refined.value.beats.map((beat) => beat.id),
       ),
     ).toEqual([]);
-    expect(metadata.value.description).toContain(
-      'Sources:\nPostgreSQL documentation, Indexes: https://www.postgresql.org/docs/current/indexes.html',
-    );
+    // The publisher adds the sources, once; the writer's description has none of its own.
+    expect(metadata.value.description).not.toContain('Sources:');
     expect(metadata.value.language).toBe('en');
 
     for (const step of [plan, script, refined, metadata]) {
@@ -111,6 +111,33 @@ describe('OpenAI writer against an OpenAI-compatible server', () => {
     // gpt-6.1-sol: $2 and $10 per million tokens; gpt-6-luna: $0.10 and $0.50 (api/catalog/openai.yaml).
     expect(plan.costUSD).toBeCloseTo((plan.usage.promptTokens! * 2 + plan.usage.completionTokens! * 10) / 1e6, 6);
     expect(script.costUSD).toBeCloseTo((script.usage.promptTokens! * 0.1 + script.usage.completionTokens! * 0.5) / 1e6, 6);
+  });
+
+  it("asks for the Channel's language in every step, by name and tag", async () => {
+    const channel = exampleChannel();
+    channel.persona = { ...channel.persona, language: 'de-AT' };
+    const ctx = await testContext({ channel, env: { OPENAI_API_KEY: server.apiKey!, ACOG_OPENAI_BASE_URL: server.url } });
+    const writer = createOpenAiWriter(spec, fast);
+    const plan = await writer.plan(ctx);
+    const script = await writer.script(ctx, plan.value);
+    const refined = await writer.refine(ctx, script.value);
+    const metadata = await writer.metadata(ctx, refined.value);
+    const bodies = chatBodies();
+    expect(bodies.map((body) => body.response_format.json_schema.name)).toEqual([
+      'acog_plan',
+      'acog_script',
+      'acog_refine',
+      'acog_metadata',
+    ]);
+    for (const body of bodies) {
+      expect(body.messages[0]!.role).toBe('system');
+      expect(body.messages[0]!.content).toContain(
+        'Language: write everything in Austrian German (BCP 47 tag de-AT): narration, headings, title, description, tags, chapter titles and thumbnail text',
+      );
+    }
+    expect(metadata.value.language).toBe('de-AT');
+    expect(languageRule('pt-BR')).toContain('Brazilian Portuguese (BCP 47 tag pt-BR)');
+    expect(languageRule('x-unknown')).toContain('the language with BCP 47 tag x-unknown');
   });
 
   it('uses the models the spec names', async () => {

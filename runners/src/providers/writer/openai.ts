@@ -189,10 +189,7 @@ export function createOpenAiWriter(spec: LlmProvider, options: OpenAiWriterOptio
         ],
         schema: metadataSchema(ids),
       });
-      const metadata = enforceMetadataLimits(value, script, {
-        language: ctx.channel.persona.language ?? 'en',
-        references: ctx.episode.spec.references,
-      });
+      const metadata = enforceMetadataLimits(value, script, { language: ctx.channel.persona.language ?? 'en' });
       return produced(metadata, [tokens]);
     },
   };
@@ -224,13 +221,28 @@ export function systemPrompt(channel: ChannelSpec): string {
     `You write for a YouTube channel presented by ${persona.name}.`,
     `Tone: ${persona.tone}.`,
     `Audience: ${persona.audience}.`,
-    `Language: write every text in the language with BCP 47 tag "${persona.language ?? 'en'}".`,
+    languageRule(persona.language ?? 'en'),
     persona.styleGuide ? `Style guide:\n${persona.styleGuide.trim()}` : '',
     persona.bannedTopics?.length ? `Never mention these topics, not even in passing: ${persona.bannedTopics.join('; ')}.` : '',
     SPOKEN_RULES,
   ]
     .filter(Boolean)
     .join('\n');
+}
+
+/** The language rule of every prompt: the language by name and tag ("German (BCP 47 tag de-AT)"). */
+export function languageRule(tag: string): string {
+  let name: string | undefined;
+  try {
+    name = new Intl.DisplayNames(['en'], { type: 'language' }).of(tag);
+  } catch {
+    name = undefined;
+  }
+  const language = name && name !== tag ? `${name} (BCP 47 tag ${tag})` : `the language with BCP 47 tag ${tag}`;
+  return (
+    `Language: write everything in ${language}: narration, headings, title, description, tags, chapter titles and thumbnail text, ` +
+    'even when the topic, brief or key points are written in another language.'
+  );
 }
 
 function episodeBlock(episode: EpisodeSpec): string {

@@ -85,7 +85,7 @@ describe('metadata limits', () => {
     expect(tags.join('')).not.toMatch(/[<>,]/);
   });
 
-  it('makes a draft publishable: title, description with sources, chapters per beat, thumbnail, language', () => {
+  it('makes a draft publishable: title, description, chapters per beat, thumbnail, language', () => {
     const metadata = enforceMetadataLimits(
       {
         title: `A <very> long title ${'word '.repeat(40)}`,
@@ -98,11 +98,13 @@ describe('metadata limits', () => {
         thumbnailText: 'one two three four five six seven',
       },
       script,
-      { language: 'de', references: [{ title: 'Caching guide', url: 'https://example.com/cache' }] },
+      { language: 'de' },
     );
     expect(metadataProblems(metadata, ['beat-1', 'beat-2'])).toEqual([]);
     expect(metadata.title.startsWith('A ‹very› long title')).toBe(true);
-    expect(metadata.description.endsWith('Sources:\nCaching guide: https://example.com/cache')).toBe(true);
+    expect(utf8Bytes(metadata.description)).toBeLessThanOrEqual(5000);
+    // The sources are the publisher's to add, once (publisher/description.ts).
+    expect(metadata.description).not.toContain('Sources:');
     expect(metadata.chapters).toEqual([
       { beatId: 'beat-1', title: 'Hook' },
       { beatId: 'beat-2', title: 'Why ‹it› matters' },

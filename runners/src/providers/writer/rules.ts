@@ -10,15 +10,26 @@ export const LENGTH_TOLERANCE = 0.1;
 
 export interface LengthTarget {
   seconds: number;
+  /** The rate the narration is spoken at: the channel's words per minute times the voice's speed. */
   wordsPerMinute: number;
   words: number;
   minWords: number;
   maxWords: number;
 }
 
+/**
+ * The rate the voice will really speak: format.wordsPerMinute (150 when unset) times the speed of
+ * the voice the episode uses (its override, else the channel's). A voice that sets its own rate
+ * (espeak-ng) speaks exactly this; the writers fit the script to it.
+ */
+export function narrationWordsPerMinute(channel: ChannelSpec, episode: EpisodeSpec): number {
+  const voice = episode.overrides?.providers?.voice ?? channel.providers?.voice;
+  return Math.round((channel.format.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE) * (voice?.speed ?? 1) * 10) / 10;
+}
+
 export function lengthTarget(channel: ChannelSpec, episode: EpisodeSpec): LengthTarget {
   const seconds = episode.overrides?.targetDurationSeconds ?? channel.format.targetDurationSeconds;
-  const wordsPerMinute = channel.format.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE;
+  const wordsPerMinute = narrationWordsPerMinute(channel, episode);
   const words = Math.round((seconds * wordsPerMinute) / 60);
   return {
     seconds,
@@ -190,35 +201,21 @@ export interface MetadataDraft {
   thumbnailText: string;
 }
 
-/** The "Sources" block of the description, from the episode's references. */
-export function sourcesBlock(references: EpisodeSpec['references']): string {
-  if (!references?.length) return '';
-  return ['Sources:', ...references.map((ref) => (ref.title ? `${ref.title}: ${ref.url}` : ref.url))].join('\n');
-}
-
 /**
  * Makes a draft safe to publish: no < or > anywhere, title ≤ 100 characters, description ≤ 5000
- * bytes with the sources listed, tags ≤ 500 characters, exactly one chapter per beat in order,
- * a thumbnail text of at most five words, the persona's language.
+ * bytes, tags ≤ 500 characters, exactly one chapter per beat in order, a thumbnail text of at most
+ * five words, the persona's language. The chapter times, credits and sources are the publisher's to
+ * add (publisher/description.ts), once.
  */
 export function enforceMetadataLimits(
   draft: MetadataDraft,
   script: Pick<Script, 'title' | 'beats'>,
-  options: { language: string; references?: EpisodeSpec['references'] },
+  options: { language: string },
 ): Metadata {
   const oneLine = (text: string) => withoutAngleBrackets(text).replace(/\s+/g, ' ').trim();
   const title = truncateChars(oneLine(draft.title) || oneLine(script.title), METADATA_LIMITS.titleChars);
 
-  // The sources are owed attribution: when the description is too long, the prose before them is shortened.
-  const prose = withoutAngleBrackets(draft.description.replace(/\r/g, '')).trim();
-  const missing = options.references?.filter((ref) => !prose.includes(ref.url)) ?? [];
-  const sources = withoutAngleBrackets(sourcesBlock(missing));
-  const room = METADATA_LIMITS.descriptionBytes - utf8Bytes(sources) - 2;
-  const description = !sources
-    ? truncateBytes(prose, METADATA_LIMITS.descriptionBytes)
-    : room > 200
-      ? [truncateBytes(prose, room), sources].filter(Boolean).join('\n\n')
-      : truncateBytes([prose, sources].filter(Boolean).join('\n\n'), METADATA_LIMITS.descriptionBytes);
+  const description = truncateBytes(withoutAngleBrackets(draft.description.replace(/\r/g, '')).trim(), METADATA_LIMITS.descriptionBytes);
 
   const drafted = new Map(draft.chapters.map((chapter) => [chapter.beatId, chapter.title]));
   const chapters = script.beats.map((beat) => ({

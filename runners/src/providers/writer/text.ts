@@ -20,7 +20,7 @@ const STOPWORDS = new Set(
     're really same say says she should so some such than that the their theirs them then there these they thing things this those through to too ' +
     'under until up upon us use used using very was we were what when where which while who whom why will with within without would yet you your yours ' +
     'ever never always still well way ways make makes made many new two three first last next back see seen show shows start finish end keep part ' +
-    'get know need want work works idea ideas video episode today let us here'
+    'get know need want work works idea ideas video episode today let us here handful lot lots kind sort type bit'
   ).split(' '),
 );
 
@@ -35,19 +35,35 @@ const VERB_OR_ADJECTIVE = new Set(
   ).split(' '),
 );
 
+/** What the word helpers know of a language: its function words, and how its nouns look. */
+export interface Lexicon {
+  stopwords: ReadonlySet<string>;
+  /** Common verbs and adjectives, poor keywords (English only). */
+  verbs?: ReadonlySet<string>;
+  /** Words lower-cased when they open a list item (default: the stopwords). */
+  openers?: ReadonlySet<string>;
+  /** German writes every noun with a capital: its keywords are the capitalised words inside a sentence. */
+  capitalisedNouns?: boolean;
+  /** Romance languages put an article or determiner before a noun: their keywords are the words after one. */
+  determiners?: ReadonlySet<string>;
+}
+
 /** Content words of a text, most frequent first (ties: first seen first), lower-cased, without duplicates. */
-export function keywordsOf(text: string, max = 5): string[] {
-  return keywordCounts(text)
+export function keywordsOf(text: string, max = 5, lexicon: Lexicon = ENGLISH): string[] {
+  return keywordCounts(text, lexicon)
     .slice(0, max)
     .map(([word]) => word);
 }
 
 /** Like keywordsOf, without common verbs and adjectives, in the case first seen ("B-tree", "PostgreSQL"). */
-export function nounsOf(text: string, max = 5): string[] {
+export function nounsOf(text: string, max = 5, lexicon: Lexicon = ENGLISH): string[] {
   const original = new Map<string, string>();
   for (const raw of wordsOf(text)) if (!original.has(raw.toLowerCase())) original.set(raw.toLowerCase(), raw);
-  return keywordCounts(text)
-    .filter(([word]) => !VERB_OR_ADJECTIVE.has(word) && !/[^e]ed$/.test(word))
+  if (lexicon.capitalisedNouns) return capitalisedNouns(text, lexicon).slice(0, max);
+  if (lexicon.determiners) return determinedNouns(text, lexicon.determiners, lexicon).slice(0, max);
+  const english = lexicon.stopwords === STOPWORDS;
+  return keywordCounts(text, lexicon)
+    .filter(([word]) => !lexicon.verbs?.has(word) && !(english && /[^e]ed$/.test(word)) && (english || word.length >= 4))
     .slice(0, max)
     .map(([word]) => {
       const seen = original.get(word) ?? word;
@@ -55,11 +71,45 @@ export function nounsOf(text: string, max = 5): string[] {
     });
 }
 
-function keywordCounts(text: string): [string, { count: number; first: number }][] {
+/** The capitalised words that do not open a sentence (German nouns), most frequent first, as written. */
+function capitalisedNouns(text: string, lexicon: Lexicon): string[] {
+  const counts = new Map<string, { word: string; count: number; first: number }>();
+  let index = 0;
+  for (const sentence of splitSentences(text.replace(/[:;]\s+/g, '. '))) {
+    wordsOf(sentence).forEach((word, position) => {
+      index++;
+      const key = word.toLowerCase();
+      const isNoun = /^\p{Lu}/u.test(word) && (position > 0 || /\p{Lu}.*\p{Lu}|\d/u.test(word));
+      if (!isNoun || word.length < 3 || lexicon.stopwords.has(key)) return;
+      const seen = counts.get(key);
+      if (seen) seen.count++;
+      else counts.set(key, { word, count: 1, first: index });
+    });
+  }
+  return [...counts.values()].sort((a, b) => b.count - a.count || a.first - b.first).map((entry) => entry.word);
+}
+
+/** The words that follow an article or determiner ("la memoria", "dell’SSD", "chaque accès"), most frequent first, as written. */
+function determinedNouns(text: string, determiners: ReadonlySet<string>, lexicon: Lexicon): string[] {
+  // Elided articles ("l’index", "dell’SSD") become words of their own.
+  const words = wordsOf(text.replace(/(?<![\p{L}])(\p{L}{1,5})['’](?=\p{L})/gu, '$1 '));
+  const counts = new Map<string, { word: string; count: number; first: number }>();
+  words.forEach((word, index) => {
+    if (index === 0 || !determiners.has(words[index - 1]!.toLowerCase())) return;
+    const key = word.toLowerCase();
+    if (word.length < 3 || lexicon.stopwords.has(key) || determiners.has(key) || /^\d+$/.test(word)) return;
+    const seen = counts.get(key);
+    if (seen) seen.count++;
+    else counts.set(key, { word, count: 1, first: index });
+  });
+  return [...counts.values()].sort((a, b) => b.count - a.count || a.first - b.first).map((entry) => entry.word);
+}
+
+function keywordCounts(text: string, lexicon: Lexicon): [string, { count: number; first: number }][] {
   const counts = new Map<string, { count: number; first: number }>();
   wordsOf(text).forEach((raw, index) => {
     const word = raw.toLowerCase().replace(/’/g, "'");
-    if (word.length < 3 || STOPWORDS.has(word) || /^\d+$/.test(word) || word.includes("'")) return;
+    if (word.length < 3 || lexicon.stopwords.has(word) || /^\d+$/.test(word) || word.includes("'")) return;
     const seen = counts.get(word);
     if (seen) seen.count++;
     else counts.set(word, { count: 1, first: index });
@@ -167,9 +217,10 @@ export function toSpeakable(text: string): string {
 }
 
 /** First letter lower-cased, unless the first word looks like a name or acronym (PostgreSQL, API, Kubernetes). */
-export function lowerFirst(text: string): string {
+export function lowerFirst(text: string, lexicon: Lexicon = ENGLISH): string {
   const first = text.split(/\s+/)[0] ?? '';
-  const isPlainWord = /^\p{Lu}[\p{Ll}'’-]*$/u.test(first) && COMMON_OPENERS.has(first.toLowerCase());
+  const openers = lexicon.openers ?? lexicon.stopwords;
+  const isPlainWord = /^\p{Lu}[\p{Ll}'’-]*$/u.test(first) && openers.has(first.toLowerCase());
   return isPlainWord ? text.charAt(0).toLocaleLowerCase() + text.slice(1) : text;
 }
 
@@ -182,7 +233,7 @@ const COMMON_OPENERS = new Set(
 );
 
 /** A short title from a sentence: the clause before the first comma, colon or dash, at most `maxWords` words. */
-export function headingOf(text: string, maxWords = 8): string {
+export function headingOf(text: string, maxWords = 8, lexicon: Lexicon = ENGLISH): string {
   const clause = text.split(/[,:;–—]|\s-\s|\.\s/u)[0] ?? text;
   let words = clause
     .replace(/[.!?]+$/u, '')
@@ -191,7 +242,8 @@ export function headingOf(text: string, maxWords = 8): string {
     .filter(Boolean);
   if (words.length > maxWords) {
     words = words.slice(0, maxWords);
-    while (words.length > 2 && STOPWORDS.has(words[words.length - 1]!.toLowerCase())) words.pop();
+    const dangling = (word: string) => lexicon.stopwords.has(word.toLowerCase()) || !!lexicon.determiners?.has(word.toLowerCase());
+    while (words.length > 2 && dangling(words[words.length - 1]!)) words.pop();
   }
   const heading = words.join(' ');
   return heading.charAt(0).toLocaleUpperCase() + heading.slice(1);
@@ -203,3 +255,6 @@ export function spokenList(items: string[]): string {
   if (items.length === 2) return `${items[0]} and ${items[1]}`;
   return `${items.slice(0, -1).join(', ')}, and ${items[items.length - 1]}`;
 }
+
+/** English: the default of every word helper. */
+export const ENGLISH: Lexicon = { stopwords: STOPWORDS, verbs: VERB_OR_ADJECTIVE, openers: COMMON_OPENERS };

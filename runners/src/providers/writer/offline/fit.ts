@@ -113,7 +113,7 @@ export function trim(drafts: BeatDraft[], target: LengthTarget, slack = 0.02): n
 export function cannotFit(drafts: BeatDraft[], target: LengthTarget, what: string): Error {
   return new Error(
     `The offline writer cannot fit the script to the target length: ${what} (${describeLength(totalWords(drafts), target)}). ` +
-      `Change targetDurationSeconds, or the number and length of the key points.`,
+      `Add key points or sentences to the brief, or lower targetDurationSeconds (the offline writer says each of the episode's ideas once and adds no filler).`,
   );
 }
 

@@ -1,7 +1,8 @@
 // The offline writer: no network, no key. It writes a plan, a narration script fitted to the
 // target length, a persona pass and YouTube metadata from the episode's topic, brief, key points
-// and references and the channel's persona. Templates are English. Every choice is seeded from a
-// hash of the input, so the same episode always gets the same text.
+// and references and the channel's persona, in persona.language (runners/src/language: en, de, es,
+// fr, pt, it; any other language is refused before any work). Every choice is seeded from a hash
+// of the input, so the same episode always gets the same text.
 import type { Produced, ProviderContext } from '../../types.ts';
 import { describeLength } from '../rules.ts';
 import { countWords } from '../text.ts';
@@ -27,7 +28,6 @@ export function createOfflineWriter(): Writer {
     },
     async script(ctx, plan) {
       const source = sourceOf(ctx);
-      if (!/^en\b/i.test(source.language)) ctx.log(`offline writer: it writes English; persona.language is ${source.language}`);
       const script = writeScript(source, plan);
       ctx.log(`offline writer: script of ${describeLength(script.wordCount, source.target)}`);
       return free(script, script.wordCount);

@@ -6,23 +6,26 @@ import { roleOf } from './sentences.ts';
 import { topicPhrase, type EpisodeSource } from './source.ts';
 
 export function writeMetadata(source: EpisodeSource, script: RefinedScript): Metadata {
+  const { phrases } = source;
   const count = script.beats.length;
   const pointBeats = script.beats.filter((_, index) => roleOf(index, count) === 'point');
   const learn = source.keyPoints.length ? source.keyPoints : pointBeats.map((beat) => beat.heading);
   const opening = splitSentences(script.beats[0]?.narration ?? '')[0] ?? asSentence(source.topic);
   const description = [
     opening,
-    learn.length ? ['What you will learn:', ...learn.map((point) => `- ${asSentence(point)}`)].join('\n') : '',
-    `Presented by ${source.persona.name}, for ${source.persona.audience.replace(/[.!]+$/u, '')}.`,
+    learn.length ? [phrases.description.learn, ...learn.map((point) => `- ${asSentence(point)}`)].join('\n') : '',
+    phrases.description.presentedBy(source.persona.name, source.persona.audience.replace(/[.!]+$/u, '')),
   ]
     .filter(Boolean)
     .join('\n\n');
   const topicWords = source.topic.replace(/[.!?]+$/u, '').split(/\s+/);
   const tags = [
-    ...(source.topic.length <= 60 ? [topicPhrase(source.topic).replace(/\?$/, '')] : []),
-    ...nounsOf(source.topic, 5),
-    ...learn.map((point) => subjectOf(point)?.replace(/^the /, '')).filter((subject): subject is string => !!subject),
-    ...nounsOf(learn.join(' '), 12),
+    ...(source.topic.length <= 60 ? [topicPhrase(source.topic, phrases).replace(/[?¿]/gu, '')] : []),
+    ...nounsOf(source.topic, 5, phrases),
+    ...(phrases.language === 'en'
+      ? learn.map((point) => subjectOf(point)?.replace(/^the /, '')).filter((subject): subject is string => !!subject)
+      : []),
+    ...nounsOf(learn.join(' '), 12, phrases),
   ].filter((tag) => tag.toLowerCase() !== source.persona.name.toLowerCase());
   return enforceMetadataLimits(
     {
@@ -30,9 +33,9 @@ export function writeMetadata(source: EpisodeSource, script: RefinedScript): Met
       description,
       tags,
       chapters: script.beats.map((beat) => ({ beatId: beat.id, title: beat.heading })),
-      thumbnailText: topicWords.length <= 5 ? topicWords.join(' ') : headingOf(source.topic, 5),
+      thumbnailText: topicWords.length <= 5 ? topicWords.join(' ') : headingOf(source.topic, 5, phrases),
     },
     script,
-    { language: source.language, references: source.references },
+    { language: source.language },
   );
 }

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ChannelSpec, EpisodeSpec } from '@acog/api';
+import { writerLanguageProblem, type ChannelSpec, type EpisodeSpec } from '@acog/api';
+import { LANGUAGE_FIXTURES } from '../../../language/fixtures.ts';
+import { phrasesFor, UnsupportedLanguageError } from '../../../language/index.ts';
 import type { RefinedScript } from '../../../contract/documents.ts';
 import { createOfflineWriter, narrateBrief } from './index.ts';
-import { BannedTopicError, metadataProblems, utf8Bytes } from '../rules.ts';
-import { countWords, splitSentences } from '../text.ts';
+import { BannedTopicError, lengthTarget, metadataProblems, utf8Bytes } from '../rules.ts';
+import { countWords, splitSentences, wordsOf } from '../text.ts';
 import { exampleChannel, exampleEpisode } from '../../testing.ts';
-import { testContext } from '../test-fixtures.ts';
+import { richEpisode, testContext } from '../test-fixtures.ts';
 
 const writer = createOfflineWriter();
 
@@ -76,17 +78,22 @@ describe('offline writer: determinism', () => {
   });
 
   it('varies with the input', async () => {
-    const first = await writeAll(exampleChannel(), withDuration(480));
-    const episode = { ...withDuration(480), topic: 'How database indexes work in practice' };
+    const first = await writeAll(exampleChannel(), withDuration(120));
+    const episode = { ...withDuration(120), topic: 'How database indexes work in practice' };
     const second = await writeAll(exampleChannel(), episode);
     expect(second.script.value.beats.map((beat) => beat.narration)).not.toEqual(first.script.value.beats.map((beat) => beat.narration));
   });
 });
 
 describe('offline writer: length fit', () => {
-  for (const seconds of [30, 60, 480]) {
+  for (const [seconds, episode] of [
+    [30, exampleEpisode()],
+    [60, exampleEpisode()],
+    [120, exampleEpisode()],
+    [480, richEpisode()],
+  ] as const) {
     it(`fits a ${seconds} s target within ±10% at the channel's words per minute`, async () => {
-      const { script, refined } = await writeAll(exampleChannel(), withDuration(seconds));
+      const { script, refined } = await writeAll(exampleChannel(), withDuration(seconds, episode));
       const words = (seconds * 150) / 60;
       for (const document of [script.value, refined.value]) {
         expect(document.wordCount).toBe(countWords(allNarration(document as RefinedScript)));
@@ -109,6 +116,28 @@ describe('offline writer: length fit', () => {
     const slower = await writeAll(channel, episode);
     expect(Math.abs(slower.refined.value.wordCount - 180) / 180).toBeLessThanOrEqual(0.1);
     expect(Math.abs(slower.refined.value.estimatedSeconds - 90) / 90).toBeLessThanOrEqual(0.1);
+  });
+
+  it('refuses a target its material cannot fill without filler, saying what to add', async () => {
+    const ctx = await testContext({ episode: withDuration(480) });
+    const { value: plan } = await writer.plan(ctx);
+    await expect(writer.script(ctx, plan)).rejects.toThrow(
+      /there is not enough material for this length .*480 s target.*Add key points or sentences to the brief, or lower targetDurationSeconds/,
+    );
+  });
+
+  it('fits the script to the rate the voice speaks: words per minute times voice.speed', async () => {
+    const channel = exampleChannel();
+    channel.format = { ...channel.format, targetDurationSeconds: 120, wordsPerMinute: 150 };
+    channel.providers = { ...channel.providers, voice: { provider: 'espeak', speed: 1.1 } };
+    const episode = { ...exampleEpisode(), overrides: undefined };
+    const faster = await writeAll(channel, episode);
+    expect(lengthTarget(channel, episode)).toMatchObject({ wordsPerMinute: 165, words: 330 });
+    expect(Math.abs(faster.refined.value.wordCount - 330) / 330).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(faster.refined.value.estimatedSeconds - 120) / 120).toBeLessThanOrEqual(0.1);
+    // An Episode's voice override is the voice that speaks.
+    const slower = { ...episode, overrides: { providers: { voice: { provider: 'espeak' as const, speed: 0.8 } } } };
+    expect(lengthTarget(channel, slower)).toMatchObject({ wordsPerMinute: 120, words: 240 });
   });
 
   it('says clearly when the key points cannot fit the target', async () => {
@@ -137,8 +166,11 @@ describe('offline writer: length fit', () => {
 
 describe('offline writer: narration', () => {
   it('is plain prose a speech synthesizer reads well', async () => {
-    for (const seconds of [30, 480]) {
-      const { refined } = await writeAll(exampleChannel(), withDuration(seconds));
+    for (const [seconds, episode] of [
+      [30, exampleEpisode()],
+      [480, richEpisode()],
+    ] as const) {
+      const { refined } = await writeAll(exampleChannel(), withDuration(seconds, episode));
       for (const beat of refined.value.beats) {
         expect(beat.narration).not.toMatch(/[*#_`•<>[\]{}|]|https?:|^\s*[-–]\s|\n/u);
         for (const sentence of splitSentences(beat.narration)) {
@@ -228,7 +260,8 @@ describe('offline writer: metadata', () => {
     const ids = refined.value.beats.map((beat) => beat.id);
     expect(metadataProblems(metadata.value, ids)).toEqual([]);
     expect(metadata.value.chapters.map((chapter) => chapter.title)).toEqual(refined.value.beats.map((beat) => beat.heading));
-    expect(metadata.value.description).toContain('https://use-the-index-luke.com/');
+    // The publisher adds the sources, once (publisher/description.test.ts).
+    expect(metadata.value.description).not.toMatch(/Sources:|use-the-index-luke/);
     expect(metadata.value.thumbnailText).toBe('How database indexes really work');
     expect(metadata.value.language).toBe('en');
     expect(metadata.value.tags).toContain('B-tree');
@@ -267,5 +300,160 @@ describe('offline writer: metadata', () => {
     expect(metadata.costUSD).toBe(0);
     expect(metadata.usage.words).toBeGreaterThan(20);
     expect(plan.usage.words).toBeGreaterThan(20);
+  });
+});
+
+/** Letters and digits only, lower-cased: how repetition is compared. */
+const plain = (text: string) =>
+  text
+    .toLowerCase()
+    .replace(/[^\p{L}\p{N}]+/gu, ' ')
+    .trim();
+
+/** How often `part` occurs in `text`, both compared as plain words. */
+function occurrences(text: string, part: string): number {
+  return ` ${plain(text)} `.split(` ${plain(part)} `).length - 1;
+}
+
+/** A RegExp matching what a keyword line says, capturing the keyword. */
+function lineMatcher(line: (keyword: string) => string): RegExp {
+  const [before, after] = line('\u0000').split('\u0000') as [string, string];
+  const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`^${escape(before)}(.+?)${escape(after)}$`, 'u');
+}
+
+describe('offline writer: no repetition, no filler', () => {
+  const cases = [
+    ['the 60 s example', exampleEpisode(), 60],
+    ['the example at 120 s', exampleEpisode(), 120],
+    ['the example at 180 s', exampleEpisode(), 180],
+    ['a rich episode at 480 s', richEpisode(), 480],
+  ] as const;
+
+  for (const [name, episode, seconds] of cases) {
+    it(`says no sentence of the brief and no key point twice, and no sentence twice at all: ${name}`, async () => {
+      const { script, refined } = await writeAll(exampleChannel(), withDuration(seconds, episode));
+      for (const document of [script.value, refined.value]) {
+        const narration = allNarration(document as RefinedScript);
+        const ownSentences = [...splitSentences(episode.brief!).map((sentence) => narrateBrief(sentence)), ...episode.keyPoints!];
+        for (const sentence of ownSentences) expect(occurrences(narration, sentence), sentence).toBeLessThanOrEqual(1);
+        const sentences = splitSentences(narration).map(plain);
+        expect(sentences.filter((sentence, index) => sentences.indexOf(sentence) !== index)).toEqual([]);
+      }
+    });
+
+    it(`adds no line without content, and writes about each keyword once: ${name}`, async () => {
+      const { refined } = await writeAll(exampleChannel(), withDuration(seconds, episode));
+      const phrases = phrasesFor('en');
+      const source = [
+        episode.topic,
+        episode.brief,
+        ...episode.keyPoints!,
+        ...episode.references!.map((ref) => ref.title),
+        exampleChannel().persona.name,
+        exampleChannel().persona.audience,
+      ].join(' ');
+      const contentWords = new Set(
+        wordsOf(source)
+          .map((word) => word.toLowerCase())
+          .filter((word) => word.length >= 3 && !phrases.stopwords.has(word)),
+      );
+      const keywordLines = phrases.pointLines.map(lineMatcher);
+      const written: string[] = [];
+      for (const beat of refined.value.beats.slice(1, -1)) {
+        for (const sentence of splitSentences(beat.narration)) {
+          const named = wordsOf(sentence).filter((word) => contentWords.has(word.toLowerCase()));
+          expect(named, `"${sentence}" names nothing of the episode`).not.toEqual([]);
+          const keyword = keywordLines.map((matcher) => matcher.exec(sentence)?.[1]).find(Boolean);
+          if (keyword) written.push(keyword.toLowerCase());
+        }
+      }
+      expect(written.filter((keyword, index) => written.indexOf(keyword) !== index)).toEqual([]);
+      for (const filler of ['Hold on to that.', 'Keep that in mind.', 'That is the core of it.', 'Everything in this part comes back to'])
+        expect(allNarration(refined.value)).not.toContain(filler);
+    });
+  }
+});
+
+describe('offline writer: the Channel language', () => {
+  for (const [language, fixture] of Object.entries(LANGUAGE_FIXTURES)) {
+    const phrases = phrasesFor(language);
+    const channelIn = (tag: string): ChannelSpec => {
+      const channel = exampleChannel();
+      channel.persona = { ...channel.persona, ...fixture.persona, language: tag, bannedTopics: [] };
+      return channel;
+    };
+    const episode = (seconds: number): EpisodeSpec => ({
+      channelRef: { name: 'engineering-explained' },
+      ...fixture.episode,
+      overrides: { targetDurationSeconds: seconds },
+    });
+
+    it(`writes ${language} around ${language} content: headings, hook, outro, description, fitted to the length`, async () => {
+      for (const seconds of [60, 120]) {
+        const { plan, refined, metadata } = await writeAll(channelIn(language), episode(seconds));
+        const narration = allNarration(refined.value);
+        expect(plan.value.beats[0]!.heading).toBe(phrases.headings.intro);
+        expect(plan.value.beats.at(-1)!.heading).toBe(phrases.headings.outro);
+        const outros = phrases.outros.map((outro) => outro(fixture.persona.name));
+        expect(outros).toContain(plan.value.outro);
+        expect(narration.endsWith(plan.value.outro)).toBe(true);
+        expect(narration).toContain(fixture.persona.name);
+        const words = (seconds * 150) / 60;
+        expect(Math.abs(refined.value.wordCount - words) / words).toBeLessThanOrEqual(0.1);
+        expect(metadata.value.description).toContain(phrases.description.learn);
+        expect(metadata.value.description).toContain(phrases.description.presentedBy(fixture.persona.name, fixture.persona.audience));
+        expect(metadata.value.chapters[0]!.title).toBe(phrases.headings.intro);
+        expect(metadata.value.language).toBe(language);
+        // Not one English phrase of the writer's.
+        const english = [
+          ...['Introduction', 'Wrap-up', 'Thanks for watching', "I'm ", 'This one is for', 'What you will learn', 'Presented by'],
+          ...['Picture the last time', 'A common mistake', 'Next up', 'That brings us to', 'To recap', "Let's", 'Along the way'],
+        ].filter((phrase) => language !== 'fr' || phrase !== 'Introduction');
+        for (const phrase of english) {
+          expect(narration, phrase).not.toContain(phrase);
+          expect(metadata.value.description, phrase).not.toContain(phrase);
+        }
+      }
+    });
+
+    it(`says each ${language} key point and brief sentence once, and resolves regional tags`, async () => {
+      const { refined } = await writeAll(channelIn(language), episode(120));
+      const narration = allNarration(refined.value);
+      for (const point of fixture.episode.keyPoints!) expect(occurrences(narration, point), point).toBe(1);
+      const sentences = splitSentences(narration).map(plain);
+      expect(sentences.filter((sentence, index) => sentences.indexOf(sentence) !== index)).toEqual([]);
+      const regional = { de: 'de-AT', es: 'es-MX', fr: 'fr-CA', pt: 'pt-BR', it: 'it-CH' }[language]!;
+      const other = await writeAll(channelIn(regional), episode(120));
+      expect(other.plan.value.beats.map((beat) => beat.heading)).toEqual(
+        (await writeAll(channelIn(language), episode(120))).plan.value.beats.map((beat) => beat.heading),
+      );
+      expect(other.metadata.value.language).toBe(regional);
+    });
+  }
+
+  it('turns a brief written to the writer into what the presenter says, in each language', () => {
+    expect(narrateBrief('Zeige, dass eine SSD keine beweglichen Teile hat.', phrasesFor('de'))).toBe(
+      'Wir sehen, dass eine SSD keine beweglichen Teile hat.',
+    );
+    expect(narrateBrief('Explica cómo se mueve el cabezal', phrasesFor('es'))).toBe('Veamos cómo se mueve el cabezal.');
+    expect(narrateBrief('Commencez par un exemple.', phrasesFor('fr'))).toBe('Commençons par un exemple.');
+    expect(narrateBrief('Um SSD não tem partes móveis.', phrasesFor('pt'))).toBe('Um SSD não tem partes móveis.');
+  });
+
+  it('refuses a language it has no text for before any work, naming the field and the languages it has', async () => {
+    for (const tag of ['ja', 'nl-BE']) {
+      const channel = exampleChannel();
+      channel.persona = { ...channel.persona, language: tag };
+      const ctx = await testContext({ channel });
+      const refusal = writer.plan(ctx);
+      await expect(refusal).rejects.toBeInstanceOf(UnsupportedLanguageError);
+      await expect(refusal).rejects.toThrow(
+        `persona.language: the offline writer has no text for "${tag}"; it writes en, de, es, fr, pt, it (regional tags such as de-DE or pt-BR resolve to their language)`,
+      );
+      expect(writerLanguageProblem(channel)).toMatch(/^persona\.language: the offline writer has no text for/);
+      // A Channel whose writer is a model is not held to the offline writer's languages.
+      expect(writerLanguageProblem({ ...channel, providers: { llm: { provider: 'openai', secretRef: { name: 'ai' } } } })).toBeUndefined();
+    }
   });
 });

@@ -1,53 +1,44 @@
 // The plan: a hook, one beat per key point (or per group of the brief's sentences) and an outro,
 // each with its share of the duration and its B-roll cues.
 import type { BrollCue, Plan, PlanBeat } from '../../../contract/documents.ts';
-import { asSentence, headingOf, keywordsOf, lowerFirst, nounsOf, splitSentences, spokenList, subjectOf } from '../text.ts';
+import type { Phrases } from '../../../language/index.ts';
+import { asSentence, headingOf, keywordsOf, lowerFirst, nounsOf, splitSentences, subjectOf } from '../text.ts';
 import { hashSeed, pick, seededRandom } from './seed.ts';
-import { narrateBrief, topicPhrase, type EpisodeSource } from './source.ts';
-
-const INTRO_HEADING = 'Introduction';
-const OUTRO_HEADING = 'Wrap-up';
+import { narrateBrief, type EpisodeSource } from './source.ts';
 
 export function writePlan(source: EpisodeSource): Plan {
   const random = seededRandom(hashSeed(source.seed, 'plan'));
   const briefSentences = splitSentences(source.brief);
   const points = beatPoints(source, briefSentences);
+  const { phrases } = source;
   const name = source.persona.name;
-  const phrase = topicPhrase(source.topic);
-  const hook = source.topic.endsWith('?')
-    ? asSentence(source.topic)
-    : pick(random, [
-        `Today we look at ${phrase}, and by the end it will feel obvious.`,
-        `Let's talk about ${phrase}, because it matters more than it looks.`,
-        `${name} here, and today we look at ${phrase}.`,
-      ]);
-  const outro = pick(random, [
-    `That's it for today. I'm ${name}, thanks for watching.`,
-    `Thanks for watching. I'm ${name}, and I'll see you in the next one.`,
-    `I'm ${name}. Thanks for watching, and see you next time.`,
-  ]);
+  const topic = source.topic.replace(/[.!]+$/u, '').trim();
+  const hook = source.topic.endsWith('?') ? asSentence(source.topic) : pick(random, phrases.hooks)(topic, name);
+  const outro = pick(random, phrases.outros)(name);
   const seconds = beatSeconds(source.target.seconds, points.length);
-  const topicKeywords = nounsOf(source.topic, 4);
+  const topicKeywords = nounsOf(source.topic, 4, phrases);
 
   const beats: PlanBeat[] = [
     {
       id: 'beat-1',
-      heading: INTRO_HEADING,
+      heading: phrases.headings.intro,
       summary: hook,
       points: [],
-      brollCues: brollCues(topicSubject(source.topic), topicKeywords, topicKeywords, seconds[0]!, random),
+      brollCues: brollCues(phrases, topicSubject(source.topic, phrases), topicKeywords, topicKeywords, seconds[0]!, random),
       targetSeconds: seconds[0]!,
     },
     ...points.map((point, index) => {
-      const heading = headingOf(point.text);
+      const heading = headingOf(point.text, 8, phrases);
+      const subject = phrases.language === 'en' ? subjectOf(point.text) : undefined;
       return {
         id: `beat-${index + 2}`,
         heading,
         summary: asSentence(point.text),
         points: point.isKeyPoint ? [point.text] : [],
         brollCues: brollCues(
-          subjectOf(point.text) ?? lowerFirst(heading),
-          nounsOf(point.text, 6),
+          phrases,
+          subject ?? lowerFirst(heading, phrases),
+          nounsOf(point.text, 6, phrases),
           topicKeywords,
           seconds[index + 1]!,
           random,
@@ -57,10 +48,17 @@ export function writePlan(source: EpisodeSource): Plan {
     }),
     {
       id: `beat-${points.length + 2}`,
-      heading: OUTRO_HEADING,
+      heading: phrases.headings.outro,
       summary: outro,
       points: [],
-      brollCues: brollCues(topicSubject(source.topic), topicKeywords, topicKeywords, seconds[seconds.length - 1]!, random),
+      brollCues: brollCues(
+        phrases,
+        topicSubject(source.topic, phrases),
+        topicKeywords,
+        topicKeywords,
+        seconds[seconds.length - 1]!,
+        random,
+      ),
       targetSeconds: seconds[seconds.length - 1]!,
     },
   ];
@@ -77,18 +75,13 @@ function beatPoints(source: EpisodeSource, briefSentences: string[]): { text: st
       groups.push(
         briefSentences
           .slice(index, index + perBeat)
-          .map(narrateBrief)
+          .map((sentence) => narrateBrief(sentence, source.phrases))
           .join(' '),
       );
     }
     return groups.map((text) => ({ text, isKeyPoint: false }));
   }
-  const phrase = topicPhrase(source.topic);
-  return [
-    `Let's start with the problem behind ${phrase}`,
-    `The idea that makes it work is simpler than it looks`,
-    `Here is how it plays out in practice`,
-  ].map((text) => ({ text, isKeyPoint: false }));
+  return source.phrases.angles(source.topic).map((text) => ({ text, isKeyPoint: false }));
 }
 
 /** Seconds per beat: a short introduction and wrap-up, the rest shared evenly; the sum is the target. */
@@ -102,27 +95,27 @@ export function beatSeconds(total: number, pointCount: number): number[] {
   return seconds;
 }
 
-const SHOTS = [
-  'Close-up footage of',
-  'An animated diagram of',
-  'A wide establishing shot suggesting',
-  'Hands at a keyboard, working with',
-  'A slow pan across',
-];
-
 /** What the topic is about, as a noun phrase for B-roll: "How database indexes really work" → "database indexes". */
-function topicSubject(topic: string): string {
-  const nouns = nounsOf(topic, 2);
-  return nouns.length ? spokenList(nouns) : lowerFirst(topic);
+function topicSubject(topic: string, phrases: Phrases): string {
+  const nouns = nounsOf(topic, 2, phrases);
+  return nouns.length ? phrases.list(nouns) : lowerFirst(topic, phrases);
 }
 
 /** B-roll cues for a beat: one per 15 s (at most four); the first shows the beat's subject, the others its keywords. */
-function brollCues(subject: string, beatKeywords: string[], topicKeywords: string[], seconds: number, random: () => number): BrollCue[] {
+function brollCues(
+  phrases: Phrases,
+  subject: string,
+  beatKeywords: string[],
+  topicKeywords: string[],
+  seconds: number,
+  random: () => number,
+): BrollCue[] {
   const keywords = [...new Set([...beatKeywords, ...topicKeywords])];
-  if (keywords.length === 0) keywords.push(...keywordsOf(subject, 3));
-  if (keywords.length === 0) keywords.push('abstract background');
+  if (keywords.length === 0) keywords.push(...keywordsOf(subject, 3, phrases));
+  if (keywords.length === 0) keywords.push(subject);
   const count = Math.min(4, Math.max(1, Math.ceil(seconds / 15)));
-  const offset = Math.floor(random() * SHOTS.length);
+  const shots = phrases.shots;
+  const offset = Math.floor(random() * shots.length);
   return Array.from({ length: count }, (_, index) => {
     const chosen = [
       ...new Set([
@@ -131,7 +124,7 @@ function brollCues(subject: string, beatKeywords: string[], topicKeywords: strin
         topicKeywords[0] ?? keywords[0]!,
       ]),
     ];
-    const shown = index === 0 ? subject : spokenList(chosen.slice(0, 2));
-    return { description: `${SHOTS[(offset + index) % SHOTS.length]} ${shown}`, keywords: chosen };
+    const shown = index === 0 ? subject : phrases.list(chosen.slice(0, 2));
+    return { description: `${shots[(offset + index) % shots.length]} ${shown}`, keywords: chosen };
   });
 }

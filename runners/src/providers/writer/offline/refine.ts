@@ -5,7 +5,7 @@ import { assertNoBannedTopic, describeLength, measureBeats } from '../rules.ts';
 import { countWords, splitSentences, toSpeakable, wordsOf } from '../text.ts';
 import { beatDraft, budgets, cannotFit, extend, fixedWords, render, totalWords, trim, type BeatDraft } from './fit.ts';
 import { hashSeed, seededRandom } from './seed.ts';
-import { assignBrief, extra, extrasFor, roleOf, TRANSITIONS, type ExtraContext } from './sentences.ts';
+import { assignBrief, beatNames, extra, extrasFor, roleOf, sameText, type ExtraContext } from './sentences.ts';
 import type { EpisodeSource } from './source.ts';
 
 export function refineScript(source: EpisodeSource, script: Script): RefinedScript {
@@ -27,8 +27,14 @@ export function refineScript(source: EpisodeSource, script: Script): RefinedScri
     heading: beat.heading,
     role: roleOf(index, count),
   }));
-  const said = new Set(spoken.flatMap((beat) => splitSentences(beat.narration)));
+  const said = new Set(spoken.flatMap((beat) => splitSentences(beat.narration).map(sameText)));
   const context: ExtraContext = { source, beats, brief: assignBrief(source, beats), used: new Map(), said };
+  // A transition names the next beat; it stays at the end of its beat.
+  const transitions = new Set(
+    beatNames(context)
+      .filter((name): name is string => !!name)
+      .flatMap((name) => source.phrases.transitions.map((line) => sameText(line(name)))),
+  );
   const shares = budgets(
     spoken.map((beat) => Math.max(1, countWords(beat.narration))),
     source.target,
@@ -37,16 +43,16 @@ export function refineScript(source: EpisodeSource, script: Script): RefinedScri
     const sentences = splitSentences(beat.narration);
     const role = beats[index]!.role;
     const keepLast = role === 'outro' && sentences.length > 1;
-    const present = new Set(sentences);
-    const pool = extrasFor(context, index, random, shares[index]!);
+    const present = new Set(sentences.map(sameText));
+    const pool = extrasFor(context, index, random);
     const preferred = new Set(pool.filter((item) => item.preferred).map((item) => item.text));
     return beatDraft(beat, role, shares[index]!, {
       lead: sentences.slice(0, 1),
       tail: keepLast ? sentences.slice(-1) : [],
       body: sentences
         .slice(1, keepLast ? -1 : undefined)
-        .map((text) => extra(text, { preferred: preferred.has(text), atEnd: TRANSITIONS.includes(text) })),
-      pool: pool.filter((item) => !present.has(item.text)),
+        .map((text) => extra(text, { preferred: preferred.has(text), atEnd: transitions.has(sameText(text)) })),
+      pool: pool.filter((item) => !present.has(sameText(item.text))),
     });
   });
 
@@ -55,9 +61,8 @@ export function refineScript(source: EpisodeSource, script: Script): RefinedScri
     const words = countWords(personaLine);
     if (fixedWords(drafts) + words <= source.target.maxWords) {
       drafts[0].lead.push(personaLine);
-      drafts[0].pool = drafts[0].pool.filter(
-        (item) => !item.text.startsWith(`I'm ${source.persona.name}`) && !item.text.includes(personaLine),
-      );
+      const introductions = new Set([source.phrases.introduce.both(source.persona.name, audienceOf(source)), personaLine].map(sameText));
+      drafts[0].pool = drafts[0].pool.filter((item) => !introductions.has(sameText(item.text)));
       notes.push(`Added "${personaLine}" so that ${source.persona.name} introduces the episode to its audience.`);
     } else notes.push(`Left out the presenter's introduction: a ${source.target.seconds} s episode has no room for it.`);
   }
@@ -87,10 +92,15 @@ export function refineScript(source: EpisodeSource, script: Script): RefinedScri
 function personaLineFor(source: EpisodeSource, beats: ScriptBeat[]): string | undefined {
   const narration = beats.map((beat) => beat.narration).join(' ');
   const { name } = source.persona;
-  const audience = source.persona.audience.replace(/[.!]+$/u, '');
+  const audience = audienceOf(source);
   const named = wordsOf(narration).some((word) => word === name) || narration.includes(name);
   const addressed = narration.toLowerCase().includes(audience.toLowerCase());
   if (named && addressed) return undefined;
-  if (!named && !addressed) return `I'm ${name}, and this one is for ${audience}.`;
-  return named ? `This one is for ${audience}.` : `I'm ${name}.`;
+  const { introduce } = source.phrases;
+  if (!named && !addressed) return introduce.both(name, audience);
+  return named ? introduce.audience(audience) : introduce.name(name);
+}
+
+function audienceOf(source: EpisodeSource): string {
+  return source.persona.audience.replace(/[.!]+$/u, '');
 }

@@ -1,7 +1,7 @@
 // The narration script: each beat of the plan said in full, fitted to the target length.
 import type { Plan, Script } from '../../../contract/documents.ts';
 import { measureBeats } from '../rules.ts';
-import { toSpeakable } from '../text.ts';
+import { splitSentences, toSpeakable } from '../text.ts';
 import {
   addPreferred,
   beatDraft,
@@ -16,7 +16,7 @@ import {
   type BeatDraft,
 } from './fit.ts';
 import { hashSeed, seededRandom } from './seed.ts';
-import { assignBrief, extrasFor, roleOf, type ExtraContext } from './sentences.ts';
+import { assignBrief, extrasFor, roleOf, sameText, type ExtraContext } from './sentences.ts';
 import type { EpisodeSource } from './source.ts';
 
 export function writeScript(source: EpisodeSource, plan: Plan): Script {
@@ -26,7 +26,11 @@ export function writeScript(source: EpisodeSource, plan: Plan): Script {
     heading: beat.heading,
     role: roleOf(index, plan.beats.length),
   }));
-  const context: ExtraContext = { source, beats, brief: assignBrief(source, beats), used: new Map(), said: new Set() };
+  // What the plan already says (hook, beat summaries, outro) is never offered again.
+  const said = new Set(
+    [plan.hook, ...plan.beats.map((beat) => beat.summary), plan.outro].flatMap((text) => splitSentences(toSpeakable(text))).map(sameText),
+  );
+  const context: ExtraContext = { source, beats, brief: assignBrief(source, beats), used: new Map(), said };
   const shares = budgets(
     plan.beats.map((beat) => beat.targetSeconds),
     source.target,
@@ -37,7 +41,7 @@ export function writeScript(source: EpisodeSource, plan: Plan): Script {
       lead: role === 'hook' ? [toSpeakable(plan.hook)] : role === 'point' ? [toSpeakable(beat.summary)] : [],
       tail: role === 'outro' ? [toSpeakable(plan.outro)] : [],
       body: [],
-      pool: extrasFor(context, index, random, shares[index]!),
+      pool: extrasFor(context, index, random),
     });
   });
   if (fixedWords(drafts) > source.target.maxWords)

@@ -1,6 +1,7 @@
 // What the offline writer works from: the episode's topic, brief, key points and references, the
 // channel's persona and the target length; and the brief's sentences as the presenter says them.
 import type { ChannelSpec, EpisodeSpec } from '@acog/api';
+import { phrasesFor, type Phrases } from '../../../language/index.ts';
 import { lengthTarget, type LengthTarget } from '../rules.ts';
 import { asSentence, lowerFirst } from '../text.ts';
 import { hashSeed } from './seed.ts';
@@ -12,12 +13,16 @@ export interface EpisodeSource {
   references: { title?: string; url: string }[];
   persona: ChannelSpec['persona'];
   language: string;
+  /** The text the writer adds, in persona.language. */
+  phrases: Phrases;
   target: LengthTarget;
   /** Seeds every choice; the same input gives the same seed. */
   seed: number;
 }
 
+/** Throws UnsupportedLanguageError, before any work, when there is no text for persona.language. */
 export function episodeSource(channel: ChannelSpec, episode: EpisodeSpec): EpisodeSource {
+  const phrases = phrasesFor(channel.persona.language);
   const source = {
     topic: episode.topic.trim(),
     brief: (episode.brief ?? '').trim(),
@@ -27,7 +32,7 @@ export function episodeSource(channel: ChannelSpec, episode: EpisodeSpec): Episo
     language: channel.persona.language ?? 'en',
     target: lengthTarget(channel, episode),
   };
-  return { ...source, seed: hashSeed(source) };
+  return { ...source, phrases, seed: hashSeed(source) };
 }
 
 const IMPERATIVE_VERBS: Record<string, string> = {
@@ -46,8 +51,16 @@ const KEPT_VERBS = new Set(
 );
 const CLOSING_VERBS = new Set(['finish', 'end', 'close', 'conclude', 'wrap']);
 
-/** A brief is written to the writer ("Show why a full scan is slow"); spoken, it becomes "Let's see why a full scan is slow". */
-export function narrateBrief(sentence: string): string {
+/**
+ * A brief is written to the writer ("Show why a full scan is slow"); spoken, it becomes "Let's see why
+ * a full scan is slow"; "Zeige, dass …" becomes "Wir sehen, dass …" (the language's briefOpeners).
+ */
+export function narrateBrief(sentence: string, phrases?: Phrases): string {
+  if (phrases && phrases.language !== 'en') {
+    const [, first = '', rest = ''] = /^(\p{L}+)(.*)$/su.exec(sentence.trim()) ?? [];
+    const opener = phrases.briefOpeners[first.toLowerCase()];
+    return asSentence(opener && /^\p{Lu}/u.test(first) ? `${opener}${rest}` : sentence);
+  }
   const spoken = sentence
     .replace(/\bthe viewer's\b/gi, 'your')
     .replace(/\b(?:the viewers?|viewers|the audience)\b/gi, 'you')
@@ -64,6 +77,6 @@ export function opensWithClosingVerb(sentence: string): boolean {
   return CLOSING_VERBS.has((sentence.split(/\s+/)[0] ?? '').toLowerCase());
 }
 
-export function topicPhrase(topic: string): string {
-  return lowerFirst(topic.replace(/[.!]+$/u, '').trim());
+export function topicPhrase(topic: string, phrases?: Phrases): string {
+  return lowerFirst(topic.replace(/[.!]+$/u, '').trim(), phrases);
 }
