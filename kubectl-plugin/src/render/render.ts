@@ -64,8 +64,9 @@ function onPath(command: string, env: Record<string, string | undefined>): boole
 /** The programs the chosen providers need on this machine. */
 function missingPrograms(channel: Channel, episode: Episode, env: Record<string, string | undefined>): string[] {
   const needed = ['ffmpeg', 'ffprobe'];
-  const voice = episode.spec.overrides?.providers?.voice?.provider ?? channel.spec.providers?.voice?.provider ?? 'espeak';
-  if (voice === 'espeak') needed.push('espeak-ng');
+  const voice = episode.spec.overrides?.providers?.voice?.provider ?? channel.spec.providers?.voice?.provider ?? 'piper';
+  // Piper falls back to espeak-ng for other languages and where it is not installed.
+  if (voice === 'espeak' || voice === 'piper') needed.push('espeak-ng');
   return needed.filter((program) => !onPath(program, env));
 }
 
