@@ -10,7 +10,7 @@ import { brandPalette, ffmpegColor, type Palette } from '../../media/color.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { FRAME_RATE, frameSize, type FrameSize } from '../../media/frame.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { H264_OUTPUT_ARGS } from '../visuals/conform.ts';
+import { INTERMEDIATE_H264_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { channelImagePaths } from '../visuals/images.ts';
 import { FONT_BOLD, FONT_REGULAR, capitalize, drawtextFile, wrapText, writeTextFile } from '../visuals/text.ts';
@@ -331,7 +331,7 @@ export class MotionRenderer {
         '-map',
         '[v]',
         '-an',
-        ...H264_OUTPUT_ARGS,
+        ...INTERMEDIATE_H264_ARGS,
         '-r',
         String(FRAME_RATE),
         '-frames:v',
