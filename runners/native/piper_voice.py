@@ -23,7 +23,21 @@ import sys
 
 
 def main() -> int:
+    import onnxruntime
     from piper import PiperVoice, SynthesisConfig
+
+    # onnxruntime's worker threads spin while they wait for work by default: on a shared machine or a
+    # Pod held to its CPU limit that burns the time the other thread needs. Piper makes its session
+    # options with onnxruntime.SessionOptions(): these say not to spin.
+    default_options = onnxruntime.SessionOptions
+
+    def quiet_options():
+        options = default_options()
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        options.add_session_config_entry("session.inter_op.allow_spinning", "0")
+        return options
+
+    onnxruntime.SessionOptions = quiet_options
 
     if len(sys.argv) > 1:
         model = sys.argv[1]

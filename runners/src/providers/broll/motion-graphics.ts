@@ -501,8 +501,10 @@ export function createMotionGraphicsBroll(spec?: BrollProvider, options: MotionG
       const clips: BrollClip[] = [];
       const stills = new Map<string, string>();
       const started = Date.now();
-      for (const clip of plan) {
-        const { still, stillName, drawing } = await renderer.prepare(clip);
+      // The gradients render side by side (each is one small ffmpeg run; most of its time is starting).
+      const prepared = await Promise.all(plan.map((clip) => renderer.prepare(clip)));
+      for (const [index, clip] of plan.entries()) {
+        const { still, stillName, drawing } = prepared[index];
         if (!stills.has(stillName)) {
           stills.set(stillName, still);
           await copyFile(still, join(ctx.workdir, stillName));
