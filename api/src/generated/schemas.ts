@@ -361,7 +361,7 @@ export const channelSchema = {
                 {
                   "rule": "self.provider != 'piper' || !has(self.voiceId) || self.voiceId == 'en_US-joe-medium'",
                   "fieldPath": ".voiceId",
-                  "reason": "FieldValueNotSupported",
+                  "reason": "FieldValueInvalid",
                   "message": "provider piper has the voice en_US-joe-medium only; leave voiceId unset, or choose provider espeak for its voices"
                 }
               ],
@@ -1275,7 +1275,7 @@ export const episodeSchema = {
                     {
                       "rule": "self.provider != 'piper' || !has(self.voiceId) || self.voiceId == 'en_US-joe-medium'",
                       "fieldPath": ".voiceId",
-                      "reason": "FieldValueNotSupported",
+                      "reason": "FieldValueInvalid",
                       "message": "provider piper has the voice en_US-joe-medium only; leave voiceId unset, or choose provider espeak for its voices"
                     }
                   ],
