@@ -193,7 +193,7 @@ describe('Piper voice', { timeout: 240_000 }, () => {
     const ctx = await context('en', { ACOG_PIPER_PYTHON: '/usr/bin/python3' });
     const produced = await createPiperVoice({ provider: 'piper' }).synthesize(ctx, script);
     expect(ctx.lines[0]).toMatch(
-      /^Piper could not start \(the Piper helper ended before its voice was loaded: .*No module named 'piper'.*\): speaking with espeak-ng$/,
+      /^Piper could not start \(the Piper helper ended before its voice was loaded: .*No module named 'onnxruntime'.*\): speaking with espeak-ng$/,
     );
     expect(produced.value.words).toHaveLength(scriptWords.length);
     await ctx.cleanup();
