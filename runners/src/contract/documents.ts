@@ -86,6 +86,8 @@ export interface Narration {
   beats: { id: string; start: number; end: number }[];
   /** How the word times were obtained: exact from the provider, or per sentence. */
   timing: 'word' | 'sentence';
+  /** The engine that spoke, when it is not the provider asked for (espeak when Piper could not). */
+  spokenBy?: string;
 }
 
 export interface BrollClip {

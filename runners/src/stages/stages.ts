@@ -126,7 +126,7 @@ const voice: StageImplementation = async (ctx) => {
   const produced = await provider.synthesize(providerContext(ctx), text);
   const narration = produced.value;
   return {
-    provider: provider.name,
+    provider: narration.spokenBy ?? provider.name,
     files: { [narration.audio]: join(ctx.workdir, narration.audio), 'narration.json': await ctx.writeJson('narration.json', narration) },
     usage: produced.usage,
     costUSD: produced.costUSD,

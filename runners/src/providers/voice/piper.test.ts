@@ -116,6 +116,7 @@ describe('Piper voice', { timeout: 240_000 }, () => {
     );
     const narration = produced.value;
     expect(narration.timing).toBe('word');
+    expect(narration.spokenBy).toBeUndefined();
     expect(narration.words.map((word) => word.text)).toEqual(scriptWords);
     expect(ctx.lines.join('\n')).toMatch(/^Piper \(en_US-joe-medium, length scale 1\.293\) spoke 32 words/m);
 
@@ -174,6 +175,7 @@ describe('Piper voice', { timeout: 240_000 }, () => {
     };
     const produced = await createPiperVoice({ provider: 'piper', speed: 1 }).synthesize(ctx, german);
     expect(ctx.lines[0]).toBe('Piper has no voice for language de (it has en_US-joe-medium): speaking with espeak-ng');
+    expect(produced.value.spokenBy).toBe('espeak');
     expect(ctx.lines.some((line) => /^espeak-ng \(de, /.test(line))).toBe(true);
     expect(produced.value.words.map((word) => word.text)).toEqual(['Jürgen', 'hier.', 'Heute', 'geht', 'es', 'um', 'Festplatten.']);
     await ctx.cleanup();
@@ -186,6 +188,7 @@ describe('Piper voice', { timeout: 240_000 }, () => {
       `Piper is not installed (no ${join(root, 'no-such-piper', 'bin', 'python')}; hack/setup.sh installs it, or set ACOG_PIPER_PYTHON): speaking with espeak-ng`,
     );
     expect(produced.value.words.map((word) => word.text)).toEqual(scriptWords);
+    expect(produced.value.spokenBy).toBe('espeak');
     await ctx.cleanup();
   });
 

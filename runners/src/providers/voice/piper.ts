@@ -186,7 +186,7 @@ export function createPiperVoice(spec?: VoiceProvider, options: PiperOptions = {
       const reason = await piperUnavailable(ctx, python);
       if (reason) {
         ctx.log(`${reason}: speaking with espeak-ng`);
-        return espeak.synthesize(ctx, script);
+        return spokenByEspeak(await espeak.synthesize(ctx, script));
       }
       let helper: PiperHelper;
       const loading = Date.now();
@@ -195,7 +195,7 @@ export function createPiperVoice(spec?: VoiceProvider, options: PiperOptions = {
       } catch (error) {
         if (ctx.signal?.aborted) throw error;
         ctx.log(`Piper could not start (${(error as Error).message}): speaking with espeak-ng`);
-        return espeak.synthesize(ctx, script);
+        return spokenByEspeak(await espeak.synthesize(ctx, script));
       }
       try {
         const loadSeconds = (Date.now() - loading) / 1000;
@@ -206,6 +206,10 @@ export function createPiperVoice(spec?: VoiceProvider, options: PiperOptions = {
       }
     },
   };
+}
+
+function spokenByEspeak(produced: Produced<Narration>): Produced<Narration> {
+  return { ...produced, value: { ...produced.value, spokenBy: 'espeak' } };
 }
 
 async function speak(
