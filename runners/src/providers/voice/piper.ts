@@ -106,11 +106,17 @@ export class PiperHelper {
     });
     failed.catch(() => undefined);
     const answers = createInterface({ input: child.stdout, crlfDelay: Infinity })[Symbol.asyncIterator]();
-    const first = await Promise.race([answers.next(), failed]);
-    if (first.done) throw new Error(`the Piper helper ended before its voice was loaded: ${tail(stderr)}`);
-    const ready = JSON.parse(first.value) as { ready?: boolean; voice: string; sampleRate: number };
-    if (!ready.ready) throw new Error(`the Piper helper said ${first.value}`);
-    return new PiperHelper(child, answers, stderr, ready);
+    try {
+      const first = await Promise.race([answers.next(), failed]);
+      if (first.done) throw new Error(`the Piper helper ended before its voice was loaded: ${tail(stderr)}`);
+      const ready = JSON.parse(first.value) as { ready?: boolean; voice: string; sampleRate: number };
+      if (!ready.ready) throw new Error(`the Piper helper said ${first.value}`);
+      return new PiperHelper(child, answers, stderr, ready);
+    } catch (error) {
+      // A helper that said something else than ready is not left running.
+      child.kill('SIGKILL');
+      throw error;
+    }
   }
 
   /** Sends a request; the answer is read by `answer`, in the order the requests were sent. */
