@@ -3,6 +3,7 @@
 #  - Debian packages (as root, when missing): the servers of the local control plane, ffmpeg,
 #    espeak-ng, fonts, Chromium and the Docker engine;
 #  - Node.js >= 22.19 (fetched from the npm registry when the machine's is older);
+#  - the offline neural voice, Piper, in a Python virtual environment in the cache (hack/piper.sh);
 #  - the npm workspaces (npm ci);
 #  - kube-apiserver, kubectl and MinIO, built once per machine from the Go module proxy;
 #  - the Docker engine started, the Debian base image ACOG's images build from, and the images.
@@ -10,11 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source hack/node.sh
+source hack/piper.sh
 
 step() { printf '\n==> %s\n' "$*"; }
 
 debian_packages=(etcd-server nats-server postgresql docker.io debootstrap openssl ca-certificates
-  ffmpeg espeak-ng libespeak-ng-dev fonts-dejavu-core chromium)
+  ffmpeg espeak-ng libespeak-ng-dev fonts-dejavu-core chromium python3 python3-venv)
 missing=()
 for package in "${debian_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed' || missing+=("$package")
@@ -36,6 +38,10 @@ fi
 step "Node.js"
 acog_ensure_node
 echo "node $(node --version), npm $(npm --version)"
+
+step "the Piper voice (Python virtual environment in $acog_piper_dir)"
+acog_ensure_piper
+echo "Piper is installed in $acog_piper_dir"
 
 step "npm workspaces"
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

@@ -32,7 +32,7 @@ describe('validateChannel', () => {
     const { value, errors } = validateChannel(minimal);
     expect(errors).toEqual([]);
     expect(value.spec.providers?.llm?.provider).toBe('offline');
-    expect(value.spec.providers?.voice?.provider).toBe('espeak');
+    expect(value.spec.providers?.voice?.provider).toBe('piper');
     expect(value.spec.persona.language).toBe('en');
   });
 

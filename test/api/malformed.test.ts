@@ -130,6 +130,12 @@ const cases: Case[] = [
     (o) => (o.spec.providers.voice = { provider: 'elevenlabs', voiceId: 'abc' }),
   ),
   channel(
+    'piper with a voice it does not have',
+    'spec.providers.voice.voiceId',
+    /provider piper has the voice en_US-joe-medium only/,
+    (o) => (o.spec.providers.voice = { provider: 'piper', voiceId: 'de_DE-thorsten-medium' }),
+  ),
+  channel(
     'heygen without an avatar',
     'spec.providers.avatar.provider',
     /provider heygen needs both secretRef .* and avatarId/,

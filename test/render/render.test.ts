@@ -38,6 +38,8 @@ describe("the README's first command", () => {
     const first = await run('bash', ['hack/render-example.sh']);
     expect(first.stderr).not.toMatch(/^error:/m);
     expect(first.code).toBe(0);
+    // hack/render-example.sh installs Piper: the narration is its, not espeak-ng's.
+    expect(first.stderr).toMatch(/^voice: done in [\d.]+s, piper$/m);
     const folder = join(repoRoot, 'out', 'how-indexes-work');
     for (const file of ['video.mp4', 'thumbnail.jpg', 'captions.srt', 'captions.vtt', 'metadata.json'])
       expect(first.stdout).toContain(join(folder, file));

@@ -2,7 +2,7 @@
 // volume), completes a stage against the local S3 and NATS.
 import { describe, expect, it, beforeAll } from 'vitest';
 import { GenericContainer, getContainerRuntimeClient, Wait } from 'testcontainers';
-import { stageBucket, stageKeyPrefix } from '@acog/api';
+import { stageBucket, stageKeyPrefix, type StageName, type StageResult } from '@acog/api';
 import { serviceEnv } from '../support/env.ts';
 import { exampleEpisode, s3Store, stageInput } from '../support/episode.ts';
 import { ensureEventsStream, stageEvents } from '../support/nats.ts';
@@ -88,4 +88,33 @@ describe(`runner image ${IMAGE}`, () => {
     );
     expect(await store.exists(store.uri('acog-scripts', `${prefix}result.json`))).toBe(false);
   });
+
+  it('speaks the narration with Piper inside the image (read-only root), timed by word', async () => {
+    const example = exampleEpisode();
+    const store = s3Store();
+    const upstream: Partial<Record<StageName, StageResult>> = {};
+    let voiceOutput = '';
+    for (const stage of ['plan', 'script', 'refine', 'voice'] as const) {
+      const prefix = stageKeyPrefix({ namespace: 'team-a', episode: example.episode.metadata.name!, uid: example.uid, stage, attempt: 1 });
+      const inputUri = store.uri(stageBucket(stage), `${prefix}input.json`);
+      await store.putBytes(inputUri, JSON.stringify(stageInput(example, stage, { ...upstream })));
+      const { exitCode, output } = await runRunner([stage, '--input', inputUri], serviceEnv());
+      expect(output, output).toMatch(new RegExp(`${stage} succeeded in`));
+      expect(exitCode).toBe(0);
+      upstream[stage] = JSON.parse((await store.getBytes(store.uri(stageBucket(stage), `${prefix}result.json`))).toString()) as StageResult;
+      if (stage === 'voice') voiceOutput = output;
+    }
+    expect(upstream.voice).toMatchObject({ provider: 'piper' });
+    expect(voiceOutput).toMatch(/Piper \(en_US-joe-medium, length scale [\d.]+\) spoke \d+ words/);
+    expect(voiceOutput).not.toMatch(/speaking with espeak-ng/);
+    const narration = JSON.parse((await store.getBytes(upstream.voice!.artifacts['narration.json'])).toString()) as {
+      timing: string;
+      durationSeconds: number;
+      words: { text: string; start: number; end: number }[];
+    };
+    expect(narration.timing).toBe('word');
+    expect(narration.words.length).toBeGreaterThan(50);
+    expect(narration.words.at(-1)!.end).toBeLessThanOrEqual(narration.durationSeconds);
+    expect(narration.durationSeconds).toBeGreaterThan(20);
+  }, 600_000);
 });

@@ -352,28 +352,35 @@ export const channelSchema = {
               ],
               "x-kubernetes-validations": [
                 {
-                  "rule": "self.provider == 'espeak' || has(self.secretRef)",
+                  "rule": "self.provider in ['piper', 'espeak'] || has(self.secretRef)",
                   "fieldPath": ".secretRef",
                   "reason": "FieldValueRequired",
                   "message": "provider elevenlabs or openai needs secretRef, a Secret holding its API key"
+                },
+                {
+                  "rule": "self.provider != 'piper' || !has(self.voiceId) || self.voiceId == 'en_US-joe-medium'",
+                  "fieldPath": ".voiceId",
+                  "reason": "FieldValueInvalid",
+                  "message": "provider piper has the voice en_US-joe-medium only; leave voiceId unset, or choose provider espeak for its voices"
                 }
               ],
               "properties": {
                 "provider": {
                   "type": "string",
                   "enum": [
+                    "piper",
                     "espeak",
                     "elevenlabs",
                     "openai"
                   ],
-                  "default": "espeak",
-                  "description": "espeak is espeak-ng on the runner (offline); elevenlabs and openai are paid services."
+                  "default": "piper",
+                  "description": "piper is the neural offline voice on the runner (Piper with en_US-joe-medium) for English; other languages, and runners without Piper, are spoken by espeak-ng. espeak is espeak-ng on the runner (offline, every language it has). elevenlabs and openai are paid services."
                 },
                 "voiceId": {
                   "type": "string",
                   "minLength": 1,
                   "maxLength": 200,
-                  "description": "The voice; an ElevenLabs voice id, an OpenAI voice name (alloy, nova, ...) or an espeak-ng voice (en-us, de, ...)."
+                  "description": "The voice; an ElevenLabs voice id, an OpenAI voice name (alloy, nova, ...), an espeak-ng voice (en-us, de, ...) or, for piper, en_US-joe-medium (the default)."
                 },
                 "model": {
                   "type": "string",
@@ -1326,28 +1333,35 @@ export const episodeSchema = {
                   ],
                   "x-kubernetes-validations": [
                     {
-                      "rule": "self.provider == 'espeak' || has(self.secretRef)",
+                      "rule": "self.provider in ['piper', 'espeak'] || has(self.secretRef)",
                       "fieldPath": ".secretRef",
                       "reason": "FieldValueRequired",
                       "message": "provider elevenlabs or openai needs secretRef, a Secret holding its API key"
+                    },
+                    {
+                      "rule": "self.provider != 'piper' || !has(self.voiceId) || self.voiceId == 'en_US-joe-medium'",
+                      "fieldPath": ".voiceId",
+                      "reason": "FieldValueInvalid",
+                      "message": "provider piper has the voice en_US-joe-medium only; leave voiceId unset, or choose provider espeak for its voices"
                     }
                   ],
                   "properties": {
                     "provider": {
                       "type": "string",
                       "enum": [
+                        "piper",
                         "espeak",
                         "elevenlabs",
                         "openai"
                       ],
-                      "default": "espeak",
-                      "description": "espeak is espeak-ng on the runner (offline); elevenlabs and openai are paid services."
+                      "default": "piper",
+                      "description": "piper is the neural offline voice on the runner (Piper with en_US-joe-medium) for English; other languages, and runners without Piper, are spoken by espeak-ng. espeak is espeak-ng on the runner (offline, every language it has). elevenlabs and openai are paid services."
                     },
                     "voiceId": {
                       "type": "string",
                       "minLength": 1,
                       "maxLength": 200,
-                      "description": "The voice; an ElevenLabs voice id, an OpenAI voice name (alloy, nova, ...) or an espeak-ng voice (en-us, de, ...)."
+                      "description": "The voice; an ElevenLabs voice id, an OpenAI voice name (alloy, nova, ...), an espeak-ng voice (en-us, de, ...) or, for piper, en_US-joe-medium (the default)."
                     },
                     "model": {
                       "type": "string",

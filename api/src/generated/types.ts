@@ -374,11 +374,11 @@ key?: string
  */
 export interface VoiceProvider {
 /**
- * espeak is espeak-ng on the runner (offline); elevenlabs and openai are paid services.
+ * piper is the neural offline voice on the runner (Piper with en_US-joe-medium) for English; other languages, and runners without Piper, are spoken by espeak-ng. espeak is espeak-ng on the runner (offline, every language it has). elevenlabs and openai are paid services.
  */
-provider: ("espeak" | "elevenlabs" | "openai")
+provider: ("piper" | "espeak" | "elevenlabs" | "openai")
 /**
- * The voice; an ElevenLabs voice id, an OpenAI voice name (alloy, nova, ...) or an espeak-ng voice (en-us, de, ...).
+ * The voice; an ElevenLabs voice id, an OpenAI voice name (alloy, nova, ...), an espeak-ng voice (en-us, de, ...) or, for piper, en_US-joe-medium (the default).
  */
 voiceId?: string
 /**

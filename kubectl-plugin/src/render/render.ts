@@ -65,8 +65,9 @@ function onPath(command: string, env: Record<string, string | undefined>): boole
 /** The programs the chosen providers need on this machine. */
 function missingPrograms(channel: Channel, episode: Episode, env: Record<string, string | undefined>): string[] {
   const needed = ['ffmpeg', 'ffprobe'];
-  const voice = episode.spec.overrides?.providers?.voice?.provider ?? channel.spec.providers?.voice?.provider ?? 'espeak';
-  if (voice === 'espeak') needed.push('espeak-ng');
+  const voice = episode.spec.overrides?.providers?.voice?.provider ?? channel.spec.providers?.voice?.provider ?? 'piper';
+  // Piper falls back to espeak-ng for other languages and where it is not installed.
+  if (voice === 'espeak' || voice === 'piper') needed.push('espeak-ng');
   return needed.filter((program) => !onPath(program, env));
 }
 
@@ -114,6 +115,7 @@ export async function render(options: RenderOptions): Promise<RenderSummary> {
   const started = Date.now();
   let pipeline: PipelineResult;
   try {
+    const fallbacks = new Map<string, string>();
     pipeline = await runPipeline(channel, episode, localUid(episode), {
       store,
       scratch: join(out, '.acog', 'scratch'),
@@ -124,11 +126,19 @@ export async function render(options: RenderOptions): Promise<RenderSummary> {
       onProgress: (p) => {
         if (p.state === 'running')
           display.update(p.stage, { state: 'running', detail: p.attempt > 1 ? `attempt ${p.attempt}` : undefined });
-        else if (p.state === 'succeeded' || p.state === 'reused')
-          display.update(p.stage, { state: p.state, seconds: p.seconds, detail: p.result.provider });
-        else if (p.state === 'failed') display.update(p.stage, { state: 'failed', seconds: p.seconds, detail: p.message });
+        else if (p.state === 'succeeded' || p.state === 'reused') {
+          const note = fallbacks.get(p.stage);
+          display.update(p.stage, {
+            state: p.state,
+            seconds: p.seconds,
+            detail: note ? `${p.result.provider}: ${note}` : p.result.provider,
+          });
+        } else if (p.state === 'failed') display.update(p.stage, { state: 'failed', seconds: p.seconds, detail: p.message });
       },
       log: (stage, line) => {
+        // The voice says why espeak-ng speaks instead of Piper ("Piper is not installed (…): speaking with espeak-ng").
+        const fallback = /^(.*): speaking with espeak-ng$/.exec(line);
+        if (fallback) fallbacks.set(stage, fallback[1]);
         const percent = /^assemble (\d+)%$/.exec(line);
         if (percent) display.update(stage, { fraction: Number(percent[1]) / 100, detail: `${percent[1]}%` });
       },

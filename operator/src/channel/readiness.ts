@@ -27,7 +27,7 @@ export interface Readiness {
 
 const KNOWN_PROVIDERS: Record<string, readonly string[]> = {
   llm: ['offline', 'openai'],
-  voice: ['espeak', 'elevenlabs', 'openai'],
+  voice: ['piper', 'espeak', 'elevenlabs', 'openai'],
   avatar: ['audiogram', 'heygen'],
   broll: ['motion-graphics', 'pexels', 'runway'],
   publisher: ['folder', 'youtube'],

@@ -86,15 +86,37 @@ export interface Narration {
   beats: { id: string; start: number; end: number }[];
   /** How the word times were obtained: exact from the provider, or per sentence. */
   timing: 'word' | 'sentence';
+  /** The engine that spoke, when it is not the provider asked for (espeak when Piper could not). */
+  spokenBy?: string;
 }
 
 export interface BrollClip {
   beatId: string;
-  /** The clip's name among the stage's artifacts. */
+  /** The clip's name among the stage's artifacts: a video, or the still a drawing is drawn over. */
   file: string;
   durationSeconds: number;
   /** Credit the provider requires (Pexels), added to the description at upload. */
   attribution?: string;
+  /** A motion graphic the assembly draws over `file` (a still) inside its own filter graph, at the length the beat gives it. */
+  drawing?: MotionDrawing;
+}
+
+/**
+ * A motion graphic as data (the offline B-roll): its kind, its texts and its move. Drawn by the
+ * assembly inside its own filter graph, so that no intermediate video is encoded and decoded.
+ */
+export interface MotionDrawing {
+  kind: 'title' | 'keywords' | 'kenburns';
+  /** Position of the beat in the script, from 0: its palette and number. */
+  beatIndex: number;
+  /** The heading's lines (a title card's big heading; the small heading of the others). */
+  heading: string[];
+  /** A title card's label above the heading. */
+  label?: string;
+  /** A keyword card's keywords, a line each. */
+  keywords?: string[];
+  /** A Ken Burns move's variant. */
+  variant?: number;
 }
 
 export interface BrollManifest {

@@ -12,6 +12,7 @@ import {
   planEpisode,
   planTimeline,
   VOICE_REFERENCE_LUFS,
+  type ClipDrawer,
   type EpisodeGraphInput,
   type EpisodePlan,
 } from './filter-graph.ts';
@@ -29,7 +30,8 @@ export interface AssembleInput {
   narration: Narration;
   narrationAudioPath: string;
   avatarPath?: string;
-  broll: { clips: (BrollClip & { path: string })[] };
+  /** Clips with `draw` are drawn by the assembly over their still (GraphClip.draw). */
+  broll: { clips: (BrollClip & { path: string; draw?: ClipDrawer })[] };
   musicPath?: string;
 }
 
@@ -147,7 +149,9 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
     clips: clips.map((clip, i) => ({
       path: clip.path,
       beatId: clip.beatId,
-      durationSeconds: clipFacts[i]?.durationSeconds || clip.durationSeconds,
+      // A drawn clip's still has no length of its own.
+      durationSeconds: (clip.draw ? undefined : clipFacts[i]?.durationSeconds) || clip.durationSeconds,
+      draw: clip.draw,
     })),
   };
   let plan: EpisodePlan;
@@ -270,7 +274,7 @@ function thumbnailSource(
   avatarFacts: ProbeResult | undefined,
 ): ThumbnailSource | undefined {
   const clip = graphInput.clips.find((c) => c.beatId === input.narration.beats[0].id) ?? graphInput.clips[0];
-  if (layout !== 'avatar-full' && clip) return { path: clip.path, atSeconds: Math.min(1, clip.durationSeconds * 0.4) };
+  if (layout !== 'avatar-full' && clip) return { path: clip.path, atSeconds: clip.draw ? 0 : Math.min(1, clip.durationSeconds * 0.4) };
   if (input.avatarPath) return { path: input.avatarPath, atSeconds: Math.min(1, (avatarFacts?.durationSeconds ?? 0) * 0.4) };
   return undefined;
 }

@@ -8,6 +8,7 @@ import {
   planBroll,
   planEpisode,
   planTimeline,
+  relabelGraph,
   VOICE_REFERENCE_LUFS,
   type EpisodeGraphInput,
 } from './filter-graph.ts';
@@ -238,5 +239,41 @@ describe('audio', () => {
       expect(threshold).toBeGreaterThanOrEqual(0.000976563);
     }
     expect(duckingCompressor(0)).toEqual({ threshold: 1, ratio: 1 });
+  });
+});
+
+describe('drawn clips', () => {
+  it('relabels a one-input graph to sit inside another, leaving escaped brackets alone', () => {
+    const graph = '[0:v]loop=loop=9:size=1[bg];color=c=red[bar];[bg][bar]overlay,drawtext=textfile=/w/a\\[1\\].txt[v]';
+    expect(relabelGraph(graph, { input: '[4:v]', output: '[drawn0]', prefix: 'd0_' })).toBe(
+      '[4:v]loop=loop=9:size=1[d0_bg];color=c=red[d0_bar];[d0_bg][d0_bar]overlay,drawtext=textfile=/w/a\\[1\\].txt[drawn0]',
+    );
+    expect(() => relabelGraph('[1:v]null[v]', { input: '[4:v]', output: '[o]', prefix: 'p' })).toThrow(/reads input 1:v/);
+  });
+
+  it('draws a drawn clip at its slot length over its still, read once: no looped input, no decode of a video', () => {
+    const drawnFrames: number[] = [];
+    const input = graphInput({
+      clips: [
+        { path: '/w/a.mp4', beatId: 'beat-1', durationSeconds: 6 },
+        {
+          path: '/w/gradient.png',
+          beatId: 'beat-2',
+          durationSeconds: 5.5,
+          draw: (frames, labels) => {
+            drawnFrames.push(frames);
+            return relabelGraph(`[0:v]loop=loop=${frames - 1}:size=1,setpts=N/30/TB[bg];[bg]null[v]`, labels);
+          },
+        },
+      ],
+    });
+    const plan = planEpisode(input);
+    const { args, inputs, filterComplex } = buildEpisodeInvocation(input, encode, plan);
+    const beat2 = plan.broll!.find((beat) => beat.beatId === 'beat-2')!;
+    expect(drawnFrames).toEqual([beat2.frames]);
+    expect(inputs.filter((group) => group.includes('/w/gradient.png'))).toEqual([['-i', '/w/gradient.png']]);
+    const index = inputFiles(args).indexOf('/w/gradient.png');
+    expect(filterComplex).toContain(`[${index}:v]loop=loop=${beat2.frames - 1}:size=1,setpts=N/30/TB[d1_bg];[d1_bg]null[drawn1]`);
+    expect(filterComplex).toContain(`[drawn1]fps=30,setsar=1,format=yuv420p,trim=end_frame=${beat2.frames}[clip1]`);
   });
 });

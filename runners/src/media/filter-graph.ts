@@ -27,10 +27,37 @@ export const INTRO_DEFAULT_SECONDS = 3;
 export const OUTRO_DEFAULT_SECONDS = 4;
 
 export interface GraphClip {
+  /** A video, or the still that `draw` draws over. */
   path: string;
   beatId: string;
-  /** Length of the clip file; it is looped or cut to fit its share of the beat. */
+  /** Length of the clip file; it is looped or cut to fit its share of the beat. A drawn clip's planned length. */
   durationSeconds: number;
+  /** Draws the clip inside the episode's graph at the length of its share, over `path`: no video to decode. */
+  draw?: ClipDrawer;
+}
+
+/** Where a drawn clip's filtergraph reads its still, where it ends, and the prefix of its inner labels. */
+export interface DrawLabels {
+  input: string;
+  output: string;
+  prefix: string;
+}
+
+/** The filtergraph of a drawn clip, `frames` frames at FRAME_RATE and the output's size, with its labels as given. */
+export type ClipDrawer = (frames: number, labels: DrawLabels) => string;
+
+/**
+ * A filtergraph written for one input and one output ([0:v] in, [v] out) made fit to sit inside a
+ * larger one: those two labels replaced by `labels`, every other label prefixed so that it is unique.
+ * Escaped brackets (inside option values) are left alone.
+ */
+export function relabelGraph(graph: string, labels: DrawLabels): string {
+  return graph.replace(/(?<!\\)\[([A-Za-z0-9_:]+)\]/g, (_, name: string) => {
+    if (name === '0:v') return labels.input;
+    if (name === 'v') return labels.output;
+    if (name.includes(':')) throw new Error(`a drawn clip's graph reads input ${name}: only its still, [0:v], is given`);
+    return `[${labels.prefix}${name}]`;
+  });
 }
 
 export interface EpisodeGraphInput {
@@ -325,17 +352,18 @@ export function buildEpisodeInvocation(
     for (const beat of plan.broll) {
       for (const slot of beat.slots) {
         const index = inputs.length;
-        inputs.push([
-          '-threads',
-          '1',
-          '-stream_loop',
-          '-1',
-          '-t',
-          seconds(slot.frames / FRAME_RATE + 0.5),
-          '-i',
-          input.clips[slot.clipIndex].path,
-        ]);
         const label = `[clip${slotLabels.length}]`;
+        const clip = input.clips[slot.clipIndex];
+        if (clip.draw) {
+          // Drawn at the slot's length over its still, which is read once and held by the drawing's own filters.
+          inputs.push(['-i', clip.path]);
+          const drawn = `[drawn${slotLabels.length}]`;
+          graph.push(clip.draw(slot.frames, { input: `[${index}:v]`, output: drawn, prefix: `d${slotLabels.length}_` }));
+          graph.push(`${drawn}fps=${FRAME_RATE},setsar=1,format=yuv420p,trim=end_frame=${slot.frames}${label}`);
+          slotLabels.push(label);
+          continue;
+        }
+        inputs.push(['-threads', '1', '-stream_loop', '-1', '-t', seconds(slot.frames / FRAME_RATE + 0.5), '-i', clip.path]);
         graph.push(
           `[${index}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},` +
             `setsar=1,format=yuv420p,trim=end_frame=${slot.frames}${label}`,

@@ -30,6 +30,17 @@ export function avatarFrameSize(format: Pick<ChannelFormat, 'aspectRatio' | 'lay
   return format.layout === 'avatar-full' ? frameSize(format.aspectRatio) : { width: 720, height: 720 };
 }
 
+/**
+ * The size the presenter is seen at in the final video: the whole frame for avatar-full, else the
+ * picture-in-picture square. A presenter drawn offline (the audiogram) is rendered at this size, so
+ * that no pixel is made that the assembly would scale away.
+ */
+export function shownAvatarFrameSize(format: Pick<ChannelFormat, 'aspectRatio' | 'layout'>): FrameSize {
+  if (format.layout === 'avatar-full') return frameSize(format.aspectRatio);
+  const { size } = pictureInPicture(frameSize(format.aspectRatio));
+  return { width: size, height: size };
+}
+
 /** Whole frames at FRAME_RATE for a length in seconds (at least one). */
 export function framesFor(seconds: number): number {
   return Math.max(1, Math.round(seconds * FRAME_RATE));

@@ -1,5 +1,6 @@
 // The nine stages: each reads its upstream documents, calls the provider its Channel (or the
 // Episode's override) names, and hands back the files to store.
+import { mkdir } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import {
@@ -19,6 +20,8 @@ import { waitForWebhook } from '../events/webhooks.ts';
 import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
 import { createAvatar } from '../providers/avatar/index.ts';
 import { createBrollSource } from '../providers/broll/index.ts';
+import { motionClipDrawer } from '../providers/broll/motion-graphics.ts';
+import { frameSize } from '../media/frame.ts';
 import { createPublisher, type PublisherOptions } from '../providers/publisher/index.ts';
 import type { Produced, ProviderContext } from '../providers/types.ts';
 import { createVoice } from '../providers/voice/index.ts';
@@ -124,7 +127,7 @@ const voice: StageImplementation = async (ctx) => {
   const produced = await provider.synthesize(providerContext(ctx), text);
   const narration = produced.value;
   return {
-    provider: provider.name,
+    provider: narration.spokenBy ?? provider.name,
     files: { [narration.audio]: join(ctx.workdir, narration.audio), 'narration.json': await ctx.writeJson('narration.json', narration) },
     usage: produced.usage,
     costUSD: produced.costUSD,
@@ -225,7 +228,29 @@ const assemble: StageImplementation = async (ctx) => {
   const { narration, audioPath } = await narrationWithAudio(ctx);
   const avatarPath = skipped.has('avatar') ? undefined : await ctx.fetch('avatar', 'avatar.mp4');
   const manifest = skipped.has('broll') ? { clips: [] } : await ctx.readJson<BrollManifest>('broll', 'broll.json');
-  const clips = await Promise.all(manifest.clips.map(async (clip) => ({ ...clip, path: await ctx.fetch('broll', clip.file) })));
+  // The offline B-roll hands over drawings, drawn here inside the assembly's own graph over their stills.
+  const drawings = join(ctx.workdir, 'drawings');
+  if (manifest.clips.some((clip) => clip.drawing)) await mkdir(drawings, { recursive: true });
+  const style = { size: frameSize(format.aspectRatio), brandColor: format.brandColor };
+  // Drawings share their stills: each file is fetched once.
+  const fetched = new Map<string, Promise<string>>();
+  const fetchOnce = (file: string) => {
+    if (!fetched.has(file)) fetched.set(file, ctx.fetch('broll', file));
+    return fetched.get(file)!;
+  };
+  const clips = await Promise.all(
+    manifest.clips.map(async (clip, index) => ({
+      ...clip,
+      path: await fetchOnce(clip.file),
+      draw: clip.drawing
+        ? await motionClipDrawer(clip.drawing, `broll.json clips[${index}].drawing`, join(drawings, `clip-${index + 1}`), style).catch(
+            (error: Error) => {
+              throw new StageFailure(`the B-roll manifest is malformed: ${error.message}`);
+            },
+          )
+        : undefined,
+    })),
+  );
   const layout = !avatarPath ? 'broll-only' : clips.length === 0 ? 'avatar-full' : format.layout;
   const musicPath = format.music
     ? await ctx.download(format.music.uri, mediaFileName('music', format.music.uri, '.mp3'), 'spec.format.music.uri')

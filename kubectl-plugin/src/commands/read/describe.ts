@@ -375,7 +375,7 @@ function providerLines(providers: Providers | undefined): Array<[string, Value]>
             [p.voice.voiceId && `voice ${p.voice.voiceId}`, p.voice.model && `model ${p.voice.model}`],
             p.voice.secretRef,
           )
-        : 'espeak (default)',
+        : 'piper (default)',
     ],
     [
       'Avatar',

@@ -10,6 +10,8 @@ import { audiogramFilter, audiogramLayout, createAudiogramAvatar, portraitFilter
 
 describe('audiogram layout and filters', () => {
   for (const size of [
+    { width: 302, height: 302 },
+    { width: 538, height: 538 },
     { width: 720, height: 720 },
     { width: 1920, height: 1080 },
     { width: 1080, height: 1920 },
@@ -70,8 +72,9 @@ describe('audiogram avatar', () => {
     const ctx = await testContext({ channel: testChannel({ layout: 'avatar-pip' }) });
     try {
       const { produced, info } = await render(ctx);
-      expect(produced.value).toEqual({ file: 'avatar.mp4', width: 720, height: 720 });
-      expect(info.video).toMatchObject({ codecName: 'h264', width: 720, height: 720, averageFrameRate: 30, pixelFormat: 'yuv420p' });
+      // Rendered at the size the picture-in-picture shows it, not larger.
+      expect(produced.value).toEqual({ file: 'avatar.mp4', width: 302, height: 302 });
+      expect(info.video).toMatchObject({ codecName: 'h264', width: 302, height: 302, averageFrameRate: 30, pixelFormat: 'yuv420p' });
       expect(Math.abs(info.durationSeconds - narration.durationSeconds)).toBeLessThanOrEqual(0.1);
       expect(Math.abs((info.video?.frames ?? 0) / 30 - narration.durationSeconds)).toBeLessThanOrEqual(0.1);
       expect(info.audio?.codecName).toBe('aac');

@@ -8,9 +8,9 @@ import type { AvatarProvider } from '@acog/api';
 import type { Narration } from '../../contract/documents.ts';
 import { brandColorOrDefault, darken, ffmpegColor, lighten, type Rgb } from '../../media/color.ts';
 import { quarterLogger, runFfmpeg } from '../../media/ffmpeg.ts';
-import { FRAME_RATE, avatarFrameSize, even, framesFor, type FrameSize } from '../../media/frame.ts';
+import { FRAME_RATE, even, framesFor, shownAvatarFrameSize, type FrameSize } from '../../media/frame.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { H264_OUTPUT_ARGS } from '../visuals/conform.ts';
+import { INTERMEDIATE_H264_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { localImagePath } from '../visuals/images.ts';
 import { FONT_BOLD, drawtextFile, initialsOf, wrapText, writeTextFile } from '../visuals/text.ts';
@@ -149,7 +149,7 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
     async render(ctx: ProviderContext, narration: Narration, audioPath: string): Promise<Produced<AvatarVideo>> {
       const started = Date.now();
       const format = ctx.channel.format;
-      const size = avatarFrameSize(format);
+      const size = shownAvatarFrameSize(format);
       const layout = audiogramLayout(size);
       const brand = brandColorOrDefault(format.brandColor);
       const frames = framesFor(narration.durationSeconds);
@@ -208,7 +208,7 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
           '160k',
           '-t',
           seconds.toFixed(3),
-          ...H264_OUTPUT_ARGS,
+          ...INTERMEDIATE_H264_ARGS,
           '-r',
           String(FRAME_RATE),
           '-frames:v',

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { BrollClip } from '../../contract/documents.ts';
 import { brandPalette } from '../../media/color.ts';
 import { probe, runFfmpeg } from '../../media/ffmpeg.ts';
 import type { TestContext } from '../testing.ts';
@@ -13,6 +14,7 @@ import {
   kenBurnsFilter,
   kenBurnsMove,
   keywordsCardFilter,
+  motionClipDrawer,
   motionKind,
   titleCardFilter,
 } from './motion-graphics.ts';
@@ -93,6 +95,35 @@ describe('motion graphics choices', () => {
   });
 });
 
+/** Draws a clip of the manifest on its own, as the assembly draws it inside its graph, into an MP4. */
+async function drawClip(ctx: TestContext, clip: BrollClip, index: number, size: { width: number; height: number }, frames: number) {
+  const draw = await motionClipDrawer(clip.drawing, `clips[${index}].drawing`, join(ctx.workdir, `drawn-${index}`), {
+    size,
+    brandColor: '#1e66f5',
+  });
+  const output = join(ctx.workdir, `drawn-${index}.mp4`);
+  const graph = draw(frames, { input: '[0:v]', output: '[v]', prefix: `c${index}_` });
+  await runFfmpeg([
+    '-i',
+    join(ctx.workdir, clip.file),
+    '-filter_complex',
+    graph,
+    '-map',
+    '[v]',
+    '-frames:v',
+    String(frames),
+    '-r',
+    '30',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-y',
+    output,
+  ]);
+  return probe(output);
+}
+
 describe('motion graphics B-roll', () => {
   let fixtures: TestContext;
   let image: string;
@@ -104,7 +135,7 @@ describe('motion graphics B-roll', () => {
   });
   afterAll(() => fixtures.cleanup());
 
-  it('renders title, Ken Burns and keyword clips at 1920x1080 that cover each beat', async () => {
+  it('hands over title, Ken Burns and keyword drawings over stills that cover each beat, and they draw at 1920x1080', async () => {
     const ctx = await testContext({ channel: testChannel({ aspectRatio: '16:9', images: [pathToFileURL(image).href] }) });
     try {
       // 10 words at 150 words a minute: 4 s a beat, two clips of 2 s.
@@ -116,45 +147,68 @@ describe('motion graphics B-roll', () => {
       const produced = await createMotionGraphicsBroll({ provider: 'motion-graphics', clipSeconds: 2 }).clips(ctx, script);
       ctx.log(`4 clips in ${Date.now() - started} ms`);
       const { clips } = produced.value;
-      expect(clips.map((clip) => [clip.beatId, clip.file])).toEqual([
-        ['beat-1', 'broll-beat-1-1.mp4'],
-        ['beat-1', 'broll-beat-1-2.mp4'],
-        ['beat-2', 'broll-beat-2-1.mp4'],
-        ['beat-2', 'broll-beat-2-2.mp4'],
+      expect(clips.map((clip) => [clip.beatId, clip.drawing?.kind])).toEqual([
+        ['beat-1', 'title'],
+        ['beat-1', 'kenburns'],
+        ['beat-2', 'title'],
+        ['beat-2', 'keywords'],
       ]);
-      expect(ctx.lines.filter((line) => /\((title|kenburns|keywords),/.test(line)).map((line) => /\((\w+),/.exec(line)?.[1])).toEqual([
-        'title',
-        'kenburns',
-        'title',
-        'keywords',
-      ]);
+      // Each title and keyword card over its beat's gradient; the Ken Burns move over the channel image.
+      expect(clips[1].file).toBe('motion-image-1.png');
+      expect(clips[0].file).toMatch(/^motion-gradient-0x[0-9a-f]{6}-0x[0-9a-f]{6}-25\.png$/);
+      expect(clips[2].file).toMatch(/^motion-gradient-.*-155\.png$/);
+      expect(clips[3].file).toMatch(/^motion-gradient-.*-335\.png$/);
+      expect(clips[0].drawing).toMatchObject({
+        beatIndex: 0,
+        label: 'PART 1',
+        heading: ['How an index turns a full', 'scan into a quick lookup'],
+      });
+      expect(clips[3].drawing).toMatchObject({ beatIndex: 1, heading: ['What it costs'] });
+      expect(clips[3].drawing?.keywords?.length).toBeGreaterThan(0);
+      expect(ctx.lines.at(-2)).toMatch(/^motion graphics: 4 clips \(8\.0 s\) over 4 stills in [\d.]+ s, drawn by the assembly$/);
       for (const clip of clips) {
-        const info = await probe(join(ctx.workdir, clip.file));
-        expect(info.video).toMatchObject({ codecName: 'h264', width: 1920, height: 1080, averageFrameRate: 30, pixelFormat: 'yuv420p' });
-        expect(info.audio).toBeUndefined();
-        expect(Math.abs(info.durationSeconds - clip.durationSeconds)).toBeLessThanOrEqual(0.1);
         expect(clip.durationSeconds).toBeCloseTo(2, 5);
+        const still = await probe(join(ctx.workdir, clip.file));
+        expect(still.video?.codecName).toBe('png');
       }
       expect(produced.usage).toEqual({ clips: 4, seconds: 8 });
       expect(produced.costUSD).toBe(0);
+
+      for (const [index, clip] of clips.entries()) {
+        const info = await drawClip(ctx, clip, index, { width: 1920, height: 1080 }, 45);
+        expect(info.video).toMatchObject({ width: 1920, height: 1080, frames: 45 });
+      }
     } finally {
       await ctx.cleanup();
     }
   });
 
-  it('renders the 9:16 frame without images', async () => {
+  it('draws the 9:16 frame without images', async () => {
     const ctx = await testContext({ channel: testChannel({ aspectRatio: '9:16', brandColor: '#e64553' }) });
     try {
       const script = testScript([{ heading: 'Shorts', words: 6 }]);
       const produced = await createMotionGraphicsBroll({ provider: 'motion-graphics', clipSeconds: 2 }).clips(ctx, script);
       const [plannedBeat] = planBrollClips(script, { clipSeconds: 2 });
       expect(produced.value.clips).toHaveLength(1);
-      const info = await probe(join(ctx.workdir, produced.value.clips[0].file));
-      expect(info.video).toMatchObject({ codecName: 'h264', width: 1080, height: 1920, averageFrameRate: 30, pixelFormat: 'yuv420p' });
-      expect(Math.abs(info.durationSeconds - plannedBeat.seconds)).toBeLessThanOrEqual(0.1);
+      expect(produced.value.clips[0].durationSeconds).toBeCloseTo(plannedBeat.seconds, 5);
       expect(plannedBeat.seconds).toBeCloseTo(2.4, 5);
+      const info = await drawClip(ctx, produced.value.clips[0], 0, { width: 1080, height: 1920 }, 72);
+      expect(info.video).toMatchObject({ width: 1080, height: 1920, frames: 72 });
     } finally {
       await ctx.cleanup();
     }
+  });
+
+  it('refuses a malformed drawing, naming the field', async () => {
+    const style = { size: { width: 1920, height: 1080 } };
+    const stem = join(fixtures.workdir, 'bad');
+    await expect(motionClipDrawer({ kind: 'spiral', beatIndex: 0, heading: [] }, 'clips[2].drawing', stem, style)).rejects.toThrow(
+      'clips[2].drawing.kind must be one of title, keywords, kenburns',
+    );
+    await expect(motionClipDrawer({ kind: 'title', beatIndex: -1, heading: [] }, 'd', stem, style)).rejects.toThrow('d.beatIndex must be');
+    await expect(motionClipDrawer({ kind: 'title', beatIndex: 0, heading: 'x' }, 'd', stem, style)).rejects.toThrow(
+      'd.heading must be a list',
+    );
+    await expect(motionClipDrawer(null, 'd', stem, style)).rejects.toThrow('d is not an object');
   });
 });

@@ -2,16 +2,17 @@
 // brand colour), then Ken Burns moves over the channel's images and cards that bring in the cue's
 // keywords one by one. Backgrounds are gradients rendered once as stills and fed through the loop
 // filter; text goes through files so that nothing in it is read as filter syntax.
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { copyFile, mkdir } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
-import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
+import type { BrollClip, BrollManifest, MotionDrawing, RefinedScript } from '../../contract/documents.ts';
 import { brandPalette, ffmpegColor, type Palette } from '../../media/color.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
+import { relabelGraph, type ClipDrawer } from '../../media/filter-graph.ts';
 import { FRAME_RATE, frameSize, type FrameSize } from '../../media/frame.ts';
 import { labelsFor } from '../../language/index.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { H264_OUTPUT_ARGS } from '../visuals/conform.ts';
+import { INTERMEDIATE_H264_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { channelImagePaths } from '../visuals/images.ts';
 import { FONT_BOLD, FONT_REGULAR, capitalize, drawtextFile, wrapText, writeTextFile } from '../visuals/text.ts';
@@ -19,7 +20,8 @@ import { planBrollClips, type PlannedClip } from './plan.ts';
 import { narrationWordsPerMinute } from '../writer/rules.ts';
 import type { BrollSource } from './types.ts';
 
-export type MotionKind = 'title' | 'keywords' | 'kenburns';
+export type MotionKind = MotionDrawing['kind'];
+export type { MotionDrawing };
 
 /** A beat opens on its title; after it, Ken Burns moves (when there are images) alternate with keyword cards. */
 export function motionKind(clip: Pick<PlannedClip, 'index' | 'beatIndex'>, imageCount: number): MotionKind {
@@ -266,7 +268,105 @@ export interface MotionStyle {
   images: string[];
 }
 
-/** Renders planned clips as motion graphics into a workdir; keeps its gradients for the next clip. */
+/** The text files of a drawing, written where ffmpeg's drawtext reads them (never into filter syntax). */
+export interface DrawingTexts {
+  heading: string;
+  label: string;
+  number: string;
+  marker: string;
+  keywords: string[];
+}
+
+/** Writes a drawing's texts beside `stem` (a path without extension). */
+export async function writeDrawingTexts(drawing: MotionDrawing, stem: string): Promise<DrawingTexts> {
+  const [heading, label, number, marker, keywords] = await Promise.all([
+    writeTextFile(`${stem}-heading.txt`, drawing.heading),
+    writeTextFile(`${stem}-label.txt`, drawing.label ?? ''),
+    writeTextFile(`${stem}-number.txt`, String(drawing.beatIndex + 1).padStart(2, '0')),
+    writeTextFile(`${stem}-marker.txt`, '●'),
+    Promise.all((drawing.keywords ?? []).map((keyword, index) => writeTextFile(`${stem}-keyword-${index + 1}.txt`, keyword))),
+  ]);
+  return { heading, label, number, marker, keywords };
+}
+
+/** Filtergraph of a drawing over `frames` frames: input [0:v] is its still, output [v]. */
+export function drawingFilter(
+  drawing: MotionDrawing,
+  texts: DrawingTexts,
+  style: Pick<MotionStyle, 'size' | 'brandColor'>,
+  frames: number,
+): string {
+  const { size } = style;
+  const palette = brandPalette(style.brandColor, drawing.beatIndex);
+  if (drawing.kind === 'kenburns') return kenBurnsFilter({ size, frames, variant: drawing.variant ?? 0, headingFile: texts.heading });
+  if (drawing.kind === 'title') {
+    return titleCardFilter({
+      size,
+      frames,
+      palette,
+      headingFile: texts.heading,
+      headingLineCount: Math.max(1, drawing.heading.length),
+      labelFile: texts.label,
+      numberFile: texts.number,
+    });
+  }
+  return keywordsCardFilter({
+    size,
+    frames,
+    palette,
+    headingFile: texts.heading,
+    keywordFiles: texts.keywords,
+    markerFile: texts.marker,
+    numberFile: texts.number,
+  });
+}
+
+const MOTION_KINDS: readonly MotionKind[] = ['title', 'keywords', 'kenburns'];
+const isText = (value: unknown): value is string => typeof value === 'string' && value.length <= 500;
+const isTextList = (value: unknown): value is string[] => Array.isArray(value) && value.length <= 12 && value.every(isText);
+
+/** A drawing as read from a B-roll manifest (an artifact): checked field by field, or an error naming the field. */
+export function checkDrawing(value: unknown, field: string): MotionDrawing {
+  const drawing = value as Partial<MotionDrawing> | null;
+  const problem = (what: string) => new Error(`${field}.${what}`);
+  if (typeof drawing !== 'object' || drawing === null) throw new Error(`${field} is not an object`);
+  if (!MOTION_KINDS.includes(drawing.kind as MotionKind)) throw problem(`kind must be one of ${MOTION_KINDS.join(', ')}`);
+  if (!Number.isInteger(drawing.beatIndex) || drawing.beatIndex! < 0 || drawing.beatIndex! > 999)
+    throw problem('beatIndex must be a whole number from 0 to 999');
+  if (!isTextList(drawing.heading)) throw problem('heading must be a list of at most 12 lines of at most 500 characters');
+  if (drawing.label !== undefined && !isText(drawing.label)) throw problem('label must be text of at most 500 characters');
+  if (drawing.keywords !== undefined && !isTextList(drawing.keywords))
+    throw problem('keywords must be a list of at most 12 lines of at most 500 characters');
+  if (drawing.variant !== undefined && !Number.isInteger(drawing.variant)) throw problem('variant must be a whole number');
+  const { kind, beatIndex, heading, label, keywords, variant } = drawing as MotionDrawing;
+  return { kind, beatIndex, heading, label, keywords, variant };
+}
+
+/**
+ * What the assembly draws for a clip of the offline B-roll: the drawing checked, its texts written
+ * beside `stem`, then its filtergraph at any length with the labels the episode's graph gives it.
+ */
+export async function motionClipDrawer(
+  value: unknown,
+  field: string,
+  stem: string,
+  style: Pick<MotionStyle, 'size' | 'brandColor'>,
+): Promise<ClipDrawer> {
+  const drawing = checkDrawing(value, field);
+  const texts = await writeDrawingTexts(drawing, stem);
+  return (frames, labels) => relabelGraph(drawingFilter(drawing, texts, style, frames), labels);
+}
+
+/** A clip prepared for drawing: the still it is drawn over, and what is drawn. */
+export interface PreparedMotion {
+  /** Local path of the still. */
+  still: string;
+  /** A name for the still among the stage's artifacts, the same for every clip drawn over it. */
+  stillName: string;
+  drawing: MotionDrawing;
+}
+
+/** Prepares and renders planned clips as motion graphics in a workdir; keeps its gradients for the next clip. */
 export class MotionRenderer {
   readonly workdir: string;
   readonly style: MotionStyle;
@@ -282,67 +382,72 @@ export class MotionRenderer {
     this.assets = join(workdir, 'motion-graphics');
   }
 
-  /** Renders the clip to clip.file in the workdir; `kind` defaults to motionKind's choice. */
-  async render(clip: PlannedClip, kind: MotionKind = motionKind(clip, this.style.images.length)): Promise<MotionKind> {
+  /** The clip as a drawing over its still; `kind` defaults to motionKind's choice (a Ken Burns move without images is a keyword card). */
+  async prepare(clip: PlannedClip, kind: MotionKind = motionKind(clip, this.style.images.length)): Promise<PreparedMotion> {
     this.prepared ??= mkdir(this.assets, { recursive: true });
     await this.prepared;
     const { size } = this.style;
     const palette = brandPalette(this.style.brandColor, clip.beatIndex);
-    const stem = join(this.assets, clip.file.replace(/\.mp4$/, ''));
-    const output = join(this.workdir, clip.file);
     const layout = cardLayout(size);
     const labels = labelsFor(this.style.language);
-    let inputs: string[];
-    let filter: string;
+    const { beatIndex } = clip;
     if (kind === 'kenburns' && this.style.images.length > 0) {
-      const image = this.style.images[(clip.beatIndex + clip.index) % this.style.images.length];
-      const headingFile = await writeTextFile(`${stem}-heading.txt`, wrapText(clip.heading, layout.keywordChars * 2, 1));
-      inputs = ['-i', image];
-      filter = kenBurnsFilter({ size, frames: clip.frames, variant: clip.beatIndex + clip.index, headingFile });
-    } else if (kind === 'title') {
-      const wrapped = wrapText(clip.heading, layout.headingChars, layout.headingLines);
-      const lines = wrapped.length > 0 ? wrapped : [labels.headings.part(clip.beatIndex + 1)];
-      const background = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 25 : 155);
-      inputs = ['-i', background];
-      filter = titleCardFilter({
-        size,
-        frames: clip.frames,
-        palette,
-        headingFile: await writeTextFile(`${stem}-heading.txt`, lines),
-        headingLineCount: Math.max(1, lines.length),
-        labelFile: await writeTextFile(`${stem}-label.txt`, labels.cardLabel(clip.beatIndex + 1)),
-        numberFile: await writeTextFile(`${stem}-number.txt`, String(clip.beatIndex + 1).padStart(2, '0')),
-      });
-    } else {
-      const wrapped = clipKeywords(clip).flatMap((keyword) => wrapText(capitalize(keyword), layout.keywordChars, 1));
-      const keywords = wrapped.length > 0 ? wrapped : [labels.headings.part(clip.beatIndex + 1)];
-      const background = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 205 : 335);
-      inputs = ['-i', background];
-      filter = keywordsCardFilter({
-        size,
-        frames: clip.frames,
-        palette,
-        headingFile: await writeTextFile(`${stem}-heading.txt`, wrapText(clip.heading, layout.keywordChars + 8, 1)),
-        keywordFiles: await Promise.all(keywords.map((keyword, index) => writeTextFile(`${stem}-keyword-${index + 1}.txt`, keyword))),
-        markerFile: await writeTextFile(`${stem}-marker.txt`, '●'),
-        numberFile: await writeTextFile(`${stem}-number.txt`, String(clip.beatIndex + 1).padStart(2, '0')),
-      });
+      const imageIndex = (clip.beatIndex + clip.index) % this.style.images.length;
+      const still = this.style.images[imageIndex];
+      return {
+        still,
+        stillName: `motion-image-${imageIndex + 1}${extname(still).toLowerCase() || '.png'}`,
+        drawing: { kind, beatIndex, heading: wrapText(clip.heading, layout.keywordChars * 2, 1), variant: clip.beatIndex + clip.index },
+      };
     }
+    if (kind === 'title') {
+      const wrapped = wrapText(clip.heading, layout.headingChars, layout.headingLines);
+      const still = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 25 : 155);
+      return {
+        still,
+        stillName: basename(still),
+        drawing: {
+          kind,
+          beatIndex,
+          heading: wrapped.length > 0 ? wrapped : [labels.headings.part(clip.beatIndex + 1)],
+          label: labels.cardLabel(clip.beatIndex + 1),
+        },
+      };
+    }
+    const wrapped = clipKeywords(clip).flatMap((keyword) => wrapText(capitalize(keyword), layout.keywordChars, 1));
+    const still = await this.gradient(palette, clip.beatIndex % 2 === 0 ? 205 : 335);
+    return {
+      still,
+      stillName: basename(still),
+      drawing: {
+        kind: 'keywords',
+        beatIndex,
+        heading: wrapText(clip.heading, layout.keywordChars + 8, 1),
+        keywords: wrapped.length > 0 ? wrapped : [labels.headings.part(clip.beatIndex + 1)],
+      },
+    };
+  }
+
+  /** Renders the clip to clip.file in the workdir (a video of its own, for providers that hand over videos); `kind` as prepare's. */
+  async render(clip: PlannedClip, kind?: MotionKind): Promise<MotionKind> {
+    const { still, drawing } = await this.prepare(clip, kind);
+    const texts = await writeDrawingTexts(drawing, join(this.assets, clip.file.replace(/\.mp4$/, '')));
     await runFfmpeg(
       [
-        ...inputs,
+        '-i',
+        still,
         '-filter_complex',
-        filter,
+        drawingFilter(drawing, texts, this.style, clip.frames),
         '-map',
         '[v]',
         '-an',
-        ...H264_OUTPUT_ARGS,
+        ...INTERMEDIATE_H264_ARGS,
         '-r',
         String(FRAME_RATE),
         '-frames:v',
         String(clip.frames),
         '-y',
-        output,
+        join(this.workdir, clip.file),
       ],
       {
         signal: this.signal,
@@ -351,7 +456,7 @@ export class MotionRenderer {
         purpose: `motion graphics for ${clip.file}`,
       },
     );
-    return kind === 'kenburns' && this.style.images.length === 0 ? 'keywords' : kind;
+    return drawing.kind;
   }
 
   private gradient(palette: Palette, angle: number): Promise<string> {
@@ -362,7 +467,7 @@ export class MotionRenderer {
       const width = round((size.width * DRIFT_SCALE) / 2) * 2;
       const height = round((size.height * DRIFT_SCALE) / 2) * 2;
       pending = renderGradient(
-        join(this.assets, `gradient-${key}.png`),
+        join(this.assets, `motion-gradient-${key}.png`),
         { width, height, from: palette.backgroundFrom, to: palette.backgroundTo, angle, vignette: 0.35 },
         this.signal,
       );
@@ -402,18 +507,22 @@ export function createMotionGraphicsBroll(spec?: BrollProvider, options: MotionG
         ctx.signal,
       );
       const clips: BrollClip[] = [];
+      const stills = new Map<string, string>();
       const started = Date.now();
-      for (const clip of plan) {
-        const clipStarted = Date.now();
-        const kind = await renderer.render(clip);
-        ctx.log(
-          `motion graphics: ${clip.file} (${kind}, ${clip.seconds.toFixed(2)} s) in ${((Date.now() - clipStarted) / 1000).toFixed(1)} s`,
-        );
-        clips.push({ beatId: clip.beatId, file: clip.file, durationSeconds: clip.seconds });
+      // The gradients render side by side (each is one small ffmpeg run; most of its time is starting).
+      const prepared = await Promise.all(plan.map((clip) => renderer.prepare(clip)));
+      for (const [index, clip] of plan.entries()) {
+        const { still, stillName, drawing } = prepared[index];
+        if (!stills.has(stillName)) {
+          stills.set(stillName, still);
+          await copyFile(still, join(ctx.workdir, stillName));
+        }
+        ctx.log(`motion graphics: ${clip.beatId} clip ${clip.index + 1} (${drawing.kind}, ${clip.seconds.toFixed(2)} s) over ${stillName}`);
+        clips.push({ beatId: clip.beatId, file: stillName, durationSeconds: clip.seconds, drawing });
       }
       const seconds = clips.reduce((sum, clip) => sum + clip.durationSeconds, 0);
       ctx.log(
-        `motion graphics: ${clips.length} clips, ${seconds.toFixed(1)} s of video in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `motion graphics: ${clips.length} clips (${seconds.toFixed(1)} s) over ${stills.size} stills in ${((Date.now() - started) / 1000).toFixed(1)} s, drawn by the assembly`,
       );
       return { value: { clips }, usage: { clips: clips.length, seconds }, costUSD: 0 };
     },

@@ -3,11 +3,14 @@ import {
   assembleTimeline,
   chunkText,
   distributeByCharacters,
+  phonemeWords,
   sentenceSpans,
   wordSpans,
   wordsFromCharacterAlignment,
   wordsFromMarks,
+  wordsFromPhonemes,
   type CharacterAlignment,
+  type PhonemeSamples,
 } from './timings.ts';
 
 const texts = (spans: { text: string }[]) => spans.map((span) => span.text);
@@ -180,5 +183,91 @@ describe('assembleTimeline', () => {
   });
   it('refuses a chunk of a beat the script does not have', () => {
     expect(() => assembleTimeline(['a'], [{ beatId: 'b', start: 0, durationSeconds: 1, words: [] }], 1)).toThrow(/beat b/);
+  });
+});
+
+// "^ ju: ˈædᵻd, $" as Piper aligns "You added," at 1000 samples a second: ^ 100, j 100, u 200, ː 100,
+// space 100, ˈ 50, æ 150, d 100, ᵻ 100, d 100, "," 200, $ 300.
+const youAdded: PhonemeSamples[] = [
+  ['^', 100],
+  ['j', 100],
+  ['u', 200],
+  ['ː', 100],
+  [' ', 100],
+  ['ˈ', 50],
+  ['æ', 150],
+  ['d', 100],
+  ['ᵻ', 100],
+  ['d', 100],
+  [',', 200],
+  ['$', 300],
+];
+
+describe('phonemeWords', () => {
+  it('cuts at spaces and the sentence marks; a length mark belongs to its sound, punctuation to no word', () => {
+    expect(phonemeWords(youAdded)).toEqual([
+      { start: 100, end: 500 },
+      { start: 600, end: 1100 },
+    ]);
+  });
+  it('finds no word in punctuation or silence alone', () => {
+    expect(
+      phonemeWords([
+        ['^', 10],
+        ['.', 20],
+        [' ', 5],
+        ['', 40],
+        ['$', 10],
+      ]),
+    ).toEqual([]);
+  });
+});
+
+describe('wordsFromPhonemes', () => {
+  it('gives each written word its own spoken words when the counts agree', () => {
+    expect(wordsFromPhonemes('You added,', youAdded, [1, 1], 1000)).toEqual([
+      { text: 'You', start: 0.1, end: 0.5 },
+      { text: 'added,', start: 0.6, end: 1.1 },
+    ]);
+  });
+  it('gives a number all the spoken words it becomes', () => {
+    // "12" read as two spoken words (as Piper reads "3.5" as "three point five").
+    const phonemes: PhonemeSamples[] = [
+      ['^', 0],
+      ['ɪ', 100],
+      ['n', 100],
+      [' ', 50],
+      ['w', 100],
+      [' ', 50],
+      ['t', 100],
+      [' ', 50],
+      ['d', 200],
+      ['$', 0],
+    ];
+    expect(wordsFromPhonemes('In 12 days', phonemes, [1, 2, 1], 1000)).toEqual([
+      { text: 'In', start: 0, end: 0.2 },
+      { text: '12', start: 0.25, end: 0.5 },
+      { text: 'days', start: 0.55, end: 0.75 },
+    ]);
+  });
+  it('shares the spoken words out in order when the engine read a word differently in context', () => {
+    // Four written words expected to make five spoken ones; the engine spoke four.
+    const phonemes: PhonemeSamples[] = [
+      ['a', 100],
+      [' ', 0],
+      ['b', 100],
+      [' ', 0],
+      ['c', 100],
+      [' ', 0],
+      ['d', 100],
+    ];
+    const words = wordsFromPhonemes('w x y z', phonemes, [1, 2, 1, 1], 1000);
+    expect(words.map((word) => word.text)).toEqual(['w', 'x', 'y', 'z']);
+    expect(words[0]).toEqual({ text: 'w', start: 0, end: 0.1 });
+    expect(words.at(-1)!.end).toBe(0.4);
+    for (let index = 1; index < words.length; index++) expect(words[index].start).toBeGreaterThanOrEqual(words[index - 1].end);
+  });
+  it('refuses counts that do not match the words', () => {
+    expect(() => wordsFromPhonemes('two words', youAdded, [1], 1000)).toThrow(/1 phoneme word counts for the 2 words/);
   });
 });

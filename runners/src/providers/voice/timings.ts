@@ -268,3 +268,75 @@ export function assembleTimeline(beatIds: string[], chunks: PlacedChunk[], durat
 export function round(seconds: number): number {
   return Math.round(seconds * 1000) / 1000;
 }
+
+/** A phoneme of a speech engine's alignment and the samples it lasts (Piper's phoneme_alignments). */
+export type PhonemeSamples = [phoneme: string, samples: number];
+
+/** What separates words in a phoneme alignment: the space, the sentence's start and end marks, and silence. */
+const PHONEME_BOUNDARIES = new Set([' ', '^', '$', '']);
+/** Phonemes that are punctuation: part of a word's run, but not spoken time of it. */
+const PHONEME_PUNCTUATION = /^[\p{P}\p{S}]+$/u;
+/** Stress and length marks say how a sound is spoken; alone they make no word. */
+const PHONEME_MARKS = new Set(['ˈ', 'ˌ', 'ː', 'ˑ']);
+
+/**
+ * The spoken words of a phoneme alignment, in samples from its start: runs of phonemes between
+ * spaces (and the sentence marks ^ $), from the run's first phoneme to the end of its last one
+ * that is not punctuation. Runs with no sound of their own (punctuation, stress marks) are no words.
+ */
+export function phonemeWords(phonemes: PhonemeSamples[]): { start: number; end: number }[] {
+  const words: { start: number; end: number }[] = [];
+  let position = 0;
+  let current: { start: number; end: number } | undefined;
+  for (const [phoneme, samples] of phonemes) {
+    const from = position;
+    position += samples;
+    if (PHONEME_BOUNDARIES.has(phoneme)) {
+      current = undefined;
+      continue;
+    }
+    if (PHONEME_PUNCTUATION.test(phoneme)) continue;
+    current ??= { start: from, end: -1 };
+    if (PHONEME_MARKS.has(phoneme)) {
+      // A stress mark opens a word; a length mark lengthens the sound before it.
+      if (current.end >= 0) current.end = position;
+      continue;
+    }
+    if (current.end < 0) words.push(current);
+    current.end = position;
+  }
+  return words;
+}
+
+/**
+ * Word timings of a sentence from a phoneme alignment. `expected[i]` is how many spoken words the
+ * i-th written word (wordSpans of the text) makes on its own ("1234" makes several): when they add
+ * up to the spoken words, each written word takes exactly its own; when the engine read a word
+ * differently in context, the spoken words are shared out in proportion, in order.
+ */
+export function wordsFromPhonemes(text: string, phonemes: PhonemeSamples[], expected: number[], sampleRate: number): WordTiming[] {
+  const spans = wordSpans(text);
+  if (expected.length !== spans.length)
+    throw new RangeError(`${expected.length} phoneme word counts for the ${spans.length} words of "${text}"`);
+  const spoken = phonemeWords(phonemes);
+  const total = phonemes.reduce((sum, [, samples]) => sum + samples, 0);
+  const counts = expected.map((count) => Math.max(0, count));
+  const wanted = counts.reduce((sum, count) => sum + count, 0);
+  const marks: WordMark[] = [];
+  let cumulative = 0;
+  let first = 0;
+  spans.forEach((span, index) => {
+    cumulative += counts[index];
+    const last = wanted === spoken.length ? cumulative : wanted > 0 ? Math.round((spoken.length * cumulative) / wanted) : 0;
+    if (last > first) {
+      marks.push({
+        offset: span.start,
+        length: span.end - span.start,
+        start: spoken[first].start / sampleRate,
+        end: spoken[last - 1].end / sampleRate,
+      });
+    }
+    first = Math.max(first, last);
+  });
+  return wordsFromMarks(text, marks, total / sampleRate);
+}
