@@ -26,7 +26,9 @@ import {
   type Logger,
   type RequestVerb,
 } from '@acog/kube';
+import type { Database } from '@acog/db';
 import type { ArtifactStore } from '@acog/store';
+import { LedgerConnection } from './budget/connection.ts';
 import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
@@ -58,10 +60,20 @@ export interface OperatorOptions {
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
   onRequest?: (verb: RequestVerb | 'list' | 'watch', resource: string) => void;
+  /**
+   * PostgreSQL: the operator migrates it (under an advisory lock, retrying while it cannot be
+   * reached), records every finished attempt in the cost ledger and gates paid stages by the
+   * Channels' budgets. The caller opens and closes it. Without it there is neither ledger nor budget.
+   */
+  database?: Database;
+  /** The clock of budgets and schedules (tests move it to a month's end). */
+  now?: () => Date;
 }
 
 export interface Operator {
   metrics: OperatorMetrics;
+  /** Resolves once the database is migrated (at once without a database). */
+  databaseReady(): Promise<void>;
   httpAddress?: AddressInfo;
   isLeader(): boolean;
   isReady(): boolean;
@@ -123,6 +135,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     ...queueMetrics('channel'),
   });
   const hints = new CompletionHints();
+  const ledger = options.database ? new LedgerConnection(options.database, log.child({ component: 'ledger' })) : undefined;
 
   const episodeReconciler = new EpisodeReconciler({
     clients,
@@ -136,6 +149,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     metrics,
     log,
     requeueAfter: (key, delayMs) => episodeQueue.addAfter(key, delayMs),
+    now: options.now,
+    ledger,
+    onSpendChanged: (channelKey) => channelQueue.add(channelKey),
   });
   const channelReconciler = new ChannelReconciler({
     clients,
@@ -144,6 +160,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     events,
     log,
     requeueAfter: (key, delayMs) => channelQueue.addAfter(key, delayMs),
+    now: options.now,
+    ledger,
+    onBudgetFreed: (channelKey) => episodeReconciler.spendChanged(channelKey),
   });
 
   episodes.on((event, episode, previous) => {
@@ -271,6 +290,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
 
   return {
     metrics,
+    databaseReady: () => ledger?.ready() ?? Promise.resolve(),
     httpAddress,
     isLeader: () => leading,
     isReady: ready,
@@ -282,6 +302,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       await elector?.stop();
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown()]);
       await consumer.stop();
+      await ledger?.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };
