@@ -9,11 +9,11 @@ const channel = {
     format: { aspectRatio: '16:9', targetDurationSeconds: 60 },
     providers: { llm: { provider: 'openai', model: 'gpt-4o-mini', planModel: 'gpt-4o', secretRef: { name: 'k' } } },
   },
-} as Channel;
+} as unknown as Channel;
 const episode = {
   metadata: { name: 'ep', namespace: 'ns', uid: 'u1', creationTimestamp: '2026-12-01T00:00:00Z' },
   spec: { channelRef: { name: 'tech' }, topic: 'T' },
-} as Episode;
+} as unknown as Episode;
 
 describe('ledgerPlan', () => {
   const status: EpisodeStatus = {
