@@ -18,7 +18,6 @@ import {
   nextMonthStart,
   VERSION,
   type Channel,
-  type Episode,
   type SkipStages,
 } from '@acog/api';
 import { openDatabase, type Database } from '@acog/db';
