@@ -9,17 +9,7 @@ import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  budgetMonth,
-  estimateStage,
-  formatUSD,
-  GROUP,
-  LABELS,
-  nextMonthStart,
-  VERSION,
-  type Channel,
-  type SkipStages,
-} from '@acog/api';
+import { budgetMonth, estimateStage, formatUSD, GROUP, LABELS, nextMonthStart, VERSION, type Channel, type SkipStages } from '@acog/api';
 import { openDatabase, type Database } from '@acog/db';
 import { Ledger } from '@acog/db/ledger';
 import { startPostgres, type PostgresService } from '@acog/hack/local-env/services/postgres';
@@ -71,13 +61,16 @@ async function openAiSecret(namespace: string): Promise<void> {
 
 function paidChannel(name: string, edit?: (channel: Channel) => void, baseURL?: string): Promise<Channel> {
   return testChannel(name, (channel) => {
-    channel.spec.skipStages = LIGHT;
     channel.spec.providers = {
       ...channel.spec.providers,
       llm: { provider: 'openai', model: 'gpt-4o-mini', planModel: 'gpt-4o', secretRef: { name: 'openai' }, ...(baseURL && { baseURL }) },
     };
     edit?.(channel);
   });
+}
+
+function lightEpisode(name: string, channel: string) {
+  return testEpisode(name, channel, (episode) => (episode.spec.overrides = { skipStages: LIGHT }));
 }
 
 async function planJobs(namespace: string): Promise<string[]> {
@@ -124,7 +117,7 @@ describe('ten Episodes of one Channel whose budget has room for three paid stage
 
   it('exactly three start, the rest wait with BudgetExceeded naming spend, reserve and limit, and all go on once the limit is raised', async () => {
     const stored = (await apply(namespace, await paidChannel('race'))) as unknown as Channel;
-    const episodes = await Promise.all(Array.from({ length: 10 }, (_, i) => testEpisode(`race-${i}`, 'race')));
+    const episodes = await Promise.all(Array.from({ length: 10 }, (_, i) => lightEpisode(`race-${i}`, 'race')));
     // Every Episode has the same topic and brief, so the same estimate for plan.
     const planUSD = estimateStage('plan', stored.spec, episodes[0].spec).costUSD;
     expect(planUSD).toBeGreaterThan(0);
@@ -228,10 +221,10 @@ describe('PostgreSQL stopped mid-run, and the operator killed between stages end
     });
     await postgres.process.stop();
 
-    await apply(namespace, await testChannel('free', (channel) => (channel.spec.skipStages = LIGHT)));
+    await apply(namespace, await testChannel('free'));
     await apply(namespace, await paidChannel('paid', undefined, openai.url));
-    await apply(namespace, await testEpisode('free-1', 'free'));
-    await apply(namespace, await testEpisode('paid-1', 'paid'));
+    await apply(namespace, await lightEpisode('free-1', 'free'));
+    await apply(namespace, await lightEpisode('paid-1', 'paid'));
 
     const free = await waitForEpisode(namespace, 'free-1', (episode) => episode.status?.phase === 'Succeeded', {
       timeoutMs: 240_000,
@@ -386,7 +379,7 @@ describe("the month turning in the Channel's timezone, with an injected clock", 
         channel.spec.schedule = { cron: '0 9 1 1 *', timezone, suspend: true };
       }),
     );
-    await apply(namespace, await testEpisode('monthly-1', 'monthly'));
+    await apply(namespace, await lightEpisode('monthly-1', 'monthly'));
 
     const held = await waitForEpisode(
       namespace,
