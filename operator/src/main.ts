@@ -172,15 +172,15 @@ export async function main(argv: string[]): Promise<void> {
   if (!flags.runnerConfig)
     return command.error('error: --runner-config (or ACOG_RUNNER_CONFIG) is required: the YAML file that says which image runs the stages');
   if (!flags.natsUrl) return command.error('error: --nats-url (or ACOG_NATS_URL) is required, e.g. nats://acog-nats:4222');
+  const identity = flags.identity ?? hostname();
+  if (leaderElect && !flags.leaseNamespace)
+    command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
   if (!flags.databaseUrl)
     return command.error(
       'error: --database-url (or ACOG_DATABASE_URL) is required: the PostgreSQL that holds the cost ledger and budgets, e.g. postgres://acog:PASSWORD@acog-postgresql:5432/acog',
     );
   const databaseProblem = databaseUrlProblem(flags.databaseUrl);
   if (databaseProblem) return command.error(`error: --database-url (or ACOG_DATABASE_URL) ${databaseProblem}`);
-  const identity = flags.identity ?? hostname();
-  if (leaderElect && !flags.leaseNamespace)
-    command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
 
   // The heavy modules load only once the flags are good: --help and a bad flag answer at once.
   const [
