@@ -25,3 +25,6 @@ export { artifactScopeDecision, type ArtifactScope, type ArtifactUse, type Scope
 export { labelValue } from './label-value.ts';
 export * from './schedule.ts';
 export * from './languages.ts';
+export * from './prices.ts';
+export * from './estimates.ts';
+export * from './budget-month.ts';

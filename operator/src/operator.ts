@@ -38,7 +38,9 @@ import {
   type Logger,
   type RequestVerb,
 } from '@acog/kube';
+import type { Database } from '@acog/db';
 import type { ArtifactStore } from '@acog/store';
+import { LedgerConnection } from './budget/connection.ts';
 import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
@@ -75,10 +77,20 @@ export interface OperatorOptions {
   onRequest?: (verb: RequestVerb | 'list' | 'watch', resource: string) => void;
   /** The time Channel schedules run on; the system's when absent. */
   clock?: Clock;
+  /**
+   * PostgreSQL: the operator migrates it (under an advisory lock, retrying while it cannot be
+   * reached), records every finished attempt in the cost ledger and gates paid stages by the
+   * Channels' budgets. The caller opens and closes it. Without it there is neither ledger nor budget.
+   */
+  database?: Database;
+  /** The clock of budgets (tests move it to a month's end); the schedules' `clock` when absent. */
+  now?: () => Date;
 }
 
 export interface Operator {
   metrics: OperatorMetrics;
+  /** Resolves once the database is migrated (at once without a database). */
+  databaseReady(): Promise<void>;
   httpAddress?: AddressInfo;
   isLeader(): boolean;
   isReady(): boolean;
@@ -141,6 +153,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   });
   const scheduleQueue = new WorkQueue({ name: 'schedules', workers: 1, ...queueMetrics('schedule') });
   const hints = new CompletionHints();
+  const clock = options.clock ?? systemClock;
+  const now = options.now ?? (() => clock.now());
+  const ledger = options.database ? new LedgerConnection(options.database, log.child({ component: 'ledger' })) : undefined;
 
   const episodeReconciler = new EpisodeReconciler({
     clients,
@@ -154,6 +169,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     metrics,
     log,
     requeueAfter: (key, delayMs) => episodeQueue.addAfter(key, delayMs),
+    now,
+    ledger,
+    onSpendChanged: (channelKey) => channelQueue.add(channelKey),
   });
   const channelReconciler = new ChannelReconciler({
     clients,
@@ -162,9 +180,11 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     events,
     log,
     requeueAfter: (key, delayMs) => channelQueue.addAfter(key, delayMs),
+    now,
+    ledger,
+    onBudgetFreed: (channelKey) => episodeReconciler.spendChanged(channelKey),
   });
 
-  const clock = options.clock ?? systemClock;
   const scheduleReconciler = new ScheduleReconciler({
     clients,
     channels,
@@ -314,6 +334,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
 
   return {
     metrics,
+    databaseReady: () => ledger?.ready() ?? Promise.resolve(),
     httpAddress,
     isLeader: () => leading,
     isReady: ready,
@@ -326,6 +347,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       stopClockWatch();
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), scheduleQueue.shutDown()]);
       await consumer.stop();
+      await ledger?.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };

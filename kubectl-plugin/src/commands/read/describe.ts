@@ -9,6 +9,7 @@ import {
   YOUTUBE_KEYS,
   providerNeedsSecret,
   activeStages,
+  estimateEpisode,
   gatesOf,
   unusedTopics,
   type Channel,
@@ -18,6 +19,7 @@ import {
   type SecretRef,
   type StageName,
 } from '@acog/api';
+import { ESTIMATE_NOTE, estimateTable } from '../../output/estimate.ts';
 import { age } from '../../output/format.ts';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
@@ -335,6 +337,10 @@ async function describeEpisode(connection: Connection, episode: Episode): Promis
       gates.map((gate) => [gate.stage, gate.state]),
     );
   } else text.line(0, 'Approvals:  <no approval gates>');
+  if (channel) {
+    text.line(0, `Estimate:  (${ESTIMATE_NOTE})`);
+    for (const line of estimateTable(estimateEpisode(channel.spec, episode.spec)).trimEnd().split('\n')) text.line(2, line);
+  } else text.line(0, 'Estimate:  <unknown without the channel>');
   await events(text, connection, episode);
   return text.toString();
 }
@@ -469,8 +475,8 @@ async function describeChannel(connection: Connection, channel: Channel): Promis
   const status = channel.status;
   const spend = status?.spend;
   const percent =
-    budget && budget.monthlyLimitUSD > 0 && spend?.amountUSD !== undefined
-      ? ` (${Math.round((spend.amountUSD / budget.monthlyLimitUSD) * 100)}% of the budget)`
+    budget && budget.monthlyLimitUSD > 0 && spend?.actualUSD !== undefined
+      ? ` (${Math.round((spend.actualUSD / budget.monthlyLimitUSD) * 100)}% of the budget)`
       : '';
   text.line(0, 'Status:');
   const ready = status?.conditions?.find((c) => c.type === 'Ready');
@@ -489,7 +495,7 @@ async function describeChannel(connection: Connection, channel: Channel): Promis
         ? `${ready.status} (${ready.reason})${ready.message ? `: ${ready.message}` : ''}`
         : 'Unknown (the operator has not reported yet)',
     ],
-    ['Spend', spend ? `${money(spend.amountUSD)} in ${spend.month ?? 'this month'}${percent}` : money(0)],
+    ['Spend', spend ? `${money(spend.actualUSD)} in ${spend.month ?? 'this month'}${percent}` : money(0)],
     ['Episodes', countText],
     ...noConditions(status?.conditions),
   ]);

@@ -11,8 +11,8 @@ import { createHash } from 'node:crypto';
 import { openAsBlob } from 'node:fs';
 import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { BrollProvider } from '@acog/api';
-import { defaultModel, modelCostUSD, modelLifecycle, modelSupports } from '@acog/api/catalog';
+import { RUNWAY_DEFAULT_MODEL, runwayCostUSD, type BrollProvider } from '@acog/api';
+import { modelLifecycle, modelSupports } from '@acog/api/catalog';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
 import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
@@ -28,7 +28,7 @@ import type { BrollSource } from './types.ts';
 const PROVIDER = 'Runway';
 export const RUNWAY_BASE_URL = 'https://api.dev.runwayml.com';
 export const RUNWAY_API_VERSION = '2024-11-06';
-export const RUNWAY_DEFAULT_MODEL = defaultModel('runway', 'video')!;
+export { RUNWAY_DEFAULT_MODEL };
 /** Runway: "Consumers of this API should not expect updates more frequent than once every five seconds for a given task." */
 export const RUNWAY_POLL_INTERVAL_MS = 5_000;
 /** promptText takes at most 1000 characters, counting whatever the client adds (a final "."). */
@@ -128,13 +128,7 @@ export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureC
   return task.failureCode ? `${reason} (${task.failureCode})` : reason;
 }
 
-/** What `seconds` of output cost: the given price, else the catalog's (the default model's for a model it does not know). */
-export function runwayCostUSD(model: string, seconds: number, pricePerSecond?: number): number {
-  if (pricePerSecond !== undefined) return Math.round(seconds * pricePerSecond * 10_000) / 10_000;
-  // The catalog's list price (api/catalog/runway.yaml); a model it does not list at the default model's.
-  const usage = { videoSeconds: seconds };
-  return modelCostUSD('runway', model, usage) ?? modelCostUSD('runway', RUNWAY_DEFAULT_MODEL, usage)!;
-}
+export { runwayCostUSD } from '@acog/api';
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 

@@ -5,8 +5,8 @@
 // and written in order into narration.wav, a pause between beats; the per-character alignment
 // becomes word timings, offset by where each piece lands.
 import { join } from 'node:path';
-import type { VoiceProvider } from '@acog/api';
-import { defaultModel, modelCostUSD, modelSupports } from '@acog/api/catalog';
+import { ELEVENLABS_DEFAULT_MODEL, elevenLabsCostUSD, type VoiceProvider } from '@acog/api';
+import { modelSupports } from '@acog/api/catalog';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -16,7 +16,7 @@ import type { Voice } from './types.ts';
 
 const PROVIDER = 'ElevenLabs';
 export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
-export const ELEVENLABS_DEFAULT_MODEL = defaultModel('elevenlabs', 'speech')!;
+export { ELEVENLABS_DEFAULT_MODEL };
 /** "George", a default voice of every ElevenLabs account (the voice of ElevenLabs' own API examples). */
 export const ELEVENLABS_DEFAULT_VOICE = 'JBFqnCBsd6RMkjVDRZzb';
 /** Available on every plan (PCM at 44.1 kHz needs Pro); decoded to PCM here anyway. */
@@ -25,14 +25,7 @@ export const ELEVENLABS_OUTPUT_FORMAT = 'mp3_44100_128';
 export const ELEVENLABS_MAX_CHARACTERS = 3_000;
 const NARRATION_FILE = 'narration.wav';
 
-/**
- * USD for the characters at the catalog's list price (api/catalog/elevenlabs.yaml: Flash and Turbo
- * $0.05 per 1,000, Multilingual and v3 $0.10); a model it does not list at the default model's.
- * Plans with included credits pay less in effect; this is what the characters cost beyond them.
- */
-export function elevenLabsCostUSD(characters: number, model: string): number {
-  return modelCostUSD('elevenlabs', model, { characters }) ?? modelCostUSD('elevenlabs', ELEVENLABS_DEFAULT_MODEL, { characters })!;
-}
+export { elevenLabsCostUSD } from '@acog/api';
 
 /** Whether the model takes previous_text/next_text; a model the catalog does not know is not sent them. */
 export function elevenLabsStitching(model: string): boolean {

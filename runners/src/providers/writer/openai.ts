@@ -2,7 +2,7 @@
 // outputs (strict JSON schemas), against OpenAI or any OpenAI-compatible server. What the model
 // returns is checked against the schema and then held to the same rules as the offline writer.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChannelSpec, EpisodeSpec, LlmProvider } from '@acog/api';
+import { OPENAI_DEFAULT_PLAN_MODEL, OPENAI_DEFAULT_TEXT_MODEL, type ChannelSpec, type EpisodeSpec, type LlmProvider } from '@acog/api';
 import { modelCostUSD, modelLifecycle, modelSupports } from '@acog/api/catalog';
 import type { BrollCue, Metadata, Plan, PlanBeat, RefinedScript, Script } from '../../contract/documents.ts';
 import { ProviderError } from '../http.ts';
@@ -23,8 +23,8 @@ import { headingOf, keywordsOf, toSpeakable } from './text.ts';
 import type { Writer } from './types.ts';
 
 /** The CRD's defaults (api/schema/definitions.yaml), for a spec that reaches the runner without them. */
-export const DEFAULT_PLAN_MODEL = 'gpt-6.1-sol';
-export const DEFAULT_MODEL = 'gpt-6-luna';
+export const DEFAULT_PLAN_MODEL = OPENAI_DEFAULT_PLAN_MODEL;
+export const DEFAULT_MODEL = OPENAI_DEFAULT_TEXT_MODEL;
 
 /**
  * Whether a step sends the spec's temperature: only when one is set and the model takes it. The
