@@ -41,6 +41,8 @@ function archived(i: number, now: number): ArchiveRecord {
   const channel = `channel-${i % CHANNELS}`;
   const topic = `How ${WORDS[i % WORDS.length]} and ${WORDS[(i * 7) % WORDS.length]} really work, part ${i}`;
   const finishedAt = new Date(now - (i / TOTAL) * 365 * 86_400_000).toISOString();
+  // Independent of the channel (i % CHANNELS), so that every channel has every phase.
+  const phase = PHASES[Math.floor(i / CHANNELS) % PHASES.length];
   const stages = ['plan', 'script', 'refine', 'metadata', 'voice', 'avatar', 'broll', 'assemble', 'upload'].map((stage) => ({
     name: stage,
     phase: 'Succeeded',
@@ -58,7 +60,7 @@ function archived(i: number, now: number): ArchiveRecord {
     namespace,
     channel,
     name,
-    phase: PHASES[i % PHASES.length],
+    phase,
     topic,
     labels: { tier: i % 10 === 0 ? 'gold' : 'standard', 'acog.dev/origin': i % 3 ? 'manual' : 'schedule' },
     object: {
@@ -66,7 +68,7 @@ function archived(i: number, now: number): ArchiveRecord {
       kind: 'Episode',
       metadata: { name, namespace, uid },
       spec: { channelRef: { name: channel }, topic, brief: `A brief about ${WORDS[(i * 3) % WORDS.length]} for episode ${i}.` },
-      status: { phase: PHASES[i % PHASES.length], finishedAt, stages, totalCostUSD: 0.09 },
+      status: { phase, finishedAt, stages, totalCostUSD: 0.09 },
     },
     totalCostUSD: 0.09,
     resourceVersion: String(i + 1),
@@ -167,8 +169,10 @@ try {
       query: 'limit=50&labelSelector=tier%3Dgold',
       sql: { namespace, limit: 50, labels: parseLabelSelector('tier=gold') },
     },
+    { what: 'search "kernel" (one row in six)', query: 'limit=50&search=kernel', sql: { namespace, limit: 50, search: 'kernel' } },
+    // Words that never meet in one episode here: no row matches, and the newest-first scan reads them all.
     {
-      what: 'search "kernel compiler"',
+      what: 'search "kernel compiler" (no row matches)',
       query: 'limit=50&search=kernel%20compiler',
       sql: { namespace, limit: 50, search: 'kernel compiler' },
     },
