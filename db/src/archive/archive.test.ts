@@ -65,6 +65,11 @@ describe('the archive', () => {
       if (!after) break;
     }
     expect(seen).toEqual(Array.from({ length: 25 }, (_, i) => `episode-${124 - i}`));
+    // A search with few matches is read through the full-text index and sorted: the same order, the same keyset.
+    const searched = await historyPage(db.pool, { namespace: 'pages', search: 'number', limit: 5 });
+    expect(searched.items.map((item) => item.name)).toEqual(['episode-124', 'episode-123', 'episode-122', 'episode-121', 'episode-120']);
+    const next = await historyPage(db.pool, { namespace: 'pages', search: 'number', limit: 5, after: searched.next });
+    expect(next.items.map((item) => item.name)).toEqual(['episode-119', 'episode-118', 'episode-117', 'episode-116', 'episode-115']);
   });
 
   it('filters by channel, phase, time, labels and words of name, topic and brief', async () => {

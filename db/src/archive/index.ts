@@ -125,7 +125,19 @@ const SUMMARY_COLUMNS = `uid, namespace, channel, name, phase, topic, labels, to
   video_id, video_url, created_at, finished_at, archived_at`;
 
 /** The SQL and parameters of a history page (pure). */
-export function historyQuery(query: HistoryQuery): { text: string; values: unknown[] } {
+/**
+ * Below this many matches of a search, the page is read through the full-text index and sorted;
+ * above, by walking the newest-first index (which finds a common word's 50 newest quickly).
+ */
+export const RARE_SEARCH_MATCHES = 2000;
+
+/**
+ * The SQL and parameters of a history page (pure). `rareSearch`: the search matches few rows, so
+ * read them through the full-text (GIN) index and sort them, instead of walking the newest-first
+ * index past every row that does not match (PostgreSQL cannot tell the two cases apart: it
+ * estimates any tsquery at a few per cent).
+ */
+export function historyQuery(query: HistoryQuery, rareSearch = false): { text: string; values: unknown[] } {
   const values: unknown[] = [];
   const param = (value: unknown) => {
     values.push(value);
@@ -141,7 +153,11 @@ export function historyQuery(query: HistoryQuery): { text: string; values: unkno
   // One more than asked: whether a next page exists, without counting.
   const limit = param(query.limit + 1);
   return {
-    text: `SELECT ${SUMMARY_COLUMNS} FROM archived_episodes WHERE ${where.join(' AND ')} ORDER BY finished_at DESC, uid DESC LIMIT ${limit}`,
+    // An order by an expression of finished_at is the same order, but no index yields it: the
+    // planner then reads the matches through the GIN index and sorts them.
+    text: `SELECT ${SUMMARY_COLUMNS} FROM archived_episodes WHERE ${where.join(' AND ')} ORDER BY ${
+      rareSearch && query.search?.trim() ? `finished_at + interval '0 s'` : 'finished_at'
+    } DESC, uid DESC LIMIT ${limit}`,
     values,
   };
 }
@@ -163,8 +179,21 @@ function labelCondition(requirement: LabelRequirement, param: (value: unknown) =
   }
 }
 
+/** How many rows of the namespace a search matches, counted through the GIN index up to `cap`. */
+export async function searchMatches(db: Queryable, namespace: string, search: string, cap: number): Promise<number> {
+  const result = await db.query(
+    `SELECT count(*)::int AS n FROM (SELECT 1 FROM archived_episodes
+       WHERE namespace = $1 AND search @@ websearch_to_tsquery('english'::regconfig, $2) LIMIT $3) AS matches`,
+    [namespace, search.trim(), cap],
+  );
+  return (result.rows[0] as { n: number }).n;
+}
+
 export async function historyPage(db: Queryable, query: HistoryQuery): Promise<HistoryPage> {
-  const { text, values } = historyQuery(query);
+  const rare = query.search?.trim()
+    ? (await searchMatches(db, query.namespace, query.search, RARE_SEARCH_MATCHES)) < RARE_SEARCH_MATCHES
+    : false;
+  const { text, values } = historyQuery(query, rare);
   const result = await db.query(text, values);
   const rows = result.rows.slice(0, query.limit).map(summaryRow);
   const last = rows.at(-1);
