@@ -136,6 +136,7 @@ try {
         AWS_REGION: env.s3.region,
         AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
         AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+        ACOG_DATABASE_URL: env.postgres.url,
         // As the chart runs it: fewer malloc arenas keep the resident size close to the heap.
         MALLOC_ARENA_MAX: '2',
       },

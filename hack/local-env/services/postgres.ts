@@ -6,7 +6,10 @@ import { freePort, run, startProcess, waitUntil, type ManagedProcess } from '../
 
 export interface PostgresService {
   url: string;
+  /** The running server (a new one after `restart`). */
   process: ManagedProcess;
+  /** Starts the server again on the same data, port and password (after its process was stopped), once it accepts connections. */
+  restart(): Promise<void>;
 }
 
 /** PostgreSQL refuses to run as root: as root, the data folder belongs to the postgres user and the server runs as it. */
@@ -44,43 +47,56 @@ export async function startPostgres(binDir: string, dir: string): Promise<Postgr
     },
   );
   const port = await freePort();
-  const server = startProcess(
-    'postgres',
-    join(binDir, 'postgres'),
-    [
-      '-D',
-      dataDir,
-      '-p',
-      String(port),
-      '-k',
-      socketDir,
-      '-c',
-      'listen_addresses=127.0.0.1',
-      '-c',
-      'fsync=off',
-      '-c',
-      'synchronous_commit=off',
-      '-c',
-      'full_page_writes=off',
-    ],
-    join(dir, 'postgres.log'),
-    spawnAs,
-  );
+  const launch = () =>
+    startProcess(
+      'postgres',
+      join(binDir, 'postgres'),
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(port),
+        '-k',
+        socketDir,
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        'fsync=off',
+        '-c',
+        'synchronous_commit=off',
+        '-c',
+        'full_page_writes=off',
+      ],
+      join(dir, 'postgres.log'),
+      spawnAs,
+    );
   const url = `postgres://acog:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-  await waitUntil(
-    'postgres',
-    async () => {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query('select 1');
-      await client.end();
-      return true;
-    },
-    { process: server, timeoutMs: 30_000 },
-  );
+  const accepting = (server: ManagedProcess) =>
+    waitUntil(
+      'postgres',
+      async () => {
+        const client = new pg.Client({ connectionString: url });
+        await client.connect();
+        await client.query('select 1');
+        await client.end();
+        return true;
+      },
+      { process: server, timeoutMs: 30_000 },
+    );
+  const server = launch();
+  await accepting(server);
   const admin = new pg.Client({ connectionString: url });
   await admin.connect();
   await admin.query('create database acog');
   await admin.end();
-  return { url: url.replace(/\/postgres$/, '/acog'), process: server };
+  const service: PostgresService = {
+    url: url.replace(/\/postgres$/, '/acog'),
+    process: server,
+    async restart() {
+      await service.process.stop();
+      service.process = launch();
+      await accepting(service.process);
+    },
+  };
+  return service;
 }

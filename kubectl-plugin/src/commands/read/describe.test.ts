@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, EventsV1Api } from '@kubernetes/client-node';
-import { APPROVAL_ANNOTATION_PREFIX, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
+import { APPROVAL_ANNOTATION_PREFIX, estimateEpisode, formatUSD, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
 import {
   acog,
   admin,
@@ -157,6 +157,24 @@ describe('describe episode', () => {
       new RegExp(`^ {2}voice:\\s+WAITING for approval: kubectl acog approve how-indexes-work --stage voice -n ${ns}$`, 'm'),
     );
     expect(approvals).toMatch(/^ {2}upload:\s+not reached yet; approve ahead with: kubectl acog approve how-indexes-work --stage upload/m);
+  });
+
+  it('shows the cost estimate of each stage it runs, and the total', () => {
+    const section = out.slice(out.indexOf('\nEstimate:'), out.indexOf('\nEvents:'));
+    expect(section).toContain("list prices × the expected usage; the budget reserves each paid stage's estimate before it starts");
+    const estimate = estimateEpisode(channel.spec, episode.spec);
+    const usd = (value: number) => formatUSD(value).replace(/[$.]/g, '\\$&');
+    expect(estimate.stages.map((stage) => stage.stage)).toEqual(['plan', 'script', 'refine', 'metadata', 'voice', 'assemble', 'upload']);
+    expect(section).toMatch(/^ {2}STAGE\s+PROVIDER\s+MODEL\s+USAGE\s+ESTIMATE$/m);
+    expect(section).toMatch(
+      new RegExp(`^ {2}plan\\s+openai\\s+gpt-4o\\s+[\\d,]+ in \\+ [\\d,]+ out tokens\\s+${usd(estimate.stages[0].costUSD)}$`, 'm'),
+    );
+    const voice = estimate.stages.find((stage) => stage.stage === 'voice')!;
+    const voiceLine = `voice\\s+elevenlabs\\s+-\\s+${voice.usage.characters!.toLocaleString('en-US')} characters, ${voice.usage.seconds} s\\s+${usd(voice.costUSD)}`;
+    expect(voice.costUSD).toBeGreaterThan(0);
+    expect(section).toMatch(new RegExp(`^ {2}${voiceLine}$`, 'm'));
+    expect(section).toMatch(new RegExp(`^ {2}total\\s+${usd(estimate.totalUSD)}$`, 'm'));
+    expect(section).not.toMatch(/^ {2}(avatar|broll)\s/m);
   });
 
   it("shows the object's Events, oldest first, and no other object's", () => {

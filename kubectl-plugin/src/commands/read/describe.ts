@@ -9,6 +9,7 @@ import {
   YOUTUBE_KEYS,
   providerNeedsSecret,
   activeStages,
+  estimateEpisode,
   gatesOf,
   type Channel,
   type Conditions,
@@ -17,6 +18,7 @@ import {
   type SecretRef,
   type StageName,
 } from '@acog/api';
+import { ESTIMATE_NOTE, estimateTable } from '../../output/estimate.ts';
 import { age } from '../../output/format.ts';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
@@ -334,6 +336,10 @@ async function describeEpisode(connection: Connection, episode: Episode): Promis
       gates.map((gate) => [gate.stage, gate.state]),
     );
   } else text.line(0, 'Approvals:  <no approval gates>');
+  if (channel) {
+    text.line(0, `Estimate:  (${ESTIMATE_NOTE})`);
+    for (const line of estimateTable(estimateEpisode(channel.spec, episode.spec)).trimEnd().split('\n')) text.line(2, line);
+  } else text.line(0, 'Estimate:  <unknown without the channel>');
   await events(text, connection, episode);
   return text.toString();
 }

@@ -104,7 +104,32 @@ describe('create episode (flags)', () => {
     const json = await acog([...args, '-o', 'json']);
     expect(JSON.parse(json.stdout)).toEqual(expected);
     expect((await acog([...args, '-o', 'name'])).stdout).toBe('episode.acog.dev/ep-client\n');
-    expect((await acog(args)).stdout).toBe('episode.acog.dev/ep-client created (dry run)\n');
+    // Its own output adds the estimate, from the Channel in the cluster.
+    const plain = (await acog(args)).stdout.split('\n');
+    expect(plain[0]).toBe('episode.acog.dev/ep-client created (dry run)');
+    expect(plain[1]).toBe(
+      "estimate of episode.acog.dev/ep-client (list prices × the expected usage; the budget reserves each paid stage's estimate before it starts):",
+    );
+    expect(plain[2]).toMatch(/^ {2}STAGE\s+PROVIDER\s+MODEL\s+USAGE\s+ESTIMATE$/);
+    expect(
+      plain.filter((line) => /^ {2}(plan|script|refine|metadata|voice|avatar|broll|assemble|upload)\s/.test(line)).length,
+    ).toBeGreaterThanOrEqual(5);
+    expect(plain.find((line) => line.startsWith('  total'))).toMatch(/^ {2}total\s+\$\d+\.\d{2,4}$/);
+    const elsewhere = await acog([
+      'create',
+      'episode',
+      'ep-nowhere',
+      '--channel',
+      'no-such-channel',
+      '--topic',
+      'Dry',
+      '--dry-run=client',
+      '-n',
+      ns,
+    ]);
+    expect(elsewhere.stdout).toBe(
+      'episode.acog.dev/ep-nowhere created (dry run)\nestimate of episode.acog.dev/ep-nowhere: unknown (channel no-such-channel is neither in the files nor in the cluster)\n',
+    );
     expect(await episodeExists(ns, 'ep-client')).toBe(false);
   });
 

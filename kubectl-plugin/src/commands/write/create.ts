@@ -3,9 +3,21 @@
 // with strict field validation, as kubectl create does.
 import { isConflict } from '@acog/kube';
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import { API_VERSION, CHANNELS, EPISODES, GROUP, overrideProblems, VERSION, validateEpisode, type Channel, type Episode } from '@acog/api';
+import {
+  API_VERSION,
+  CHANNELS,
+  EPISODES,
+  estimateEpisode,
+  GROUP,
+  overrideProblems,
+  VERSION,
+  validateEpisode,
+  type Channel,
+  type Episode,
+} from '@acog/api';
 import { CommandError, explainApiError } from '../../kube/errors.ts';
 import { loadManifests, ManifestError } from '../../manifests/load.ts';
+import { ESTIMATE_NOTE, estimateTable } from '../../output/estimate.ts';
 import { serialise } from '../../output/format.ts';
 import { collect } from '../render.ts';
 import type { CommandIO, RegisterCommand } from '../types.ts';
@@ -155,6 +167,35 @@ function checkOverrides(episode: Episode, channel: Channel): void {
   );
 }
 
+/**
+ * Under a client dry run's own output (not -o yaml|json|name, which stay machine-readable), each
+ * Episode's cost estimate: from its Channel in the files, else the cluster's; when neither can be
+ * read, the reason instead.
+ */
+async function printEstimates(
+  io: CommandIO,
+  episodes: Episode[],
+  channelOf: (episode: Episode) => Promise<Channel | undefined>,
+): Promise<void> {
+  for (const episode of episodes) {
+    const what = `${resourceRef('Episode', displayName(episode))}`;
+    let channel: Channel | undefined;
+    let problem: string | undefined;
+    try {
+      channel = await channelOf(episode);
+      if (!channel) problem = `channel ${episode.spec.channelRef.name} is neither in the files nor in the cluster`;
+    } catch (error) {
+      problem = `channel ${episode.spec.channelRef.name} cannot be read: ${(error as Error).message}`;
+    }
+    if (!channel) {
+      io.stdout.write(`estimate of ${what}: unknown (${problem})\n`);
+      continue;
+    }
+    io.stdout.write(`estimate of ${what} (${ESTIMATE_NOTE}):\n`);
+    for (const line of estimateTable(estimateEpisode(channel.spec, episode.spec)).trimEnd().split('\n')) io.stdout.write(`  ${line}\n`);
+  }
+}
+
 function channelMissing(name: string, namespace: string): CommandError {
   return new CommandError(`channel ${name} not found in namespace ${namespace}: kubectl acog get channels`);
 }
@@ -180,6 +221,7 @@ async function createEpisodeFromFlags(
   }
   if (flags.dryRun === 'client') {
     print(io, [episode], flags.output, 'client');
+    if (!flags.output) await printEstimates(io, [episode], () => findChannel(target(io), flags.channel));
     return;
   }
   const t = target(io);
@@ -210,6 +252,16 @@ async function createFromFiles(io: CommandIO, options: CreateOptions): Promise<v
       if (channel) checkOverrides(episode, channel);
     }
     print(io, objects, options.output, 'client');
+    if (!options.output) {
+      const base = target(io);
+      await printEstimates(
+        io,
+        loaded.asWritten.episodes,
+        async (episode) =>
+          channelInFiles(episode) ??
+          (await findChannel({ ...base, namespace: episode.metadata.namespace ?? base.namespace }, episode.spec.channelRef.name)),
+      );
+    }
     return;
   }
   const base = target(io);
