@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { s3OptionsFromEnv, type S3StoreOptions } from '@acog/store/s3';
+import { databaseUrlProblem } from '@acog/db';
 import type { AuthProxyOptions } from './auth/authenticator.ts';
 import { splitAddress } from './gateway.ts';
 import { AddressSet } from './http/network.ts';
@@ -20,6 +21,7 @@ export interface GatewayConfig {
   s3?: S3StoreOptions;
   /** Relay HeyGen's webhook deliveries (on NATS) for the avatar runners. */
   heygenWebhook: boolean;
+  databaseUrl?: string;
   authProxy?: AuthProxyOptions;
   secureCookies: boolean;
   logLevel: LevelWithSilent;
@@ -39,6 +41,8 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --no-artifacts                     do not serve artifacts (no S3)
   --heygen-webhook                   relay HeyGen's deliveries at /webhooks/heygen on NATS
                                      for the avatar runners (needs --nats-url)                ACOG_HEYGEN_WEBHOOK=true
+  --database-url URL                 PostgreSQL, for history and spend (without it those
+                                     routes answer 503)                                       ACOG_DATABASE_URL
   --auth-proxy-user-header H         trust an authenticating proxy's user header              ACOG_AUTH_PROXY_USER_HEADER
   --auth-proxy-groups-header H       its groups header (default X-Remote-Group)               ACOG_AUTH_PROXY_GROUPS_HEADER
   --auth-proxy-trusted A,B           addresses (or CIDRs) the proxy connects from; identity
@@ -79,6 +83,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'nats-url': { type: 'string' },
       'no-artifacts': { type: 'boolean' },
       'heygen-webhook': { type: 'boolean' },
+      'database-url': { type: 'string' },
       'heygen-webhook-secret-file': { type: 'string' },
       'auth-proxy-user-header': { type: 'string' },
       'auth-proxy-groups-header': { type: 'string' },
@@ -167,6 +172,10 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const heygenWebhook = Boolean(values['heygen-webhook'] ?? env.ACOG_HEYGEN_WEBHOOK === 'true');
   const natsUrl = values['nats-url'] ?? env.ACOG_NATS_URL;
   if (heygenWebhook && !natsUrl) throw new Error('--nats-url: required with --heygen-webhook (webhook events go on NATS)');
+  const databaseUrl = (values['database-url'] ?? env.ACOG_DATABASE_URL ?? '').trim() || undefined;
+  const databaseProblem = databaseUrl ? databaseUrlProblem(databaseUrl) : undefined;
+  // The URL may hold a password: the message never echoes it.
+  if (databaseProblem) throw new Error(`--database-url (or ACOG_DATABASE_URL) ${databaseProblem}`);
   const userHeader = values['auth-proxy-user-header'] ?? env.ACOG_AUTH_PROXY_USER_HEADER;
   const authProxy = userHeader
     ? {
@@ -186,6 +195,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     natsUrl,
     s3: values['no-artifacts'] ? undefined : s3OptionsFromEnv(env),
     heygenWebhook,
+    databaseUrl,
     authProxy,
     secureCookies: Boolean(values['secure-cookies'] ?? env.ACOG_CONSOLE_SECURE_COOKIES === 'true'),
     logLevel: logLevel as LevelWithSilent,

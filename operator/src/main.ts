@@ -137,6 +137,15 @@ export function buildCommand(): Command {
         'read the time that Channel schedules run on from this file (an RFC 3339 time, read when it changes), e.g. to replay a schedule in a test; default: the system clock',
       ).env('ACOG_CLOCK_FILE'),
     )
+    .addOption(
+      new Option(
+        '--archive-collect-interval <seconds>',
+        "archived episodes past their Channel's archive.retentionDays are deleted this often",
+      )
+        .env('ACOG_ARCHIVE_COLLECT_INTERVAL_SECONDS')
+        .default(3600)
+        .argParser(positiveInteger('--archive-collect-interval')),
+    )
     .addOption(new Option('--log-level <level>', 'log level').env('ACOG_LOG_LEVEL').default('info').choices(LOG_LEVELS));
 }
 
@@ -157,6 +166,7 @@ interface Flags {
   workers: number;
   resync: number;
   clockFile?: string;
+  archiveCollectInterval: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -257,6 +267,7 @@ export async function main(argv: string[]): Promise<void> {
       : undefined,
     workers: flags.workers,
     resyncMs: flags.resync * 1000,
+    archive: { retentionIntervalMs: flags.archiveCollectInterval * 1000 },
     log,
     clock,
     onLostLeadership: () => {

@@ -40,6 +40,8 @@ import {
 } from '@acog/kube';
 import type { Database } from '@acog/db';
 import type { ArtifactStore } from '@acog/store';
+import { Archiver } from './archive/archiver.ts';
+import { isFinished } from './archive/policy.ts';
 import { LedgerConnection } from './budget/connection.ts';
 import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
 import { CompletionHints } from './completions/hints.ts';
@@ -71,6 +73,12 @@ export interface OperatorOptions {
   workers: number;
   resyncMs: number;
   log: Logger;
+  /**
+   * The archive of finished Episodes, in `database`: each is written before Channel.spec.archive's
+   * TTL may delete it; rows past retentionDays are collected every `retentionIntervalMs` (default
+   * 1 h). Without a database nothing is archived and no Episode is deleted by a TTL.
+   */
+  archive?: { retentionIntervalMs?: number };
   /** Called when the lease is lost: the process should exit, as client-go's operators do. */
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
@@ -155,6 +163,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const hints = new CompletionHints();
   const clock = options.clock ?? systemClock;
   const now = options.now ?? (() => clock.now());
+  const archiveQueue = new WorkQueue({ name: 'archive', workers: 2, baseDelayMs: 500, maxDelayMs: 60_000, ...queueMetrics('archive') });
   const ledger = options.database ? new LedgerConnection(options.database, log.child({ component: 'ledger' })) : undefined;
 
   const episodeReconciler = new EpisodeReconciler({
@@ -199,9 +208,22 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const stopClockWatch = clock.onJump(() => {
     for (const channel of channels.list((c) => c.spec.schedule !== undefined)) scheduleQueue.add(objectKey(channel));
   });
+  const archiver = ledger
+    ? new Archiver({
+        db: options.database!.pool,
+        isMigrated: () => ledger.isMigrated(),
+        clients,
+        episodes,
+        channels,
+        metrics,
+        log,
+        requeueAfter: (key, delayMs) => archiveQueue.addAfter(key, delayMs),
+      })
+    : undefined;
 
   episodes.on((event, episode, previous) => {
     const key = objectKey(episode);
+    if (archiver && event !== 'delete' && archiver.wants(episode)) archiveQueue.add(key);
     // A status the operator itself wrote asks for nothing more: what comes next is started by a Job,
     // an event or a timer. Everything else (spec, annotations, deletion, resync) is looked at.
     if (!(event === 'update' && previous && previous !== episode && onlyStatusChanged(previous, episode))) episodeQueue.add(key);
@@ -225,6 +247,10 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       readyBefore?.status !== readyNow?.status ||
       readyBefore?.observedGeneration !== readyNow?.observedGeneration;
     if (changed) for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) episodeQueue.add(objectKey(episode));
+    // A new or changed archive TTL applies to the Channel's finished Episodes at once.
+    const ttlChanged = previous?.spec?.archive?.ttlSecondsAfterFinished !== channel.spec?.archive?.ttlSecondsAfterFinished;
+    if (archiver && (event === 'add' || ttlChanged))
+      for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) if (isFinished(episode)) archiveQueue.add(objectKey(episode));
   });
   // A Job matters when it finishes or goes; its creation is the operator's own doing.
   jobs.on((event, job) => {
@@ -269,11 +295,22 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       }
     };
 
+  let collector: NodeJS.Timeout | undefined;
+  const collect = () => {
+    archiver?.collect().catch((error: Error) => log.warn({ error: error.message }, 'archive collection failed'));
+  };
+
   let leading = false;
   const startLeading = () => {
     leading = true;
     metrics.leader.set(1);
     consumer.start();
+    if (archiver) {
+      archiveQueue.start(reconcileWith('archive', (key) => archiver.reconcile(key), archiveQueue));
+      collect();
+      collector = setInterval(collect, options.archive?.retentionIntervalMs ?? 3_600_000);
+      collector.unref();
+    }
     episodeQueue.start(reconcileWith('episode', (key) => episodeReconciler.reconcile(key), episodeQueue));
     channelQueue.start(reconcileWith('channel', (key) => channelReconciler.reconcile(key), channelQueue));
     scheduleQueue.start(reconcileWith('schedule', (key) => scheduleReconciler.reconcile(key), scheduleQueue));
@@ -295,6 +332,8 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         void episodeQueue.shutDown();
         void channelQueue.shutDown();
         void scheduleQueue.shutDown();
+        void archiveQueue.shutDown();
+        clearInterval(collector);
         void consumer.stop();
         options.onLostLeadership?.();
       },
@@ -340,12 +379,15 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     isReady: ready,
     idle: async () => {
       await Promise.all([episodeQueue.idle(), channelQueue.idle(), scheduleQueue.idle()]);
+      await Promise.all([episodeQueue.idle(), channelQueue.idle(), archiveQueue.idle()]);
     },
     async stop() {
       for (const informer of [episodes, channels, jobs]) informer.stop();
       await elector?.stop();
       stopClockWatch();
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), scheduleQueue.shutDown()]);
+      clearInterval(collector);
+      await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), archiveQueue.shutDown()]);
       await consumer.stop();
       await ledger?.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));

@@ -453,9 +453,19 @@ describe('what the values change', () => {
       find(manifests, 'Role', 'acog-operator', namespace);
       find(manifests, 'NetworkPolicy', 'acog-runner', namespace);
     }
-    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release).map((m) => m.metadata.name)).toEqual([
-      'acog-operator-leader-election',
-    ]);
+    // In the release namespace: the operator's Lease, and the console Service's proxy for kubectl acog history.
+    expect(
+      manifests
+        .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release)
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['acog-console-proxy', 'acog-operator-leader-election']);
+    expect(find(manifests, 'Role', 'acog-console-proxy', ns.release)).toMatchObject({
+      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['acog-console', 'acog-console:http'], verbs: ['get'] }],
+    });
+    expect(find(manifests, 'RoleBinding', 'acog-console-proxy', ns.release)).toMatchObject({
+      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
+    });
   });
 
   it('one watched namespace: Roles there, no ClusterRole, and the operator told which', async () => {
@@ -479,10 +489,19 @@ describe('what the values change', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'acog-operator', namespace: ns.release }],
       });
     }
-    // In the release namespace, only its Lease.
-    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release).map((m) => m.metadata.name)).toEqual([
-      'acog-operator-leader-election',
-    ]);
+    // In the release namespace: the operator's Lease, and the console Service's proxy for kubectl acog history.
+    expect(
+      manifests
+        .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release)
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['acog-console-proxy', 'acog-operator-leader-election']);
+    expect(find(manifests, 'Role', 'acog-console-proxy', ns.release)).toMatchObject({
+      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['acog-console', 'acog-console:http'], verbs: ['get'] }],
+    });
+    expect(find(manifests, 'RoleBinding', 'acog-console-proxy', ns.release)).toMatchObject({
+      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
+    });
     // The operator watches exactly those namespaces.
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.episodes.join(',') });
 

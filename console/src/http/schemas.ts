@@ -245,6 +245,72 @@ export const PermissionsSchema = z
 
 export const NamespacesSchema = z.object({ items: z.array(z.string()) }).openapi('Namespaces');
 
+export const ARCHIVED_PHASES = ['Succeeded', 'Failed', 'Cancelled'] as const;
+
+export const ArchivedEpisodeSummarySchema = z
+  .object({
+    uid: z.string(),
+    namespace: z.string(),
+    name: z.string(),
+    channel: z.string(),
+    phase: z.enum(ARCHIVED_PHASES),
+    topic: z.string(),
+    labels: z.record(z.string(), z.string()),
+    totalCostUSD: z.number(),
+    videoId: z.string().optional(),
+    videoUrl: z.string().optional(),
+    createdAt: z.string().optional(),
+    finishedAt: z.string(),
+    archivedAt: z.string(),
+    inCluster: z.boolean().openapi({ description: 'The Episode object still exists (its TTL has not deleted it)' }),
+  })
+  .openapi('ArchivedEpisodeSummary');
+
+export const HistoryPageSchema = z
+  .object({
+    items: z.array(ArchivedEpisodeSummarySchema),
+    continue: z.string().optional().openapi({ description: 'Pass as continue for the next page; absent on the last' }),
+  })
+  .openapi('HistoryPage');
+
+export const ArchivedEpisodeDetailSchema = z
+  .object({
+    summary: ArchivedEpisodeSummarySchema,
+    detail: EpisodeDetailSchema.openapi({
+      description:
+        'The archived Episode as the episode route shows one (no Jobs or Events: they went with it); artifacts lists the final artifacts still kept in object storage, served under .../history/{uid}/artifacts/',
+    }),
+    object: z
+      .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null)
+      .openapi({ type: 'object', description: 'The Episode as it was archived (acog.dev/v1alpha1)' }),
+  })
+  .openapi('ArchivedEpisodeDetail');
+
+const usd = z.number().openapi({ description: 'US dollars' });
+
+export const SpendReportSchema = z
+  .object({
+    namespace: z.string(),
+    month: z.string().openapi({ description: "The month of the report (YYYY-MM, in each Channel's budget timezone)" }),
+    months: z.array(z.string()).openapi({ description: 'The months of the per-month totals, oldest first, ending with month' }),
+    channels: z.array(
+      z.object({
+        channel: z.string(),
+        limitUSD: usd.optional().openapi({ description: "The Channel's spec.budget.monthlyLimitUSD; absent without a budget or Channel" }),
+        onExceeded: z.enum(['Pause', 'Fail']).optional(),
+        exists: z.boolean().openapi({ description: 'The Channel still exists (spend of deleted Channels stays in the ledger)' }),
+        months: z.array(z.object({ month: z.string(), actualUSD: usd, attempts: z.number().int() })),
+        actualUSD: usd.openapi({ description: 'Spend in the report month' }),
+        reservedUSD: usd.openapi({ description: 'Estimates held now by paid stages still running' }),
+      }),
+    ),
+    byStageProvider: z
+      .array(z.object({ channel: z.string(), stage: z.string(), provider: z.string(), actualUSD: usd, attempts: z.number().int() }))
+      .openapi({ description: 'Spend of the report month per Channel, stage and provider' }),
+    totalUSD: usd.openapi({ description: 'All Channels, the report month' }),
+  })
+  .openapi('SpendReport');
+
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
   description,
@@ -279,3 +345,7 @@ export type Created = z.infer<typeof CreatedSchema>;
 export type ValidationResult = z.infer<typeof ValidationResultSchema>;
 export type Permissions = z.infer<typeof PermissionsSchema>;
 export type Namespaces = z.infer<typeof NamespacesSchema>;
+export type ArchivedEpisodeSummary = z.infer<typeof ArchivedEpisodeSummarySchema>;
+export type HistoryPage = z.infer<typeof HistoryPageSchema>;
+export type ArchivedEpisodeDetail = z.infer<typeof ArchivedEpisodeDetailSchema>;
+export type SpendReport = z.infer<typeof SpendReportSchema>;
