@@ -3,7 +3,7 @@
 // (cluster/views.ts) return these types and the console (web/lib/api.ts) imports them, type-only,
 // so the three agree by construction.
 import { z } from '@hono/zod-openapi';
-import { STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
+import { STAGES, type ChannelSpec, type Episode, type EpisodeSpec, type StageName } from '@acog/api';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -225,6 +225,63 @@ export const PermissionsSchema = z
 
 export const NamespacesSchema = z.object({ items: z.array(z.string()) }).openapi('Namespaces');
 
+// History and spend: what PostgreSQL keeps (the archive of finished Episodes, the cost ledger).
+
+const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
+
+export const ArchivedEpisodeSummarySchema = z
+  .object({
+    uid: z.string(),
+    namespace: z.string(),
+    channel: z.string(),
+    name: z.string(),
+    topic: z.string(),
+    phase: z.enum(['Succeeded', 'Failed', 'Cancelled']),
+    labels: z.record(z.string(), z.string()),
+    totalCostUSD: z.number(),
+    videoId: z.string().optional(),
+    videoUrl: z.string().optional(),
+    createdAt: z.string().optional(),
+    finishedAt: z.string().optional(),
+    archivedAt: z.string(),
+  })
+  .openapi('ArchivedEpisodeSummary');
+
+export const HistoryPageSchema = z
+  .object({ items: z.array(ArchivedEpisodeSummarySchema), continue: z.string().optional() })
+  .openapi('HistoryPage');
+
+export const ArchivedEpisodeSchema = z
+  .object({
+    summary: ArchivedEpisodeSummarySchema,
+    object: z
+      .custom<Episode>((value) => typeof value === 'object' && value !== null && !Array.isArray(value))
+      .openapi({ type: 'object', description: 'The Episode as it was when it finished (spec, status, labels)' }),
+    artifactsKept: z.boolean().openapi({ description: "The artifacts are still stored (the Channel's retention kept them)" }),
+    artifacts: z
+      .record(z.string(), z.string())
+      .openapi({ description: 'Final artifact name → the URL the gateway serves it at; empty when the artifacts are gone' }),
+  })
+  .openapi('ArchivedEpisode');
+
+export const SpendReportSchema = z
+  .object({
+    namespace: z.string(),
+    month: z.string().regex(MONTH).openapi({ description: 'The month of the breakdown, YYYY-MM' }),
+    months: z.array(z.string().regex(MONTH)).openapi({ description: 'The months of the totals, oldest first, ending with `month`' }),
+    channels: z.array(
+      z.object({
+        channel: z.string(),
+        limitUSD: z.number().optional().openapi({ description: "The Channel's monthly limit, when it has one" }),
+        months: z.array(z.object({ month: z.string().regex(MONTH), costUSD: z.number() })),
+      }),
+    ),
+    breakdown: z
+      .array(z.object({ channel: z.string(), stage: z.string(), provider: z.string(), costUSD: z.number() }))
+      .openapi({ description: 'Spend of `month` per channel, stage and provider, stages in pipeline order' }),
+  })
+  .openapi('SpendReport');
+
 export const jsonContent = <T extends z.ZodType>(schema: T, description: string) => ({
   content: { 'application/json': { schema } },
   description,
@@ -258,3 +315,7 @@ export type Created = z.infer<typeof CreatedSchema>;
 export type ValidationResult = z.infer<typeof ValidationResultSchema>;
 export type Permissions = z.infer<typeof PermissionsSchema>;
 export type Namespaces = z.infer<typeof NamespacesSchema>;
+export type ArchivedEpisodeSummary = z.infer<typeof ArchivedEpisodeSummarySchema>;
+export type HistoryPage = z.infer<typeof HistoryPageSchema>;
+export type ArchivedEpisode = z.infer<typeof ArchivedEpisodeSchema>;
+export type SpendReport = z.infer<typeof SpendReportSchema>;

@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import type { SpendReport } from '../../src/http/schemas.ts';
+import { PALETTE, channelsInMonth, colours, monthByStageAndProvider, monthlyByChannel } from './spend.ts';
+
+const report: SpendReport = {
+  namespace: 'team-a',
+  month: '2026-12',
+  months: ['2026-10', '2026-11', '2026-12'],
+  channels: [
+    {
+      channel: 'science',
+      limitUSD: 50,
+      months: [
+        { month: '2026-10', costUSD: 1.2 },
+        { month: '2026-12', costUSD: 40.105 },
+      ],
+    },
+    { channel: 'history', months: [{ month: '2026-11', costUSD: 3 }] },
+    { channel: 'free', limitUSD: 0, months: [] },
+  ],
+  breakdown: [
+    { channel: 'science', stage: 'plan', provider: 'openai', costUSD: 0.1 },
+    { channel: 'science', stage: 'voice', provider: 'elevenlabs', costUSD: 10 },
+    { channel: 'history', stage: 'plan', provider: 'openai', costUSD: 0.2 },
+    { channel: 'science', stage: 'voice', provider: 'openai', costUSD: 2.5 },
+    { channel: 'science', stage: 'broll', provider: 'runway', costUSD: 27.305 },
+  ],
+};
+
+describe('the Spend page figures', () => {
+  it('puts each month on the axis and a bar per Channel, 0 for a month without spend', () => {
+    const data = monthlyByChannel(report);
+    expect(data.labels).toEqual(['2026-10', '2026-11', '2026-12']);
+    expect(data.series.map((s) => [s.label, s.data])).toEqual([
+      ['science', [1.2, 0, 40.11]],
+      ['history', [0, 3, 0]],
+      ['free', [0, 0, 0]],
+    ]);
+  });
+
+  it('gives each name the same colour whatever the order it comes in', () => {
+    const a = colours(['science', 'history', 'free']);
+    const b = colours(['free', 'science', 'history', 'science']);
+    expect([...a.entries()]).toEqual([...b.entries()]);
+    expect(a.get('free')).toBe(PALETTE[0]);
+    expect(monthlyByChannel(report).series.find((s) => s.label === 'history')!.color).toBe(a.get('history'));
+  });
+
+  it('adds the Channels together per stage, stacked per provider, stages in the order given', () => {
+    const data = monthByStageAndProvider(report);
+    expect(data.labels).toEqual(['plan', 'voice', 'broll']);
+    expect(data.series.map((s) => [s.label, s.data])).toEqual([
+      ['elevenlabs', [0, 10, 0]],
+      ['openai', [0.3, 2.5, 0]],
+      ['runway', [0, 0, 27.31]],
+    ]);
+  });
+
+  it("sets each Channel's spend in the month against its limit", () => {
+    expect(channelsInMonth(report)).toEqual([
+      { channel: 'science', costUSD: 40.11, limitUSD: 50, share: 40.11 / 50 },
+      { channel: 'history', costUSD: 0, limitUSD: undefined, share: undefined },
+      { channel: 'free', costUSD: 0, limitUSD: 0, share: 0 },
+    ]);
+    const over = { ...report, channels: [{ channel: 'free', limitUSD: 0, months: [{ month: '2026-12', costUSD: 1 }] }] };
+    expect(channelsInMonth(over)[0]!.share).toBe(Infinity);
+  });
+});
