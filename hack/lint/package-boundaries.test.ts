@@ -71,6 +71,8 @@ describe('package boundaries (ADR 0009)', () => {
     expect(check('runners/src/cli.ts', '@acog/operator')).toMatch(/@acog\/runners may not depend on @acog\/operator/);
     expect(check('console/src/http/app.ts', '@acog/kubectl-plugin')).toMatch(/@acog\/console may not depend on @acog\/kubectl-plugin/);
     expect(check('kubectl-plugin/src/cli.ts', '@acog/console')).toMatch(/may not depend on @acog\/console/);
+    expect(check('db/src/database.ts', '@acog/kube')).toMatch(/@acog\/db may not depend on @acog\/kube/);
+    expect(check('runners/src/cli.ts', '@acog/db')).toMatch(/@acog\/runners may not depend on @acog\/db/);
   });
 
   it('refuses a relative path into another package, except test code using the test support', () => {

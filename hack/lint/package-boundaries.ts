@@ -1,6 +1,6 @@
 // The package boundaries of ADR 0009, as one pure check used by ESLint (hack/lint/eslint-plugin.ts)
 // and by a test that scans the whole tree: every import of another ACOG package goes through that
-// package's declared `exports`, dependencies run one way (api, kube, store at the bottom, runners
+// package's declared `exports`, dependencies run one way (api, kube, store, db at the bottom, runners
 // above them, the apps on top, no app importing another), each import names a package its
 // package.json declares, and no relative path reaches into another package's folder.
 import { readFileSync } from 'node:fs';
@@ -11,13 +11,14 @@ export const ALLOWED_DEPENDENCIES: Readonly<Record<string, readonly string[]>> =
   api: [],
   kube: [],
   store: [],
+  db: [],
   runners: ['api', 'kube', 'store'],
-  operator: ['api', 'kube', 'store', 'runners'],
-  console: ['api', 'kube', 'store', 'runners'],
+  operator: ['api', 'kube', 'store', 'db', 'runners'],
+  console: ['api', 'kube', 'store', 'db', 'runners'],
   'kubectl-plugin': ['api', 'kube', 'store', 'runners'],
   hack: ['api'],
-  test: ['api', 'kube', 'store', 'runners', 'operator', 'console', 'kubectl-plugin', 'hack'],
-  bench: ['api', 'kube', 'store', 'runners', 'operator', 'console', 'kubectl-plugin', 'hack'],
+  test: ['api', 'kube', 'store', 'db', 'runners', 'operator', 'console', 'kubectl-plugin', 'hack'],
+  bench: ['api', 'kube', 'store', 'db', 'runners', 'operator', 'console', 'kubectl-plugin', 'hack'],
 };
 
 /** What test code beside any package may also use: the shared test support and the local control plane;
