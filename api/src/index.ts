@@ -13,3 +13,6 @@ export { overrideProblems } from './overrides.ts';
 export * from './stage-result.ts';
 export { artifactScopeDecision, type ArtifactScope, type ArtifactUse, type ScopeDecision } from './artifact-scope.ts';
 export { labelValue } from './label-value.ts';
+export * from './prices.ts';
+export * from './estimates.ts';
+export * from './budget-month.ts';

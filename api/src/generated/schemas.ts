@@ -987,16 +987,27 @@ export const channelSchema = {
         },
         "spend": {
           "type": "object",
-          "description": "Provider spend of the current month from the cost ledger.",
+          "description": "Provider spend of the current month (in the Channel's timezone, schedule.timezone or UTC) from the cost ledger, against the budget. A paid stage starts only when actualUSD + reservedUSD + its own estimate fit limitUSD.",
           "properties": {
             "month": {
               "type": "string",
               "pattern": "^[0-9]{4}-[0-9]{2}$",
               "description": "The calendar month, as YYYY-MM."
             },
-            "amountUSD": {
+            "actualUSD": {
               "type": "number",
-              "description": "Spend in US dollars."
+              "minimum": 0,
+              "description": "What finished stage attempts of this month cost, in US dollars (the ledger's sum)."
+            },
+            "reservedUSD": {
+              "type": "number",
+              "minimum": 0,
+              "description": "The estimates of paid stages still running, held against the budget until they finish."
+            },
+            "limitUSD": {
+              "type": "number",
+              "minimum": 0,
+              "description": "spec.budget.monthlyLimitUSD when this was computed; absent without a budget."
             }
           }
         },

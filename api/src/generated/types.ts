@@ -505,7 +505,7 @@ failed?: number
 cancelled?: number
 }
 /**
- * Provider spend of the current month from the cost ledger.
+ * Provider spend of the current month (in the Channel's timezone, schedule.timezone or UTC) from the cost ledger, against the budget. A paid stage starts only when actualUSD + reservedUSD + its own estimate fit limitUSD.
  */
 spend?: {
 /**
@@ -513,9 +513,17 @@ spend?: {
  */
 month?: string
 /**
- * Spend in US dollars.
+ * What finished stage attempts of this month cost, in US dollars (the ledger's sum).
  */
-amountUSD?: number
+actualUSD?: number
+/**
+ * The estimates of paid stages still running, held against the budget until they finish.
+ */
+reservedUSD?: number
+/**
+ * spec.budget.monthlyLimitUSD when this was computed; absent without a budget.
+ */
+limitUSD?: number
 }
 /**
  * When the schedule last created an episode.

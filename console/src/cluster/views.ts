@@ -140,7 +140,7 @@ export function channelSummary(channel: Channel): ChannelSummary {
     readyReason: ready?.reason,
     readyMessage: ready?.message,
     episodes: channel.status?.episodes ?? {},
-    spendUSD: channel.status?.spend?.amountUSD ?? 0,
+    spendUSD: channel.status?.spend?.actualUSD ?? 0,
     budgetUSD: channel.spec.budget?.monthlyLimitUSD,
   };
 }

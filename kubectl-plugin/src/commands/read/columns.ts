@@ -38,7 +38,7 @@ export const CHANNEL_COLUMNS: Column<Channel>[] = [
   { header: 'episodes', value: (c) => String(c.status?.episodes?.total ?? 0) },
   {
     header: 'spend/budget',
-    value: (c) => `${money(c.status?.spend?.amountUSD)}/${c.spec.budget ? money(c.spec.budget.monthlyLimitUSD) : 'unlimited'}`,
+    value: (c) => `${money(c.status?.spend?.actualUSD)}/${c.spec.budget ? money(c.spec.budget.monthlyLimitUSD) : 'unlimited'}`,
   },
   { header: 'running', value: (c) => String(c.status?.episodes?.running ?? 0), wide: true },
   { header: 'awaiting', value: (c) => String(c.status?.episodes?.awaitingApproval ?? 0), wide: true },

@@ -42,7 +42,7 @@ beforeAll(async () => {
       },
     ],
     episodes: { total: 3, running: 1, awaitingApproval: 1, failed: 1 },
-    spend: { month: '2026-11', amountUSD: 12.5 },
+    spend: { month: '2026-11', actualUSD: 12.5 },
   });
   episode = await createEpisode(ns, 'how-indexes-work', 'engineering-explained', (e) => {
     e.metadata.annotations = { [`${APPROVAL_ANNOTATION_PREFIX}plan`]: '2026-11-20T10:00:00Z' };

@@ -468,8 +468,8 @@ async function describeChannel(connection: Connection, channel: Channel): Promis
   const status = channel.status;
   const spend = status?.spend;
   const percent =
-    budget && budget.monthlyLimitUSD > 0 && spend?.amountUSD !== undefined
-      ? ` (${Math.round((spend.amountUSD / budget.monthlyLimitUSD) * 100)}% of the budget)`
+    budget && budget.monthlyLimitUSD > 0 && spend?.actualUSD !== undefined
+      ? ` (${Math.round((spend.actualUSD / budget.monthlyLimitUSD) * 100)}% of the budget)`
       : '';
   text.line(0, 'Status:');
   const ready = status?.conditions?.find((c) => c.type === 'Ready');
@@ -488,7 +488,7 @@ async function describeChannel(connection: Connection, channel: Channel): Promis
         ? `${ready.status} (${ready.reason})${ready.message ? `: ${ready.message}` : ''}`
         : 'Unknown (the operator has not reported yet)',
     ],
-    ['Spend', spend ? `${money(spend.amountUSD)} in ${spend.month ?? 'this month'}${percent}` : money(0)],
+    ['Spend', spend ? `${money(spend.actualUSD)} in ${spend.month ?? 'this month'}${percent}` : money(0)],
     ['Episodes', countText],
     ...noConditions(status?.conditions),
   ]);

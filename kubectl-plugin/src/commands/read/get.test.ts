@@ -64,7 +64,7 @@ beforeAll(async () => {
       },
     ],
     episodes: { total: 2, awaitingApproval: 1, succeeded: 1 },
-    spend: { month: '2026-11', amountUSD: 12.3 },
+    spend: { month: '2026-11', actualUSD: 12.3 },
   });
   await createEpisode(ns, 'how-indexes-work', 'engineering-explained', (e) => (e.metadata.labels = { series: 'databases' }));
   await setEpisodeStatus(ns, 'how-indexes-work', awaitingVoiceStatus(ns, 'how-indexes-work'));

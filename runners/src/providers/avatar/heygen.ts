@@ -13,7 +13,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, openAsBlob } from 'node:fs';
 import { mkdir, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
-import type { AvatarProvider } from '@acog/api';
+import { HEYGEN_PRICE_PER_SECOND_USD, type AvatarProvider } from '@acog/api';
 import type { Narration } from '../../contract/documents.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { avatarFrameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
@@ -27,8 +27,7 @@ const PROVIDER = 'HeyGen';
 export const HEYGEN_BASE_URL = 'https://api.heygen.com';
 /** POST /v3/assets proxies the bytes and takes at most 32 MB; larger files go through a direct upload. */
 export const HEYGEN_PROXY_UPLOAD_LIMIT = 32 * 1024 * 1024;
-/** Avatar IV, digital twin or studio avatar, 720p/1080p (developers.heygen.com/docs/pricing, 2026); a photo avatar costs 0.05. */
-export const HEYGEN_PRICE_PER_SECOND_USD = 0.0667;
+export { HEYGEN_PRICE_PER_SECOND_USD };
 export const HEYGEN_VIDEO_ID_KEY = 'heygen.videoId';
 /** Fingerprint of what the stored video was made from: a changed narration needs a new video. */
 export const HEYGEN_VIDEO_INPUT_KEY = 'heygen.videoInput';

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { extname, join } from 'node:path';
-import type { BrollProvider } from '@acog/api';
+import { RUNWAY_DEFAULT_MODEL, runwayCostUSD, type BrollProvider } from '@acog/api';
 import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
 import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
@@ -23,26 +23,13 @@ import type { BrollSource } from './types.ts';
 const PROVIDER = 'Runway';
 export const RUNWAY_BASE_URL = 'https://api.dev.runwayml.com';
 export const RUNWAY_API_VERSION = '2024-11-06';
-export const RUNWAY_DEFAULT_MODEL = 'gen4.5';
+export { RUNWAY_DEFAULT_MODEL };
 /** Runway: "Consumers of this API should not expect updates more frequent than once every five seconds for a given task." */
 export const RUNWAY_POLL_INTERVAL_MS = 5_000;
 export const RUNWAY_PROMPT_LIMIT = 1000;
 
 /** Models that animate an image (promptImage) rather than start from text alone. */
 const IMAGE_MODELS = new Set(['gen4_turbo', 'gen3a_turbo']);
-
-/**
- * USD per second of output: Runway bills credits at $0.01, gen4_turbo and gen3a_turbo 5 credits
- * a second, gen4.5 12, veo3.1_fast 15, veo3 and veo3.1 40 (Runway's API pricing, 2026).
- */
-const PRICE_PER_SECOND: Record<string, number> = {
-  'gen4.5': 0.12,
-  gen4_turbo: 0.05,
-  gen3a_turbo: 0.05,
-  'veo3.1_fast': 0.15,
-  'veo3.1': 0.4,
-  veo3: 0.4,
-};
 
 export type RunwayTaskStatus = 'PENDING' | 'THROTTLED' | 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'CANCELLED';
 
@@ -112,9 +99,7 @@ export function runwayFailureReason(task: Pick<RunwayTask, 'failure' | 'failureC
   return task.failureCode ? `${reason} (${task.failureCode})` : reason;
 }
 
-export function runwayCostUSD(model: string, seconds: number, pricePerSecond?: number): number {
-  return Math.round(seconds * (pricePerSecond ?? PRICE_PER_SECOND[model] ?? PRICE_PER_SECOND[RUNWAY_DEFAULT_MODEL]) * 10_000) / 10_000;
-}
+export { runwayCostUSD } from '@acog/api';
 
 const IMAGE_TYPES: Record<string, string> = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.webp': 'image/webp' };
 

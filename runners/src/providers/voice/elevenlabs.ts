@@ -4,7 +4,7 @@
 // and written in order into narration.wav, a pause between beats; the per-character alignment
 // becomes word timings, offset by where each piece lands.
 import { join } from 'node:path';
-import type { VoiceProvider } from '@acog/api';
+import { ELEVENLABS_DEFAULT_MODEL, elevenLabsCostUSD, type VoiceProvider } from '@acog/api';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -14,7 +14,7 @@ import type { Voice } from './types.ts';
 
 const PROVIDER = 'ElevenLabs';
 export const ELEVENLABS_BASE_URL = 'https://api.elevenlabs.io';
-export const ELEVENLABS_DEFAULT_MODEL = 'eleven_multilingual_v2';
+export { ELEVENLABS_DEFAULT_MODEL };
 /** "George", a default voice of every ElevenLabs account (the voice of ElevenLabs' own API examples). */
 export const ELEVENLABS_DEFAULT_VOICE = 'JBFqnCBsd6RMkjVDRZzb';
 /** Available on every plan (PCM at 44.1 kHz needs Pro); decoded to PCM here anyway. */
@@ -23,15 +23,7 @@ export const ELEVENLABS_OUTPUT_FORMAT = 'mp3_44100_128';
 export const ELEVENLABS_MAX_CHARACTERS = 3_000;
 const NARRATION_FILE = 'narration.wav';
 
-/**
- * USD per 1,000 characters, from ElevenLabs' API pricing (elevenlabs.io/pricing/api, 2026):
- * Flash and Turbo $0.05, Multilingual v2/v3 and the rest $0.10. Plans with included credits pay
- * less in effect; this is what the characters cost beyond them.
- */
-export function elevenLabsCostUSD(characters: number, model: string): number {
-  const perThousand = /^eleven_(flash|turbo)_/.test(model) ? 0.05 : 0.1;
-  return Math.round((characters / 1000) * perThousand * 1e6) / 1e6;
-}
+export { elevenLabsCostUSD } from '@acog/api';
 
 /** voice_settings.speed: ElevenLabs takes 0.7 to 1.2; undefined keeps the voice's own. */
 export function elevenLabsSpeed(speed: number | undefined): number | undefined {

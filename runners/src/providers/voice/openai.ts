@@ -7,7 +7,7 @@ import { createReadStream } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { toFile } from 'openai';
-import type { VoiceProvider } from '@acog/api';
+import { OPENAI_DEFAULT_TTS_MODEL, openAiVoiceCostUSD, type VoiceProvider } from '@acog/api';
 import type { Narration, RefinedScript } from '../../contract/documents.ts';
 import { ProviderError, saveBody } from '../http.ts';
 import type { Produced, ProviderContext } from '../types.ts';
@@ -16,32 +16,14 @@ import { NARRATION_SAMPLE_RATE, decodeToPcm, narratePieces } from './audio.ts';
 import { speechPieces, wordSpans, wordsFromMarks, type WordMark } from './timings.ts';
 import type { Voice } from './types.ts';
 
-export const OPENAI_DEFAULT_TTS_MODEL = 'gpt-4o-mini-tts';
+export { OPENAI_DEFAULT_TTS_MODEL };
 export const OPENAI_DEFAULT_VOICE = 'alloy';
 export const OPENAI_TRANSCRIPTION_MODEL = 'whisper-1';
 /** audio.speech.create takes at most 4096 characters of input. */
 export const OPENAI_TTS_MAX_CHARACTERS = 4096;
 const NARRATION_FILE = 'narration.wav';
 
-/**
- * US dollars per million input characters, from OpenAI's pricing page (openai.com/api/pricing,
- * mid-2025): tts-1 $15, tts-1-hd $30. gpt-4o-mini-tts is billed by tokens; OpenAI estimates it at
- * $0.015 a minute, which at about 1,000 characters a spoken minute is $15 per million characters.
- */
-export const OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS: Record<string, number> = { 'tts-1': 15, 'tts-1-hd': 30, 'gpt-4o-mini-tts': 15 };
-/** whisper-1: $0.006 a minute of audio (same source and date). */
-export const OPENAI_WHISPER_PRICE_PER_MINUTE = 0.006;
-
-export function openAiVoiceCostUSD(model: string, characters: number, transcribedSeconds: number): number | undefined {
-  const family = Object.keys(OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS)
-    .filter((name) => model === name || model.startsWith(`${name}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  if (!family) return undefined;
-  const cost =
-    (characters * OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS[family]!) / 1_000_000 +
-    (transcribedSeconds / 60) * OPENAI_WHISPER_PRICE_PER_MINUTE;
-  return Math.round(cost * 1e6) / 1e6;
-}
+export { OPENAI_TTS_PRICES_PER_MILLION_CHARACTERS, OPENAI_WHISPER_PRICE_PER_MINUTE, openAiVoiceCostUSD } from '@acog/api';
 
 export interface OpenAiVoiceOptions extends OpenAiClientOptions {
   /** What audio.speech.create is asked for; either way the narration is a 48 kHz WAV. Default wav. */

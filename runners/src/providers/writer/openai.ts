@@ -2,7 +2,14 @@
 // outputs (strict JSON schemas), against OpenAI or any OpenAI-compatible server. What the model
 // returns is checked against the schema and then held to the same rules as the offline writer.
 import type { ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import type { ChannelSpec, EpisodeSpec, LlmProvider } from '@acog/api';
+import {
+  OPENAI_DEFAULT_PLAN_MODEL as DEFAULT_PLAN_MODEL,
+  OPENAI_DEFAULT_TEXT_MODEL as DEFAULT_MODEL,
+  tokenPrice,
+  type ChannelSpec,
+  type EpisodeSpec,
+  type LlmProvider,
+} from '@acog/api';
 import type { BrollCue, Metadata, Plan, PlanBeat, RefinedScript, Script } from '../../contract/documents.ts';
 import { ProviderError } from '../http.ts';
 import type { Produced, ProviderContext } from '../types.ts';
@@ -21,35 +28,10 @@ import { metadataSchema, planSchema, refineSchema, schemaErrors, scriptSchema, t
 import { headingOf, keywordsOf, toSpeakable } from './text.ts';
 import type { Writer } from './types.ts';
 
-export const DEFAULT_PLAN_MODEL = 'gpt-4o';
-export const DEFAULT_MODEL = 'gpt-4o-mini';
+export { OPENAI_DEFAULT_PLAN_MODEL as DEFAULT_PLAN_MODEL, OPENAI_DEFAULT_TEXT_MODEL as DEFAULT_MODEL } from '@acog/api';
 
-/**
- * US dollars per million tokens (input, output), OpenAI's standard-tier list prices as published on
- * https://openai.com/api/pricing (checked mid-2025). Dated snapshots ("gpt-4o-2024-08-06") are
- * priced as their family. A model not listed is recorded at 0 and the log says so.
- */
-export const OPENAI_TOKEN_PRICES: Record<string, { input: number; output: number }> = {
-  'gpt-4o': { input: 2.5, output: 10 },
-  'gpt-4o-mini': { input: 0.15, output: 0.6 },
-  'gpt-4.1': { input: 2, output: 8 },
-  'gpt-4.1-mini': { input: 0.4, output: 1.6 },
-  'gpt-4.1-nano': { input: 0.1, output: 0.4 },
-  'gpt-5': { input: 1.25, output: 10 },
-  'gpt-5-mini': { input: 0.25, output: 2 },
-  'gpt-5-nano': { input: 0.05, output: 0.4 },
-  o3: { input: 2, output: 8 },
-  'o4-mini': { input: 1.1, output: 4.4 },
-};
-
-/** The price entry of a model: exact, else the longest listed name the model starts with. */
-export function tokenPrice(model: string): { input: number; output: number } | undefined {
-  if (OPENAI_TOKEN_PRICES[model]) return OPENAI_TOKEN_PRICES[model];
-  const family = Object.keys(OPENAI_TOKEN_PRICES)
-    .filter((name) => model.startsWith(`${name}-`))
-    .sort((a, b) => b.length - a.length)[0];
-  return family ? OPENAI_TOKEN_PRICES[family] : undefined;
-}
+// The price table lives in @acog/api, where the budget's estimates read it too.
+export { OPENAI_TOKEN_PRICES, tokenPrice } from '@acog/api';
 
 export interface OpenAiWriterOptions extends OpenAiClientOptions {
   /** How many times refine asks the model again when the script misses the length (default 1). */
