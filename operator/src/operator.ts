@@ -27,6 +27,8 @@ import {
   type RequestVerb,
 } from '@acog/kube';
 import type { ArtifactStore } from '@acog/store';
+import { Archiver, type ArchiveDatabase } from './archive/archiver.ts';
+import { isFinished } from './archive/policy.ts';
 import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
@@ -54,6 +56,12 @@ export interface OperatorOptions {
   workers: number;
   resyncMs: number;
   log: Logger;
+  /**
+   * The archive of finished Episodes (PostgreSQL): written before Channel.spec.archive's TTL may
+   * delete an Episode; rows past retentionDays collected every `retentionIntervalMs` (default 1 h).
+   * Without it nothing is archived and no Episode is deleted by a TTL.
+   */
+  archive?: { db: ArchiveDatabase; retentionIntervalMs?: number };
   /** Called when the lease is lost: the process should exit, as client-go's operators do. */
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
@@ -123,6 +131,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     ...queueMetrics('channel'),
   });
   const hints = new CompletionHints();
+  const archiveQueue = new WorkQueue({ name: 'archive', workers: 2, baseDelayMs: 500, maxDelayMs: 60_000, ...queueMetrics('archive') });
 
   const episodeReconciler = new EpisodeReconciler({
     clients,
@@ -146,8 +155,21 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     requeueAfter: (key, delayMs) => channelQueue.addAfter(key, delayMs),
   });
 
+  const archiver = options.archive
+    ? new Archiver({
+        db: options.archive.db,
+        clients,
+        episodes,
+        channels,
+        metrics,
+        log,
+        requeueAfter: (key, delayMs) => archiveQueue.addAfter(key, delayMs),
+      })
+    : undefined;
+
   episodes.on((event, episode, previous) => {
     const key = objectKey(episode);
+    if (archiver && event !== 'delete' && archiver.wants(episode)) archiveQueue.add(key);
     // A status the operator itself wrote asks for nothing more: what comes next is started by a Job,
     // an event or a timer. Everything else (spec, annotations, deletion, resync) is looked at.
     if (!(event === 'update' && previous && previous !== episode && onlyStatusChanged(previous, episode))) episodeQueue.add(key);
@@ -164,6 +186,10 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       readyBefore?.status !== readyNow?.status ||
       readyBefore?.observedGeneration !== readyNow?.observedGeneration;
     if (changed) for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) episodeQueue.add(objectKey(episode));
+    // A new or changed archive TTL applies to the Channel's finished Episodes at once.
+    const ttlChanged = previous?.spec?.archive?.ttlSecondsAfterFinished !== channel.spec?.archive?.ttlSecondsAfterFinished;
+    if (archiver && (event === 'add' || ttlChanged))
+      for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) if (isFinished(episode)) archiveQueue.add(objectKey(episode));
   });
   // A Job matters when it finishes or goes; its creation is the operator's own doing.
   jobs.on((event, job) => {
@@ -208,11 +234,22 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       }
     };
 
+  let collector: NodeJS.Timeout | undefined;
+  const collect = () => {
+    archiver?.collect().catch((error: Error) => log.warn({ error: error.message }, 'archive collection failed'));
+  };
+
   let leading = false;
   const startLeading = () => {
     leading = true;
     metrics.leader.set(1);
     consumer.start();
+    if (archiver) {
+      archiveQueue.start(reconcileWith('archive', (key) => archiver.reconcile(key), archiveQueue));
+      collect();
+      collector = setInterval(collect, options.archive?.retentionIntervalMs ?? 3_600_000);
+      collector.unref();
+    }
     episodeQueue.start(reconcileWith('episode', (key) => episodeReconciler.reconcile(key), episodeQueue));
     channelQueue.start(reconcileWith('channel', (key) => channelReconciler.reconcile(key), channelQueue));
   };
@@ -232,6 +269,8 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         metrics.leader.set(0);
         void episodeQueue.shutDown();
         void channelQueue.shutDown();
+        void archiveQueue.shutDown();
+        clearInterval(collector);
         void consumer.stop();
         options.onLostLeadership?.();
       },
@@ -275,12 +314,13 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     isLeader: () => leading,
     isReady: ready,
     idle: async () => {
-      await Promise.all([episodeQueue.idle(), channelQueue.idle()]);
+      await Promise.all([episodeQueue.idle(), channelQueue.idle(), archiveQueue.idle()]);
     },
     async stop() {
       for (const informer of [episodes, channels, jobs]) informer.stop();
       await elector?.stop();
-      await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown()]);
+      clearInterval(collector);
+      await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), archiveQueue.shutDown()]);
       await consumer.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },

@@ -762,6 +762,26 @@ export const channelSchema = {
             }
           }
         },
+        "archive": {
+          "type": "object",
+          "description": "How long finished Episodes stay in the cluster, and how long their archived records stay in PostgreSQL. Every Episode that finishes (Succeeded, Failed, Cancelled) is archived whole (spec, status, stages, artifact URIs, costs, video, labels), keyed by its uid, before anything may delete it; kubectl acog history and the console read the archive. As Argo's workflow archive and Tekton Results keep finished runs out of etcd.",
+          "properties": {
+            "ttlSecondsAfterFinished": {
+              "type": "integer",
+              "format": "int32",
+              "minimum": 0,
+              "maximum": 315360000,
+              "description": "Seconds after an Episode finished (status.finishedAt) that the operator deletes the Episode object, once it is archived (while PostgreSQL is unreachable it waits, so nothing is lost); 0 deletes it as soon as it is archived. Its artifacts follow retention.artifacts. Unset: Episodes stay until someone deletes them."
+            },
+            "retentionDays": {
+              "type": "integer",
+              "format": "int32",
+              "minimum": 1,
+              "maximum": 36500,
+              "description": "Days an archived episode of this Channel is kept after it finished; older records are deleted by a periodic collection (hourly). Unset: kept forever. Artifacts in object storage are not touched."
+            }
+          }
+        },
         "schedule": {
           "type": "object",
           "description": "Recurring episodes. Each time the cron fires, an Episode is created from the template.",

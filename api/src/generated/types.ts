@@ -238,6 +238,19 @@ retention?: {
 artifacts?: ("Keep" | "DeleteWithEpisode")
 }
 /**
+ * How long finished Episodes stay in the cluster, and how long their archived records stay in PostgreSQL. Every Episode that finishes (Succeeded, Failed, Cancelled) is archived whole (spec, status, stages, artifact URIs, costs, video, labels), keyed by its uid, before anything may delete it; kubectl acog history and the console read the archive. As Argo's workflow archive and Tekton Results keep finished runs out of etcd.
+ */
+archive?: {
+/**
+ * Seconds after an Episode finished (status.finishedAt) that the operator deletes the Episode object, once it is archived (while PostgreSQL is unreachable it waits, so nothing is lost); 0 deletes it as soon as it is archived. Its artifacts follow retention.artifacts. Unset: Episodes stay until someone deletes them.
+ */
+ttlSecondsAfterFinished?: number
+/**
+ * Days an archived episode of this Channel is kept after it finished; older records are deleted by a periodic collection (hourly). Unset: kept forever. Artifacts in object storage are not touched.
+ */
+retentionDays?: number
+}
+/**
  * Recurring episodes. Each time the cron fires, an Episode is created from the template.
  */
 schedule?: {

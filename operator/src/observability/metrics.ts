@@ -61,6 +61,22 @@ export class OperatorMetrics {
     labelNames: ['outcome'] as const,
     registers: [this.registry],
   });
+  readonly archiveWrites = new Counter({
+    name: 'acog_archive_writes_total',
+    help: 'Finished Episodes written to the archive (PostgreSQL), by result (success, error).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly ttlDeletions = new Counter({
+    name: 'acog_archive_ttl_deletions_total',
+    help: "Finished, archived Episodes deleted after their Channel's archive.ttlSecondsAfterFinished.",
+    registers: [this.registry],
+  });
+  readonly archiveCollected = new Counter({
+    name: 'acog_archive_collected_total',
+    help: "Archived episodes deleted after their Channel's archive.retentionDays.",
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'acog_leader',
     help: '1 while this replica holds the leader lease.',
