@@ -3,7 +3,7 @@
 // (cluster/views.ts) return these types and the console (web/lib/api.ts) imports them, type-only,
 // so the three agree by construction.
 import { z } from '@hono/zod-openapi';
-import { STAGES, type ChannelSpec, type Episode, type EpisodeSpec, type StageName } from '@acog/api';
+import { STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -225,60 +225,69 @@ export const PermissionsSchema = z
 
 export const NamespacesSchema = z.object({ items: z.array(z.string()) }).openapi('Namespaces');
 
-// History and spend: what PostgreSQL keeps (the archive of finished Episodes, the cost ledger).
-
-const MONTH = /^[0-9]{4}-(0[1-9]|1[0-2])$/;
+export const ARCHIVED_PHASES = ['Succeeded', 'Failed', 'Cancelled'] as const;
 
 export const ArchivedEpisodeSummarySchema = z
   .object({
     uid: z.string(),
     namespace: z.string(),
-    channel: z.string(),
     name: z.string(),
+    channel: z.string(),
+    phase: z.enum(ARCHIVED_PHASES),
     topic: z.string(),
-    phase: z.enum(['Succeeded', 'Failed', 'Cancelled']),
     labels: z.record(z.string(), z.string()),
     totalCostUSD: z.number(),
     videoId: z.string().optional(),
     videoUrl: z.string().optional(),
     createdAt: z.string().optional(),
-    finishedAt: z.string().optional(),
+    finishedAt: z.string(),
     archivedAt: z.string(),
+    inCluster: z.boolean().openapi({ description: 'The Episode object still exists (its TTL has not deleted it)' }),
   })
   .openapi('ArchivedEpisodeSummary');
 
 export const HistoryPageSchema = z
-  .object({ items: z.array(ArchivedEpisodeSummarySchema), continue: z.string().optional() })
+  .object({
+    items: z.array(ArchivedEpisodeSummarySchema),
+    continue: z.string().optional().openapi({ description: 'Pass as continue for the next page; absent on the last' }),
+  })
   .openapi('HistoryPage');
 
-export const ArchivedEpisodeSchema = z
+export const ArchivedEpisodeDetailSchema = z
   .object({
     summary: ArchivedEpisodeSummarySchema,
+    detail: EpisodeDetailSchema.openapi({
+      description:
+        'The archived Episode as the episode route shows one (no Jobs or Events: they went with it); artifacts lists the final artifacts still kept in object storage, served under .../history/{uid}/artifacts/',
+    }),
     object: z
-      .custom<Episode>((value) => typeof value === 'object' && value !== null && !Array.isArray(value))
-      .openapi({ type: 'object', description: 'The Episode as it was when it finished (spec, status, labels)' }),
-    artifactsKept: z.boolean().openapi({ description: "The artifacts are still stored (the Channel's retention kept them)" }),
-    artifacts: z
-      .record(z.string(), z.string())
-      .openapi({ description: 'Final artifact name → the URL the gateway serves it at; empty when the artifacts are gone' }),
+      .custom<Record<string, unknown>>((value) => typeof value === 'object' && value !== null)
+      .openapi({ type: 'object', description: 'The Episode as it was archived (acog.dev/v1alpha1)' }),
   })
-  .openapi('ArchivedEpisode');
+  .openapi('ArchivedEpisodeDetail');
+
+const usd = z.number().openapi({ description: 'US dollars' });
 
 export const SpendReportSchema = z
   .object({
     namespace: z.string(),
-    month: z.string().regex(MONTH).openapi({ description: 'The month of the breakdown, YYYY-MM' }),
-    months: z.array(z.string().regex(MONTH)).openapi({ description: 'The months of the totals, oldest first, ending with `month`' }),
+    month: z.string().openapi({ description: "The month of the report (YYYY-MM, in each Channel's budget timezone)" }),
+    months: z.array(z.string()).openapi({ description: 'The months of the per-month totals, oldest first, ending with month' }),
     channels: z.array(
       z.object({
         channel: z.string(),
-        limitUSD: z.number().optional().openapi({ description: "The Channel's monthly limit, when it has one" }),
-        months: z.array(z.object({ month: z.string().regex(MONTH), costUSD: z.number() })),
+        limitUSD: usd.optional().openapi({ description: "The Channel's spec.budget.monthlyLimitUSD; absent without a budget or Channel" }),
+        onExceeded: z.enum(['Pause', 'Fail']).optional(),
+        exists: z.boolean().openapi({ description: 'The Channel still exists (spend of deleted Channels stays in the ledger)' }),
+        months: z.array(z.object({ month: z.string(), actualUSD: usd, attempts: z.number().int() })),
+        actualUSD: usd.openapi({ description: 'Spend in the report month' }),
+        reservedUSD: usd.openapi({ description: 'Estimates held now by paid stages still running' }),
       }),
     ),
-    breakdown: z
-      .array(z.object({ channel: z.string(), stage: z.string(), provider: z.string(), costUSD: z.number() }))
-      .openapi({ description: 'Spend of `month` per channel, stage and provider, stages in pipeline order' }),
+    byStageProvider: z
+      .array(z.object({ channel: z.string(), stage: z.string(), provider: z.string(), actualUSD: usd, attempts: z.number().int() }))
+      .openapi({ description: 'Spend of the report month per Channel, stage and provider' }),
+    totalUSD: usd.openapi({ description: 'All Channels, the report month' }),
   })
   .openapi('SpendReport');
 
@@ -317,5 +326,5 @@ export type Permissions = z.infer<typeof PermissionsSchema>;
 export type Namespaces = z.infer<typeof NamespacesSchema>;
 export type ArchivedEpisodeSummary = z.infer<typeof ArchivedEpisodeSummarySchema>;
 export type HistoryPage = z.infer<typeof HistoryPageSchema>;
-export type ArchivedEpisode = z.infer<typeof ArchivedEpisodeSchema>;
+export type ArchivedEpisodeDetail = z.infer<typeof ArchivedEpisodeDetailSchema>;
 export type SpendReport = z.infer<typeof SpendReportSchema>;

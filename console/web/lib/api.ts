@@ -6,7 +6,7 @@ import type { ApiError, EpisodeSummary } from '../../src/http/schemas.ts';
 
 export type {
   ActionResult,
-  ArchivedEpisode,
+  ArchivedEpisodeDetail,
   ArchivedEpisodeSummary,
   ApiError,
   ChannelDetail,

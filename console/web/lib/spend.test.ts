@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { SpendReport } from '../../src/http/schemas.ts';
 import { PALETTE, channelsInMonth, colours, monthByStageAndProvider, monthlyByChannel } from './spend.ts';
 
+const month = (m: string, actualUSD: number) => ({ month: m, actualUSD, attempts: 1 });
 const report: SpendReport = {
   namespace: 'team-a',
   month: '2026-12',
@@ -10,21 +11,22 @@ const report: SpendReport = {
     {
       channel: 'science',
       limitUSD: 50,
-      months: [
-        { month: '2026-10', costUSD: 1.2 },
-        { month: '2026-12', costUSD: 40.105 },
-      ],
+      exists: true,
+      months: [month('2026-10', 1.2), month('2026-12', 40.105)],
+      actualUSD: 40.105,
+      reservedUSD: 2.5,
     },
-    { channel: 'history', months: [{ month: '2026-11', costUSD: 3 }] },
-    { channel: 'free', limitUSD: 0, months: [] },
+    { channel: 'history', exists: false, months: [month('2026-11', 3)], actualUSD: 0, reservedUSD: 0 },
+    { channel: 'free', limitUSD: 0, exists: true, months: [], actualUSD: 0, reservedUSD: 0 },
   ],
-  breakdown: [
-    { channel: 'science', stage: 'plan', provider: 'openai', costUSD: 0.1 },
-    { channel: 'science', stage: 'voice', provider: 'elevenlabs', costUSD: 10 },
-    { channel: 'history', stage: 'plan', provider: 'openai', costUSD: 0.2 },
-    { channel: 'science', stage: 'voice', provider: 'openai', costUSD: 2.5 },
-    { channel: 'science', stage: 'broll', provider: 'runway', costUSD: 27.305 },
+  byStageProvider: [
+    { channel: 'science', stage: 'plan', provider: 'openai', actualUSD: 0.1, attempts: 1 },
+    { channel: 'science', stage: 'voice', provider: 'elevenlabs', actualUSD: 10, attempts: 1 },
+    { channel: 'history', stage: 'plan', provider: 'openai', actualUSD: 0.2, attempts: 1 },
+    { channel: 'science', stage: 'voice', provider: 'openai', actualUSD: 2.5, attempts: 1 },
+    { channel: 'science', stage: 'broll', provider: 'runway', actualUSD: 27.305, attempts: 2 },
   ],
+  totalUSD: 40.105,
 };
 
 describe('the Spend page figures', () => {
@@ -58,11 +60,14 @@ describe('the Spend page figures', () => {
 
   it("sets each Channel's spend in the month against its limit", () => {
     expect(channelsInMonth(report)).toEqual([
-      { channel: 'science', costUSD: 40.11, limitUSD: 50, share: 40.11 / 50 },
-      { channel: 'history', costUSD: 0, limitUSD: undefined, share: undefined },
-      { channel: 'free', costUSD: 0, limitUSD: 0, share: 0 },
+      { channel: 'science', exists: true, costUSD: 40.11, reservedUSD: 2.5, limitUSD: 50, share: 40.11 / 50 },
+      { channel: 'history', exists: false, costUSD: 0, reservedUSD: 0, limitUSD: undefined, share: undefined },
+      { channel: 'free', exists: true, costUSD: 0, reservedUSD: 0, limitUSD: 0, share: 0 },
     ]);
-    const over = { ...report, channels: [{ channel: 'free', limitUSD: 0, months: [{ month: '2026-12', costUSD: 1 }] }] };
+    const over = {
+      ...report,
+      channels: [{ channel: 'free', limitUSD: 0, exists: true, months: [month('2026-12', 1)], actualUSD: 1, reservedUSD: 0 }],
+    };
     expect(channelsInMonth(over)[0]!.share).toBe(Infinity);
   });
 });

@@ -31,7 +31,7 @@ export function monthlyByChannel(report: SpendReport): BarData {
   return {
     labels: [...report.months],
     series: report.channels.map((c) => {
-      const byMonth = new Map(c.months.map((m) => [m.month, m.costUSD]));
+      const byMonth = new Map(c.months.map((m) => [m.month, m.actualUSD]));
       return { label: c.channel, color: colour.get(c.channel)!, data: report.months.map((month) => cents(byMonth.get(month) ?? 0)) };
     }),
   };
@@ -44,13 +44,13 @@ export function monthlyByChannel(report: SpendReport): BarData {
  */
 export function monthByStageAndProvider(report: SpendReport): BarData {
   const totals = new Map<string, Map<string, number>>();
-  for (const row of report.breakdown) {
+  for (const row of report.byStageProvider) {
     const perProvider = totals.get(row.stage) ?? new Map<string, number>();
-    perProvider.set(row.provider, (perProvider.get(row.provider) ?? 0) + row.costUSD);
+    perProvider.set(row.provider, (perProvider.get(row.provider) ?? 0) + row.actualUSD);
     totals.set(row.stage, perProvider);
   }
   const stages = [...totals.keys()];
-  const providers = [...new Set(report.breakdown.map((row) => row.provider))].sort();
+  const providers = [...new Set(report.byStageProvider.map((row) => row.provider))].sort();
   const colour = colours(providers);
   return {
     labels: stages,
@@ -64,7 +64,11 @@ export function monthByStageAndProvider(report: SpendReport): BarData {
 
 export interface ChannelMonthRow {
   channel: string;
+  /** The Channel still exists (the ledger keeps the spend of deleted ones). */
+  exists: boolean;
   costUSD: number;
+  /** Estimates held now by its paid stages still running. */
+  reservedUSD: number;
   limitUSD?: number;
   /** Spend over the limit, 0..; undefined without a limit. */
   share?: number;
@@ -73,10 +77,12 @@ export interface ChannelMonthRow {
 /** Each Channel's spend in the report's month, against its limit. */
 export function channelsInMonth(report: SpendReport): ChannelMonthRow[] {
   return report.channels.map((c) => {
-    const costUSD = cents(c.months.find((m) => m.month === report.month)?.costUSD ?? 0);
+    const costUSD = cents(c.actualUSD);
     return {
       channel: c.channel,
+      exists: c.exists,
       costUSD,
+      reservedUSD: cents(c.reservedUSD),
       limitUSD: c.limitUSD,
       share: c.limitUSD === undefined ? undefined : c.limitUSD > 0 ? costUSD / c.limitUSD : costUSD > 0 ? Infinity : 0,
     };
