@@ -12,8 +12,8 @@ const report: SpendReport = {
       channel: 'science',
       limitUSD: 50,
       exists: true,
-      months: [month('2026-10', 1.2), month('2026-12', 40.105)],
-      actualUSD: 40.105,
+      months: [month('2026-10', 1.2), month('2026-12', 40.106)],
+      actualUSD: 40.106,
       reservedUSD: 2.5,
     },
     { channel: 'history', exists: false, months: [month('2026-11', 3)], actualUSD: 0, reservedUSD: 0 },
@@ -26,7 +26,7 @@ const report: SpendReport = {
     { channel: 'science', stage: 'voice', provider: 'openai', actualUSD: 2.5, attempts: 1 },
     { channel: 'science', stage: 'broll', provider: 'runway', actualUSD: 27.305, attempts: 2 },
   ],
-  totalUSD: 40.105,
+  totalUSD: 40.106,
 };
 
 describe('the Spend page figures', () => {
