@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import type { LevelWithSilent } from 'pino';
 import { s3OptionsFromEnv, type S3StoreOptions } from '@acog/store/s3';
+import { databaseUrlProblem } from '@acog/db';
 import type { AuthProxyOptions } from './auth/authenticator.ts';
 import { splitAddress } from './gateway.ts';
 import { AddressSet } from './http/network.ts';
@@ -20,6 +21,7 @@ export interface GatewayConfig {
   natsUrl?: string;
   s3?: S3StoreOptions;
   heygenWebhookSecret?: string;
+  databaseUrl?: string;
   authProxy?: AuthProxyOptions;
   secureCookies: boolean;
   logLevel: LevelWithSilent;
@@ -37,6 +39,8 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --static-dir DIR                   the built console (default: console/build)               ACOG_CONSOLE_STATIC_DIR
   --nats-url URL                     NATS, for webhook events                                 ACOG_NATS_URL
   --no-artifacts                     do not serve artifacts (no S3)
+  --database-url URL                 PostgreSQL, for history and spend (without it those
+                                     routes answer 503)                                       ACOG_DATABASE_URL
   --heygen-webhook-secret-file FILE  HeyGen's webhook secret                                  ACOG_HEYGEN_WEBHOOK_SECRET_FILE
                                      (or the secret itself:                                   ACOG_HEYGEN_WEBHOOK_SECRET)
   --auth-proxy-user-header H         trust an authenticating proxy's user header              ACOG_AUTH_PROXY_USER_HEADER
@@ -82,6 +86,7 @@ export function parseConfig(
       'static-dir': { type: 'string' },
       'nats-url': { type: 'string' },
       'no-artifacts': { type: 'boolean' },
+      'database-url': { type: 'string' },
       'heygen-webhook-secret-file': { type: 'string' },
       'auth-proxy-user-header': { type: 'string' },
       'auth-proxy-groups-header': { type: 'string' },
@@ -171,6 +176,10 @@ export function parseConfig(
   const heygenWebhookSecret = (secretFile ? readFile(secretFile) : (env.ACOG_HEYGEN_WEBHOOK_SECRET ?? '')).trim() || undefined;
   const natsUrl = values['nats-url'] ?? env.ACOG_NATS_URL;
   if (heygenWebhookSecret && !natsUrl) throw new Error('--nats-url: required with a HeyGen webhook secret (webhook events go on NATS)');
+  const databaseUrl = (values['database-url'] ?? env.ACOG_DATABASE_URL ?? '').trim() || undefined;
+  const databaseProblem = databaseUrl ? databaseUrlProblem(databaseUrl) : undefined;
+  // The URL may hold a password: the message never echoes it.
+  if (databaseProblem) throw new Error(`--database-url (or ACOG_DATABASE_URL) ${databaseProblem}`);
   const userHeader = values['auth-proxy-user-header'] ?? env.ACOG_AUTH_PROXY_USER_HEADER;
   const authProxy = userHeader
     ? {
@@ -190,6 +199,7 @@ export function parseConfig(
     natsUrl,
     s3: values['no-artifacts'] ? undefined : s3OptionsFromEnv(env),
     heygenWebhookSecret,
+    databaseUrl,
     authProxy,
     secureCookies: Boolean(values['secure-cookies'] ?? env.ACOG_CONSOLE_SECURE_COOKIES === 'true'),
     logLevel: logLevel as LevelWithSilent,

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { serve, type ServerType } from '@hono/node-server';
 import { serveStatic } from '@hono/node-server/serve-static';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { openDatabase, type Database } from '@acog/db';
 import { reuseConnections } from '@acog/kube';
 import { S3ArtifactStore, type S3StoreOptions } from '@acog/store/s3';
 import { ArtifactServer } from './artifacts/server.ts';
@@ -41,6 +42,11 @@ export interface GatewayOptions {
   s3?: S3StoreOptions;
   natsUrl?: string;
   heygenWebhookSecret?: string;
+  /**
+   * PostgreSQL (postgres://…), for history (the archive) and spend (the ledger); without it those
+   * routes answer 503. The gateway only reads: the operator migrates.
+   */
+  databaseUrl?: string;
   webhookToleranceMs?: number;
   authProxy?: AuthProxyOptions;
   audiences?: string[];
@@ -95,6 +101,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     await publisher.start();
     heygen = new HeyGenWebhookHandler({ secret: options.heygenWebhookSecret, publisher, metrics, toleranceMs: options.webhookToleranceMs });
   }
+  const database: Database | undefined = options.databaseUrl
+    ? openDatabase({
+        url: options.databaseUrl,
+        onIdleError: (error) => log.warn({ error: error.message }, 'a PostgreSQL connection broke; the pool opens another'),
+      })
+    : undefined;
   const deps = {
     cache,
     authenticator,
@@ -105,6 +117,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     artifacts: options.s3 ? new ArtifactServer(new S3ArtifactStore(options.s3)) : undefined,
     logs: new LogStreamer(kubeConfig),
     heygen,
+    database,
     heartbeatMs: options.heartbeatMs,
     streams: options.streams,
     secureCookies: options.secureCookies,
@@ -158,6 +171,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     async stop() {
       cache.stop();
       await publisher?.stop();
+      await database?.close();
       await Promise.all([close(main.server), internal ? close(internal.server) : undefined]);
     },
   };

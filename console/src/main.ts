@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     natsUrl: config.natsUrl,
     s3: config.s3,
     heygenWebhookSecret: config.heygenWebhookSecret,
+    databaseUrl: config.databaseUrl,
     authProxy: config.authProxy,
     secureCookies: config.secureCookies,
     heartbeatMs: config.heartbeatMs,

@@ -43,6 +43,12 @@ export class ArtifactServer {
     this.presignSeconds = options.presignSeconds ?? 300;
   }
 
+  /** Whether an artifact is still in object storage (a Channel's retention may have deleted it). */
+  async exists(uri: string): Promise<boolean> {
+    const parsed = parseArtifactUri(uri);
+    return parsed.scheme === 's3' && this.store.exists(uri);
+  }
+
   async serve(request: Request, uri: string, options: { download?: boolean; redirect?: boolean } = {}): Promise<Response> {
     const parsed = parseArtifactUri(uri);
     if (parsed.scheme !== 's3') throw notFound(`artifact ${uri} is not in S3`);

@@ -15,9 +15,11 @@ import { actionRoutes } from './routes/actions.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { episodeRoutes } from './routes/episodes.ts';
+import { historyRoutes } from './routes/history.ts';
 import { logRoutes } from './routes/logs.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { sessionRoutes } from './routes/session.ts';
+import { spendRoutes } from './routes/spend.ts';
 import { streamRoutes } from './routes/stream.ts';
 import { webhookRoutes } from './routes/webhooks.ts';
 
@@ -129,6 +131,8 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
   app.route('/', streamRoutes(deps));
   if (deps.artifacts) app.route('/', artifactRoutes(deps, deps.artifacts));
   if (deps.logs) app.route('/', logRoutes(deps, deps.logs));
+  app.route('/', historyRoutes(deps));
+  app.route('/', spendRoutes(deps));
   app.route('/', webhookRoutes(deps));
 
   app.doc31('/openapi.json', OPENAPI_CONFIG);

@@ -2,6 +2,7 @@
 // /api/v1 prefix, and the lookups that every read makes the same way.
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Episode } from '@acog/api';
+import type { Database } from '@acog/db';
 import type { Authenticator, User } from '../auth/authenticator.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import type { ClusterCache } from '../cluster/cache.ts';
@@ -26,6 +27,8 @@ export interface GatewayDeps {
   artifacts?: ArtifactServer;
   logs?: LogStreamer;
   heygen?: HeyGenWebhookHandler;
+  /** PostgreSQL: the archive (history) and the cost ledger (spend). Those routes answer 503 without it. */
+  database?: Database;
   /** Milliseconds between SSE heartbeats. */
   heartbeatMs?: number;
   /** Event streams: how many, how far behind a client may fall, how often its token is checked again. */

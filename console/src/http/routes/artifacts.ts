@@ -12,18 +12,34 @@ import { API, episodeOr404, routeGroup, type Env, type GatewayDeps } from '../co
 import { notFound } from '../errors.ts';
 import { ObjectParams, StageParam, errorResponses, jsonContent } from '../schemas.ts';
 
-export function artifactRoutes({ cache, authorizer, log }: GatewayDeps, artifacts: ArtifactServer) {
+/**
+ * Serves one artifact URI of an Episode (live, or as the archive keeps it), when it lies inside the
+ * episode's own prefix of its stage's bucket; a 404 otherwise.
+ */
+export function serveArtifact(
+  { log }: Pick<GatewayDeps, 'log'>,
+  artifacts: ArtifactServer,
+  c: Context<Env>,
+  episode: Episode,
+  stage: StageName,
+  uri: string | undefined,
+  what: string,
+): Promise<Response> {
+  const name = episode.metadata.name;
+  if (!uri) throw notFound(`episode ${name} has no ${what}`);
+  const why = unservable(episode, stage, uri);
+  if (why) {
+    log.warn({ namespace: episode.metadata.namespace, episode: name, stage, why }, 'an artifact URI in the status is not served');
+    throw notFound(`episode ${name} has no ${what} the gateway serves (its URI lies outside the episode's own prefix)`);
+  }
+  return artifacts.serve(c.req.raw, uri, { download: c.req.query('download') === '1', redirect: c.req.query('redirect') === '1' });
+}
+
+export function artifactRoutes(deps: GatewayDeps, artifacts: ArtifactServer) {
+  const { cache, authorizer } = deps;
   const routes = routeGroup();
-  const serve = async (c: Context<Env>, episode: Episode, stage: StageName, uri: string | undefined, what: string) => {
-    const name = episode.metadata.name;
-    if (!uri) throw notFound(`episode ${name} has no ${what}`);
-    const why = unservable(episode, stage, uri);
-    if (why) {
-      log.warn({ namespace: episode.metadata.namespace, episode: name, stage, why }, 'an artifact URI in the status is not served');
-      throw notFound(`episode ${name} has no ${what} the gateway serves (its URI lies outside the episode's own prefix)`);
-    }
-    return artifacts.serve(c.req.raw, uri, { download: c.req.query('download') === '1', redirect: c.req.query('redirect') === '1' });
-  };
+  const serve = (c: Context<Env>, episode: Episode, stage: StageName, uri: string | undefined, what: string) =>
+    serveArtifact(deps, artifacts, c, episode, stage, uri, what);
 
   routes.openapi(
     createRoute({
