@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { STAGES } from '@acog/api/pipeline';
 import type { SpendReport } from '../../src/http/schemas.ts';
 import { PALETTE, channelsInMonth, colours, monthByStageAndProvider, monthlyByChannel } from './spend.ts';
 
@@ -20,11 +21,12 @@ const report: SpendReport = {
     { channel: 'free', limitUSD: 0, exists: true, months: [], actualUSD: 0, reservedUSD: 0 },
   ],
   byStageProvider: [
+    { channel: 'science', stage: 'broll', provider: 'runway', actualUSD: 27.305, attempts: 2 },
     { channel: 'science', stage: 'plan', provider: 'openai', actualUSD: 0.1, attempts: 1 },
     { channel: 'science', stage: 'voice', provider: 'elevenlabs', actualUSD: 10, attempts: 1 },
     { channel: 'history', stage: 'plan', provider: 'openai', actualUSD: 0.2, attempts: 1 },
     { channel: 'science', stage: 'voice', provider: 'openai', actualUSD: 2.5, attempts: 1 },
-    { channel: 'science', stage: 'broll', provider: 'runway', actualUSD: 27.305, attempts: 2 },
+    { channel: 'science', stage: 'zeta', provider: 'openai', actualUSD: 1, attempts: 1 },
   ],
   totalUSD: 40.106,
 };
@@ -48,13 +50,13 @@ describe('the Spend page figures', () => {
     expect(monthlyByChannel(report).series.find((s) => s.label === 'history')!.color).toBe(a.get('history'));
   });
 
-  it('adds the Channels together per stage, stacked per provider, stages in the order given', () => {
-    const data = monthByStageAndProvider(report);
-    expect(data.labels).toEqual(['plan', 'voice', 'broll']);
+  it('adds the Channels together per stage, stacked per provider, stages in pipeline order', () => {
+    const data = monthByStageAndProvider(report, STAGES);
+    expect(data.labels).toEqual(['plan', 'voice', 'broll', 'zeta']);
     expect(data.series.map((s) => [s.label, s.data])).toEqual([
-      ['elevenlabs', [0, 10, 0]],
-      ['openai', [0.3, 2.5, 0]],
-      ['runway', [0, 0, 27.31]],
+      ['elevenlabs', [0, 10, 0, 0]],
+      ['openai', [0.3, 2.5, 0, 1]],
+      ['runway', [0, 0, 27.31, 0]],
     ]);
   });
 

@@ -38,18 +38,22 @@ export function monthlyByChannel(report: SpendReport): BarData {
 }
 
 /**
- * The month's spend per stage, a stacked bar per provider: stages in the order of the report's rows
- * (the gateway gives them in pipeline order), only those that cost something; the Channels of the
- * report added together.
+ * The month's spend per stage, a stacked bar per provider: stages in pipeline order (`stageOrder`;
+ * a stage it does not know goes last), only those that cost something; the Channels of the report
+ * added together.
  */
-export function monthByStageAndProvider(report: SpendReport): BarData {
+export function monthByStageAndProvider(report: SpendReport, stageOrder: readonly string[]): BarData {
   const totals = new Map<string, Map<string, number>>();
   for (const row of report.byStageProvider) {
     const perProvider = totals.get(row.stage) ?? new Map<string, number>();
     perProvider.set(row.provider, (perProvider.get(row.provider) ?? 0) + row.actualUSD);
     totals.set(row.stage, perProvider);
   }
-  const stages = [...totals.keys()];
+  const rank = (stage: string) => {
+    const i = stageOrder.indexOf(stage);
+    return i < 0 ? stageOrder.length : i;
+  };
+  const stages = [...totals.keys()].sort((a, b) => rank(a) - rank(b) || a.localeCompare(b));
   const providers = [...new Set(report.byStageProvider.map((row) => row.provider))].sort();
   const colour = colours(providers);
   return {
