@@ -442,6 +442,14 @@ describe('the Spend page in Chromium', () => {
     await expect.poll(() => page.getByTestId('month-total').textContent()).toBe('$30.00');
     expect(await tableRows('table-stages')).toEqual([['voice', '$30.00']]);
     await shot('31-spend-channel');
+    // On a phone the charts shrink to the screen (tables scroll within their own box).
+    await page.setViewportSize({ width: 390, height: 844 });
+    await expect.poll(() => page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    await shot('33-spend-phone');
+    await page.goto(`${gateway.url}/history?namespace=${ns}`);
+    await expect.poll(() => rows().count()).toBe(50);
+    await shot('26-history-phone');
+    await page.setViewportSize({ width: 1280, height: 900 });
   });
 
   it('tells what to do next when nothing was spent', async () => {
