@@ -33,6 +33,7 @@ describe('acog-operator', () => {
     for (const flag of [
       '--runner-config',
       '--nats-url',
+      '--database-url',
       '--namespaces <list>',
       '--namespace <namespace>',
       '--http-address',
@@ -42,7 +43,7 @@ describe('acog-operator', () => {
     ])
       expect(help.stdout).toContain(flag);
     const text = help.stdout.replace(/\s+/g, ' ');
-    for (const variable of ['ACOG_RUNNER_CONFIG', 'ACOG_WATCH_NAMESPACES', 'ACOG_WATCH_NAMESPACE'])
+    for (const variable of ['ACOG_RUNNER_CONFIG', 'ACOG_WATCH_NAMESPACES', 'ACOG_WATCH_NAMESPACE', 'ACOG_DATABASE_URL'])
       expect(text).toContain(`(env: ${variable})`);
   });
 
@@ -50,6 +51,24 @@ describe('acog-operator', () => {
     const result = operator(['--nats-url', 'nats://x:4222']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('--runner-config (or ACOG_RUNNER_CONFIG) is required');
+    const database = operator(['--runner-config', '/x', '--nats-url', 'nats://x:4222', '--no-leader-elect']);
+    expect(database.code).toBe(1);
+    expect(database.stderr).toContain(
+      '--database-url (or ACOG_DATABASE_URL) is required: the PostgreSQL that holds the cost ledger and budgets',
+    );
+  });
+
+  it('refuses a database URL that is not PostgreSQL, without printing its password', () => {
+    const flags = ['--runner-config', '/x', '--nats-url', 'nats://x:4222', '--no-leader-elect'];
+    const result = operator(flags, { ACOG_DATABASE_URL: 'mysql://acog:hunter2@db/acog' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      '--database-url (or ACOG_DATABASE_URL) has the scheme "mysql": expected postgres://USER:PASSWORD@HOST:PORT/DATABASE',
+    );
+    expect(result.stderr).not.toContain('hunter2');
+    expect(operator([...flags, '--database-url', 'acog-postgresql:5432']).stderr).toContain(
+      '--database-url (or ACOG_DATABASE_URL) has the scheme "acog-postgresql"',
+    );
   });
 
   it('refuses bad values, from flags and from the environment', () => {
@@ -68,7 +87,9 @@ describe('acog-operator', () => {
   it('says what is wrong in the runner configuration file', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'operator-cli-'));
     await writeFile(join(dir, 'runner.yaml'), 'image: acog/runner:dev\nstages:\n  voise: {}\n');
-    const result = operator(['--runner-config', join(dir, 'runner.yaml'), '--nats-url', 'nats://x:4222', '--no-leader-elect']);
+    const result = operator(['--runner-config', join(dir, 'runner.yaml'), '--nats-url', 'nats://x:4222', '--no-leader-elect'], {
+      ACOG_DATABASE_URL: 'postgres://acog:x@127.0.0.1:5432/acog',
+    });
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('runner.yaml is invalid: stages.voise: unknown field');
   });

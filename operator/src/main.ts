@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { databaseUrlProblem } from '@acog/db';
 import { LOG_LEVELS } from '@acog/kube/logger';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -95,6 +96,12 @@ export function buildCommand(): Command {
         .argParser(url('--nats-url', ['nats', 'tls'])),
     )
     .addOption(
+      new Option(
+        '--database-url <url>',
+        'PostgreSQL for the cost ledger and budgets, postgres://USER:PASSWORD@HOST:5432/DB (required; prefer the environment variable: a flag shows in the process list)',
+      ).env('ACOG_DATABASE_URL'),
+    )
+    .addOption(
       new Option('--s3-endpoint <url>', 'S3 endpoint (default: AWS); credentials from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY')
         .env('ACOG_S3_ENDPOINT')
         .argParser(url('--s3-endpoint', ['http', 'https'])),
@@ -124,6 +131,15 @@ export function buildCommand(): Command {
         .default(300)
         .argParser(positiveInteger('--resync')),
     )
+    .addOption(
+      new Option(
+        '--archive-collect-interval <seconds>',
+        "archived episodes past their Channel's archive.retentionDays are deleted this often",
+      )
+        .env('ACOG_ARCHIVE_COLLECT_INTERVAL_SECONDS')
+        .default(3600)
+        .argParser(positiveInteger('--archive-collect-interval')),
+    )
     .addOption(new Option('--log-level <level>', 'log level').env('ACOG_LOG_LEVEL').default('info').choices(LOG_LEVELS));
 }
 
@@ -133,6 +149,7 @@ interface Flags {
   namespace?: string;
   runnerConfig?: string;
   natsUrl?: string;
+  databaseUrl?: string;
   s3Endpoint?: string;
   httpAddress: { host: string; port: number } | string;
   leaderElect: boolean;
@@ -142,6 +159,7 @@ interface Flags {
   leaseDuration: number;
   workers: number;
   resync: number;
+  archiveCollectInterval: number;
   logLevel: (typeof LOG_LEVELS)[number];
 }
 
@@ -164,19 +182,32 @@ export async function main(argv: string[]): Promise<void> {
   if (!flags.runnerConfig)
     return command.error('error: --runner-config (or ACOG_RUNNER_CONFIG) is required: the YAML file that says which image runs the stages');
   if (!flags.natsUrl) return command.error('error: --nats-url (or ACOG_NATS_URL) is required, e.g. nats://acog-nats:4222');
+  if (!flags.databaseUrl)
+    return command.error(
+      'error: --database-url (or ACOG_DATABASE_URL) is required: the PostgreSQL that holds the cost ledger and budgets, e.g. postgres://acog:PASSWORD@acog-postgresql:5432/acog',
+    );
+  const databaseProblem = databaseUrlProblem(flags.databaseUrl);
+  if (databaseProblem) return command.error(`error: --database-url (or ACOG_DATABASE_URL) ${databaseProblem}`);
   const identity = flags.identity ?? hostname();
   if (leaderElect && !flags.leaseNamespace)
     command.error('error: leader election needs --lease-namespace (or POD_NAMESPACE); or pass --no-leader-elect for a single replica');
 
   // The heavy modules load only once the flags are good: --help and a bad flag answer at once.
-  const [{ KubeConfig }, { S3ArtifactStore, s3OptionsFromEnv }, { loadRunnerConfig }, { createLogger }, { startOperator }] =
-    await Promise.all([
-      import('@kubernetes/client-node'),
-      import('@acog/store/s3'),
-      import('./config/runner-config.ts'),
-      import('@acog/kube/logger'),
-      import('./operator.ts'),
-    ]);
+  const [
+    { KubeConfig },
+    { S3ArtifactStore, s3OptionsFromEnv },
+    { loadRunnerConfig },
+    { createLogger },
+    { startOperator },
+    { openDatabase },
+  ] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('@acog/store/s3'),
+    import('./config/runner-config.ts'),
+    import('@acog/kube/logger'),
+    import('./operator.ts'),
+    import('@acog/db'),
+  ]);
   const log = createLogger(flags.logLevel);
   let runner;
   try {
@@ -192,6 +223,10 @@ export async function main(argv: string[]): Promise<void> {
     ...(flags.s3Endpoint && { endpoint: flags.s3Endpoint, forcePathStyle: true }),
   });
   const leaseMs = flags.leaseDuration * 1000;
+  const database = openDatabase({
+    url: flags.databaseUrl,
+    onIdleError: (error) => log.warn({ error: error.message }, 'a database connection broke; it is replaced on the next query'),
+  });
 
   const operator = await startOperator({
     kubeConfig,
@@ -199,6 +234,7 @@ export async function main(argv: string[]): Promise<void> {
     runner,
     natsUrl: flags.natsUrl,
     store,
+    database,
     http,
     leaderElection: leaderElect
       ? {
@@ -212,6 +248,7 @@ export async function main(argv: string[]): Promise<void> {
       : undefined,
     workers: flags.workers,
     resyncMs: flags.resync * 1000,
+    archive: { retentionIntervalMs: flags.archiveCollectInterval * 1000 },
     log,
     onLostLeadership: () => {
       log.error('lost the leader lease; exiting so that a fresh replica takes over');
@@ -222,7 +259,10 @@ export async function main(argv: string[]): Promise<void> {
   for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     process.once(signal, () => {
       log.info({ signal }, 'stopping');
-      void operator.stop().then(() => process.exit(0));
+      void operator
+        .stop()
+        .then(() => database.close())
+        .then(() => process.exit(0));
     });
   }
 }

@@ -26,9 +26,11 @@ import {
   type Logger,
   type RequestVerb,
 } from '@acog/kube';
+import type { Database } from '@acog/db';
 import type { ArtifactStore } from '@acog/store';
-import { Archiver, type ArchiveDatabase } from './archive/archiver.ts';
+import { Archiver } from './archive/archiver.ts';
 import { isFinished } from './archive/policy.ts';
+import { LedgerConnection } from './budget/connection.ts';
 import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel/reconciler.ts';
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
@@ -57,19 +59,29 @@ export interface OperatorOptions {
   resyncMs: number;
   log: Logger;
   /**
-   * The archive of finished Episodes (PostgreSQL): written before Channel.spec.archive's TTL may
-   * delete an Episode; rows past retentionDays collected every `retentionIntervalMs` (default 1 h).
-   * Without it nothing is archived and no Episode is deleted by a TTL.
+   * The archive of finished Episodes, in `database`: each is written before Channel.spec.archive's
+   * TTL may delete it; rows past retentionDays are collected every `retentionIntervalMs` (default
+   * 1 h). Without a database nothing is archived and no Episode is deleted by a TTL.
    */
-  archive?: { db: ArchiveDatabase; retentionIntervalMs?: number };
+  archive?: { retentionIntervalMs?: number };
   /** Called when the lease is lost: the process should exit, as client-go's operators do. */
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
   onRequest?: (verb: RequestVerb | 'list' | 'watch', resource: string) => void;
+  /**
+   * PostgreSQL: the operator migrates it (under an advisory lock, retrying while it cannot be
+   * reached), records every finished attempt in the cost ledger and gates paid stages by the
+   * Channels' budgets. The caller opens and closes it. Without it there is neither ledger nor budget.
+   */
+  database?: Database;
+  /** The clock of budgets and schedules (tests move it to a month's end). */
+  now?: () => Date;
 }
 
 export interface Operator {
   metrics: OperatorMetrics;
+  /** Resolves once the database is migrated (at once without a database). */
+  databaseReady(): Promise<void>;
   httpAddress?: AddressInfo;
   isLeader(): boolean;
   isReady(): boolean;
@@ -132,6 +144,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   });
   const hints = new CompletionHints();
   const archiveQueue = new WorkQueue({ name: 'archive', workers: 2, baseDelayMs: 500, maxDelayMs: 60_000, ...queueMetrics('archive') });
+  const ledger = options.database ? new LedgerConnection(options.database, log.child({ component: 'ledger' })) : undefined;
 
   const episodeReconciler = new EpisodeReconciler({
     clients,
@@ -145,6 +158,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     metrics,
     log,
     requeueAfter: (key, delayMs) => episodeQueue.addAfter(key, delayMs),
+    now: options.now,
+    ledger,
+    onSpendChanged: (channelKey) => channelQueue.add(channelKey),
   });
   const channelReconciler = new ChannelReconciler({
     clients,
@@ -153,11 +169,15 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     events,
     log,
     requeueAfter: (key, delayMs) => channelQueue.addAfter(key, delayMs),
+    now: options.now,
+    ledger,
+    onBudgetFreed: (channelKey) => episodeReconciler.spendChanged(channelKey),
   });
 
-  const archiver = options.archive
+  const archiver = ledger
     ? new Archiver({
-        db: options.archive.db,
+        db: options.database!.pool,
+        isMigrated: () => ledger.isMigrated(),
         clients,
         episodes,
         channels,
@@ -310,6 +330,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
 
   return {
     metrics,
+    databaseReady: () => ledger?.ready() ?? Promise.resolve(),
     httpAddress,
     isLeader: () => leading,
     isReady: ready,
@@ -322,6 +343,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       clearInterval(collector);
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), archiveQueue.shutDown()]);
       await consumer.stop();
+      await ledger?.stop();
       await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
     },
   };

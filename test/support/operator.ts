@@ -61,6 +61,8 @@ export interface OperatorProcessOptions {
   runner?: Record<string, unknown>;
   /** Wait until /readyz answers (false for a standby that has not synced yet, or a bad flag). */
   waitReady?: boolean;
+  /** The PostgreSQL of the ledger (default: the local control plane's, ACOG_DATABASE_URL). */
+  databaseUrl?: string;
 }
 
 let counter = 0;
@@ -98,7 +100,12 @@ export async function startOperatorProcess(options: OperatorProcessOptions): Pro
     ...(options.extraArgs ?? []),
   ];
   const process_ = startProcess(`operator ${identity}`, process.execPath, args, join(dir, `${identity}.log`), {
-    env: { ...process.env, ...serviceEnv(), KUBECONFIG: env.kubernetes.kubeconfig },
+    env: {
+      ...process.env,
+      ...serviceEnv(),
+      KUBECONFIG: env.kubernetes.kubeconfig,
+      ACOG_DATABASE_URL: options.databaseUrl ?? process.env.ACOG_DATABASE_URL ?? env.postgres.url,
+    },
   });
   const metricsUrl = `http://127.0.0.1:${port}`;
   if (options.waitReady !== false) {

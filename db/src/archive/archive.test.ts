@@ -87,7 +87,10 @@ describe('the archive', () => {
     expect(await names({ phase: 'Cancelled' })).toEqual(['episode-202']);
     expect(await names({ since: new Date(Date.UTC(2026, 10, 1) + 201 * 3_600_000) })).toEqual(['episode-202', 'episode-201']);
     expect(await names({ labels: [{ key: 'tier', operator: 'in', values: ['gold'] }] })).toEqual(['how-indexes-work']);
-    expect(await names({ labels: [{ key: 'tier', operator: 'in', values: ['gold', 'silver'] }] })).toEqual(['episode-201', 'how-indexes-work']);
+    expect(await names({ labels: [{ key: 'tier', operator: 'in', values: ['gold', 'silver'] }] })).toEqual([
+      'episode-201',
+      'how-indexes-work',
+    ]);
     expect(await names({ labels: [{ key: 'tier', operator: 'notin', values: ['gold'] }] })).toEqual(['episode-202', 'episode-201']);
     expect(await names({ labels: [{ key: 'series', operator: 'exists', values: [] }] })).toEqual(['episode-202', 'how-indexes-work']);
     expect(await names({ labels: [{ key: 'series', operator: '!', values: [] }] })).toEqual(['episode-201']);
@@ -105,7 +108,12 @@ describe('the archive', () => {
       record(310, { namespace: ns, finishedAt: '2026-12-01T00:00:00.000Z' }),
       record(311, { namespace: ns, channel: 'other', finishedAt: '2026-01-01T00:00:00.000Z' }),
     ]);
-    const deleted = await deleteArchivedBefore(db.pool, { namespace: ns, channel: 'engineering', before: new Date('2026-06-01T00:00:00Z'), batchSize: 3 });
+    const deleted = await deleteArchivedBefore(db.pool, {
+      namespace: ns,
+      channel: 'engineering',
+      before: new Date('2026-06-01T00:00:00Z'),
+      batchSize: 3,
+    });
     expect(deleted).toBe(7);
     const left = await historyPage(db.pool, { namespace: ns, limit: 50 });
     expect(left.items.map((item) => item.name).sort()).toEqual(['episode-310', 'episode-311']);

@@ -37,7 +37,8 @@ export interface ReservationRequest extends AttemptKey {
   /** The month the stage starts in, in the Channel's timezone: month-to-date spend is this month's. */
   month: string;
   estimateUSD: number;
-  limitUSD: number;
+  /** The Channel's monthly limit; null without a budget (the reservation is still held, for the reserve). */
+  limitUSD: number | null;
 }
 
 export interface ReservationDecision {
@@ -48,7 +49,7 @@ export interface ReservationDecision {
   /** Estimates of the Channel's other paid attempts still running. */
   reservedUSD: number;
   estimateUSD: number;
-  limitUSD: number;
+  limitUSD: number | null;
 }
 
 export interface ChannelSpend {
@@ -187,7 +188,7 @@ export class Ledger {
          inserted AS (
            INSERT INTO budget_reservations (episode_uid, stage, attempt, namespace, channel, episode, month, estimate_usd)
            SELECT $5, $6, $7, $1, $2, $4, $3, $8 FROM spend
-           WHERE NOT held AND actual + reserved + $8::numeric <= $9::numeric
+           WHERE NOT held AND ($9::numeric IS NULL OR actual + reserved + $8::numeric <= $9::numeric)
            RETURNING 1
          )
          SELECT actual, reserved, held, EXISTS (SELECT 1 FROM inserted) AS inserted FROM spend`,

@@ -14,7 +14,10 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
       base: { component },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      redact: { paths: ['token', '*.token', 'headers.authorization', 'headers.cookie'], censor: '[redacted]' },
+      redact: {
+        paths: ['token', '*.token', 'headers.authorization', 'headers["x-acog-authorization"]', 'headers.cookie'],
+        censor: '[redacted]',
+      },
     },
     destination ?? pino.destination({ sync: false }),
   );

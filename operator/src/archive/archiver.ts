@@ -15,6 +15,8 @@ export type ArchiveDatabase = Parameters<typeof archiveEpisodes>[0];
 
 export interface ArchiverDeps {
   db: ArchiveDatabase;
+  /** Whether the schema is there (the operator migrates at start, and keeps trying while PostgreSQL is down). */
+  isMigrated: () => boolean;
   clients: KubeClients;
   episodes: Informer<Episode>;
   channels: Informer<Channel>;
@@ -52,6 +54,8 @@ export class Archiver {
     // each finalizer removed.
     const going = !!episode.metadata.deletionTimestamp && this.archived.has(uid);
     if (!going && this.archived.get(uid) !== resourceVersion) {
+      if (!this.deps.isMigrated())
+        throw new Error(`cannot archive episode ${namespace}/${name} yet: the database is not migrated; it is kept until it is archived`);
       try {
         await archiveEpisodes(this.deps.db, [archiveRecord(episode)]);
       } catch (error) {
@@ -95,6 +99,7 @@ export class Archiver {
 
   /** Deletes archived rows older than each Channel's retentionDays; returns how many went. */
   async collect(): Promise<number> {
+    if (!this.deps.isMigrated()) return 0;
     const now = this.deps.now?.() ?? new Date();
     let total = 0;
     for (const channel of this.deps.channels.list()) {

@@ -2,7 +2,8 @@
 // phase. Secrets cannot be watched without reading every Secret, so a Channel that is not ready
 // is looked at again every minute; a ready one on the informers' resync.
 import { isDeepStrictEqual } from 'node:util';
-import { CHANNELS, GROUP, VERSION, type Channel, type ChannelStatus, type Episode } from '@acog/api';
+import { budgetMonth, CHANNELS, GROUP, nextMonthStart, VERSION, type Channel, type ChannelStatus, type Episode } from '@acog/api';
+import type { AttemptKey } from '@acog/db/ledger';
 import {
   setConditions,
   type Informer,
@@ -14,7 +15,13 @@ import {
   type EventRecorder,
   type Logger,
 } from '@acog/kube';
+import type { LedgerConnection } from '../budget/connection.ts';
+import { waitUntil } from '../budget/gate.ts';
+import { safeTimezone } from '../budget/timezone.ts';
 import { channelReadiness, type Readiness, type SecretLookup } from './readiness.ts';
+
+/** A reservation whose attempt no Episode runs any more is dropped after this long (its Job may be on its way). */
+const ABANDONED_RESERVATION_MS = 120_000;
 
 export const CHANNEL_INDEX = 'channel';
 
@@ -28,6 +35,10 @@ export interface ChannelReconcilerDeps {
   /** How long a readiness check holds before the Secrets are read again. */
   recheckMs?: number;
   now?: () => Date;
+  /** The cost ledger: status.spend comes from it. */
+  ledger?: LedgerConnection;
+  /** Called with the Channel's key when reservations of abandoned attempts were dropped (budget freed). */
+  onBudgetFreed?: (channelKey: string) => void;
 }
 
 /** Index value of an Episode: the Channel it names. */
@@ -60,8 +71,10 @@ export class ChannelReconciler {
     }
     const now = this.deps.now?.() ?? new Date();
     const previous: ChannelStatus = channel.status ?? {};
+    const spend = await this.spend(key, channel, now);
     const status: ChannelStatus = {
       ...previous,
+      ...(spend && { spend }),
       observedGeneration: channel.metadata.generation,
       episodes: counts,
       conditions: setConditions(
@@ -99,6 +112,38 @@ export class ChannelReconciler {
         { namespace: channel.metadata.namespace, channel: channel.metadata.name, ready: readiness.ready, reason: readiness.reason },
         readiness.message,
       );
+    }
+  }
+
+  /**
+   * This month's spend from the ledger, and the drop of reservations no running attempt holds any
+   * more; undefined when the ledger cannot be read (the last figures stay, the next look retries).
+   */
+  private async spend(key: string, channel: Channel, now: Date): Promise<ChannelStatus['spend'] | undefined> {
+    if (!this.deps.ledger) return undefined;
+    const timezone = safeTimezone(channel.spec);
+    const month = budgetMonth(now, timezone);
+    // The figures change when the month turns: look again then.
+    this.deps.requeueAfter(key, waitUntil(nextMonthStart(now, timezone), now) + 1_000);
+    try {
+      const ledger = this.deps.ledger.get();
+      const [namespace, name] = key.split('/');
+      const running: AttemptKey[] = [];
+      for (const episode of this.deps.episodes.byIndex(CHANNEL_INDEX, key))
+        for (const entry of episode.status?.stages ?? [])
+          if (entry.phase === 'Running' && entry.attempt)
+            running.push({ episodeUid: episode.metadata.uid!, stage: entry.name, attempt: entry.attempt });
+      if ((await ledger.releaseAbandoned(namespace, name, running, ABANDONED_RESERVATION_MS)) > 0) this.deps.onBudgetFreed?.(key);
+      const spend = await ledger.channelSpend(namespace, name, month);
+      const limit = channel.spec.budget?.monthlyLimitUSD;
+      return { month, actualUSD: spend.actualUSD, reservedUSD: spend.reservedUSD, ...(limit !== undefined && { limitUSD: limit }) };
+    } catch (error) {
+      this.deps.log.debug(
+        { channel: key, error: (error as Error).message },
+        'cannot read the spend from the ledger; keeping the last figures',
+      );
+      this.deps.requeueAfter(key, 30_000);
+      return undefined;
     }
   }
 

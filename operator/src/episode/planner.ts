@@ -7,12 +7,14 @@
 // of cert-manager's certificate trigger policies: PLAN below is the whole decision, in order, and
 // STAGE_RULES what each stage does.
 import type { Channel, Episode, EpisodeStatus, StageName, StageResult } from '@acog/api';
+import type { StageHold } from '../budget/holds.ts';
 import { recordOutcomes } from './planning/outcomes.ts';
 import { cancelEpisode, handleRetryRequest } from './planning/requests.ts';
 import {
   awaitDependencies,
   eachStage,
   holdAtGate,
+  holdForBudget,
   holdForChannel,
   holdWhileSuspended,
   keepCurrentResult,
@@ -73,6 +75,8 @@ export interface PlanInput {
   /** Finished attempts whose input hash matches a stage's current hash, found in the artifact store. */
   reusable: Partial<Record<StageName, StageResult & { jobName?: string }>>;
   now: Date;
+  /** Paid stages the budget gate keeps from starting now (over budget, or the ledger is down). */
+  holds?: Partial<Record<StageName, StageHold>>;
 }
 
 export interface StageStart {
@@ -111,6 +115,7 @@ const STAGE_RULES: readonly StageRule[] = [
   holdWhileSuspended,
   holdForChannel,
   waitForBackoff,
+  holdForBudget,
   startAttempt,
 ];
 

@@ -50,6 +50,9 @@ import {
   type KubeClients,
   type Logger,
 } from '@acog/kube';
+import { BudgetGate, LEDGER_RETRY_MS } from '../budget/gate.ts';
+import type { LedgerConnection } from '../budget/connection.ts';
+import { LedgerRecorder } from '../budget/recorder.ts';
 import type { CompletionHints } from '../completions/hints.ts';
 import { boundMessage } from '../completions/nats.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
@@ -74,6 +77,13 @@ export interface EpisodeReconcilerDeps {
   log: Logger;
   requeueAfter: (key: string, delayMs: number) => void;
   now?: () => Date;
+  /**
+   * The cost ledger: finished attempts are recorded in it and paid stages pass the budget gate.
+   * Without it (a test or benchmark of the operator alone) neither happens.
+   */
+  ledger?: LedgerConnection;
+  /** Called with a Channel's key when its spend changed (rows recorded). */
+  onSpendChanged?: (channelKey: string) => void;
 }
 
 const STATUS_PARAMS = { group: GROUP, version: VERSION, plural: EPISODES.plural };
@@ -86,8 +96,26 @@ export class EpisodeReconciler {
   /** Jobs created but not yet in the cache (its watch lags a little): they exist all the same. */
   private readonly expected = new Map<string, { view: StageJob & { inputHash?: string }; key: string; at: number }>();
 
+  private readonly gate?: BudgetGate;
+  private readonly recorder?: LedgerRecorder;
+
   constructor(deps: EpisodeReconcilerDeps) {
     this.deps = deps;
+    if (deps.ledger) {
+      this.gate = new BudgetGate(deps.ledger, deps.log);
+      this.recorder = new LedgerRecorder({
+        connection: deps.ledger,
+        log: deps.log,
+        readResult: (episode, stage, attempt) => this.readResult(episode, stage, attempt),
+        onRecorded: (channelKey) => this.spendChanged(channelKey),
+      });
+    }
+  }
+
+  /** A Channel's spend changed: Episodes waiting for its budget look again, and so does the Channel's status. */
+  spendChanged(channelKey: string): void {
+    for (const key of this.gate?.takeWaiting(channelKey) ?? []) this.deps.requeueAfter(key, 0);
+    this.deps.onSpendChanged?.(channelKey);
   }
 
   async reconcile(key: string): Promise<void> {
@@ -99,7 +127,11 @@ export class EpisodeReconciler {
     }
     const namespace = episode.metadata.namespace!;
     const channel = channels.get(`${namespace}/${episode.spec.channelRef.name}`);
-    if (episode.metadata.deletionTimestamp) return this.finalize(episode, channel);
+    if (episode.metadata.deletionTimestamp) {
+      // What the Episode spent stays in the ledger after it is gone.
+      await this.recorder?.sync(episode, channel, episode.status ?? {}, []);
+      return this.finalize(episode, channel);
+    }
     if (!(await this.ensureFinalizer(episode, channel))) return;
 
     const now = this.deps.now?.() ?? new Date();
@@ -120,7 +152,7 @@ export class EpisodeReconciler {
       );
     const outcomes = await this.outcomes(observed, ownJobs, hints.events(key), now);
     const reusable = await this.reusable(observed, hashes);
-    const plan = planEpisode({
+    const planInput = {
       episode: observed,
       channel,
       channelProblem: channelProblem(episode, channel),
@@ -128,24 +160,38 @@ export class EpisodeReconciler {
       outcomes,
       reusable,
       now,
-    });
+    };
+    let plan = planEpisode(planInput);
+    let requeueAfterMs = plan.requeueAfterMs;
+    if (this.gate && channel && plan.start.length) {
+      // The gate reserves the budget of the paid stages the plan starts; those it holds are planned
+      // again as held (the planner is pure: every other decision comes out the same).
+      const gate = await this.gate.decide(episode, channel, plan.start, adopted, now);
+      if (Object.keys(gate.holds).length) {
+        plan = planEpisode({ ...planInput, holds: gate.holds });
+        requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gate.requeueAfterMs ?? Infinity);
+      }
+    }
 
     // Jobs and status go out together (one round trip less per hand-off). Either may fail alone:
     // a Running stage without its Job gets it made again (same name), and a Job without its status
     // is adopted by the next reconcile; so no order is safer than the other.
-    const [actions, storing] = await Promise.allSettled([
+    const [actions, storing, ledgered] = await Promise.allSettled([
       Promise.all([
         ...plan.deleteJobs.map((name) => this.deleteJob(namespace, name)),
         ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start)),
       ]),
       this.storeStatus(episode, plan.status),
+      this.recorder?.sync(episode, channel, plan.status, outcomes) ?? Promise.resolve(true),
     ]);
+    // A ledger write that failed is made again from status and result.json on the next look.
+    if (ledgered.status === 'fulfilled' && !ledgered.value) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, LEDGER_RETRY_MS);
     if (actions.status === 'rejected') throw actions.reason;
     if (storing.status === 'rejected') throw storing.reason;
     const stored = storing.value;
     hints.settle(key, (event) => isRecorded(plan.status, event));
     if (stored) this.record(episode, plan.transitions, outcomes, plan.status);
-    if (plan.requeueAfterMs !== undefined) this.deps.requeueAfter(key, plan.requeueAfterMs + 50);
+    if (requeueAfterMs !== undefined && Number.isFinite(requeueAfterMs)) this.deps.requeueAfter(key, requeueAfterMs + 50);
   }
 
   private ownJobs(episode: Episode): (StageJob & { inputHash?: string })[] {
@@ -505,6 +551,7 @@ export class EpisodeReconciler {
     const finalizers = episode.metadata.finalizers ?? [];
     if (!finalizers.includes(ARTIFACTS_FINALIZER)) return;
     const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+    this.recorder?.forget(uid);
     const keep = channel?.spec.retention?.artifacts === 'Keep';
     let deleted = 0;
     if (!keep) {

@@ -1,5 +1,6 @@
 // The walk over the DAG: for each stage in pipeline order, the first rule that decides.
 import { activeDependencies, APPROVAL_ANNOTATION_PREFIX, STAGES } from '@acog/api';
+import { findCondition } from '@acog/kube';
 import { stageJobName } from '../job.ts';
 import { fromResult, isCurrent, isFinished, jobIdentity, jobsOf, time, type PlanStep, type StageRule } from './state.ts';
 
@@ -117,6 +118,33 @@ export const waitForBackoff: StageRule = (state, stage) => {
   const wait = nextAttemptAt ? Date.parse(nextAttemptAt) - state.now.getTime() : NaN;
   if (!(wait > 0)) return false;
   state.requeueAfterMs = Math.min(state.requeueAfterMs ?? Infinity, wait);
+  return true;
+};
+
+/**
+ * A paid stage the budget gate holds waits with the gate's message (Pause, or the ledger is down),
+ * or fails with it (onExceeded Fail). An Event is sent when the hold begins or its reason changes.
+ */
+export const holdForBudget: StageRule = (state, stage) => {
+  const hold = state.holds[stage];
+  if (!hold) return false;
+  const entry = state.stages.get(stage);
+  if (hold.fail) {
+    state.stages.set(stage, {
+      ...entry,
+      name: stage,
+      phase: 'Failed',
+      failures: entry?.failures ?? 0,
+      finishedAt: time(state.now),
+      nextAttemptAt: undefined,
+      message: hold.message,
+    });
+    state.transitions.push({ type: 'Warning', reason: hold.reason, message: `${stage} failed: ${hold.message}` });
+    return true;
+  }
+  if (findCondition(state.observed.conditions, hold.reason)?.status !== 'True')
+    state.transitions.push({ type: 'Warning', reason: hold.reason, message: `${stage} waits: ${hold.message}` });
+  state.stages.set(stage, { ...entry, name: stage, phase: 'Pending', nextAttemptAt: undefined, message: hold.message });
   return true;
 };
 

@@ -22,6 +22,7 @@ export interface PlanState {
   readonly outcomes: readonly AttemptOutcome[];
   readonly reusable: PlanInput['reusable'];
   readonly now: Date;
+  readonly holds: NonNullable<PlanInput['holds']>;
   readonly annotations: Readonly<Record<string, string>>;
   readonly policy: Required<RetryPolicy>;
   /** The stages that run (none without a Channel). */
@@ -63,6 +64,7 @@ export function planState(input: PlanInput): PlanState {
     outcomes: input.outcomes,
     reusable: input.reusable,
     now: input.now,
+    holds: input.holds ?? {},
     annotations: episode.metadata.annotations ?? {},
     policy: retryPolicyOf(channel, episode),
     active: channel ? activeStages(channel.spec, episode.spec) : [],

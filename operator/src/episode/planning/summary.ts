@@ -22,7 +22,11 @@ export function derivePhase(state: PlanState): void {
     status.message = channelProblem?.message ?? 'the Channel is missing';
   } else if (failed) {
     status.phase = 'Failed';
-    status.message = `${failed.name} failed after ${failed.failures ?? 1} attempt(s): ${failed.message ?? ''}`.trim();
+    // failures 0: the budget failed the stage before any attempt (onExceeded Fail).
+    status.message =
+      failed.failures === 0
+        ? `${failed.name} failed: ${failed.message ?? ''}`.trim()
+        : `${failed.name} failed after ${failed.failures ?? 1} attempt(s): ${failed.message ?? ''}`.trim();
   } else if (stages.length > 0 && succeeded(state).length === stages.length) {
     status.phase = 'Succeeded';
     status.message = `all ${stages.length} stages succeeded`;
@@ -38,6 +42,7 @@ export function derivePhase(state: PlanState): void {
     status.message = state.episode.spec.suspend
       ? 'suspended: no stage starts until spec.suspend is false'
       : (channelProblem?.message ??
+        stages.find((entry) => state.holds[entry.name])?.message ??
         stages.find((entry) => entry.nextAttemptAt)?.message ??
         (started ? 'waiting for the next stage' : 'waiting for the first stage'));
   }
@@ -115,7 +120,7 @@ function conditionsOf(state: PlanState, status: EpisodeStatus): ConditionUpdate[
         ? 'Suspended'
         : 'StagesRunning'
       : phase === 'Pending'
-        ? (state.channelProblem?.reason ?? (suspend ? 'Suspended' : 'Waiting'))
+        ? (state.channelProblem?.reason ?? (suspend ? 'Suspended' : (Object.values(state.holds)[0]?.reason ?? 'Waiting')))
         : phase;
   return [
     { type: 'Ready', status: phase === 'Succeeded' ? 'True' : 'False', reason: phase, message },
@@ -128,7 +133,28 @@ function conditionsOf(state: PlanState, status: EpisodeStatus): ConditionUpdate[
     },
     { type: 'Succeeded', status: phase === 'Succeeded' ? 'True' : isFinished(phase) ? 'False' : 'Unknown', reason: phase, message },
     { type: 'Failed', status: phase === 'Failed' ? 'True' : 'False', reason: phase, message },
+    ...budgetConditions(state, status),
   ];
+}
+
+/**
+ * BudgetExceeded and LedgerUnavailable: True with the gate's message while a stage is held for that
+ * reason; False once none is (only when the condition was there: Episodes never held carry neither).
+ */
+function budgetConditions(state: PlanState, status: EpisodeStatus): ConditionUpdate[] {
+  const updates: ConditionUpdate[] = [];
+  const reasons = { BudgetExceeded: 'MonthlyLimitReached', LedgerUnavailable: 'DatabaseUnreachable' } as const;
+  for (const type of ['BudgetExceeded', 'LedgerUnavailable'] as const) {
+    const held = (status.stages ?? []).filter((entry) => state.holds[entry.name]?.reason === type);
+    if (held.length) {
+      const message = held.map((entry) => state.holds[entry.name]!.message).join('; ');
+      updates.push({ type, status: 'True', reason: reasons[type], message });
+    } else if (status.conditions?.some((condition) => condition.type === type)) {
+      const message = type === 'BudgetExceeded' ? 'no stage waits for the budget' : 'the cost ledger is reachable';
+      updates.push({ type, status: 'False', reason: type === 'BudgetExceeded' ? 'WithinBudget' : 'DatabaseReachable', message });
+    }
+  }
+  return updates;
 }
 
 /** The stages that run: all but the skipped. */

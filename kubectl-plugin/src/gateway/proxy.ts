@@ -1,0 +1,120 @@
+// The console's gateway, reached through the API server's service proxy
+// (/api/v1/namespaces/<ns>/services/<name>:http/proxy/...) with the user's own credentials: no new
+// login, no port-forward, nothing exposed. The API server authenticates the user, checks `get
+// services/proxy` on the console's Service, and removes the Authorization header before it
+// proxies; so the plugin also sends the user's token as X-ACOG-Authorization, which the gateway
+// checks with a TokenReview and authorizes per namespace as any other request (docs/adr/0013).
+import { request } from 'node:https';
+import type { RequestOptions } from 'node:https';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { isForbidden } from '@acog/kube';
+import type { Connection } from '../kube/config.ts';
+import { CommandError, explainApiError } from '../kube/errors.ts';
+
+/** The label the chart puts on the console's public Service, by which the plugin finds it. */
+export const CONSOLE_SERVICE_SELECTOR = 'app.kubernetes.io/name=acog,app.kubernetes.io/component=console,acog.dev/service=api';
+export const CONSOLE_SERVICE_PORT = 'http';
+/** The largest answer read from the gateway. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+export interface ConsoleService {
+  namespace: string;
+  name: string;
+}
+
+/** `[NAMESPACE/]NAME`, as --console-service and ACOG_CONSOLE_SERVICE take it. */
+export function parseConsoleService(value: string, defaultNamespace: string): ConsoleService {
+  const match = /^(?:([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/)?([a-z0-9]([-a-z0-9]*[a-z0-9])?)$/.exec(value.trim());
+  if (!match) throw new CommandError(`--console-service: "${value}" is not [NAMESPACE/]NAME of a Service`, 2);
+  return { namespace: match[1] ?? defaultNamespace, name: match[3] };
+}
+
+/** The console's Service: named by the flag or ACOG_CONSOLE_SERVICE, else found by its label. */
+export async function findConsoleService(connection: Connection, named: string | undefined): Promise<ConsoleService> {
+  if (named) return parseConsoleService(named, connection.namespace);
+  const hint =
+    'name it with --console-service NAMESPACE/NAME or ACOG_CONSOLE_SERVICE (the Helm release\'s namespace and "<release>-console", e.g. acog/acog-console)';
+  let items;
+  try {
+    items = (await connection.kc.makeApiClient(CoreV1Api).listServiceForAllNamespaces({ labelSelector: CONSOLE_SERVICE_SELECTOR })).items;
+  } catch (error) {
+    if (isForbidden(error)) throw new CommandError(`you may not list Services in every namespace to find the ACOG console: ${hint}`);
+    throw explainApiError(error, 'the ACOG console Service', connection.kc.getCurrentCluster()?.server);
+  }
+  if (items.length === 0)
+    throw new CommandError(
+      `no ACOG console Service (label ${CONSOLE_SERVICE_SELECTOR}) in the cluster: is the console installed? Or ${hint}`,
+    );
+  if (items.length > 1) {
+    const found = items.map((item) => `${item.metadata?.namespace}/${item.metadata?.name}`).join(', ');
+    throw new CommandError(`several ACOG console Services (${found}): pick one with --console-service NAMESPACE/NAME`);
+  }
+  return { namespace: items[0].metadata!.namespace!, name: items[0].metadata!.name! };
+}
+
+/** The proxy path of a gateway path (which starts with /api/v1/...). */
+export function proxyPath(service: ConsoleService, path: string): string {
+  return `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/${encodeURIComponent(service.name)}:${CONSOLE_SERVICE_PORT}/proxy${path}`;
+}
+
+interface GatewayError {
+  error?: { status?: number; reason?: string; message?: string };
+}
+
+/** GETs a gateway path through the service proxy as the user; the answer's JSON, or a CommandError that says what to do. */
+export async function gatewayGet<T>(connection: Connection, service: ConsoleService, path: string): Promise<T> {
+  const server = connection.kc.getCurrentCluster()?.server;
+  if (!server) throw new CommandError('the kubeconfig names no cluster server');
+  const url = new URL(proxyPath(service, path), server);
+  const options: RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+  await connection.kc.applyToHTTPSOptions(options);
+  const headers = (options.headers ?? {}) as Record<string, string>;
+  const authorization = headers.Authorization ?? headers.authorization;
+  if (!authorization)
+    throw new CommandError(
+      'your kubeconfig user has no token (a client certificate, say), and the API server passes no certificate on to the console: use a context with a token (OIDC, an exec plugin, or kubectl create token)',
+    );
+  headers['x-acog-authorization'] = authorization;
+  options.headers = headers;
+  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request(url, options, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`the gateway's answer is larger than ${MAX_ANSWER_BYTES} bytes`));
+        else chunks.push(chunk);
+      });
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      response.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end();
+  }).catch((error: unknown) => {
+    throw explainApiError(error, 'the ACOG console', server);
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    parsed = undefined;
+  }
+  if (status >= 200 && status < 300 && parsed !== undefined) return parsed as T;
+  const gateway = (parsed as GatewayError | undefined)?.error;
+  if (gateway?.message) {
+    const retry = status === 503 ? ' (the console answered 503: try again shortly)' : '';
+    throw new CommandError(`${gateway.message}${retry}`);
+  }
+  // Not the gateway's answer: the API server's own (no right to the proxy, no such Service, no endpoints).
+  const message = (parsed as { message?: string } | undefined)?.message ?? body.slice(0, 300).trim();
+  if (status === 403)
+    throw new CommandError(
+      `forbidden: ${message}: reaching the console needs get on services/proxy of ${service.namespace}/${service.name} (the chart grants it to every authenticated user)`,
+    );
+  if (status === 404) throw new CommandError(`the console Service ${service.namespace}/${service.name} was not found: ${message}`);
+  if (status === 503)
+    throw new CommandError(
+      `the console Service ${service.namespace}/${service.name} cannot be reached (${message}): is the console running?`,
+    );
+  throw new CommandError(`the API server answered ${status} for the console: ${message}`);
+}
