@@ -102,7 +102,7 @@ describe('Ledger.reserve', () => {
     const pools = [ledger, ...others.map((other) => new Ledger(other))];
     const decisions = await Promise.all(
       Array.from({ length: 12 }, (_, i) =>
-        pools[i % pools.length].reserve(request({ channel, episodeUid: `uid-${i}`, episode: `ep-${i}`, limitUSD: 5 })),
+        pools[i % pools.length].reserve(request({ channel, episodeUid: `race-${i}`, episode: `ep-${i}`, limitUSD: 5 })),
       ),
     );
     expect(decisions.filter((decision) => decision.granted)).toHaveLength(3);
@@ -164,5 +164,20 @@ describe('spend queries', () => {
       { channel: 'a', stage: 'plan', provider: 'openai', actualUSD: 0.5, attempts: 1 },
       { channel: 'a', stage: 'voice', provider: 'elevenlabs', actualUSD: 1.25, attempts: 1 },
     ]);
+  });
+});
+
+describe('Ledger.reserve without a budget', () => {
+  it('always grants, and still holds the estimate as reserve', async () => {
+    const channel = 'unlimited';
+    await ledger.record([entry({ channel, episodeUid: 'u0', costUSD: 500 })]);
+    expect(await ledger.reserve(request({ channel, episodeUid: 'u1', estimateUSD: 100, limitUSD: null }))).toEqual({
+      granted: true,
+      actualUSD: 500,
+      reservedUSD: 0,
+      estimateUSD: 100,
+      limitUSD: null,
+    });
+    expect(await ledger.channelSpend('ns', channel, '2026-12')).toEqual({ month: '2026-12', actualUSD: 500, reservedUSD: 100 });
   });
 });

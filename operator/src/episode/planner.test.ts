@@ -297,3 +297,63 @@ describe('retryDelaySeconds', () => {
     expect([1, 2, 3, 4, 5, 6, 7].map((n) => retryDelaySeconds(DEFAULT_RETRY_POLICY, n))).toEqual([30, 60, 120, 240, 480, 600, 600]);
   });
 });
+
+describe('budget holds', () => {
+  const exceeded = { reason: 'BudgetExceeded' as const, message: 'budget exceeded: plan (openai): over the limit', fail: false };
+
+  it('a held stage waits Pending with the gate message, under condition BudgetExceeded, with one Event', () => {
+    const first = plan({ episode: episode(), holds: { plan: exceeded } });
+    expect(first.start).toEqual([]);
+    expect(first.status.stages?.find((s) => s.name === 'plan')).toMatchObject({ phase: 'Pending', message: exceeded.message });
+    expect(first.status.phase).toBe('Pending');
+    expect(first.status.message).toBe(exceeded.message);
+    expect(first.status.conditions?.find((c) => c.type === 'BudgetExceeded')).toMatchObject({
+      status: 'True',
+      reason: 'MonthlyLimitReached',
+      message: exceeded.message,
+    });
+    expect(first.status.conditions?.find((c) => c.type === 'Progressing')?.reason).toBe('BudgetExceeded');
+    expect(first.transitions).toEqual([{ type: 'Warning', reason: 'BudgetExceeded', message: `plan waits: ${exceeded.message}` }]);
+    // Still held: no second Event.
+    const again = plan({ episode: episode((e) => (e.status = first.status)), holds: { plan: exceeded } });
+    expect(again.transitions).toEqual([]);
+    // Released: the stage starts and the condition turns False.
+    const released = plan({ episode: episode((e) => (e.status = first.status)) });
+    expect(released.start.map((s) => s.stage)).toEqual(['plan']);
+    expect(released.status.conditions?.find((c) => c.type === 'BudgetExceeded')).toMatchObject({ status: 'False', reason: 'WithinBudget' });
+  });
+
+  it('Episodes never held carry no budget conditions', () => {
+    const fresh = plan({ episode: episode() });
+    expect(fresh.status.conditions?.map((c) => c.type)).not.toContain('BudgetExceeded');
+    expect(fresh.status.conditions?.map((c) => c.type)).not.toContain('LedgerUnavailable');
+  });
+
+  it('onExceeded Fail fails the stage and the Episode with the message', () => {
+    const failed = plan({ episode: episode(), holds: { plan: { ...exceeded, fail: true } } });
+    expect(failed.start).toEqual([]);
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.status.message).toBe(`plan failed: ${exceeded.message}`);
+    expect(failed.transitions.map((t) => t.reason)).toEqual(expect.arrayContaining(['BudgetExceeded', 'Failed']));
+  });
+
+  it('a stage held because the ledger is down waits under LedgerUnavailable; other stages go on', () => {
+    const unavailable = { reason: 'LedgerUnavailable' as const, message: 'the cost ledger (PostgreSQL) cannot be reached', fail: false };
+    const c = channel();
+    // plan has finished; script, the next stage, is held.
+    const e = episode();
+    const done = plan({ episode: e, channel: c });
+    const after = plan({
+      episode: episode((x) => (x.status = done.status)),
+      channel: c,
+      outcomes: [{ stage: 'plan', attempt: 1, result: result(e, c, 'plan'), at: NOW }],
+      holds: { script: unavailable },
+    });
+    expect(after.start).toEqual([]);
+    expect(after.status.stages?.find((s) => s.name === 'script')).toMatchObject({ phase: 'Pending', message: unavailable.message });
+    expect(after.status.conditions?.find((c) => c.type === 'LedgerUnavailable')).toMatchObject({
+      status: 'True',
+      reason: 'DatabaseUnreachable',
+    });
+  });
+});
