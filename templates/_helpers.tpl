@@ -201,6 +201,24 @@ Call with (dict "cidrs" list "except" list).
 {{- .Values.global.postgres.passwordKey -}}
 {{- end -}}
 
+{{/*
+The database environment of the operator and the console: ACOG_DATABASE_URL, and with the bundled
+PostgreSQL the password apart from it (PGPASSWORD, which node-postgres reads), both by secretKeyRef so
+that no password is in the Deployment. With your own PostgreSQL the whole URL is in existingSecret.
+*/}}
+{{- define "acog.postgres.env" -}}
+{{- $pg := .Values.global.postgres -}}
+{{- if $pg.bundled }}
+- name: ACOG_DATABASE_URL
+  value: {{ include "acog.postgres.url" . | quote }}
+- name: PGPASSWORD
+  valueFrom: { secretKeyRef: { name: {{ include "acog.postgres.passwordSecret" . | quote }}, key: {{ include "acog.postgres.passwordKey" . | quote }} } }
+{{- else }}
+- name: ACOG_DATABASE_URL
+  valueFrom: { secretKeyRef: { name: {{ $pg.existingSecret | quote }}, key: {{ $pg.urlKey | quote }} } }
+{{- end }}
+{{- end -}}
+
 {{/* NetworkPolicy peers: the operator's Pods, and runner Pods in the episode namespaces (labelled by the operator with acog.dev/stage). */}}
 {{- define "acog.operatorPeer" -}}
 - podSelector:

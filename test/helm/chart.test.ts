@@ -270,6 +270,8 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
       'AWS_ACCESS_KEY_ID',
       'AWS_SECRET_ACCESS_KEY',
       ...NATS_USER_ENV,
+      // The bundled PostgreSQL's password, read by node-postgres beside ACOG_DATABASE_URL.
+      'PGPASSWORD',
       'ACOG_LEADER_ELECT',
       'NODE_OPTIONS',
       'MALLOC_ARENA_MAX',
@@ -289,7 +291,8 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     const container = (deployment.spec as { template: { spec: PodSpec } }).template.spec.containers[0];
     const help = await consoleHelp();
     // Read outside the gateway's flags: the AWS SDK's region and keys, the NATS user (@acog/api's natsAuth).
-    const readElsewhere = new Set(['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...NATS_USER_ENV]);
+    // PGPASSWORD: the bundled PostgreSQL's password, read by node-postgres beside ACOG_DATABASE_URL.
+    const readElsewhere = new Set(['AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', ...NATS_USER_ENV, 'PGPASSWORD']);
     for (const { name } of container.env ?? []) {
       if (!readElsewhere.has(name)) expect(help, `${name} is not read by acog-console`).toContain(name);
     }
@@ -348,8 +351,11 @@ describe('what the values change', () => {
     expect(env.ACOG_NATS_URL).toEqual({ value: 'nats://nats.messaging.svc:4222' });
     expect(env.ACOG_S3_ENDPOINT).toBeUndefined();
     expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
-    // The operator keeps no data in PostgreSQL yet, so it is given no database settings.
-    expect(env.ACOG_DATABASE_URL).toBeUndefined();
+    // Your PostgreSQL: the whole URL from your Secret, to the operator and the gateway alike.
+    const database = { valueFrom: { secretKeyRef: { name: 'acog-database', key: 'DATABASE_URL' } } };
+    expect(env.ACOG_DATABASE_URL).toEqual(database);
+    expect(env.PGPASSWORD).toBeUndefined();
+    expect(consoleEnv(manifests, ns.release).ACOG_DATABASE_URL).toEqual(database);
     const runner = parse((find(manifests, 'ConfigMap', 'acog-runner-config').data as Record<string, string>)['runner.yaml']);
     expect(runner.storageCredentials).toBeUndefined();
     expect(runner.env).toEqual({ ACOG_NATS_URL: 'nats://nats.messaging.svc:4222', AWS_REGION: 'eu-central-1' });
@@ -388,7 +394,11 @@ describe('what the values change', () => {
         ...ns.episodes.map((episodes) => `${episodes}/acog-nats-runner`),
       ].sort(),
     );
-    expect(operatorEnv(manifests, ns.release).PGPASSWORD).toBeUndefined();
+    // The bundled PostgreSQL's password from the named Secret; the URL holds none.
+    for (const env of [operatorEnv(manifests, ns.release), consoleEnv(manifests, ns.release)]) {
+      expect(env.PGPASSWORD).toEqual({ valueFrom: { secretKeyRef: { name: 'acog-postgres-password', key: 'postgres-password' } } });
+      expect(env.ACOG_DATABASE_URL).toEqual({ value: `postgres://acog@acog-postgresql.${ns.release}.svc:5432/acog` });
+    }
     const minio = podTemplates(manifests).find((p) => p.source === 'StatefulSet/acog-minio')!;
     expect(minio.spec.containers[0].env).toContainEqual({
       name: 'MINIO_ROOT_USER',
@@ -405,6 +415,16 @@ describe('what the values change', () => {
       accessKeyIdKey: 'rootUser',
       secretAccessKeyKey: 'rootPassword',
     });
+  });
+
+  it('the bundled PostgreSQL: the operator and the gateway get its URL, and its password by reference from the Secret the chart makes', async () => {
+    const manifests = await render('acog', ns.release, { global: { episodeNamespaces: ns.episodes } });
+    for (const env of [operatorEnv(manifests, ns.release), consoleEnv(manifests, ns.release)]) {
+      expect(env.ACOG_DATABASE_URL).toEqual({ value: `postgres://acog@acog-postgresql.${ns.release}.svc:5432/acog` });
+      expect(env.PGPASSWORD).toEqual({ valueFrom: { secretKeyRef: { name: 'acog-postgresql', key: 'password' } } });
+    }
+    const secret = find(manifests, 'Secret', 'acog-postgresql', ns.release);
+    expect(Object.keys(secret.data as object)).toEqual(['password']);
   });
 
   it('the bundled MinIO: its root key in the release namespace alone, a runner key of its own in each episode namespace', async () => {
@@ -433,9 +453,19 @@ describe('what the values change', () => {
       find(manifests, 'Role', 'acog-operator', namespace);
       find(manifests, 'NetworkPolicy', 'acog-runner', namespace);
     }
-    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release).map((m) => m.metadata.name)).toEqual([
-      'acog-operator-leader-election',
-    ]);
+    // In the release namespace: the operator's Lease, and the console Service's proxy for kubectl acog history.
+    expect(
+      manifests
+        .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release)
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['acog-console-proxy', 'acog-operator-leader-election']);
+    expect(find(manifests, 'Role', 'acog-console-proxy', ns.release)).toMatchObject({
+      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['acog-console', 'acog-console:http'], verbs: ['get'] }],
+    });
+    expect(find(manifests, 'RoleBinding', 'acog-console-proxy', ns.release)).toMatchObject({
+      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
+    });
   });
 
   it('one watched namespace: Roles there, no ClusterRole, and the operator told which', async () => {
@@ -459,10 +489,19 @@ describe('what the values change', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'acog-operator', namespace: ns.release }],
       });
     }
-    // In the release namespace, only its Lease.
-    expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release).map((m) => m.metadata.name)).toEqual([
-      'acog-operator-leader-election',
-    ]);
+    // In the release namespace: the operator's Lease, and the console Service's proxy for kubectl acog history.
+    expect(
+      manifests
+        .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release)
+        .map((m) => m.metadata.name)
+        .sort(),
+    ).toEqual(['acog-console-proxy', 'acog-operator-leader-election']);
+    expect(find(manifests, 'Role', 'acog-console-proxy', ns.release)).toMatchObject({
+      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['acog-console', 'acog-console:http'], verbs: ['get'] }],
+    });
+    expect(find(manifests, 'RoleBinding', 'acog-console-proxy', ns.release)).toMatchObject({
+      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
+    });
     // The operator watches exactly those namespaces.
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.episodes.join(',') });
 
