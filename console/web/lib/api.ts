@@ -6,6 +6,8 @@ import type { ApiError, EpisodeSummary } from '../../src/http/schemas.ts';
 
 export type {
   ActionResult,
+  ArchivedEpisodeDetail,
+  ArchivedEpisodeSummary,
   ApiError,
   ChannelDetail,
   ChannelPage,
@@ -14,9 +16,11 @@ export type {
   EpisodePage,
   EpisodeSummary,
   EventView,
+  HistoryPage,
   JobView,
   Namespaces,
   Permissions,
+  SpendReport,
   StageView,
   User,
   ValidationResult,
