@@ -80,7 +80,7 @@ export function credentialsOf(
     }
   }
   // X-ACOG-Authorization: the API server's service proxy removes Authorization once it has
-  // authenticated the user, so kubectl acog sends the user's token here too (docs/adr/0012).
+  // authenticated the user, so kubectl acog sends the user's token here too (docs/adr/0017).
   for (const header of ['authorization', PROXIED_AUTHORIZATION_HEADER]) {
     const authorization = headers.get(header);
     if (!authorization) continue;

@@ -3,7 +3,7 @@
 // login, no port-forward, nothing exposed. The API server authenticates the user, checks `get
 // services/proxy` on the console's Service, and removes the Authorization header before it
 // proxies; so the plugin also sends the user's token as X-ACOG-Authorization, which the gateway
-// checks with a TokenReview and authorizes per namespace as any other request (docs/adr/0012).
+// checks with a TokenReview and authorizes per namespace as any other request (docs/adr/0017).
 import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
