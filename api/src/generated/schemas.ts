@@ -873,12 +873,20 @@ export const channelSchema = {
         },
         "pulse": {
           "type": "object",
-          "description": "Which trending-topic (pulse) events may create episodes on their own.",
+          "description": "Which trending-topic (pulse) events may create episodes on their own. The pulse intake (the signed /webhooks/pulse webhook and the matching of its events) is not in this release yet: the rules may be written down now, but enabled must stay false, and the API server refuses true rather than let a Channel wait for events nothing reads.",
+          "x-kubernetes-validations": [
+            {
+              "rule": "!has(self.enabled) || !self.enabled",
+              "fieldPath": ".enabled",
+              "reason": "FieldValueForbidden",
+              "message": "pulse intake is not available in this release (no part reads pulse events yet): set spec.pulse.enabled to false, and use spec.schedule.topics for Episodes made on a cadence"
+            }
+          ],
           "properties": {
             "enabled": {
               "type": "boolean",
               "default": false,
-              "description": "Whether pulse events may create episodes for this channel."
+              "description": "Whether pulse events may create episodes for this channel. Must be false for now: the pulse intake is not in this release, and true is refused."
             },
             "rules": {
               "type": "array",

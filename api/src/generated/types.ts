@@ -282,11 +282,11 @@ suspend?: boolean
 topics?: string[]
 }
 /**
- * Which trending-topic (pulse) events may create episodes on their own.
+ * Which trending-topic (pulse) events may create episodes on their own. The pulse intake (the signed /webhooks/pulse webhook and the matching of its events) is not in this release yet: the rules may be written down now, but enabled must stay false, and the API server refuses true rather than let a Channel wait for events nothing reads.
  */
 pulse?: {
 /**
- * Whether pulse events may create episodes for this channel.
+ * Whether pulse events may create episodes for this channel. Must be false for now: the pulse intake is not in this release, and true is refused.
  */
 enabled?: boolean
 /**
