@@ -92,6 +92,8 @@ describe('POST /namespaces/:ns/estimates', () => {
       [{ spec: { channelRef: { name: 'Not_A_Name' } } }, 'spec.channelRef.name'],
       [{ spec: { topic: 'no channel' } }, 'spec.channelRef'],
       [{ spec: { channelRef: { name: paidName }, keyPoints: 'not a list' } }, 'spec.keyPoints'],
+      [{ spec: { channelRef: { name: paidName }, references: 'https://example.com' } }, 'spec.references'],
+      [{ spec: { channelRef: { name: paidName }, overrides: { providers: { llm: 'openai' } } } }, 'spec.overrides.providers.llm'],
       [{}, 'spec'],
     ];
     for (const [body, field] of cases) {

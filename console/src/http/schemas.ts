@@ -361,8 +361,12 @@ export const EstimateRequestSchema = z
         topic: z.string().max(200).optional(),
         brief: z.string().max(8000).optional(),
         keyPoints: z.array(z.string()).optional(),
+        references: z.array(z.unknown()).optional(),
         overrides: z
-          .object({ targetDurationSeconds: z.number().int('must be a whole number of seconds').min(15).max(7200).optional() })
+          .object({
+            targetDurationSeconds: z.number().int('must be a whole number of seconds').min(15).max(7200).optional(),
+            providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+          })
           .passthrough()
           .optional(),
       })
