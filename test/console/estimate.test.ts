@@ -85,6 +85,16 @@ describe('POST /namespaces/:ns/estimates', () => {
     expect(answer.body.stages.every((s) => s.costUSD === 0 && !s.unpriced)).toBe(true);
   });
 
+  it('says which paid stage has no list price (a model it does not know), rather than a silent $0', async () => {
+    const spec = { channelRef: { name: paidName }, overrides: { providers: { llm: { provider: 'openai', model: 'no-such-model' } } } };
+    const answer = await call<EstimateAnswer>(gateway, 'admin', 'POST', path, { spec });
+    expect(answer.status).toBe(200);
+    const script = answer.body.stages.find((s) => s.stage === 'script')!;
+    expect(script.costUSD).toBe(0);
+    expect(script.unpriced).toBe('no list price is known for openai no-such-model');
+    expect(answer.body.stages.find((s) => s.stage === 'voice')!.unpriced).toBeUndefined();
+  });
+
   it('refuses bad input with a 400 naming the field', async () => {
     const cases: [unknown, string][] = [
       [{ spec: { channelRef: { name: paidName }, overrides: { targetDurationSeconds: 'ten' } } }, 'spec.overrides.targetDurationSeconds'],
