@@ -15,6 +15,7 @@ import { actionRoutes } from './routes/actions.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { episodeRoutes } from './routes/episodes.ts';
+import { estimateRoutes } from './routes/estimates.ts';
 import { historyRoutes } from './routes/history.ts';
 import { logRoutes } from './routes/logs.ts';
 import { metaRoutes } from './routes/meta.ts';
@@ -126,6 +127,7 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
   app.route('/', metaRoutes(deps));
   app.route('/', sessionRoutes(deps));
   app.route('/', episodeRoutes(deps));
+  app.route('/', estimateRoutes(deps));
   app.route('/', channelRoutes(deps));
   app.route('/', actionRoutes(deps));
   app.route('/', streamRoutes(deps));

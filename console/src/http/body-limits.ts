@@ -23,6 +23,8 @@ export const BODY_LIMITS = {
   /** {"stage": "..."}, or nothing. */
   action: 4 * KiB,
   episode: EPISODE_CREATE_LIMIT,
+  /** {"spec": ...}: the Episode being written, bounded as the create route's. */
+  estimate: EPISODE_CREATE_LIMIT,
   webhook: MAX_WEBHOOK_BYTES,
   /** Any other route: none takes a body; a little is tolerated. */
   other: 16 * KiB,
@@ -30,12 +32,14 @@ export const BODY_LIMITS = {
 
 const EPISODE_ACTION = new RegExp(`^${API}/namespaces/[^/]+/episodes/[^/]+/(approve|retry|suspend|resume|cancel)$`);
 const EPISODE_CREATE = new RegExp(`^${API}/namespaces/[^/]+/episodes$`);
+const ESTIMATE = new RegExp(`^${API}/namespaces/[^/]+/estimates$`);
 
 /** The limit of one request, by its path. */
 export function bodyLimitOf(path: string): number {
   if (path === `${API}/session`) return BODY_LIMITS.session;
   if (path.startsWith('/webhooks/')) return BODY_LIMITS.webhook;
   if (EPISODE_CREATE.test(path)) return BODY_LIMITS.episode;
+  if (ESTIMATE.test(path)) return BODY_LIMITS.estimate;
   if (EPISODE_ACTION.test(path)) return BODY_LIMITS.action;
   return BODY_LIMITS.other;
 }

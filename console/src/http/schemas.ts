@@ -349,3 +349,54 @@ export type ArchivedEpisodeSummary = z.infer<typeof ArchivedEpisodeSummarySchema
 export type HistoryPage = z.infer<typeof HistoryPageSchema>;
 export type ArchivedEpisodeDetail = z.infer<typeof ArchivedEpisodeDetailSchema>;
 export type SpendReport = z.infer<typeof SpendReportSchema>;
+
+/** The Episode being written, as far as its estimate reads it; the rest of the spec passes through. */
+export const EstimateRequestSchema = z
+  .object({
+    spec: z
+      .object({
+        channelRef: z.object({
+          name: z.string().max(253).regex(dnsSubdomain, 'must be the name of a Channel (a DNS subdomain)'),
+        }),
+        topic: z.string().max(200).optional(),
+        brief: z.string().max(8000).optional(),
+        keyPoints: z.array(z.string()).optional(),
+        references: z.array(z.unknown()).optional(),
+        overrides: z
+          .object({
+            targetDurationSeconds: z.number().int('must be a whole number of seconds').min(15).max(7200).optional(),
+            providers: z.record(z.string(), z.record(z.string(), z.unknown())).optional(),
+          })
+          .passthrough()
+          .optional(),
+      })
+      .passthrough(),
+  })
+  .openapi('EstimateRequest', { description: 'The spec of the Episode being written (apiVersion, kind and metadata are not needed)' });
+
+export const StageEstimateSchema = z.object({
+  stage: StageNameSchema,
+  provider: z.string(),
+  model: z.string().optional(),
+  usage: z.object({
+    inputTokens: z.number().optional(),
+    outputTokens: z.number().optional(),
+    characters: z.number().optional(),
+    seconds: z.number().optional(),
+    clips: z.number().optional(),
+  }),
+  costUSD: z.number(),
+  unpriced: z.string().optional().openapi({ description: 'Why a paid provider shows $0: no list price is known for it' }),
+});
+
+export const EstimateSchema = z
+  .object({
+    channel: z.string(),
+    stages: z.array(StageEstimateSchema),
+    totalUSD: z.number(),
+    free: z.boolean().openapi({ description: "Every stage's provider is free (offline): the total is $0" }),
+  })
+  .openapi('Estimate', { description: 'What `kubectl acog create --dry-run=client` prints: per stage and in total' });
+
+export type EstimateRequest = z.infer<typeof EstimateRequestSchema>;
+export type Estimate = z.infer<typeof EstimateSchema>;

@@ -15,6 +15,7 @@ export type {
   EpisodeDetail,
   EpisodePage,
   EpisodeSummary,
+  Estimate,
   EventView,
   HistoryPage,
   JobView,
