@@ -316,7 +316,8 @@ describe('the console in Chromium: papercuts', () => {
     await expect.poll(() => select.evaluate((element) => element.tagName)).toBe('SELECT');
     await expect
       .poll(() => select.locator('option').allTextContents())
-      .toEqual(['ready-channel — Ready', 'broken-channel — not ready: SecretMissing']);
+      // scheduled-channel (the schedule test's) has no Ready condition yet: the operator has not looked at it.
+      .toEqual(['ready-channel — Ready', 'broken-channel — not ready: SecretMissing', 'scheduled-channel — not ready: Unknown']);
     expect(await select.inputValue()).toBe('ready-channel');
     expect(((await admin.getByTestId('channel-note').textContent()) ?? '').trim()).toBe('');
     // A Channel that is not ready may be chosen: the Episode waits for it, and the form says so.
