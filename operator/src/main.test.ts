@@ -97,7 +97,15 @@ describe('acog-operator', () => {
 
 describe('--clock-file', () => {
   it('names the clock file that cannot be read or holds no RFC 3339 time', async () => {
-    const flags = ['--runner-config', '/x', '--nats-url', 'nats://x:4222', '--no-leader-elect'];
+    const flags = [
+      '--runner-config',
+      '/x',
+      '--nats-url',
+      'nats://x:4222',
+      '--no-leader-elect',
+      '--database-url',
+      'postgres://acog@127.0.0.1:1/acog',
+    ];
     const missing = operator([...flags, '--clock-file', '/nonexistent/now']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('--clock-file: the clock file /nonexistent/now cannot be read (ENOENT)');

@@ -167,7 +167,10 @@ describe('describe episode', () => {
     expect(estimate.stages.map((stage) => stage.stage)).toEqual(['plan', 'script', 'refine', 'metadata', 'voice', 'assemble', 'upload']);
     expect(section).toMatch(/^ {2}STAGE\s+PROVIDER\s+MODEL\s+USAGE\s+ESTIMATE$/m);
     expect(section).toMatch(
-      new RegExp(`^ {2}plan\\s+openai\\s+gpt-4o\\s+[\\d,]+ in \\+ [\\d,]+ out tokens\\s+${usd(estimate.stages[0].costUSD)}$`, 'm'),
+      new RegExp(
+        `^ {2}plan\\s+openai\\s+${estimate.stages[0].model!.replace(/[.]/g, '\\.')}\\s+[\\d,]+ in \\+ [\\d,]+ out tokens\\s+${usd(estimate.stages[0].costUSD)}$`,
+        'm',
+      ),
     );
     const voice = estimate.stages.find((stage) => stage.stage === 'voice')!;
     const voiceLine = `voice\\s+elevenlabs\\s+-\\s+${voice.usage.characters!.toLocaleString('en-US')} characters, ${voice.usage.seconds} s\\s+${usd(voice.costUSD)}`;

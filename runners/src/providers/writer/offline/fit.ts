@@ -95,11 +95,15 @@ export function trim(drafts: BeatDraft[], target: LengthTarget, slack = 0.02): n
       .sort((a, b) => draftWords(b) / b.budget - draftWords(a) / a.budget);
     // The brief's sentences and the introduction go last; otherwise the sentence that takes the
     // script closest to the target without going below the floor, from the beat most over budget.
-    const candidates = [false, true].flatMap((preferred) =>
-      byExcess.map((draft) => ({
-        draft,
-        items: draft.body.filter((item) => !!item.preferred === preferred && totalWords(drafts) - item.words >= floor),
-      })),
+    // Past the longest length allowed, a sentence may take the script below the floor, down to the shortest allowed.
+    const lowest = totalWords(drafts) > target.maxWords ? Math.min(floor, target.minWords) : floor;
+    const candidates = [floor, lowest].flatMap((least) =>
+      [false, true].flatMap((preferred) =>
+        byExcess.map((draft) => ({
+          draft,
+          items: draft.body.filter((item) => !!item.preferred === preferred && totalWords(drafts) - item.words >= least),
+        })),
+      ),
     );
     const found = candidates.find((candidate) => candidate.items.length > 0);
     if (!found) break;
@@ -113,7 +117,9 @@ export function trim(drafts: BeatDraft[], target: LengthTarget, slack = 0.02): n
 export function cannotFit(drafts: BeatDraft[], target: LengthTarget, what: string): Error {
   return new Error(
     `The offline writer cannot fit the script to the target length: ${what} (${describeLength(totalWords(drafts), target)}). ` +
-      `Add key points or sentences to the brief, or lower targetDurationSeconds (the offline writer says each of the episode's ideas once and adds no filler).`,
+      (totalWords(drafts) > target.maxWords
+        ? `Raise targetDurationSeconds, or shorten the brief and the key points.`
+        : `Add key points or sentences to the brief, or lower targetDurationSeconds (the offline writer says each of the episode's ideas once and adds no filler).`),
   );
 }
 
