@@ -5,6 +5,8 @@ import type { Chapter, Metadata, Script, ScriptBeat } from '../../contract/docum
 import { countWords, splitSentences } from './text.ts';
 
 export const DEFAULT_WORDS_PER_MINUTE = 150;
+/** About the words of one spoken sentence. */
+export const SENTENCE_WORDS = 8;
 /** How far the script may be from the target length. */
 export const LENGTH_TOLERANCE = 0.1;
 
@@ -31,12 +33,15 @@ export function lengthTarget(channel: ChannelSpec, episode: EpisodeSpec): Length
   const seconds = episode.overrides?.targetDurationSeconds ?? channel.format.targetDurationSeconds;
   const wordsPerMinute = narrationWordsPerMinute(channel, episode);
   const words = Math.round((seconds * wordsPerMinute) / 60);
+  // A script is whole sentences: on a short episode ±10 % is narrower than one sentence, which no
+  // cut or addition could land in, so the band is never narrower than a sentence either way.
+  const slack = Math.max(words * LENGTH_TOLERANCE, SENTENCE_WORDS);
   return {
     seconds,
     wordsPerMinute,
     words,
-    minWords: Math.ceil(words * (1 - LENGTH_TOLERANCE)),
-    maxWords: Math.floor(words * (1 + LENGTH_TOLERANCE)),
+    minWords: Math.ceil(words - slack),
+    maxWords: Math.floor(words + slack),
   };
 }
 
