@@ -53,7 +53,7 @@ describe(`the console image ${IMAGE}`, () => {
     expect(listing).not.toMatch(/^(vite|svelte|@sveltejs|playwright-core|googleapis|openai|vitest|typescript)$/m);
     // Only the workspaces the gateway imports (ADR 0009).
     const workspaces = succeeded(await exec('docker', ['run', '--rm', '--entrypoint', 'ls', IMAGE, '/app']), 'ls /app');
-    expect(workspaces.trim().split('\n')).toEqual(['api', 'console', 'kube', 'node_modules', 'package.json', 'store']);
+    expect(workspaces.trim().split('\n')).toEqual(['api', 'console', 'db', 'kube', 'node_modules', 'package.json', 'store']);
   });
 
   it('prints its help with every setting the chart sets', async () => {
