@@ -40,7 +40,7 @@ describe(`the operator image ${IMAGE}`, () => {
     expect(listing).not.toMatch(/^(googleapis|openai|svelte|vitest|typescript)$/m);
     // Only the workspaces the operator imports (ADR 0009).
     const workspaces = succeeded(await exec('docker', ['run', '--rm', '--entrypoint', 'ls', IMAGE, '/app']), 'ls /app');
-    expect(workspaces.trim().split('\n')).toEqual(['api', 'kube', 'node_modules', 'operator', 'package.json', 'store']);
+    expect(workspaces.trim().split('\n')).toEqual(['api', 'db', 'kube', 'node_modules', 'operator', 'package.json', 'store']);
   });
 
   it('prints its version', async () => {

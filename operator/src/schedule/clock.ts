@@ -1,7 +1,7 @@
 // The time the schedules run on. The operator takes a clock so that the time can be driven from
 // outside: the system's by default; for tests and for replaying a schedule, a file that holds an
 // RFC 3339 time, read when it changes (the schedules are looked at again at once).
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { existsSync, readFileSync, unwatchFile, watchFile } from 'node:fs';
 
 export interface Clock {
   now(): Date;
@@ -35,6 +35,8 @@ export function fileClock(path: string, onError: (error: Error) => void, pollMs 
   const listeners = new Set<() => void>();
   watchFile(path, { interval: pollMs, persistent: false }, () => {
     try {
+      // An empty file is one being written (truncated, not yet filled): the next change brings its time.
+      if (existsSync(path) && readFileSync(path, 'utf8').trim() === '') return;
       const time = readTime(path);
       if (time.getTime() === current.getTime()) return;
       current = time;
