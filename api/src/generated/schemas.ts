@@ -1160,6 +1160,12 @@ export const episodeSchema = {
           "fieldPath": ".publish.at",
           "reason": "FieldValueInvalid",
           "message": "publish.at is set but overrides.skipStages skips upload; remove one of them"
+        },
+        {
+          "rule": "!has(self.media) || !has(self.script) || self.media.all(m, m.beat <= size(self.script.beats))",
+          "fieldPath": ".media",
+          "reason": "FieldValueInvalid",
+          "message": "a spec.media item names a beat that spec.script does not have; use a beat number from 1 to the number of spec.script.beats"
         }
       ],
       "properties": {
@@ -1233,6 +1239,99 @@ export const episodeSchema = {
                 "maxLength": 2048,
                 "pattern": "^https?://[^\\s]+$",
                 "description": "Address of the source (http or https)."
+              }
+            }
+          }
+        },
+        "script": {
+          "type": "object",
+          "description": "The episode's own script, used as written instead of the writer's: plan takes its beats, script keeps its words, and refine only checks the Channel's banned topics and the length (and says so in its notes). The stages' input hashes follow it, so changing a beat re-runs voice and what follows it, not the writer. kubectl acog script EP --edit writes it, and so does the console's script review at an approval gate.",
+          "required": [
+            "beats"
+          ],
+          "properties": {
+            "title": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 100,
+              "description": "Working title of the video; the topic when absent."
+            },
+            "beats": {
+              "type": "array",
+              "minItems": 1,
+              "maxItems": 40,
+              "description": "The script's parts in order. Beat N (from 1) is beat-N in chapters, B-roll and spec.media.",
+              "items": {
+                "type": "object",
+                "required": [
+                  "narration"
+                ],
+                "properties": {
+                  "heading": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 80,
+                    "description": "On-screen title and chapter name of the beat; made from its first words when absent."
+                  },
+                  "narration": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 4000,
+                    "description": "What the narrator says in this beat, word for word.",
+                    "x-kubernetes-validations": [
+                      {
+                        "rule": "self.trim().size() > 0",
+                        "reason": "FieldValueInvalid",
+                        "message": "narration must hold more than spaces"
+                      }
+                    ]
+                  },
+                  "broll": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 300,
+                    "description": "What should be seen during the beat, in words a stock search or a video model understands; taken from the heading and narration when absent."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "media": {
+          "type": "array",
+          "maxItems": 100,
+          "description": "Your own clips and images, each shown during its beat before any B-roll provider is asked for that beat. s3:// URIs must lie under this namespace's own artifact prefix (the console uploads there); https:// URIs are fetched by the B-roll stage. Each item's licence is kept with the episode and its attribution is added to the video's description.",
+          "items": {
+            "type": "object",
+            "required": [
+              "beat",
+              "uri",
+              "license"
+            ],
+            "properties": {
+              "beat": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 40,
+                "description": "The beat (from 1) during which the clip or image is shown."
+              },
+              "uri": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 2048,
+                "pattern": "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\\s]+|https://[^\\s]+)$",
+                "description": "Where the video clip or image is, as s3://bucket/key or https://host/path."
+              },
+              "license": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "The licence under which it may be used, e.g. \"CC BY 4.0\" or \"own footage\"."
+              },
+              "attribution": {
+                "type": "string",
+                "maxLength": 500,
+                "description": "Credit line added to the video's description, e.g. \"Clip by Jane Doe (CC BY 4.0)\"."
               }
             }
           }

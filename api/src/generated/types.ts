@@ -627,6 +627,58 @@ title?: string
 url: string
 }[]
 /**
+ * The episode's own script, used as written instead of the writer's: plan takes its beats, script keeps its words, and refine only checks the Channel's banned topics and the length (and says so in its notes). The stages' input hashes follow it, so changing a beat re-runs voice and what follows it, not the writer. kubectl acog script EP --edit writes it, and so does the console's script review at an approval gate.
+ */
+script?: {
+/**
+ * Working title of the video; the topic when absent.
+ */
+title?: string
+/**
+ * The script's parts in order. Beat N (from 1) is beat-N in chapters, B-roll and spec.media.
+ * 
+ * @minItems 1
+ * @maxItems 40
+ */
+beats: {
+/**
+ * On-screen title and chapter name of the beat; made from its first words when absent.
+ */
+heading?: string
+/**
+ * What the narrator says in this beat, word for word.
+ */
+narration: string
+/**
+ * What should be seen during the beat, in words a stock search or a video model understands; taken from the heading and narration when absent.
+ */
+broll?: string
+}[]
+}
+/**
+ * Your own clips and images, each shown during its beat before any B-roll provider is asked for that beat. s3:// URIs must lie under this namespace's own artifact prefix (the console uploads there); https:// URIs are fetched by the B-roll stage. Each item's licence is kept with the episode and its attribution is added to the video's description.
+ * 
+ * @maxItems 100
+ */
+media?: {
+/**
+ * The beat (from 1) during which the clip or image is shown.
+ */
+beat: number
+/**
+ * Where the video clip or image is, as s3://bucket/key or https://host/path.
+ */
+uri: string
+/**
+ * The licence under which it may be used, e.g. "CC BY 4.0" or "own footage".
+ */
+license: string
+/**
+ * Credit line added to the video's description, e.g. "Clip by Jane Doe (CC BY 4.0)".
+ */
+attribution?: string
+}[]
+/**
  * Settings of this episode that differ from its Channel.
  */
 overrides?: {
