@@ -152,6 +152,13 @@ class OperatorProcess {
     return operator;
   }
 
+  /** CPU seconds (user + system) the operator process has used. */
+  async cpuSeconds(): Promise<number> {
+    const fields = (await readFile(`/proc/${this.process.child.pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
   async rssMiB(): Promise<number> {
     const status = await readFile(`/proc/${this.process.child.pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
@@ -461,6 +468,10 @@ interface Burst {
   /** Seconds from the first apply until each Episode Succeeded, sorted. */
   finished: number[];
   writes: Record<string, number>;
+  /** The operator's CPU seconds, and its workers' time reconciling and keys' time queued, in seconds. */
+  cpu: number;
+  reconciling: number;
+  queued: number;
 }
 
 async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
@@ -470,11 +481,19 @@ async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
         .filter((s) => s.name === 'acog_kube_api_requests_total' && ['create', 'update', 'patch', 'delete'].includes(s.labels.verb))
         .map((s) => [`${s.labels.verb} ${s.labels.resource}`, s.value]),
     );
-  const before = writesOf(await operator.metrics());
+  const metricsBefore = await operator.metrics();
+  const before = writesOf(metricsBefore);
+  const cpuBefore = await operator.cpuSeconds();
   const jobsBefore = lane.jobs;
   const names = Array.from({ length: EPISODES }, (_, i) => `ep-${i}`);
   const started = await lane.run(names);
   const seconds = (Math.max(...names.map((name) => lane.succeeded.get(name)!)) - started) / 1000;
+  const cpu = (await operator.cpuSeconds()) - cpuBefore;
+  const metricsAfter = await operator.metrics();
+  const delta = (name: string) =>
+    total(metricsAfter, name, { controller: 'episode' }) - total(metricsBefore, name, { controller: 'episode' });
+  const reconciling = delta('acog_reconcile_duration_seconds_sum');
+  const queued = delta('acog_workqueue_queue_duration_seconds_sum');
   await sleep(3000);
   const after = writesOf(await operator.metrics());
   const writes: Record<string, number> = {};
@@ -485,6 +504,9 @@ async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
     handoffs: lane.handoffs(names),
     finished: names.map((name) => (lane.succeeded.get(name)! - started) / 1000).sort((a, b) => a - b),
     writes,
+    cpu,
+    reconciling,
+    queued,
   };
 }
 
@@ -504,6 +526,12 @@ function printBurst(label: string, result: Burst, capacity: number): void {
     `${rate.toFixed(1)}/s = ${(rate / capacity).toFixed(2)} of the API server's capacity (target >= 0.8)`,
   );
   row('  hand-off: event published → next Job seen', distribution(result.handoffs));
+  row(
+    '  operator: CPU, workers busy',
+    `${((1000 * result.cpu) / result.jobs).toFixed(1)} ms of CPU a stage Job (${((100 * result.cpu) / result.seconds).toFixed(0)} % of a core); ` +
+      `workers busy ${((100 * result.reconciling) / (WORKERS * result.seconds)).toFixed(0)} % of the burst; ` +
+      `queued ${((1000 * result.queued) / result.jobs).toFixed(0)} ms a stage Job`,
+  );
   row('  first Episode Succeeded', `${share(first)} (target within 10 %)`);
   row('  10th percentile Succeeded', share(p10));
   row('  median Episode Succeeded', `${share(median)} (target within 60 %)`);
