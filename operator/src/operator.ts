@@ -18,6 +18,7 @@ import {
   jobEpisodeIndex,
   type Channel,
   type Episode,
+  type StageName,
 } from '@acog/api';
 import {
   createKubeClients,
@@ -47,7 +48,8 @@ import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
-import { EpisodeReconciler, StatusConflict } from './episode/reconciler.ts';
+import { episodeProgress, type EpisodeOrder } from './episode/progress.ts';
+import { EpisodeReconciler, isRecorded, StatusConflict } from './episode/reconciler.ts';
 import { OperatorMetrics } from './observability/metrics.ts';
 import { systemClock, type Clock } from './schedule/clock.ts';
 import { ScheduleConflict, ScheduleReconciler } from './schedule/scheduler.ts';
@@ -71,6 +73,12 @@ export interface OperatorOptions {
   /** Off: this replica reconciles at once (one replica only). */
   leaderElection?: LeaderElectionSettings;
   workers: number;
+  /**
+   * Which waiting Episode a worker takes first: `progress` (default), the one with the most stages
+   * started, so that in a burst Episodes finish one after another; `arrival`, first come first
+   * served, so that all advance together and finish near the end (ADR 0020).
+   */
+  episodeOrder?: EpisodeOrder;
   resyncMs: number;
   log: Logger;
   /**
@@ -153,7 +161,15 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       if (error && !(error instanceof StatusConflict || error instanceof ScheduleConflict)) metrics.reconcileErrors.inc({ controller });
     },
   });
-  const episodeQueue = new WorkQueue({ name: 'episodes', workers: options.workers, baseDelayMs: 100, ...queueMetrics('episode') });
+  // Work already started goes first (ADR 0020): in a burst, Episodes finish one after another
+  // instead of all near the end; de-duplication and one worker per key are the queue's as before.
+  const episodeQueue = new WorkQueue({
+    name: 'episodes',
+    workers: options.workers,
+    baseDelayMs: 100,
+    priority: options.episodeOrder === 'arrival' ? undefined : (key) => episodeProgress(episodes.get(key)?.status),
+    ...queueMetrics('episode'),
+  });
   const channelQueue = new WorkQueue({
     name: 'channels',
     workers: Math.max(1, Math.ceil(options.workers / 4)),
@@ -252,11 +268,19 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     if (archiver && (event === 'add' || ttlChanged))
       for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) if (isFinished(episode)) archiveQueue.add(objectKey(episode));
   });
-  // A Job matters when it finishes or goes; its creation is the operator's own doing.
+  // A Job matters when it finishes or goes; its creation is the operator's own doing, and its
+  // finish is news only while the status does not record that attempt as done (the NATS event
+  // usually got there first).
   jobs.on((event, job) => {
-    if (event === 'add' && jobState(job) === 'Active') return;
-    if (event === 'update' && jobState(job) === 'Active') return;
-    for (const owner of jobEpisodeIndex(job)) for (const episode of episodes.byIndex('uid', owner)) episodeQueue.add(objectKey(episode));
+    const state = jobState(job);
+    if (event !== 'delete' && state === 'Active') return;
+    const stage = job.metadata.labels?.[LABELS.stage] as StageName | undefined;
+    const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
+    for (const owner of jobEpisodeIndex(job))
+      for (const episode of episodes.byIndex('uid', owner)) {
+        const known = event === 'update' && stage && Number.isInteger(attempt) && isRecorded(episode.status ?? {}, { stage, attempt });
+        if (!known) episodeQueue.add(objectKey(episode));
+      }
   });
 
   const consumer = new CompletionConsumer({
@@ -267,12 +291,14 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       metrics.completionEvents.inc({ outcome: event.outcome });
       const key = `${event.namespace}/${event.episode}`;
       const episode = episodes.get(key);
-      if (!episode || episode.metadata.uid !== event.uid) {
-        // An event of an Episode that is gone (or was recreated): nothing to record.
+      if (!episode || episode.metadata.uid !== event.uid || isRecorded(episode.status ?? {}, event)) {
+        // An event of an Episode that is gone (or was recreated), or of an attempt whose end the
+        // status records already (the Job's finish got there first): nothing to record.
         message.ack();
         return;
       }
       hints.add(key, message);
+      episodeReconciler.prefetch(episode, event);
       episodeQueue.add(key);
     },
   });
