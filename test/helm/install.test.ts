@@ -425,7 +425,9 @@ describe('helm install, by default: the operator watches its two episode namespa
 
       const foreign = await patch('how-indexes-work', 'json', [{ op: 'add', path: '/metadata/finalizers/-', value: 'example.com/other' }]);
       expect(foreign.code).not.toBe(0);
-      expect(foreign.stderr).toContain('the ACOG operator adds and removes only its own finalizer, acog.dev/artifacts');
+      expect(foreign.stderr).toContain(
+        'the ACOG operator adds and removes only its own finalizers, acog.dev/artifacts and acog.dev/archive',
+      );
 
       const removed = await patch('how-indexes-work', 'json', [{ op: 'remove', path: '/metadata/finalizers/0' }]);
       expect(removed.code).toBe(0);
