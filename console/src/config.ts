@@ -13,6 +13,7 @@ export interface GatewayConfig {
   kubeconfig?: string;
   address: string;
   internalAddress?: string;
+  aggregated?: AggregatedApiConfig;
   trustedProxies: string[];
   streams: Partial<StreamLimits>;
   authFailuresPerMinute: number;
@@ -28,12 +29,24 @@ export interface GatewayConfig {
   heartbeatMs: number;
 }
 
+/** The aggregated API (history.acog.dev): where it listens and its serving certificate. */
+export interface AggregatedApiConfig {
+  address: string;
+  certFile: string;
+  keyFile: string;
+}
+
 export const HELP = `acog-console: the ACOG console and its gateway
 
   --kubeconfig FILE                  kubeconfig of the gateway (default: in-cluster)          KUBECONFIG
   --http-address HOST:PORT           where to listen (default 0.0.0.0:8080)                   ACOG_CONSOLE_HTTP_ADDRESS
   --internal-address HOST:PORT       /metrics, /openapi.json (and health) for the cluster, never
                                      the Ingress (the chart: 0.0.0.0:9090; default none)      ACOG_CONSOLE_INTERNAL_ADDRESS
+  --aggregated-address HOST:PORT     the aggregated API history.acog.dev over TLS, for the API
+                                     server's APIService (the chart: 0.0.0.0:8443; default none)
+                                                                                              ACOG_CONSOLE_AGGREGATED_ADDRESS
+  --aggregated-tls-cert FILE         its serving certificate (PEM; the APIService's caBundle)  ACOG_CONSOLE_AGGREGATED_TLS_CERT_FILE
+  --aggregated-tls-key FILE          its key (PEM)                                            ACOG_CONSOLE_AGGREGATED_TLS_KEY_FILE
   --trusted-proxies A,B              reverse proxies (addresses or CIDRs) whose X-Forwarded-For and
                                      X-Forwarded-Proto are believed (default: none)           ACOG_CONSOLE_TRUSTED_PROXIES
   --static-dir DIR                   the built console (default: console/build)               ACOG_CONSOLE_STATIC_DIR
@@ -73,6 +86,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       kubeconfig: { type: 'string' },
       'http-address': { type: 'string' },
       'internal-address': { type: 'string' },
+      'aggregated-address': { type: 'string' },
+      'aggregated-tls-cert': { type: 'string' },
+      'aggregated-tls-key': { type: 'string' },
       'trusted-proxies': { type: 'string' },
       'auth-failures-per-minute': { type: 'string' },
       'max-streams': { type: 'string' },
@@ -107,6 +123,22 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     } catch (error) {
       throw new Error(`--internal-address: "${internalAddress}" is not host:port`, { cause: error });
     }
+  }
+  const aggregatedAddress = (values['aggregated-address'] ?? env.ACOG_CONSOLE_AGGREGATED_ADDRESS ?? '').trim() || undefined;
+  let aggregated: AggregatedApiConfig | undefined;
+  if (aggregatedAddress) {
+    try {
+      splitAddress(aggregatedAddress);
+    } catch (error) {
+      throw new Error(`--aggregated-address: "${aggregatedAddress}" is not host:port`, { cause: error });
+    }
+    const certFile = (values['aggregated-tls-cert'] ?? env.ACOG_CONSOLE_AGGREGATED_TLS_CERT_FILE ?? '').trim();
+    const keyFile = (values['aggregated-tls-key'] ?? env.ACOG_CONSOLE_AGGREGATED_TLS_KEY_FILE ?? '').trim();
+    if (!certFile || !keyFile)
+      throw new Error(
+        '--aggregated-tls-cert and --aggregated-tls-key: required with --aggregated-address (the API server speaks only TLS to it)',
+      );
+    aggregated = { address: aggregatedAddress, certFile, keyFile };
   }
   const addresses = (flag: string, value: string | undefined, fallback: string) => {
     const entries = (value ?? fallback)
@@ -188,6 +220,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     address,
     internalAddress,
+    aggregated,
     trustedProxies,
     streams,
     authFailuresPerMinute,

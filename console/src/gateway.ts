@@ -10,7 +10,9 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase, type Database } from '@acog/db';
 import { reuseConnections } from '@acog/kube';
 import { S3ArtifactStore, type S3StoreOptions } from '@acog/store/s3';
+import { startAggregatedApi } from './aggregated/server.ts';
 import { ArtifactServer } from './artifacts/server.ts';
+import type { AggregatedApiConfig } from './config.ts';
 import { Authenticator, type AuthProxyOptions } from './auth/authenticator.ts';
 import { Authorizer } from './auth/authorizer.ts';
 import { ClusterCache } from './cluster/cache.ts';
@@ -33,6 +35,8 @@ export interface GatewayOptions {
    * the cluster (the Ingress routes only the public port). None when absent.
    */
   internalAddress?: string;
+  /** The aggregated API history.acog.dev over TLS (aggregated/server.ts); none when absent. */
+  aggregated?: AggregatedApiConfig;
   /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are believed. */
   trustedProxies?: string[];
   /** Limits of the event streams (http/streams.ts). */
@@ -65,6 +69,8 @@ export interface Gateway {
   url: string;
   /** The internal port's URL, when there is one. */
   internalUrl?: string;
+  /** The aggregated API's port, when it listens. */
+  aggregatedPort?: number;
   cache: ClusterCache;
   metrics: GatewayMetrics;
   fetch: (request: Request) => Response | Promise<Response>;
@@ -139,7 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   cache.start();
-  const listen = async (address: string, fetch: (request: Request, env: unknown) => Response | Promise<Response>) => {
+  const listen = async (address: string, fetch: (request: Request, env: Record<string, unknown>) => Response | Promise<Response>) => {
     const [host, port] = splitAddress(address);
     const server: ServerType = await new Promise((resolve, reject) => {
       const s = serve({ fetch, hostname: host, port }, () => resolve(s));
@@ -155,6 +161,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const main = await listen(options.address ?? '0.0.0.0:8080', app.fetch);
   const internal = options.internalAddress ? await listen(options.internalAddress, createInternalApp(deps, app).fetch) : undefined;
+  const aggregated = options.aggregated
+    ? await (async () => {
+        const [host, port] = splitAddress(options.aggregated!.address);
+        return startAggregatedApi({ ...options.aggregated!, host, port, kubeConfig, fetch: app.fetch, log });
+      })()
+    : undefined;
   log.info(
     { address: main.address, internal: internal?.address ?? null, static: staticDir && existsSync(staticDir) ? staticDir : null },
     'gateway listening',
@@ -167,6 +179,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: main.url,
     internalUrl: internal?.url,
+    aggregatedPort: aggregated?.port,
     cache,
     metrics,
     fetch: (request) => app.fetch(request),
@@ -174,7 +187,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       cache.stop();
       await publisher?.stop();
       await database?.close();
-      await Promise.all([close(main.server), internal ? close(internal.server) : undefined]);
+      await Promise.all([close(main.server), internal ? close(internal.server) : undefined, aggregated?.stop()]);
     },
   };
 }

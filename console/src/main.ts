@@ -29,6 +29,7 @@ async function main(): Promise<void> {
     kubeConfig,
     address: config.address,
     internalAddress: config.internalAddress,
+    aggregated: config.aggregated,
     trustedProxies: config.trustedProxies,
     streams: config.streams,
     authFailuresPerMinute: config.authFailuresPerMinute,

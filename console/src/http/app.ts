@@ -7,7 +7,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimits } from './body-limits.ts';
-import { API, type Env, type GatewayDeps } from './context.ts';
+import { API, FRONT_PROXY_USER, type Env, type GatewayDeps } from './context.ts';
 import { HttpError, badRequest, notFound } from './errors.ts';
 import { LOOPBACK, originOf, peerAddress } from './network.ts';
 import { CONTENT_SECURITY_POLICY } from './security-headers.ts';
@@ -118,8 +118,10 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
       );
     }
     if (c.req.path === `${API}/session` && c.req.method !== 'GET') return next();
+    // Through the aggregated API the API server authenticated the user (aggregated/server.ts).
+    const delegated = (c.env as Env['Bindings'] | undefined)?.[FRONT_PROXY_USER];
     const origin = originOf(c, deps.trustedProxies);
-    const user = await authenticator.authenticate(c.req.raw.headers, origin.peer, origin.client);
+    const user = delegated ?? (await authenticator.authenticate(c.req.raw.headers, origin.peer, origin.client));
     c.set('user', user);
     await next();
   });

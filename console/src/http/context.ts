@@ -44,8 +44,14 @@ export interface GatewayDeps {
   ready?: () => boolean;
 }
 
+/**
+ * The binding under which the aggregated API (aggregated/server.ts) hands a request of the public
+ * API the user the API server authenticated; only an in-process caller can set it.
+ */
+export const FRONT_PROXY_USER = 'acogFrontProxyUser';
+
 /** The request context: the user the /api middleware authenticated. */
-export type Env = { Variables: { user: User; route: string } };
+export type Env = { Variables: { user: User; route: string }; Bindings: { [FRONT_PROXY_USER]?: User } };
 
 export const API = '/api/v1';
 

@@ -7,6 +7,7 @@
 // checked (schema, the attempt's identity, artifacts inside the attempt's own prefix), and a bad
 // one fails its attempt; an event only says where to look, and never fails an attempt whose Job
 // has not failed.
+import { ARCHIVE_FINALIZER, isFinished } from '../archive/policy.ts';
 import { isDeepStrictEqual } from 'node:util';
 import {
   activeAncestors,
@@ -569,12 +570,18 @@ export class EpisodeReconciler {
   }
 
   private async ensureFinalizer(episode: Episode, channel: Channel | undefined): Promise<boolean> {
-    if (!channel) return true;
-    const wanted = channel.spec.retention?.artifacts === 'DeleteWithEpisode';
     const finalizers = episode.metadata.finalizers ?? [];
-    const has = finalizers.includes(ARTIFACTS_FINALIZER);
-    if (wanted === has) return true;
-    const next = wanted ? [...finalizers, ARTIFACTS_FINALIZER] : finalizers.filter((f) => f !== ARTIFACTS_FINALIZER);
+    let next = finalizers;
+    if (channel) {
+      const wanted = channel.spec.retention?.artifacts === 'DeleteWithEpisode';
+      const has = finalizers.includes(ARTIFACTS_FINALIZER);
+      if (wanted && !has) next = [...next, ARTIFACTS_FINALIZER];
+      if (!wanted && has) next = next.filter((f) => f !== ARTIFACTS_FINALIZER);
+    }
+    // With an archive, nothing finished is lost to a hand delete: the archiver removes this once the
+    // row is stored. Never put back on a finished Episode (it would wait for a row already there).
+    if (this.deps.ledger && !isFinished(episode) && !next.includes(ARCHIVE_FINALIZER)) next = [...next, ARCHIVE_FINALIZER];
+    if (next === finalizers) return true;
     await this.patchFinalizers(episode, next);
     // The watch brings the patched Episode back, and with it the next reconcile.
     return false;
