@@ -2,7 +2,7 @@
 // through the API server like any Kubernetes API, with the kubeconfig's own credentials of any kind
 // (client certificate, token, exec plugin, OIDC). The API server authenticates the user, checks its
 // own RBAC for the group (the chart grants it to every authenticated user), and passes the user on
-// to the gateway, which authorizes each namespace with a SubjectAccessReview (docs/adr/0020).
+// to the gateway, which authorizes each namespace with a SubjectAccessReview (docs/adr/0021).
 import { request } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { HISTORY_API, HISTORY_GROUP, VERSION } from '@acog/api';
