@@ -7,12 +7,16 @@ import { join } from 'node:path';
 import type { EpisodeSpec } from '@acog/api';
 import type { BrollClip, RefinedScript } from '../../contract/documents.ts';
 import type { ProbeResult } from '../../media/ffmpeg.ts';
+import { wrapText } from '../visuals/text.ts';
 import { beatSeconds } from './plan.ts';
 
 /** The provider a B-roll result names when spec.media covers beats. */
 export const OWN_MEDIA_PROVIDER = 'spec.media';
 
 export type OwnMediaItem = NonNullable<EpisodeSpec['media']>[number];
+
+/** How long the heading label over a still may be. */
+const HEADING_LABEL_CHARS = 48;
 
 /** Demuxers of single still images. */
 const STILL_FORMATS = new Set(['image2', 'png_pipe', 'jpeg_pipe', 'webp_pipe', 'bmp_pipe', 'tiff_pipe']);
@@ -77,7 +81,8 @@ export async function ownMediaClips(
         beatId: beat.id,
         file,
         durationSeconds: beatSeconds(beat, wordsPerMinute),
-        drawing: { kind: 'kenburns', beatIndex, heading: [], variant: index },
+        // Labelled with the beat's heading, as the offline B-roll's Ken Burns moves are.
+        drawing: { kind: 'kenburns', beatIndex, heading: wrapText(beat.heading, HEADING_LABEL_CHARS, 1), variant: index },
         ...credit,
       } satisfies BrollClip;
     }),
