@@ -28,3 +28,5 @@ export * from './languages.ts';
 export * from './prices.ts';
 export * from './estimates.ts';
 export * from './budget-month.ts';
+export * from './own-script.ts';
+export * from './own-media.ts';

@@ -1245,7 +1245,7 @@ export const episodeSchema = {
         },
         "script": {
           "type": "object",
-          "description": "The episode's own script, used as written instead of the writer's: plan takes its beats, script keeps its words, and refine only checks the Channel's banned topics and the length (and says so in its notes). The stages' input hashes follow it, so changing a beat re-runs voice and what follows it, not the writer. kubectl acog script EP --edit writes it, and so does the console's script review at an approval gate.",
+          "description": "The episode's own script, used as written instead of the writer's: plan takes its beats, script keeps its words, and refine only checks the Channel's banned topics and the length (a banned topic fails, a length outside the target is a note). The words are voice's input, so changing a beat's narration re-runs voice, avatar, assemble and upload, not the writer; a heading, cue or title change re-runs everything. kubectl acog script EP --edit writes it, and so does the console's script review at an approval gate.",
           "required": [
             "beats"
           ],
@@ -1290,7 +1290,7 @@ export const episodeSchema = {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 300,
-                    "description": "What should be seen during the beat, in words a stock search or a video model understands; taken from the heading and narration when absent."
+                    "description": "What should be seen during the beat, in words a stock search or a video model understands; the heading when absent."
                   }
                 }
               }

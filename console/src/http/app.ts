@@ -13,6 +13,7 @@ import { LOOPBACK, originOf, peerAddress } from './network.ts';
 import { CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { episodeRoutes } from './routes/episodes.ts';
 import { estimateRoutes } from './routes/estimates.ts';
@@ -134,6 +135,7 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
   app.route('/', actionRoutes(deps));
   app.route('/', streamRoutes(deps));
   if (deps.artifacts) app.route('/', artifactRoutes(deps, deps.artifacts));
+  if (deps.artifacts) app.route('/', mediaRoutes(deps, deps.artifacts));
   if (deps.logs) app.route('/', logRoutes(deps, deps.logs));
   app.route('/', historyRoutes(deps));
   app.route('/', spendRoutes(deps));

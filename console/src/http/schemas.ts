@@ -400,3 +400,28 @@ export const EstimateSchema = z
 
 export type EstimateRequest = z.infer<typeof EstimateRequestSchema>;
 export type Estimate = z.infer<typeof EstimateSchema>;
+
+export const MediaUploadQuerySchema = z.object({
+  filename: z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: 'filename', in: 'query' },
+      description: "The file's own name; its safe characters are kept in the stored name",
+      example: 'harbour.mp4',
+    }),
+});
+
+export const MediaUploadSchema = z
+  .object({
+    uri: z
+      .string()
+      .openapi({
+        description: 'Where the file is: put it in spec.media[].uri',
+        example: 's3://acog-assets/team-a/tides/6f1c…/media/1a2b3c4d-harbour.mp4',
+      }),
+    contentType: z.string(),
+    bytes: z.number().int(),
+  })
+  .openapi('MediaUpload');

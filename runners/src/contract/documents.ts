@@ -95,8 +95,10 @@ export interface BrollClip {
   /** The clip's name among the stage's artifacts: a video, or the still a drawing is drawn over. */
   file: string;
   durationSeconds: number;
-  /** Credit the provider requires (Pexels), added to the description at upload. */
+  /** Credit the provider requires (Pexels) or spec.media gives, added to the description at upload. */
   attribution?: string;
+  /** The licence of a clip or image of spec.media. */
+  license?: string;
   /** A motion graphic the assembly draws over `file` (a still) inside its own filter graph, at the length the beat gives it. */
   drawing?: MotionDrawing;
 }

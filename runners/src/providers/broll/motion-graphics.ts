@@ -5,7 +5,7 @@
 import { copyFile, mkdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
-import type { BrollClip, BrollManifest, MotionDrawing, RefinedScript } from '../../contract/documents.ts';
+import type { BrollClip, BrollManifest, MotionDrawing } from '../../contract/documents.ts';
 import { brandPalette, ffmpegColor, type Palette } from '../../media/color.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
 import { relabelGraph, type ClipDrawer } from '../../media/filter-graph.ts';
@@ -18,7 +18,7 @@ import { channelImagePaths } from '../visuals/images.ts';
 import { FONT_BOLD, FONT_REGULAR, capitalize, drawtextFile, wrapText, writeTextFile } from '../visuals/text.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
 import { narrationWordsPerMinute } from '../writer/rules.ts';
-import type { BrollSource } from './types.ts';
+import type { BrollScript, BrollSource } from './types.ts';
 
 export type MotionKind = MotionDrawing['kind'];
 export type { MotionDrawing };
@@ -494,7 +494,7 @@ export interface MotionGraphicsOptions {
 export function createMotionGraphicsBroll(spec?: BrollProvider, options: MotionGraphicsOptions = {}): BrollSource {
   return {
     name: 'motion-graphics',
-    async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
+    async clips(ctx: ProviderContext, script: BrollScript): Promise<Produced<BrollManifest>> {
       const format = ctx.channel.format;
       const plan = planBrollClips(script, {
         clipSeconds: spec?.clipSeconds,
