@@ -51,7 +51,7 @@ export interface OwnScriptOutline {
  * What of spec.script the writer's stages (plan, script, refine) and those that follow only them
  * (metadata, B-roll) depend on: the title, the beats and their headings and cues, not the words
  * spoken. The words are an input of voice, so editing a beat's narration re-runs voice and what
- * follows it, not the writer's stages (ADR 0020).
+ * follows it, not the writer's stages (ADR 0022).
  */
 export function ownScriptOutline(episode: Pick<EpisodeSpec, 'script' | 'topic'>): OwnScriptOutline | undefined {
   if (!episode.script) return undefined;

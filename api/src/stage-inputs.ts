@@ -72,7 +72,7 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
     llm: providerSettings(channel, episode, 'llm'),
   };
   // With spec.script no writer is asked for plan, script or refine: they follow the script's
-  // outline (and refine the checks it makes); the words spoken are voice's input (ADR 0020).
+  // outline (and refine the checks it makes); the words spoken are voice's input (ADR 0022).
   const ownScript = ownScriptOutline(episode);
   const ownScriptChecks = {
     bannedTopics: persona.bannedTopics,
