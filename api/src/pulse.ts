@@ -26,6 +26,8 @@ export const PULSE_MAX_EVENTS = 100;
 export const PULSE_ORIGIN = 'pulse';
 /** On an Episode made from an event: `<source>/<id>`. */
 export const PULSE_EVENT_ANNOTATION = 'acog.dev/pulse-event';
+/** On an Episode made from an event: the index of the Channel's rule that matched (its daily limit counts it). */
+export const PULSE_RULE_ANNOTATION = 'acog.dev/pulse-rule';
 
 /**
  * Why the operator made an Episode of an event for a Channel, or did not (pulse_decisions.reason),
