@@ -124,17 +124,25 @@ export class PulseMatcher {
       if (!channel.spec.pulse?.enabled || channel.metadata.deletionTimestamp || !channel.metadata.uid) continue;
       // A Channel the Channel reconciler has not judged yet waits; one judged not ready is told so.
       if (!findCondition(channel.status?.conditions, 'Ready')) continue;
-      while (!this.stopped && (await this.matchBatch(channel)));
-      this.proposals.set(objectKey(channel), await pendingPulseProposals(this.deps.pool, channel.metadata.uid, PROPOSALS));
+      let decided = 0;
+      for (let more = true; more && !this.stopped;) {
+        const batch = await this.matchBatch(channel);
+        decided += batch.decided;
+        more = batch.more;
+      }
+      // The proposals change only with new decisions (or a Channel not looked at before).
+      const key = objectKey(channel);
+      if (decided > 0 || !this.proposals.has(key))
+        this.proposals.set(key, await pendingPulseProposals(this.deps.pool, channel.metadata.uid, PROPOSALS));
     }
   }
 
-  /** Decides the Channel's next batch; true when there may be more. */
-  private async matchBatch(channel: Channel): Promise<boolean> {
+  /** Decides the Channel's next batch: how many it decided, and whether there may be more. */
+  private async matchBatch(channel: Channel): Promise<{ decided: number; more: boolean }> {
     const ref = { uid: channel.metadata.uid!, namespace: channel.metadata.namespace!, name: channel.metadata.name! };
     return matchPulseChannel(this.deps.pool, ref, async (match) => {
       const events = await match.eventsAfter(match.cursor, BATCH);
-      if (!events.length) return false;
+      if (!events.length) return { decided: 0, more: false };
       const day = localDate(this.deps.clock.now(), channelTimezone(channel.spec));
       const created = await match.createdOn(day);
       const coverage = await this.coverage(channel);
@@ -177,7 +185,7 @@ export class PulseMatcher {
       await match.record(decisions, events.at(-1)!.seq);
       for (const decision of decisions) if (decision.outcome === 'skipped') this.deps.onDecided?.('skipped', decision.reason);
       this.deps.log.debug({ namespace: ref.namespace, channel: ref.name, decided: decisions.length }, 'pulse events decided');
-      return events.length === BATCH;
+      return { decided: decisions.length, more: events.length === BATCH };
     });
   }
 
