@@ -53,7 +53,8 @@ import { EpisodeReconciler, isRecorded, StatusConflict } from './episode/reconci
 import { OperatorMetrics } from './observability/metrics.ts';
 import { systemClock, type Clock } from './schedule/clock.ts';
 import { ScheduleConflict, ScheduleReconciler } from './schedule/scheduler.ts';
-import { scheduleTopics } from './schedule/topics.ts';
+import { firstTopic, scheduleTopics } from './schedule/topics.ts';
+import { PulseMatcher } from './pulse/matcher.ts';
 
 /** The Lease and its timings; what to do on winning or losing it is the operator's. */
 export type LeaderElectionSettings = Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'log'>;
@@ -87,6 +88,8 @@ export interface OperatorOptions {
    * 1 h). Without a database nothing is archived and no Episode is deleted by a TTL.
    */
   archive?: { retentionIntervalMs?: number };
+  /** Pulse matching (needs `database`): how often new events are looked for, in ms (default 1000). */
+  pulse?: { pollMs?: number };
   /** Called when the lease is lost: the process should exit, as client-go's operators do. */
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
@@ -210,6 +213,21 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     onBudgetFreed: (channelKey) => episodeReconciler.spendChanged(channelKey),
   });
 
+  const pulseMatcher = ledger
+    ? new PulseMatcher({
+        clients,
+        channels,
+        episodes,
+        channelIndex: CHANNEL_INDEX,
+        pool: options.database!.pool,
+        isMigrated: () => ledger.isMigrated(),
+        events,
+        log: log.child({ component: 'pulse' }),
+        clock,
+        pollMs: options.pulse?.pollMs,
+        onDecided: (outcome, reason) => metrics.pulseDecisions.inc({ outcome, reason }),
+      })
+    : undefined;
   const scheduleReconciler = new ScheduleReconciler({
     clients,
     channels,
@@ -218,7 +236,8 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     events,
     log,
     clock,
-    topics: scheduleTopics,
+    // When the schedule's own topics run out: the best pulse proposal its daily limit held back.
+    topics: pulseMatcher ? firstTopic(scheduleTopics, pulseMatcher.topics) : scheduleTopics,
     requeueAfter: (key, delayMs) => scheduleQueue.addAfter(key, delayMs),
   });
   const stopClockWatch = clock.onJump(() => {
@@ -254,6 +273,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     if (!(event === 'update' && previous && previous !== channel && onlyStatusChanged(previous, channel))) {
       channelQueue.add(key);
       if (channel.spec.schedule || channel.status?.schedule) scheduleQueue.add(key);
+      if (channel.spec.pulse?.enabled) pulseMatcher?.wake();
     }
     const readyBefore = findCondition(previous?.status?.conditions, 'Ready');
     const readyNow = findCondition(channel.status?.conditions, 'Ready');
@@ -340,6 +360,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     episodeQueue.start(reconcileWith('episode', (key) => episodeReconciler.reconcile(key), episodeQueue));
     channelQueue.start(reconcileWith('channel', (key) => channelReconciler.reconcile(key), channelQueue));
     scheduleQueue.start(reconcileWith('schedule', (key) => scheduleReconciler.reconcile(key), scheduleQueue));
+    pulseMatcher?.start();
   };
 
   for (const informer of [episodes, channels, jobs]) informer.start();
@@ -359,6 +380,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         void channelQueue.shutDown();
         void scheduleQueue.shutDown();
         void archiveQueue.shutDown();
+        void pulseMatcher?.stop();
         clearInterval(collector);
         void consumer.stop();
         options.onLostLeadership?.();
@@ -411,6 +433,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       for (const informer of [episodes, channels, jobs]) informer.stop();
       await elector?.stop();
       stopClockWatch();
+      await pulseMatcher?.stop();
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), scheduleQueue.shutDown()]);
       clearInterval(collector);
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), archiveQueue.shutDown()]);

@@ -621,6 +621,41 @@ describe('what the values change', () => {
     expect(consoleEnv(defaults, ns.release).ACOG_NATS_URL).toBeUndefined();
   });
 
+  it('the console: pulse sources mounted as files named after each source, from their Secrets, never as environment variables', async () => {
+    const manifests = await render('acog', ns.release, {
+      console: {
+        pulse: {
+          sources: [
+            { name: 'hacker-news', secretName: 'pulse-hn', secretKey: 'secret' },
+            { name: 'trends.v2', secretName: 'pulse-trends', secretKey: 'hmac' },
+          ],
+        },
+      },
+    });
+    const env = consoleEnv(manifests, ns.release);
+    expect(env.ACOG_PULSE_SECRETS_DIR).toEqual({ value: '/var/run/acog/pulse' });
+    expect(JSON.stringify(env)).not.toContain('pulse-hn');
+    const spec = (find(manifests, 'Deployment', 'acog-console', ns.release).spec as { template: { spec: PodSpec } }).template.spec;
+    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'pulse-secrets', mountPath: '/var/run/acog/pulse', readOnly: true }]);
+    expect(spec.volumes).toEqual([
+      {
+        name: 'pulse-secrets',
+        projected: {
+          defaultMode: 0o440,
+          sources: [
+            { secret: { name: 'pulse-hn', items: [{ key: 'secret', path: 'hacker-news' }] } },
+            { secret: { name: 'pulse-trends', items: [{ key: 'hmac', path: 'trends.v2' }] } },
+          ],
+        },
+      },
+    ]);
+    // A source name that could not be a file name is refused by the values' schema.
+    await expect(
+      render('acog', ns.release, { console: { pulse: { sources: [{ name: '../x', secretName: 's', secretKey: 'k' }] } } }),
+    ).rejects.toThrow(/pulse/);
+    expect(consoleEnv(await render('acog', ns.release, {}), ns.release).ACOG_PULSE_SECRETS_DIR).toBeUndefined();
+  });
+
   it('the console: an Ingress with TLS makes the session cookie Secure; a PodDisruptionBudget only with replicas > 1', async () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['custom resources, scheduling and monitoring'](ns));
     const ingress = find(manifests, 'Ingress', 'acog-console', ns.release);

@@ -84,6 +84,12 @@ export class OperatorMetrics {
     help: "Archived episodes deleted after their Channel's archive.retentionDays.",
     registers: [this.registry],
   });
+  readonly pulseDecisions = new Counter({
+    name: 'acog_pulse_decisions_total',
+    help: 'Pulse (event, Channel) decisions, by outcome (created, skipped) and reason.',
+    labelNames: ['outcome', 'reason'] as const,
+    registers: [this.registry],
+  });
   readonly leader = new Gauge({
     name: 'acog_leader',
     help: '1 while this replica holds the leader lease.',
