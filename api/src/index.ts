@@ -34,3 +34,4 @@ export * from './languages.ts';
 export * from './prices.ts';
 export * from './estimates.ts';
 export * from './budget-month.ts';
+export * from './pulse.ts';

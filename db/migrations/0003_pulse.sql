@@ -41,6 +41,21 @@ CREATE TABLE pulse_decisions (
   FOREIGN KEY (source, event_id) REFERENCES pulse_events (source, id) ON DELETE CASCADE
 );
 
+-- Where the operator's matching stands for each Channel with pulse enabled: every event with a seq up to
+-- cursor_seq is decided for it (a decision row per event). The row is made when the operator first
+-- sees the Channel's pulse enabled, at the newest event then, so events from before are not matched
+-- for it; while pulse is off the cursor follows the newest event, so those are never matched later.
+-- The matching of one Channel holds this row locked (SELECT ... FOR UPDATE), so two operator
+-- replicas never decide for the same Channel at once: the daily count and the new decisions are
+-- read and written under that lock.
+CREATE TABLE pulse_channels (
+  channel_uid  text        PRIMARY KEY,
+  namespace    text        NOT NULL,
+  channel      text        NOT NULL,
+  cursor_seq   bigint      NOT NULL,
+  updated_at   timestamptz NOT NULL DEFAULT now()
+);
+
 -- The Pulse inbox and `kubectl acog pulse ls` read per namespace (optionally per Channel), newest
 -- first; the daily limit counts created Episodes per Channel and rule per day.
 CREATE INDEX pulse_decisions_namespace ON pulse_decisions (namespace, channel, decided_at DESC);
@@ -48,5 +63,6 @@ CREATE INDEX pulse_decisions_daily ON pulse_decisions (channel_uid, day, rule_in
 
 -- Down Migration
 
+DROP TABLE pulse_channels;
 DROP TABLE pulse_decisions;
 DROP TABLE pulse_events;

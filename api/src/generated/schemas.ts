@@ -873,25 +873,25 @@ export const channelSchema = {
         },
         "pulse": {
           "type": "object",
-          "description": "Which trending-topic (pulse) events may create episodes on their own. The pulse intake (the signed /webhooks/pulse webhook and the matching of its events) is not in this release yet: the rules may be written down now, but enabled must stay false, and the API server refuses true rather than let a Channel wait for events nothing reads.",
+          "description": "Which trending-topic (pulse) events create episodes on their own. Sources post signed events to the console's POST /webhooks/pulse; the operator matches each new event against every Channel whose pulse is enabled, in the order the events arrived, and records each decision with its reason (kubectl acog pulse ls). An event becomes an Episode (label acog.dev/origin=pulse, the event's URL as a reference) when a rule matches it, the rule's daily limit is not reached, and the Channel has not covered the topic already (same URL, or a near-identical title among its live and archived Episodes).",
           "x-kubernetes-validations": [
             {
-              "rule": "!has(self.enabled) || !self.enabled",
-              "fieldPath": ".enabled",
-              "reason": "FieldValueForbidden",
-              "message": "pulse intake is not available in this release (no part reads pulse events yet): set spec.pulse.enabled to false, and use spec.schedule.topics for Episodes made on a cadence"
+              "rule": "!has(self.enabled) || !self.enabled || (has(self.rules) && size(self.rules) > 0)",
+              "fieldPath": ".rules",
+              "reason": "FieldValueRequired",
+              "message": "spec.pulse.enabled is true but spec.pulse.rules is empty, so no event could ever match: add a rule naming the event source (spec.pulse.rules[].source), or set enabled to false"
             }
           ],
           "properties": {
             "enabled": {
               "type": "boolean",
               "default": false,
-              "description": "Whether pulse events may create episodes for this channel. Must be false for now: the pulse intake is not in this release, and true is refused."
+              "description": "Whether pulse events may create episodes for this channel. Events received while it is false are never matched for it later."
             },
             "rules": {
               "type": "array",
               "maxItems": 50,
-              "description": "An event creates an episode when it matches any rule.",
+              "description": "An event creates an episode when it matches a rule: the first matching rule with room left today is the one used (its daily limit and its approval setting).",
               "items": {
                 "type": "object",
                 "required": [
@@ -902,12 +902,13 @@ export const channelSchema = {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 100,
-                    "description": "Name of the event source, as the pulse webhook reports it."
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                    "description": "Name of the event source, as the events' source field gives it (the console's console.pulse.sources names its secret)."
                   },
                   "keywords": {
                     "type": "array",
                     "maxItems": 50,
-                    "description": "The event's topic must contain at least one of these words; any topic matches when empty.",
+                    "description": "The event must contain at least one of these, case-insensitive and as whole words, in its title, summary or keywords; any event of the source matches when empty.",
                     "items": {
                       "type": "string",
                       "minLength": 1,
@@ -926,12 +927,12 @@ export const channelSchema = {
                     "minimum": 1,
                     "maximum": 50,
                     "default": 1,
-                    "description": "At most this many episodes a day from this rule."
+                    "description": "At most this many episodes a day from this rule, a day being a calendar day in the Channel's timezone (spec.schedule.timezone, UTC without a schedule)."
                   },
                   "requireApproval": {
                     "type": "boolean",
                     "default": true,
-                    "description": "Whether an episode created by this rule waits for approval before plan."
+                    "description": "Whether an episode created by this rule waits at a plan approval gate, so that nothing is spent before a person approves it (kubectl acog approve EPISODE --stage plan)."
                   }
                 }
               }
