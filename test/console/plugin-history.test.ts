@@ -1,18 +1,15 @@
 // `kubectl acog history` and `kubectl acog spend` end to end: the plugin, as a local user, through
 // the real API server's service proxy (a Service and Endpoints, as the chart's, pointing at this
-// machine), to a real gateway reading a real PostgreSQL. The API server refuses to proxy to
-// loopback addresses (Endpoints may not hold them) and to addresses no Pod holds, so the gateway
-// listens on the machine's own non-loopback address, which a Pod object's status names.
-import { networkInterfaces } from 'node:os';
+// machine: console-service.ts), to a real gateway reading a real PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CoreV1Api, DiscoveryV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import { migrate, openDatabase, type Database } from '@acog/db';
 import { archiveEpisodes, type ArchiveRecord } from '@acog/db/archive';
 import { Ledger } from '@acog/db/ledger';
 import type { Gateway } from '@acog/console';
 import { acog } from '@acog/kubectl-plugin/testing';
-import { kubeConfig, uniqueName } from '../support/env.ts';
+import { uniqueName } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { exposeConsoleService, machineAddress, removeConsoleService } from './console-service.ts';
 import { startTestGateway } from './support.ts';
 
 const systemNamespace = uniqueName('acog-sys');
@@ -21,12 +18,6 @@ const channel = uniqueName('plug');
 const ns = 'team-a';
 let gateway: Gateway;
 let db: Database;
-
-function machineAddress(): string {
-  for (const addresses of Object.values(networkInterfaces()))
-    for (const address of addresses ?? []) if (address.family === 'IPv4' && !address.internal) return address.address;
-  throw new Error('this machine has no non-loopback IPv4 address for the API server to proxy to');
-}
 
 function record(n: number, overrides: Partial<ArchiveRecord> = {}): ArchiveRecord {
   const uid = `44444444-0000-4000-8000-${String(n).padStart(12, '0')}`;
@@ -76,79 +67,13 @@ beforeAll(async () => {
   gateway = await startTestGateway({ databaseUrl: url, address: `${address}:0` });
   const port = Number(new URL(gateway.url).port);
 
-  // The chart's Service, with Endpoints to the gateway (no kube-controller-manager here to make them).
-  const admin = kubeConfig('admin');
-  const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: systemNamespace } } });
-  await core.createNamespacedService({
-    namespace: systemNamespace,
-    body: {
-      metadata: {
-        name: service,
-        labels: { 'app.kubernetes.io/name': 'acog', 'app.kubernetes.io/component': 'console', 'acog.dev/service': 'api' },
-      },
-      spec: { ports: [{ name: 'http', port: 80, targetPort: port as never, protocol: 'TCP' }] },
-    },
-  });
-  // The API server proxies only to an endpoint address that a Pod of the namespace holds (its
-  // status.podIPs), so the gateway gets a Pod object with this machine's address, as a kubelet
-  // would report it (no kubelet here), and an EndpointSlice and Endpoints naming it (no endpoint
-  // controllers either).
-  await core.createNamespacedPod({
-    namespace: systemNamespace,
-    body: { metadata: { name: `${service}-0` }, spec: { containers: [{ name: 'console', image: 'acog/console:dev' }] } },
-  });
-  const pod = await core.readNamespacedPod({ namespace: systemNamespace, name: `${service}-0` });
-  pod.status = { phase: 'Running', podIP: address, podIPs: [{ ip: address }] };
-  await core.replaceNamespacedPodStatus({ namespace: systemNamespace, name: `${service}-0`, body: pod });
-  const podRef = { kind: 'Pod', name: `${service}-0`, namespace: systemNamespace };
-  await admin.makeApiClient(DiscoveryV1Api).createNamespacedEndpointSlice({
-    namespace: systemNamespace,
-    body: {
-      metadata: { name: `${service}-0`, labels: { 'kubernetes.io/service-name': service } },
-      addressType: 'IPv4',
-      endpoints: [{ addresses: [address], conditions: { ready: true }, targetRef: podRef }],
-      ports: [{ name: 'http', port, protocol: 'TCP' }],
-    },
-  });
-  await core.createNamespacedEndpoints({
-    namespace: systemNamespace,
-    body: {
-      metadata: { name: service },
-      subsets: [
-        {
-          addresses: [{ ip: address, targetRef: { kind: 'Pod', name: `${service}-0`, namespace: systemNamespace } }],
-          ports: [{ name: 'http', port, protocol: 'TCP' }],
-        },
-      ],
-    },
-  });
-  // What the chart grants every authenticated user: get on the console Service's proxy, nothing more.
-  const rbac = admin.makeApiClient(RbacAuthorizationV1Api);
-  await rbac.createNamespacedRole({
-    namespace: systemNamespace,
-    body: {
-      metadata: { name: 'acog-console-proxy' },
-      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: [service, `${service}:http`], verbs: ['get'] }],
-    },
-  });
-  await rbac.createNamespacedRoleBinding({
-    namespace: systemNamespace,
-    body: {
-      metadata: { name: 'acog-console-proxy' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'acog-console-proxy' },
-      subjects: [{ apiGroup: 'rbac.authorization.k8s.io', kind: 'Group', name: 'system:authenticated' }],
-    },
-  });
+  await exposeConsoleService(systemNamespace, service, address, port);
 });
 
 afterAll(async () => {
   await gateway?.stop();
   await db?.close();
-  await kubeConfig('admin')
-    .makeApiClient(CoreV1Api)
-    .deleteNamespace({ name: systemNamespace })
-    .catch(() => undefined);
+  await removeConsoleService(systemNamespace);
 });
 
 const via = ['--console-service', `${systemNamespace}/${service}`];

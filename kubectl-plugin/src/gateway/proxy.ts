@@ -4,7 +4,7 @@
 // services/proxy` on the console's Service, and removes the Authorization header before it
 // proxies; so the plugin also sends the user's token as X-ACOG-Authorization, which the gateway
 // checks with a TokenReview and authorizes per namespace as any other request (docs/adr/0017).
-import { request } from 'node:https';
+import { request as request_ } from 'node:https';
 import type { RequestOptions } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { isForbidden } from '@acog/kube';
@@ -61,23 +61,30 @@ interface GatewayError {
   error?: { status?: number; reason?: string; message?: string };
 }
 
-/** GETs a gateway path through the service proxy as the user; the answer's JSON, or a CommandError that says what to do. */
-export async function gatewayGet<T>(connection: Connection, service: ConsoleService, path: string): Promise<T> {
+/** One request to the console's gateway through the service proxy, with the kubeconfig's credentials. */
+export async function proxyRequest(
+  connection: Connection,
+  service: ConsoleService,
+  path: string,
+  request: { method: string; headers?: Record<string, string>; body?: string; asUser?: boolean },
+): Promise<{ status: number; body: string }> {
   const server = connection.kc.getCurrentCluster()?.server;
   if (!server) throw new CommandError('the kubeconfig names no cluster server');
   const url = new URL(proxyPath(service, path), server);
-  const options: RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
+  const options: RequestOptions = { method: request.method, headers: { accept: 'application/json', ...request.headers } };
   await connection.kc.applyToHTTPSOptions(options);
   const headers = (options.headers ?? {}) as Record<string, string>;
-  const authorization = headers.Authorization ?? headers.authorization;
-  if (!authorization)
-    throw new CommandError(
-      'your kubeconfig user has no token (a client certificate, say), and the API server passes no certificate on to the console: use a context with a token (OIDC, an exec plugin, or kubectl create token)',
-    );
-  headers['x-acog-authorization'] = authorization;
+  if (request.asUser) {
+    const authorization = headers.Authorization ?? headers.authorization;
+    if (!authorization)
+      throw new CommandError(
+        'your kubeconfig user has no token (a client certificate, say), and the API server passes no certificate on to the console: use a context with a token (OIDC, an exec plugin, or kubectl create token)',
+      );
+    headers['x-acog-authorization'] = authorization;
+  }
   options.headers = headers;
-  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(url, options, (response) => {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const req = request_(url, options, (response) => {
       const chunks: Buffer[] = [];
       let size = 0;
       response.on('data', (chunk: Buffer) => {
@@ -89,10 +96,20 @@ export async function gatewayGet<T>(connection: Connection, service: ConsoleServ
       response.on('error', reject);
     });
     req.on('error', reject);
-    req.end();
+    req.end(request.body);
   }).catch((error: unknown) => {
     throw explainApiError(error, 'the ACOG console', server);
   });
+}
+
+/** GETs a gateway path through the service proxy as the user; the answer's JSON, or a CommandError that says what to do. */
+export async function gatewayGet<T>(connection: Connection, service: ConsoleService, path: string): Promise<T> {
+  const { status, body } = await proxyRequest(connection, service, path, { method: 'GET', asUser: true });
+  return gatewayAnswer<T>(service, status, body, 'get');
+}
+
+/** The gateway's JSON answer, or a CommandError: the gateway's own message, else what the API server said and what to do. */
+export function gatewayAnswer<T>(service: ConsoleService, status: number, body: string, verb: 'get' | 'create'): T {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -109,7 +126,7 @@ export async function gatewayGet<T>(connection: Connection, service: ConsoleServ
   const message = (parsed as { message?: string } | undefined)?.message ?? body.slice(0, 300).trim();
   if (status === 403)
     throw new CommandError(
-      `forbidden: ${message}: reaching the console needs get on services/proxy of ${service.namespace}/${service.name} (the chart grants it to every authenticated user)`,
+      `forbidden: ${message}: reaching the console needs ${verb} on services/proxy of ${service.namespace}/${service.name}${verb === 'get' ? ' (the chart grants it to every authenticated user)' : ''}`,
     );
   if (status === 404) throw new CommandError(`the console Service ${service.namespace}/${service.name} was not found: ${message}`);
   if (status === 503)
