@@ -259,3 +259,14 @@ describe('GET /api/v1/jobs', () => {
     expect(refused.status).toBe(403);
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('describes both routes with their parameters', async () => {
+    const doc = (await (await fetch(`${gateway.url}/openapi.json`)).json()) as {
+      paths: Record<string, { get?: { parameters?: { name: string }[] } }>;
+    };
+    const names = (path: string) => doc.paths[path]?.get?.parameters?.map((parameter) => parameter.name).sort();
+    expect(names('/api/v1/namespaces/{namespace}/pulse')).toEqual(['channel', 'continue', 'limit', 'namespace']);
+    expect(names('/api/v1/jobs')).toEqual(['channel', 'namespace', 'stage', 'state']);
+  });
+});

@@ -90,7 +90,11 @@ const STATE_ORDER = { Running: 0, Waiting: 1, Failed: 2 } as const;
 /** The rows of one Episode: its Jobs (running, recently failed) and its waiting stages. */
 export function episodeJobRows(episode: Episode, jobs: readonly Job[], now: Date, jobsVisible: boolean): JobRow[] {
   const rows: JobRow[] = [];
-  if (jobsVisible) for (const job of jobs) rows.push(...[jobRow(episode, job, now)].filter((row): row is JobRow => !!row));
+  if (jobsVisible)
+    for (const job of jobs) {
+      const row = jobRow(episode, job, now);
+      if (row) rows.push(row);
+    }
   if (!episode.spec.cancel && !['Succeeded', 'Failed', 'Cancelled'].includes(episode.status?.phase ?? ''))
     for (const stage of episode.status?.stages ?? []) {
       const row = waitingRow(episode, stage, now);

@@ -71,7 +71,14 @@ export async function proxyRequest(
   const server = connection.kc.getCurrentCluster()?.server;
   if (!server) throw new CommandError('the kubeconfig names no cluster server');
   const url = new URL(proxyPath(service, path), server);
-  const options: RequestOptions = { method: request.method, headers: { accept: 'application/json', ...request.headers } };
+  const options: RequestOptions = {
+    method: request.method,
+    headers: {
+      accept: 'application/json',
+      ...request.headers,
+      ...(request.body !== undefined && { 'content-length': String(Buffer.byteLength(request.body)) }),
+    },
+  };
   await connection.kc.applyToHTTPSOptions(options);
   const headers = (options.headers ?? {}) as Record<string, string>;
   if (request.asUser) {
