@@ -21,6 +21,8 @@ export interface GatewayConfig {
   s3?: S3StoreOptions;
   /** Relay HeyGen's webhook deliveries (on NATS) for the avatar runners. */
   heygenWebhook: boolean;
+  /** Take pulse deliveries at /webhooks/pulse, with the sources' secrets in this directory. */
+  pulseSecretsDir?: string;
   databaseUrl?: string;
   authProxy?: AuthProxyOptions;
   secureCookies: boolean;
@@ -41,6 +43,10 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --no-artifacts                     do not serve artifacts (no S3)
   --heygen-webhook                   relay HeyGen's deliveries at /webhooks/heygen on NATS
                                      for the avatar runners (needs --nats-url)                ACOG_HEYGEN_WEBHOOK=true
+  --pulse-secrets-dir DIR            take pulse events at /webhooks/pulse: DIR holds one file per
+                                     source, named after it, with its shared secret (the chart
+                                     mounts console.pulse.sources there; needs --database-url)
+                                                                                              ACOG_PULSE_SECRETS_DIR
   --database-url URL                 PostgreSQL, for history and spend (without it those
                                      routes answer 503)                                       ACOG_DATABASE_URL
   --auth-proxy-user-header H         trust an authenticating proxy's user header              ACOG_AUTH_PROXY_USER_HEADER
@@ -83,6 +89,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'nats-url': { type: 'string' },
       'no-artifacts': { type: 'boolean' },
       'heygen-webhook': { type: 'boolean' },
+      'pulse-secrets-dir': { type: 'string' },
       'database-url': { type: 'string' },
       'heygen-webhook-secret-file': { type: 'string' },
       'auth-proxy-user-header': { type: 'string' },
@@ -176,6 +183,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const databaseProblem = databaseUrl ? databaseUrlProblem(databaseUrl) : undefined;
   // The URL may hold a password: the message never echoes it.
   if (databaseProblem) throw new Error(`--database-url (or ACOG_DATABASE_URL) ${databaseProblem}`);
+  const pulseSecretsDir = (values['pulse-secrets-dir'] ?? env.ACOG_PULSE_SECRETS_DIR ?? '').trim() || undefined;
+  if (pulseSecretsDir && !databaseUrl)
+    throw new Error('--database-url (or ACOG_DATABASE_URL): required with --pulse-secrets-dir (pulse events are stored in PostgreSQL)');
   const userHeader = values['auth-proxy-user-header'] ?? env.ACOG_AUTH_PROXY_USER_HEADER;
   const authProxy = userHeader
     ? {
@@ -195,6 +205,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     natsUrl,
     s3: values['no-artifacts'] ? undefined : s3OptionsFromEnv(env),
     heygenWebhook,
+    pulseSecretsDir,
     databaseUrl,
     authProxy,
     secureCookies: Boolean(values['secure-cookies'] ?? env.ACOG_CONSOLE_SECURE_COOKIES === 'true'),

@@ -22,6 +22,7 @@ import { LogStreamer } from './logs/logs.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { HeyGenWebhookHandler } from './webhooks/handler.ts';
+import { PulseSecrets, PulseWebhookHandler } from './webhooks/pulse.ts';
 import { WebhookPublisher } from './webhooks/publisher.ts';
 
 export interface GatewayOptions {
@@ -43,6 +44,12 @@ export interface GatewayOptions {
   natsUrl?: string;
   /** Relay HeyGen's webhook deliveries on NATS (needs natsUrl). */
   heygenWebhook?: boolean;
+  /**
+   * Pulse deliveries (POST /webhooks/pulse): a directory holding one file per source, named after
+   * the source, with its shared secret (the chart mounts console.pulse.sources there). The events
+   * go to `databaseUrl`. Without it the route answers 404.
+   */
+  pulseSecretsDir?: string;
   /** HeyGen deliveries one namespace may relay per minute. */
   webhookDeliveriesPerMinute?: number;
   /**
@@ -109,6 +116,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         onIdleError: (error) => log.warn({ error: error.message }, 'a PostgreSQL connection broke; the pool opens another'),
       })
     : undefined;
+  const pulse = options.pulseSecretsDir
+    ? new PulseWebhookHandler({ secrets: new PulseSecrets(options.pulseSecretsDir), metrics })
+    : undefined;
   const deps = {
     cache,
     authenticator,
@@ -119,6 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     artifacts: options.s3 ? new ArtifactServer(new S3ArtifactStore(options.s3)) : undefined,
     logs: new LogStreamer(kubeConfig),
     heygen,
+    pulse,
     database,
     heartbeatMs: options.heartbeatMs,
     streams: options.streams,

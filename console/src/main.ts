@@ -36,6 +36,7 @@ async function main(): Promise<void> {
     natsUrl: config.natsUrl,
     s3: config.s3,
     heygenWebhook: config.heygenWebhook,
+    pulseSecretsDir: config.pulseSecretsDir,
     databaseUrl: config.databaseUrl,
     authProxy: config.authProxy,
     secureCookies: config.secureCookies,

@@ -13,6 +13,7 @@ import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ArtifactServer } from '../artifacts/server.ts';
 import type { LogStreamer } from '../logs/logs.ts';
 import type { HeyGenWebhookHandler } from '../webhooks/handler.ts';
+import type { PulseWebhookHandler } from '../webhooks/pulse.ts';
 import { badRequest, notFound, type Permission } from './errors.ts';
 import type { AddressSet } from './network.ts';
 import type { StreamLimits } from './streams.ts';
@@ -27,6 +28,8 @@ export interface GatewayDeps {
   artifacts?: ArtifactServer;
   logs?: LogStreamer;
   heygen?: HeyGenWebhookHandler;
+  /** Pulse deliveries (POST /webhooks/pulse): stored in `database`. Absent when no source has a secret. */
+  pulse?: PulseWebhookHandler;
   /** PostgreSQL: the archive (history) and the cost ledger (spend). Those routes answer 503 without it. */
   database?: Database;
   /** Milliseconds between SSE heartbeats. */
