@@ -3,7 +3,7 @@
 // (cluster/views.ts) return these types and the console (web/lib/api.ts) imports them, type-only,
 // so the three agree by construction.
 import { z } from '@hono/zod-openapi';
-import { STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
+import { PULSE_REASONS, STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -420,11 +420,7 @@ export const PulseInboxItemSchema = z
     namespace: z.string(),
     channel: z.string(),
     outcome: z.enum(PULSE_OUTCOMES),
-    reason: z
-      .string()
-      .openapi({
-        description: 'Created, SourceNotInRules, NoKeywordMatched, BelowMinScore, DailyLimitReached, AlreadyCovered, ChannelNotReady',
-      }),
+    reason: z.string().openapi({ description: `Why, CamelCase: ${PULSE_REASONS.join(', ')}` }),
     message: z.string(),
     episode: z.string().optional().openapi({ description: 'The Episode created (outcome created)' }),
     decidedAt: z.string(),
@@ -457,12 +453,9 @@ export const JobRowSchema = z
     stage: StageNameSchema,
     attempt: z.number().int().optional(),
     state: z.enum(JOB_ROW_STATES),
-    waitingFor: z
-      .enum(WAITING_REASONS)
-      .optional()
-      .openapi({
-        description: 'Why a Waiting stage waits: an approval gate, the budget, a retry backoff, a suspended Episode, or another hold',
-      }),
+    waitingFor: z.enum(WAITING_REASONS).optional().openapi({
+      description: 'Why a Waiting stage waits: an approval gate, the budget, a retry backoff, a suspended Episode, or another hold',
+    }),
     message: z.string().optional().openapi({ description: 'Why it waits, or why it failed' }),
     jobName: z.string().optional(),
     since: z.string().optional().openapi({ description: 'When it started (Running), began to wait, or failed' }),
