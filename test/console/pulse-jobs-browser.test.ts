@@ -32,6 +32,9 @@ let db: Database;
 let gateway: Gateway;
 let browser: Browser;
 
+/** How long a poll waits for what the gateway and the stream bring: the machine is shared and may be slow. */
+const LIVE = { timeout: 20_000 };
+
 const awaitingPlan = { phase: 'AwaitingApproval', currentStage: 'plan', stages: [{ name: 'plan', phase: 'AwaitingApproval' }] };
 
 async function readEpisode(name: string): Promise<Episode> {
@@ -107,7 +110,7 @@ describe('the Pulse inbox in Chromium', () => {
   it('shows each event with its score, link and decision; accept approves the plan gate, dismiss cancels, live', async () => {
     const page = await signedIn('admin', `/pulse?namespace=${ns}`);
     const row = (id: string) => page.locator(`[data-testid="pulse-row"][data-event="trends/${id}"]`);
-    await expect.poll(() => page.getByTestId('pulse-row').count()).toBe(3);
+    await expect.poll(() => page.getByTestId('pulse-row').count(), LIVE).toBe(3);
     expect(await page.getByRole('heading', { level: 2 }).allTextContents()).toEqual([channel]);
     expect(await row('rust').getByRole('link', { name: 'Rust 2.0 is announced' }).getAttribute('href')).toBe('https://news.example/rust');
     expect(await row('rust').getByRole('meter').getAttribute('aria-label')).toBe('score 0.93');
@@ -120,9 +123,9 @@ describe('the Pulse inbox in Chromium', () => {
 
     // Accept: the plan gate is approved on the Episode, by the gateway's approve action.
     await row('rust').getByRole('button', { name: 'Accept' }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toMatch(/^science-rust: /);
+    await expect.poll(() => page.getByTestId('notice').textContent(), LIVE).toMatch(/^science-rust: /);
     await expect
-      .poll(async () => (await readEpisode('science-rust')).metadata.annotations?.['approve.acog.dev/plan'])
+      .poll(async () => (await readEpisode('science-rust')).metadata.annotations?.['approve.acog.dev/plan'], LIVE)
       .toEqual(expect.any(String));
     // The operator's part: the plan runs. The inbox follows without a reload.
     await patchStatus(ns, 'episodes', 'science-rust', {
@@ -130,13 +133,13 @@ describe('the Pulse inbox in Chromium', () => {
       currentStage: 'plan',
       stages: [{ name: 'plan', phase: 'Running', attempt: 1 }],
     });
-    await expect.poll(() => row('rust').getByTestId('episode-status').textContent()).toBe('Running');
+    await expect.poll(() => row('rust').getByTestId('episode-status').textContent(), LIVE).toBe('Running');
     expect(await row('rust').getByRole('button').count()).toBe(0);
 
     // Dismiss: the Episode is cancelled.
     await row('quantum').getByRole('button', { name: 'Dismiss' }).click();
-    await expect.poll(async () => (await readEpisode('science-quantum')).spec.cancel).toBe(true);
-    await expect.poll(() => row('quantum').getByTestId('episode-status').textContent()).toBe('dismissed');
+    await expect.poll(async () => (await readEpisode('science-quantum')).spec.cancel, LIVE).toBe(true);
+    await expect.poll(() => row('quantum').getByTestId('episode-status').textContent(), LIVE).toBe('dismissed');
     await page.screenshot({ path: join(shots, 'pulse-02-decided.png'), fullPage: true });
     await page.close();
   });
@@ -157,7 +160,7 @@ describe('the Pulse inbox in Chromium', () => {
     });
     const page = await signedIn('viewer', `/pulse?namespace=${ns}`);
     const late = page.locator('[data-testid="pulse-row"][data-event="trends/late"]');
-    await expect.poll(() => late.getByRole('button', { name: 'Accept' }).isDisabled()).toBe(true);
+    await expect.poll(() => late.getByRole('button', { name: 'Accept' }).isDisabled(), LIVE).toBe(true);
     expect(await late.getByRole('button', { name: 'Dismiss' }).isDisabled()).toBe(true);
     expect(await late.getByTestId('why').textContent()).toBe(`you may not patch episodes in namespace ${ns}`);
     expect(await seriousViolations(page)).toEqual([]);
@@ -189,7 +192,7 @@ describe('the Jobs view in Chromium', () => {
     const page = await signedIn('viewer', `/jobs?namespace=${ns}`);
     const row = (state: string, episode: string) =>
       page.locator(`[data-testid="job-row"][data-state="${state}"][data-episode="${episode}"]`);
-    await expect.poll(() => row('Failed', 'retrying').count()).toBe(1);
+    await expect.poll(() => row('Failed', 'retrying').count(), LIVE).toBe(1);
     expect(await row('Failed', 'retrying').getByTestId('job-message').textContent()).toMatch(/openai answered 429: rate limited/);
     expect(await row('Waiting', 'retrying').getByTestId('waiting-for').textContent()).toBe('retry backoff');
     expect(await row('Waiting', 'retrying').textContent()).toMatch(/next attempt in \d+ min/);
@@ -207,7 +210,7 @@ describe('the Jobs view in Chromium', () => {
         { name: 'script', phase: 'Running', attempt: 2, failures: 1, jobName: attemptTwo, startedAt: new Date().toISOString() },
       ],
     });
-    await expect.poll(() => row('Running', 'retrying').count()).toBe(1);
+    await expect.poll(() => row('Running', 'retrying').count(), LIVE).toBe(1);
     expect(await row('Waiting', 'retrying').count()).toBe(0);
 
     // Filters, kept in the address.
@@ -215,11 +218,11 @@ describe('the Jobs view in Chromium', () => {
     const states = async () => [
       ...new Set(await page.getByTestId('job-row').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-state')))),
     ];
-    await expect.poll(states).toEqual(['Waiting']);
+    await expect.poll(states, LIVE).toEqual(['Waiting']);
     expect(await row('Waiting', 'science-late').count()).toBe(1);
-    await expect.poll(() => new URL(page.url()).searchParams.get('state')).toBe('Waiting');
+    await expect.poll(() => new URL(page.url()).searchParams.get('state'), LIVE).toBe('Waiting');
     await page.getByLabel('Stage').selectOption('voice');
-    await expect.poll(() => page.getByTestId('jobs-empty').isVisible()).toBe(true);
+    await expect.poll(() => page.getByTestId('jobs-empty').isVisible(), LIVE).toBe(true);
     await page.screenshot({ path: join(shots, 'jobs-02-filtered.png'), fullPage: true });
     await page.close();
   });

@@ -1,7 +1,9 @@
-// Pulse rows written straight into PostgreSQL (migration 0003_pulse), as the gateway's intake and
-// the operator's matching write them, for the tests of what reads them (the inbox route, `kubectl
-// acog pulse ls`, the console's inbox) without the operator running.
+// Pulse rows stored with @acog/db/pulse's own writers, as the gateway's intake and the operator's
+// matching store them, for the tests of what reads them (the inbox route, `kubectl acog pulse ls`,
+// the console's inbox) without the operator running. A decision may be dated in the past (the
+// writer stamps now()), to order the inbox as time would.
 import type { Pool } from 'pg';
+import { recordPulseDecisions, storePulseEvents } from '@acog/db/pulse';
 
 export interface PulseEventRow {
   source: string;
@@ -28,36 +30,21 @@ export interface PulseDecisionRow {
 }
 
 export async function insertPulseEvent(pool: Pick<Pool, 'query'>, event: PulseEventRow): Promise<void> {
-  await pool.query(
-    `INSERT INTO pulse_events (source, id, title, url, summary, score, keywords, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-    [
-      event.source,
-      event.id,
-      event.title,
-      event.url,
-      event.summary ?? '',
-      event.score,
-      event.keywords ?? [],
-      event.publishedAt ?? new Date().toISOString(),
-    ],
-  );
+  const { accepted } = await storePulseEvents(pool, [
+    { ...event, keywords: event.keywords ?? [], publishedAt: event.publishedAt ?? new Date().toISOString() },
+  ]);
+  if (accepted !== 1) throw new Error(`pulse event ${event.source}/${event.id} was stored already`);
 }
 
 export async function insertPulseDecision(pool: Pick<Pool, 'query'>, decision: PulseDecisionRow): Promise<void> {
-  await pool.query(
-    `INSERT INTO pulse_decisions (source, event_id, namespace, channel, channel_uid, outcome, reason, message, episode, day, decided_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, current_date, coalesce($10::timestamptz, now()))`,
-    [
+  const channelUid = decision.channelUid ?? `uid-${decision.namespace}-${decision.channel}`;
+  const decidedAt = decision.decidedAt ?? new Date().toISOString();
+  await recordPulseDecisions(pool, [{ ...decision, channelUid, day: decidedAt.slice(0, 10) }]);
+  if (decision.decidedAt)
+    await pool.query(`UPDATE pulse_decisions SET decided_at = $4 WHERE source = $1 AND event_id = $2 AND channel_uid = $3`, [
       decision.source,
       decision.eventId,
-      decision.namespace,
-      decision.channel,
-      decision.channelUid ?? `uid-${decision.namespace}-${decision.channel}`,
-      decision.outcome,
-      decision.reason,
-      decision.message,
-      decision.episode ?? null,
-      decision.decidedAt ?? null,
-    ],
-  );
+      channelUid,
+      decision.decidedAt,
+    ]);
 }
