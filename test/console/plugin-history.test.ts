@@ -1,4 +1,4 @@
-// `kubectl acog history` and `kubectl acog spend` end to end: the plugin, as a local user with a
+// `kubectl acog history`, `spend` and `pulse ls` end to end: the plugin, as a local user with a
 // token or with a client certificate, through the real API server's aggregation layer (the
 // APIService v1alpha1.history.acog.dev, a Service and Endpoints as the chart's, pointing at this
 // machine), to a real gateway reading a real PostgreSQL. The API server dials an endpoint address
@@ -20,6 +20,7 @@ import type { Gateway } from '@acog/console';
 import { acog } from '@acog/kubectl-plugin/testing';
 import { kubeConfig, kubectl, uniqueName } from '../support/env.ts';
 import { createTestDatabase } from '../support/postgres.ts';
+import { insertPulseDecision, insertPulseEvent } from '../support/pulse-rows.ts';
 import { startTestGateway } from './support.ts';
 
 const systemNamespace = uniqueName('acog-sys');
@@ -117,6 +118,33 @@ beforeAll(async () => {
     record(2, { phase: 'Failed', topic: 'Why B-trees stay shallow' }),
     record(40, { topic: 'An episode from long ago' }),
   ]);
+  // Pulse decisions of the namespace's Channel, as the operator's matching stores them.
+  for (const [id, title, score] of [
+    ['p1', 'Rust 2.0 announced', 0.92],
+    ['p2', 'Celebrity gossip of the day', 0.3],
+  ] as const)
+    await insertPulseEvent(db.pool, { source: 'trends', id, title, url: `https://news.example/${id}`, score, keywords: ['rust'] });
+  await insertPulseDecision(db.pool, {
+    source: 'trends',
+    eventId: 'p1',
+    namespace: ns,
+    channel,
+    outcome: 'created',
+    reason: 'Created',
+    message: `created Episode ${channel}-pulse-p1`,
+    episode: `${channel}-pulse-p1`,
+    decidedAt: new Date(Date.now() - 60_000).toISOString(),
+  });
+  await insertPulseDecision(db.pool, {
+    source: 'trends',
+    eventId: 'p2',
+    namespace: ns,
+    channel,
+    outcome: 'skipped',
+    reason: 'NoKeywordMatched',
+    message: 'no keyword of the rule (rust, compilers) in the title, summary or keywords',
+    decidedAt: new Date(Date.now() - 120_000).toISOString(),
+  });
   const month = new Date().toISOString().slice(0, 7);
   await new Ledger(db).record([
     {
@@ -328,5 +356,40 @@ describe('kubectl acog spend', () => {
     expect(shown.stdout).toContain(`Total ${month}: $1.25`);
     const yaml = await acog(['spend', '-n', ns, '--channel', channel, '--month', month, '-o', 'yaml'], { user: 'editor' });
     expect(yaml.stdout).toMatch(/totalUSD: 1\.25/);
+  });
+});
+
+describe('kubectl acog pulse ls', () => {
+  it("lists the namespace's pulse decisions through the API server, with a client certificate or a token", async () => {
+    for (const user of ['editor-cert', 'viewer'] as const) {
+      const shown = await acog(['pulse', 'ls', '-n', ns, '--channel', channel], { user });
+      expect(shown.stderr).toBe('');
+      expect(shown.code).toBe(0);
+      const lines = shown.stdout.trim().split('\n');
+      expect(lines[0]).toMatch(/^EVENT\s+CHANNEL\s+SCORE\s+DECISION\s+EPISODE\s+AGE$/);
+      expect(lines[1]).toMatch(new RegExp(`^trends/p1\\s+${channel}\\s+0\\.92\\s+Created.*\\s+${channel}-pulse-p1\\s+\\d+[sm]$`));
+      expect(lines[2]).toMatch(new RegExp(`^trends/p2\\s+${channel}\\s+0\\.30\\s+NoKeywordMatched\\s+<none>\\s+\\d+[sm]$`));
+      expect(lines).toHaveLength(3);
+    }
+    const wide = await acog(['pulse', 'ls', '-n', ns, '--channel', channel, '-o', 'wide'], { user: 'viewer-cert' });
+    expect(wide.stdout).toMatch(/Celebrity gossip of the day\s+no keyword of the rule \(rust, compilers\)/);
+    const json = await acog(['pulse', 'ls', '-n', ns, '--channel', channel, '--limit', '1', '-o', 'json'], { user: 'editor' });
+    const list = JSON.parse(json.stdout) as { kind: string; items: { id: string; outcome: string }[] };
+    expect(list.kind).toBe('List');
+    expect(list.items).toEqual([expect.objectContaining({ id: 'p1', outcome: 'created' })]);
+  });
+
+  it("says so when nothing was decided, and refuses another namespace's inbox", async () => {
+    const empty = await acog(['pulse', 'ls', '-n', ns, '--channel', 'no-such-channel'], { user: 'editor-cert' });
+    expect(empty.code).toBe(0);
+    expect(empty.stderr).toMatch(/^No pulse decisions for Channel no-such-channel in team-a namespace/);
+    for (const user of ['editor', 'editor-cert'] as const) {
+      const refused = await acog(['pulse', 'ls', '-n', 'team-b'], { user });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/may not list episodes\.acog\.dev in namespace team-b/);
+    }
+    const all = await acog(['pulse', 'ls', '-A'], { user: 'viewer' });
+    expect(all.code).toBe(2);
+    expect(all.stderr).toMatch(/pulse ls is per namespace: drop -A/);
   });
 });

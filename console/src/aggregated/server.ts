@@ -1,8 +1,8 @@
 // The gateway's aggregated API, history.acog.dev/v1alpha1, served over TLS to the API server's
-// aggregation layer (an APIService in the chart): `kubectl acog history` and `spend` reach it with
+// aggregation layer (an APIService in the chart): `kubectl acog history`, `spend` and `pulse ls` reach it with
 // whatever credential the user's kubeconfig holds (client certificate, token, exec plugin, OIDC),
 // because the API server authenticates them and passes the user on in X-Remote-* headers over its
-// front-proxy client certificate. Each request is then the public API's own route (history, spend),
+// front-proxy client certificate. Each request is then the public API's own route (history, spend, pulse),
 // authorized per namespace with a SubjectAccessReview for that user; nothing else is reachable here.
 import { readFile } from 'node:fs/promises';
 import { createServer as createHttpsServer, type Server } from 'node:https';
@@ -24,8 +24,8 @@ import {
   type RequestHeaderConfig,
 } from './request-header.ts';
 
-/** What may be read through the APIService: the archive and spend of one namespace, nothing else. */
-const DELEGATED = /^\/namespaces\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/(history(\/.*)?|spend)$/;
+/** What may be read through the APIService: the archive, spend and pulse decisions of one namespace, nothing else. */
+const DELEGATED = /^\/namespaces\/([a-z0-9]([-a-z0-9]*[a-z0-9])?)\/(history(\/.*)?|spend|pulse)$/;
 /** Request headers passed on to the route: content negotiation and ranges of a video, no identity. */
 const PASSED_HEADERS = ['accept', 'range', 'if-none-match', 'if-modified-since'];
 
@@ -116,7 +116,7 @@ export async function startAggregatedApi(options: AggregatedApiOptions): Promise
   app.on(['GET', 'HEAD'], `${HISTORY_API}/*`, async (c) => {
     const path = c.req.path.slice(HISTORY_API.length);
     if (!DELEGATED.test(path))
-      throw notFound(`${c.req.path} is not served: ${HISTORY_API}/namespaces/NAMESPACE/history[/UID] and /spend are`);
+      throw notFound(`${c.req.path} is not served: ${HISTORY_API}/namespaces/NAMESPACE/history[/UID], /spend and /pulse are`);
     const user = remoteUser(c.env.incoming.headersDistinct, config);
     const headers = new Headers();
     for (const name of PASSED_HEADERS) {

@@ -18,6 +18,8 @@ import { channelRoutes } from './routes/channels.ts';
 import { episodeRoutes } from './routes/episodes.ts';
 import { estimateRoutes } from './routes/estimates.ts';
 import { historyRoutes } from './routes/history.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { pulseRoutes } from './routes/pulse.ts';
 import { logRoutes } from './routes/logs.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -138,6 +140,8 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
   if (deps.artifacts) app.route('/', mediaRoutes(deps, deps.artifacts));
   if (deps.logs) app.route('/', logRoutes(deps, deps.logs));
   app.route('/', historyRoutes(deps));
+  app.route('/', pulseRoutes(deps));
+  app.route('/', jobRoutes(deps));
   app.route('/', spendRoutes(deps));
   app.route('/', webhookRoutes(deps));
 

@@ -3,7 +3,7 @@
 // (cluster/views.ts) return these types and the console (web/lib/api.ts) imports them, type-only,
 // so the three agree by construction.
 import { z } from '@hono/zod-openapi';
-import { STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
+import { PULSE_REASONS, STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -415,13 +415,85 @@ export const MediaUploadQuerySchema = z.object({
 
 export const MediaUploadSchema = z
   .object({
-    uri: z
-      .string()
-      .openapi({
-        description: 'Where the file is: put it in spec.media[].uri',
-        example: 's3://acog-assets/team-a/tides/6f1c…/media/1a2b3c4d-harbour.mp4',
-      }),
+    uri: z.string().openapi({
+      description: 'Where the file is: put it in spec.media[].uri',
+      example: 's3://acog-assets/team-a/tides/6f1c…/media/1a2b3c4d-harbour.mp4',
+    }),
     contentType: z.string(),
     bytes: z.number().int(),
   })
   .openapi('MediaUpload');
+
+// ---------------------------------------------------------------------------------------------
+// The Pulse inbox (issue #15) and the Jobs view (issue #17).
+
+export const PULSE_OUTCOMES = ['created', 'skipped'] as const;
+
+export const PulseInboxItemSchema = z
+  .object({
+    source: z.string(),
+    id: z.string(),
+    title: z.string(),
+    url: z.string(),
+    summary: z.string(),
+    score: z.number().openapi({ description: 'The source’s score, 0 to 1' }),
+    keywords: z.array(z.string()),
+    publishedAt: z.string(),
+    receivedAt: z.string(),
+    namespace: z.string(),
+    channel: z.string(),
+    outcome: z.enum(PULSE_OUTCOMES),
+    reason: z.string().openapi({ description: `Why, CamelCase: ${PULSE_REASONS.join(', ')}` }),
+    message: z.string(),
+    episode: z.string().optional().openapi({ description: 'The Episode created (outcome created)' }),
+    decidedAt: z.string(),
+    episodeState: z
+      .object({
+        exists: z.boolean().openapi({ description: 'The Episode is in the cluster (not deleted or archived away)' }),
+        phase: z.string().optional(),
+        waitingGates: z.array(StageNameSchema).openapi({ description: 'The approval gates it waits at now (plan: accept or dismiss)' }),
+        cancelled: z.boolean(),
+      })
+      .optional(),
+  })
+  .openapi('PulseInboxItem');
+
+export const PulseInboxPageSchema = z
+  .object({
+    items: z.array(PulseInboxItemSchema),
+    continue: z.string().optional().openapi({ description: 'Pass as continue for the next page; absent on the last' }),
+  })
+  .openapi('PulseInboxPage');
+
+export const JOB_ROW_STATES = ['Running', 'Waiting', 'Failed'] as const;
+export const WAITING_REASONS = ['Approval', 'Budget', 'Backoff', 'Suspended', 'Held'] as const;
+
+export const JobRowSchema = z
+  .object({
+    namespace: z.string(),
+    episode: z.string(),
+    channel: z.string(),
+    stage: StageNameSchema,
+    attempt: z.number().int().optional(),
+    state: z.enum(JOB_ROW_STATES),
+    waitingFor: z.enum(WAITING_REASONS).optional().openapi({
+      description: 'Why a Waiting stage waits: an approval gate, the budget, a retry backoff, a suspended Episode, or another hold',
+    }),
+    message: z.string().optional().openapi({ description: 'Why it waits, or why it failed' }),
+    jobName: z.string().optional(),
+    since: z.string().optional().openapi({ description: 'When it started (Running), began to wait, or failed' }),
+    until: z.string().optional().openapi({ description: 'When a backoff ends (Waiting for Backoff)' }),
+  })
+  .openapi('JobRow');
+
+export const JobListSchema = z
+  .object({
+    items: z.array(JobRowSchema),
+    namespaces: z.array(z.string()).openapi({ description: 'The namespaces the list covers (those the user may list Episodes in)' }),
+  })
+  .openapi('JobList');
+
+export type PulseInboxItem = z.infer<typeof PulseInboxItemSchema>;
+export type PulseInboxPage = z.infer<typeof PulseInboxPageSchema>;
+export type JobRow = z.infer<typeof JobRowSchema>;
+export type JobList = z.infer<typeof JobListSchema>;
