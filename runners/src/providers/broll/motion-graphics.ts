@@ -8,7 +8,7 @@ import type { BrollProvider } from '@acog/api';
 import type { BrollClip, BrollManifest, MotionDrawing, RefinedScript } from '../../contract/documents.ts';
 import { brandPalette, ffmpegColor, type Palette } from '../../media/color.ts';
 import { runFfmpeg } from '../../media/ffmpeg.ts';
-import { relabelGraph, type ClipDrawer } from '../../media/filter-graph.ts';
+import { holdStill, relabelGraph, type ClipDrawer } from '../../media/filter-graph.ts';
 import { FRAME_RATE, frameSize, type FrameSize } from '../../media/frame.ts';
 import { labelsFor } from '../../language/index.ts';
 import type { Produced, ProviderContext } from '../types.ts';
@@ -73,7 +73,7 @@ export const DRIFT_SCALE = 1.15;
 function driftingBackground(frames: number, size: FrameSize, seconds: number, reverse: boolean): string {
   const progress = reverse ? `(1-t/${seconds.toFixed(3)})` : `(t/${seconds.toFixed(3)})`;
   return (
-    `[0:v]format=yuv420p,loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FRAME_RATE}/TB,` +
+    `[0:v]format=yuv420p,${holdStill(frames)},` +
     `crop=${size.width}:${size.height}:x='(iw-ow)*${progress}':y='(ih-oh)*(1-${progress})'[bg]`
   );
 }
