@@ -4,12 +4,12 @@
 // B-roll together within 15 % of the first run) and the rerun against the first (under a tenth).
 // Run: node bench/render.ts [--keep]
 import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { repoRoot } from '@acog/hack/paths';
 import { probe } from '@acog/runners/media';
+import { childrenCpuSeconds } from './cpu.ts';
 
 /** Seconds each stage took, from render's progress lines ("voice: done in 4.2s, piper"). */
 const stageSeconds = new Map<string, number>();
@@ -17,16 +17,6 @@ const load = () =>
   loadavg()
     .map((value) => value.toFixed(1))
     .join(' ');
-
-/**
- * CPU seconds (user + system) of this process's finished children and all their descendants: Linux
- * adds a waited-for child's times, its own children's included, to cutime and cstime.
- */
-function childrenCpuSeconds(): number {
-  const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1].split(' ');
-  // After "pid (comm) ", cutime and cstime are fields 14 and 15 (from 0), in clock ticks of 1/100 s.
-  return (Number(fields[13]) + Number(fields[14])) / 100;
-}
 
 function timeRender(out: string): Promise<number> {
   return new Promise((resolve, reject) => {
