@@ -121,6 +121,25 @@ export interface MotionDrawing {
   variant?: number;
 }
 
+/**
+ * The offline presenter as data (the audiogram), stored as the avatar stage's `avatar.json`: the
+ * assembly draws it inside its own filter graph from two stills and the narration, so no presenter
+ * video is encoded and decoded. Providers that make a video (HeyGen) hand over `avatar.mp4` instead.
+ */
+export interface AvatarDrawing {
+  kind: 'audiogram';
+  /** The size it is drawn at (the size the presenter is shown at). */
+  width: number;
+  height: number;
+  /** Names among the avatar stage's artifacts: the background still, and the portrait (disc, ring and shadow, with transparency). */
+  background: string;
+  portrait: string;
+  /** The presenter's name, drawn under the portrait. */
+  name: string;
+  /** The spectrum's colour, #rrggbb. */
+  barColor: string;
+}
+
 export interface BrollManifest {
   clips: BrollClip[];
 }

@@ -14,17 +14,19 @@ import {
   type Providers,
   type StageName,
 } from '@acog/api';
-import type { BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
+import type { AvatarDrawing, BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
 import { StageFailure, type StageContext, type StageImplementation, type StageOutput } from '../contract/run-stage.ts';
 import { waitForWebhook } from '../events/webhooks.ts';
 import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
 import { createAvatar } from '../providers/avatar/index.ts';
+import { audiogramDrawer, checkAvatarDrawing } from '../providers/avatar/audiogram.ts';
 import { createBrollSource } from '../providers/broll/index.ts';
 import { OWN_MEDIA_PROVIDER, OwnMediaError, ownMediaClips, ownMediaSummary } from '../providers/broll/own-media.ts';
 import { probe } from '../media/ffmpeg.ts';
 import { narrationWordsPerMinute } from '../providers/writer/rules.ts';
 import { motionClipDrawer } from '../providers/broll/motion-graphics.ts';
 import { frameSize } from '../media/frame.ts';
+import type { GraphAvatarDrawing } from '../media/filter-graph.ts';
 import { createPublisher, type PublisherOptions } from '../providers/publisher/index.ts';
 import type { Produced, ProviderContext } from '../providers/types.ts';
 import { createVoice } from '../providers/voice/index.ts';
@@ -192,13 +194,39 @@ const avatar: StageImplementation = async (ctx) => {
     }),
   });
   const produced = await provider.render(providerContext(ctx, images), narration, audioPath).finally(() => stopWaiting.abort());
-  return {
-    provider: provider.name,
-    files: { 'avatar.mp4': join(ctx.workdir, produced.value.file) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  const { value } = produced;
+  // The offline audiogram hands over a drawing and its stills, drawn by the assembly; other providers a video.
+  const files: Record<string, string> =
+    'drawing' in value
+      ? {
+          [AVATAR_DRAWING]: await ctx.writeJson(AVATAR_DRAWING, value.drawing),
+          [value.drawing.background]: join(ctx.workdir, value.drawing.background),
+          [value.drawing.portrait]: join(ctx.workdir, value.drawing.portrait),
+        }
+      : { [AVATAR_VIDEO]: join(ctx.workdir, value.file) };
+  return { provider: provider.name, files, usage: produced.usage, costUSD: produced.costUSD };
 };
+
+const AVATAR_VIDEO = 'avatar.mp4';
+const AVATAR_DRAWING = 'avatar.json';
+
+/** The presenter the assembly shows: the avatar stage's drawing (drawn in the assembly's graph) or its video; none when it is skipped. */
+async function presenter(ctx: StageContext): Promise<{ avatarPath?: string; avatarDrawing?: GraphAvatarDrawing }> {
+  if (skippedStages(ctx).has('avatar')) return {};
+  const artifacts = ctx.input.upstream.avatar?.artifacts ?? {};
+  if (!Object.hasOwn(artifacts, AVATAR_DRAWING)) return { avatarPath: await ctx.fetch('avatar', AVATAR_VIDEO) };
+  const value = await ctx.readJson<unknown>('avatar', AVATAR_DRAWING);
+  const field = `avatar ${AVATAR_DRAWING}`;
+  let drawing: AvatarDrawing;
+  try {
+    drawing = checkAvatarDrawing(value, field);
+  } catch (error) {
+    throw new StageFailure(`the avatar drawing is malformed: ${(error as Error).message}`);
+  }
+  const [background, portrait] = await Promise.all([ctx.fetch('avatar', drawing.background), ctx.fetch('avatar', drawing.portrait)]);
+  const avatarDrawing = await audiogramDrawer(drawing, { background, portrait }, join(ctx.workdir, 'audiogram-name.txt'));
+  return { avatarPath: background, avatarDrawing };
+}
 
 /** Extensions a fetched media file keeps; any other (.m3u8, say) is replaced: ffmpeg reads by content, the name only helps people. */
 const MEDIA_EXTENSIONS = new Set([
@@ -275,7 +303,7 @@ const assemble: StageImplementation = async (ctx) => {
   const text = await finalScript(ctx);
   const meta = skipped.has('metadata') ? undefined : await ctx.readJson<Metadata>('metadata', 'metadata.json');
   const { narration, audioPath } = await narrationWithAudio(ctx);
-  const avatarPath = skipped.has('avatar') ? undefined : await ctx.fetch('avatar', 'avatar.mp4');
+  const { avatarPath, avatarDrawing } = await presenter(ctx);
   const manifest = skipped.has('broll') ? { clips: [] } : await ctx.readJson<BrollManifest>('broll', 'broll.json');
   // The offline B-roll hands over drawings, drawn here inside the assembly's own graph over their stills.
   const drawings = join(ctx.workdir, 'drawings');
@@ -313,6 +341,7 @@ const assemble: StageImplementation = async (ctx) => {
       narration,
       narrationAudioPath: audioPath,
       avatarPath,
+      avatarDrawing,
       broll: { clips },
       musicPath,
     },
