@@ -25,6 +25,8 @@ export const BODY_LIMITS = {
   episode: EPISODE_CREATE_LIMIT,
   /** {"spec": ...}: the Episode being written, bounded as the create route's. */
   estimate: EPISODE_CREATE_LIMIT,
+  /** An Episode's or Channel's spec (editor, script review, own media), or a new Channel: bounded as an Episode. */
+  edit: EPISODE_CREATE_LIMIT,
   webhook: MAX_WEBHOOK_BYTES,
   /** Any other route: none takes a body; a little is tolerated. */
   other: 16 * KiB,
@@ -33,6 +35,7 @@ export const BODY_LIMITS = {
 const EPISODE_ACTION = new RegExp(`^${API}/namespaces/[^/]+/episodes/[^/]+/(approve|retry|suspend|resume|cancel)$`);
 const EPISODE_CREATE = new RegExp(`^${API}/namespaces/[^/]+/episodes$`);
 const ESTIMATE = new RegExp(`^${API}/namespaces/[^/]+/estimates$`);
+const EDIT = new RegExp(`^${API}/namespaces/[^/]+/(episodes/[^/]+|channels|channels/[^/]+)$`);
 
 /** The limit of one request, by its path. */
 export function bodyLimitOf(path: string): number {
@@ -41,6 +44,7 @@ export function bodyLimitOf(path: string): number {
   if (EPISODE_CREATE.test(path)) return BODY_LIMITS.episode;
   if (ESTIMATE.test(path)) return BODY_LIMITS.estimate;
   if (EPISODE_ACTION.test(path)) return BODY_LIMITS.action;
+  if (EDIT.test(path)) return BODY_LIMITS.edit;
   return BODY_LIMITS.other;
 }
 
