@@ -98,7 +98,8 @@ describe('the console in Chromium', () => {
     await expect.poll(() => page.getByTestId('episode-phase').textContent(), { timeout: 120_000 }).toBe('AwaitingApproval');
     expect(await phaseOf('refine')).toBe('Succeeded');
     expect(await phaseOf('voice')).toBe('AwaitingApproval');
-    await expect.poll(() => page.getByTestId('script').textContent(), { timeout: 10_000 }).toMatch(/\w+/);
+    // At a gate after the writer the script is shown for review, beat by beat, from the refined script.
+    await expect.poll(() => page.locator('#field-spec-script-beats-0-narration').inputValue(), { timeout: 10_000 }).toMatch(/\w+/);
     await shot('05-awaiting-approval');
     await page.getByRole('button', { name: 'Approve voice' }).click();
     await expect.poll(() => page.getByTestId('notice').textContent()).toBe('approved (voice)');
