@@ -34,6 +34,24 @@ afterAll(async () => {
 });
 
 describe('editing a Channel through the gateway', () => {
+  it('tells the console who may create and edit Channels and edit Episodes', async () => {
+    const perms = async (user: 'admin' | 'viewer') =>
+      (
+        await call<Record<string, { allowed: boolean; reason?: string }>>(
+          gateway,
+          user,
+          'GET',
+          `/api/v1/permissions?namespace=${namespace}&channel=edited&episode=reviewed`,
+        )
+      ).body;
+    const admin = await perms('admin');
+    expect([admin.createChannel?.allowed, admin.updateChannel?.allowed, admin.updateEpisode?.allowed]).toEqual([true, true, true]);
+    const viewer = await perms('viewer');
+    expect(viewer.createChannel).toEqual({ allowed: false, reason: `you may not create channels in namespace ${namespace}` });
+    expect(viewer.updateChannel).toEqual({ allowed: false, reason: `you may not update channels in namespace ${namespace}` });
+    expect(viewer.updateEpisode?.allowed).toBe(false);
+  });
+
   it('creates one after a dry run that stores nothing, and refuses a bad one with the API server’s fields', async () => {
     const channel = await testChannel('made-in-console');
     const { apiVersion: _a, kind: _k, ...manifest } = channel;
