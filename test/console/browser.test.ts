@@ -101,8 +101,8 @@ describe('the console in Chromium', () => {
     // At a gate after the writer the script is shown for review, beat by beat, from the refined script.
     await expect.poll(() => page.locator('#field-spec-script-beats-0-narration').inputValue(), { timeout: 10_000 }).toMatch(/\w+/);
     await shot('05-awaiting-approval');
-    await page.getByRole('button', { name: 'Approve voice' }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('approved (voice)');
+    await page.getByRole('button', { name: 'Approve voice', exact: true }).click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 10_000 }).toBe('approved (voice)');
     await expect.poll(() => phaseOf('voice'), { timeout: 60_000 }).toMatch(/Running|Succeeded/);
     await expect.poll(() => page.getByTestId('episode-phase').textContent(), { timeout: 240_000 }).toBe('Succeeded');
     expect(await phaseOf('assemble')).toBe('Succeeded');
