@@ -17,6 +17,7 @@ import { kubeConfig, s3Client, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { prepareNamespace, startOperatorProcess, type OperatorProcess } from '../support/operator.ts';
 import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
+import { expectNoSeriousViolations } from './axe.ts';
 import { makeTestVideo } from './media.ts';
 import { eventually, startTestGateway, token } from './support.ts';
 
@@ -278,6 +279,7 @@ describe('the console in Chromium: papercuts', () => {
     await expect.poll(() => metadata.locator('ul li dl dt', { hasText: 'startSeconds' }).count()).toBe(2);
     expect(await metadata.locator('dd', { hasText: 'B-trees' }).count()).toBeGreaterThan(0);
     expect(await admin.locator('main').innerText()).not.toContain('{"');
+    await expectNoSeriousViolations(admin, 'a finished episode with its metadata and video');
   });
 
   it("shows the next runs of a Channel's schedule in its zone, each with the topic it would take", async () => {
