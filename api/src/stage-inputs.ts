@@ -60,6 +60,21 @@ function targetDuration(channel: ChannelSpec, episode: EpisodeSpec): number {
   return episode.overrides?.targetDurationSeconds ?? channel.format.targetDurationSeconds;
 }
 
+/** The words per minute the writers assume when the Channel names none (the CRD's default). */
+export const DEFAULT_WORDS_PER_MINUTE = 150;
+
+/**
+ * What a script is fitted to: the target length and the words per minute it is spoken at (the
+ * Channel's pace times the voice's speed), as the writers fit it; a person editing a script at a
+ * gate measures their words against the same.
+ */
+export function scriptPace(channel: ChannelSpec, episode: EpisodeSpec): { targetSeconds: number; wordsPerMinute: number } {
+  return {
+    targetSeconds: targetDuration(channel, episode),
+    wordsPerMinute: (channel.format.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE) * voiceSpeed(channel, episode),
+  };
+}
+
 /** The parts of the Channel and Episode each stage reads itself (upstream results come on top). */
 export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode: EpisodeSpec): unknown {
   const { persona, format } = channel;

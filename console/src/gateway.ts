@@ -16,7 +16,7 @@ import type { AggregatedApiConfig } from './config.ts';
 import { Authenticator, type AuthProxyOptions } from './auth/authenticator.ts';
 import { Authorizer } from './auth/authorizer.ts';
 import { ClusterCache } from './cluster/cache.ts';
-import { EpisodeWriter } from './cluster/writer.ts';
+import { ResourceWriter } from './cluster/writer.ts';
 import { createApp, createInternalApp } from './http/app.ts';
 import { AddressSet } from './http/network.ts';
 import type { StreamLimits } from './http/streams.ts';
@@ -129,7 +129,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     cache,
     authenticator,
     authorizer,
-    writer: new EpisodeWriter(kubeConfig),
+    writer: new ResourceWriter(kubeConfig),
     metrics,
     log,
     artifacts: options.s3 ? new ArtifactServer(new S3ArtifactStore(options.s3)) : undefined,

@@ -1,32 +1,33 @@
-// axe-core in the page under test: the accessibility violations of what is on screen now, those of
-// serious or critical impact (the bar every console page keeps, issue #17), each as one line that
-// says the rule, what is wrong and where, so a failing test reads as a to-do list.
-import { readFile } from 'node:fs/promises';
+// axe-core in the page under test: inject it, run it on the whole document, and fail naming every
+// serious or critical violation (rule, impact, help and the elements it found).
 import { createRequire } from 'node:module';
+import { readFile } from 'node:fs/promises';
 import type { Page } from 'playwright-core';
+import type { AxeResults, Result } from 'axe-core';
 
-interface AxeViolation {
-  id: string;
-  impact?: string | null;
-  help: string;
-  nodes: { target: unknown[] }[];
+const axeSource = readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** The impacts a page must not have. */
+const BLOCKING = new Set(['serious', 'critical']);
+
+/** Every violation axe finds on the page as it is now (the page's own state: wait for it first). */
+export async function axeViolations(page: Page): Promise<Result[]> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: await axeSource });
+  const results = await page.evaluate(() =>
+    (window as unknown as { axe: { run: (context: Document, options: object) => Promise<AxeResults> } }).axe.run(document, {
+      resultTypes: ['violations'],
+    }),
+  );
+  return results.violations;
 }
 
-let source: Promise<string> | undefined;
-
-/** The serious and critical violations axe-core finds in the page as it is. */
-export async function seriousViolations(page: Page): Promise<string[]> {
-  source ??= readFile(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ content: await source });
-  const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (context: Document, options: object) => Promise<{ violations: AxeViolation[] }> } })
-      .axe;
-    return (await axe.run(document, { resultTypes: ['violations'] })).violations;
-  });
-  return violations
-    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
-    .map(
-      (violation) =>
-        `${violation.impact} ${violation.id}: ${violation.help} at ${violation.nodes.map((node) => node.target.join(' ')).join(', ')}`,
-    );
+/** Fails with a list of the serious and critical violations on the page, if there are any. */
+export async function expectNoSeriousViolations(page: Page, what: string): Promise<void> {
+  const blocking = (await axeViolations(page)).filter((violation) => BLOCKING.has(violation.impact ?? ''));
+  if (blocking.length === 0) return;
+  const lines = blocking.map(
+    (v) =>
+      `- ${v.id} (${v.impact}): ${v.help}\n${v.nodes.map((node) => `    ${node.target.join(' ')}: ${node.failureSummary?.split('\n').join(' ')}`).join('\n')}`,
+  );
+  throw new Error(`axe: ${blocking.length} serious or critical violation(s) on ${what} (${page.url()}):\n${lines.join('\n')}`);
 }

@@ -22,7 +22,7 @@ import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts'
 import { createTestDatabase } from '../support/postgres.ts';
 import { insertPulseDecision, insertPulseEvent } from '../support/pulse-rows.ts';
 import { createStageJob, patchStatus } from '../support/stage-state.ts';
-import { seriousViolations } from './axe.ts';
+import { expectNoSeriousViolations } from './axe.ts';
 import { startTestGateway, token } from './support.ts';
 
 const shots = join(repoRoot, 'test-results', 'console');
@@ -118,7 +118,7 @@ describe('the Pulse inbox in Chromium', () => {
     expect(await row('gossip').getByTestId('message').textContent()).toMatch(/no keyword of the rule/);
     expect(await row('gossip').getByRole('button').count()).toBe(0);
     expect(await row('rust').getByTestId('episode-status').textContent()).toBe('awaiting your decision');
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectNoSeriousViolations(page, 'the Pulse inbox');
     await page.screenshot({ path: join(shots, 'pulse-01-inbox.png'), fullPage: true });
 
     // Accept: the plan gate is approved on the Episode, by the gateway's approve action.
@@ -163,7 +163,7 @@ describe('the Pulse inbox in Chromium', () => {
     await expect.poll(() => late.getByRole('button', { name: 'Accept' }).isDisabled(), LIVE).toBe(true);
     expect(await late.getByRole('button', { name: 'Dismiss' }).isDisabled()).toBe(true);
     expect(await late.getByTestId('why').textContent()).toBe(`you may not patch episodes in namespace ${ns}`);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectNoSeriousViolations(page, 'the Pulse inbox as a viewer');
     await page.close();
   });
 });
@@ -199,7 +199,7 @@ describe('the Jobs view in Chromium', () => {
     // science-late waits at its plan gate (the first test left it so); science-quantum is cancelled: not listed.
     expect(await row('Waiting', 'science-late').getByTestId('waiting-for').textContent()).toBe('approval');
     expect(await row('Waiting', 'science-quantum').count()).toBe(0);
-    expect(await seriousViolations(page)).toEqual([]);
+    await expectNoSeriousViolations(page, 'the Jobs view');
     await page.screenshot({ path: join(shots, 'jobs-01-all.png'), fullPage: true });
 
     // Live: the operator starts the next attempt; the page follows without a reload.

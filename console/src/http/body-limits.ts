@@ -26,6 +26,8 @@ export const BODY_LIMITS = {
   episode: EPISODE_CREATE_LIMIT,
   /** {"spec": ...}: the Episode being written, bounded as the create route's. */
   estimate: EPISODE_CREATE_LIMIT,
+  /** An Episode's or Channel's spec (editor, script review, own media), or a new Channel: bounded as an Episode. */
+  edit: EPISODE_CREATE_LIMIT,
   webhook: MAX_WEBHOOK_BYTES,
   /** A clip or image of the Episode's own media, streamed to S3: as large as a stage downloads. */
   media: MEDIA_MAX_BYTES,
@@ -37,6 +39,7 @@ const EPISODE_ACTION = new RegExp(`^${API}/namespaces/[^/]+/episodes/[^/]+/(appr
 const EPISODE_CREATE = new RegExp(`^${API}/namespaces/[^/]+/episodes$`);
 const EPISODE_MEDIA = new RegExp(`^${API}/namespaces/[^/]+/episodes/[^/]+/media$`);
 const ESTIMATE = new RegExp(`^${API}/namespaces/[^/]+/estimates$`);
+const EDIT = new RegExp(`^${API}/namespaces/[^/]+/(episodes/[^/]+|channels|channels/[^/]+)$`);
 
 /** The limit of one request, by its path. */
 export function bodyLimitOf(path: string): number {
@@ -45,6 +48,7 @@ export function bodyLimitOf(path: string): number {
   if (EPISODE_CREATE.test(path)) return BODY_LIMITS.episode;
   if (ESTIMATE.test(path)) return BODY_LIMITS.estimate;
   if (EPISODE_ACTION.test(path)) return BODY_LIMITS.action;
+  if (EDIT.test(path)) return BODY_LIMITS.edit;
   if (EPISODE_MEDIA.test(path)) return BODY_LIMITS.media;
   return BODY_LIMITS.other;
 }

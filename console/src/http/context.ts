@@ -7,7 +7,7 @@ import type { Authenticator, User } from '../auth/authenticator.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import type { ClusterCache } from '../cluster/cache.ts';
 import { BadContinueToken, queryPage, type ListQuery } from '../cluster/query.ts';
-import type { EpisodeWriter } from '../cluster/writer.ts';
+import type { ResourceWriter } from '../cluster/writer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ArtifactServer } from '../artifacts/server.ts';
@@ -22,7 +22,7 @@ export interface GatewayDeps {
   cache: ClusterCache;
   authenticator: Authenticator;
   authorizer: Authorizer;
-  writer: EpisodeWriter;
+  writer: ResourceWriter;
   metrics: GatewayMetrics;
   log: Logger;
   artifacts?: ArtifactServer;

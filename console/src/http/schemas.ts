@@ -192,6 +192,11 @@ export const EpisodeDetailSchema = z
       .openapi({ description: "The Channel's summary; null when it is gone or the user may not get it" }),
     jobs: z.array(JobViewSchema),
     events: z.array(EventViewSchema),
+    resourceVersion: z.string().openapi({ description: 'The version an edit of the spec sends back, so a change meanwhile is a 409' }),
+    pace: z
+      .object({ targetSeconds: z.number(), wordsPerMinute: z.number() })
+      .nullable()
+      .openapi({ description: 'What the script is fitted to (target length, spoken words per minute); null without its Channel' }),
   })
   .openapi('EpisodeDetail');
 
@@ -222,6 +227,7 @@ export const ChannelDetailSchema = z
     recentEpisodes: z.array(EpisodeSummarySchema),
     events: z.array(EventViewSchema),
     schedule: ScheduleViewSchema.nullable().openapi({ description: 'The next runs of its schedule; null when it has none' }),
+    resourceVersion: z.string().openapi({ description: 'The version an edit of the spec sends back, so a change meanwhile is a 409' }),
   })
   .openapi('ChannelDetail');
 
@@ -236,6 +242,47 @@ export const EpisodeCreateSchema = z
   .openapi('EpisodeManifest', { description: 'An Episode (acog.dev/v1alpha1); apiVersion, kind and namespace may be left out' });
 
 export const CreatedSchema = z.object({ episode: EpisodeSummarySchema }).openapi('Created');
+
+export const ChannelManifestSchema = z
+  .record(z.string(), z.unknown())
+  .openapi('ChannelManifest', { description: 'A Channel (acog.dev/v1alpha1); apiVersion, kind and namespace may be left out' });
+
+const resourceVersion = z.string().min(1).max(64).openapi({ description: 'metadata.resourceVersion of the object the edit began from' });
+
+export const SpecReplaceSchema = z
+  .object({
+    spec: z.record(z.string(), z.unknown()).openapi({ description: 'The whole spec, replacing the one stored' }),
+    resourceVersion,
+  })
+  .strict()
+  .openapi('SpecReplace');
+
+export const EpisodePatchSchema = z
+  .object({
+    spec: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'A JSON merge patch (RFC 7386) of the spec: null removes a field, a list replaces the list' }),
+    approve: StageNameSchema.optional().openapi({ description: 'Also pass the approval gate before this stage, in the same write' }),
+    resourceVersion: resourceVersion.optional(),
+  })
+  .strict()
+  .openapi('EpisodePatch');
+
+export const ChannelWrittenSchema = z
+  .object({ channel: ChannelSummarySchema, dryRun: z.boolean() })
+  .openapi('ChannelWritten', { description: 'The Channel as the API server stored it (or would have, on a dry run)' });
+
+export const EpisodeWrittenSchema = z
+  .object({ episode: EpisodeSummarySchema, dryRun: z.boolean(), message: z.string() })
+  .openapi('EpisodeWritten', { description: 'The Episode as the API server stored it (or would have, on a dry run)' });
+
+export const DryRunQuery = z.object({
+  dryRun: z
+    .enum(['All'])
+    .optional()
+    .openapi({ description: 'All: the API server checks everything (schema, CEL rules, admission) and stores nothing' }),
+});
 
 export const ValidationResultSchema = z.object({ valid: z.boolean(), fields: z.array(FieldErrorSchema) }).openapi('ValidationResult');
 
@@ -342,6 +389,9 @@ export type ScheduleView = z.infer<typeof ScheduleViewSchema>;
 export type StageRequest = z.infer<typeof StageBodySchema>;
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 export type Created = z.infer<typeof CreatedSchema>;
+export type ChannelWritten = z.infer<typeof ChannelWrittenSchema>;
+export type EpisodeWritten = z.infer<typeof EpisodeWrittenSchema>;
+export type EpisodePatch = z.infer<typeof EpisodePatchSchema>;
 export type ValidationResult = z.infer<typeof ValidationResultSchema>;
 export type Permissions = z.infer<typeof PermissionsSchema>;
 export type Namespaces = z.infer<typeof NamespacesSchema>;

@@ -16,6 +16,8 @@ export type {
   EpisodePage,
   EpisodeSummary,
   Estimate,
+  EpisodeWritten,
+  ChannelWritten,
   EventView,
   HistoryPage,
   JobList,
