@@ -230,7 +230,7 @@ beforeAll(async () => {
   await rbac.createClusterRole({
     body: {
       metadata: { name: `${systemNamespace}-history-reader` },
-      rules: [{ apiGroups: ['history.acog.dev'], resources: ['history', 'history/artifacts', 'spend'], verbs: ['get', 'list'] }],
+      rules: [{ apiGroups: ['history.acog.dev'], resources: ['history', 'history/artifacts', 'spend', 'pulse'], verbs: ['get', 'list'] }],
     },
   });
   await rbac.createClusterRoleBinding({

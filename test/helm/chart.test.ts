@@ -510,7 +510,7 @@ describe('what the values change', () => {
       subjects: [{ kind: 'ServiceAccount', name: 'acog-console', namespace: ns.release }],
     });
     expect(find(manifests, 'ClusterRole', 'acog-console-history-reader')).toMatchObject({
-      rules: [{ apiGroups: ['history.acog.dev'], resources: ['history', 'history/artifacts', 'spend'], verbs: ['get', 'list'] }],
+      rules: [{ apiGroups: ['history.acog.dev'], resources: ['history', 'history/artifacts', 'spend', 'pulse'], verbs: ['get', 'list'] }],
     });
     expect(find(manifests, 'ClusterRoleBinding', 'acog-console-history-reader')).toMatchObject({
       subjects: [{ kind: 'Group', name: 'system:authenticated' }],
@@ -569,7 +569,7 @@ describe('what the values change', () => {
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACE).toBeUndefined();
   });
 
-  it('the console: read-only RBAC by default; create and patch of Episodes only for an authenticating proxy', async () => {
+  it('the console: read-only RBAC by default; writes (Episodes, and Channels from the editor) only for an authenticating proxy', async () => {
     const rulesOf = (manifests: Manifest[]) =>
       (find(manifests, 'ClusterRole', 'acog-console').rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).flatMap(
         (r) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${verb} ${resource}${r.apiGroups[0] ? `.${r.apiGroups[0]}` : ''}`)),
@@ -590,7 +590,16 @@ describe('what the values change', () => {
     ];
     expect(rulesOf(await render('acog', ns.release, {})).sort()).toEqual([...reads].sort());
     const proxied = await render('acog', ns.release, { console: { authProxy: { userHeader: 'X-Remote-User' } } });
-    expect(rulesOf(proxied).sort()).toEqual([...reads, 'create episodes.acog.dev', 'patch episodes.acog.dev'].sort());
+    expect(rulesOf(proxied).sort()).toEqual(
+      [
+        ...reads,
+        'create episodes.acog.dev',
+        'patch episodes.acog.dev',
+        'update episodes.acog.dev',
+        'create channels.acog.dev',
+        'update channels.acog.dev',
+      ].sort(),
+    );
     const env = consoleEnv(proxied, ns.release);
     expect(env.ACOG_AUTH_PROXY_USER_HEADER).toEqual({ value: 'X-Remote-User' });
     expect(env.ACOG_AUTH_PROXY_TRUSTED).toEqual({ value: '127.0.0.1,::1' });
@@ -636,8 +645,13 @@ describe('what the values change', () => {
     expect(env.ACOG_PULSE_SECRETS_DIR).toEqual({ value: '/var/run/acog/pulse' });
     expect(JSON.stringify(env)).not.toContain('pulse-hn');
     const spec = (find(manifests, 'Deployment', 'acog-console', ns.release).spec as { template: { spec: PodSpec } }).template.spec;
-    expect(spec.containers[0].volumeMounts).toEqual([{ name: 'pulse-secrets', mountPath: '/var/run/acog/pulse', readOnly: true }]);
+    // Beside the history API's serving certificate (on by default), nothing else.
+    expect(spec.containers[0].volumeMounts).toEqual([
+      { name: 'history-api-tls', mountPath: '/etc/acog/history-api', readOnly: true },
+      { name: 'pulse-secrets', mountPath: '/var/run/acog/pulse', readOnly: true },
+    ]);
     expect(spec.volumes).toEqual([
+      { name: 'history-api-tls', secret: { secretName: 'acog-console-history-api-tls' } },
       {
         name: 'pulse-secrets',
         projected: {

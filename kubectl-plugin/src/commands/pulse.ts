@@ -250,7 +250,7 @@ async function deliver(io: CommandIO, options: SendOptions, body: string, secret
   ({ status, body: text } = await proxyRequest(connection, service, '/webhooks/pulse', { method: 'POST', headers, body }));
   const refused = refusal(status, text);
   if (refused) throw refused;
-  return gatewayAnswer<DeliveryAnswer>(service, status, text);
+  return gatewayAnswer<DeliveryAnswer>(service, { status, body: text });
 }
 
 async function send(io: CommandIO, options: SendOptions): Promise<void> {

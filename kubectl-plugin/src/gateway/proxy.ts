@@ -4,18 +4,15 @@
 // checks `create services/proxy` on the console's Service; the gateway judges the delivery by its
 // HMAC signature, not by who sent it. Reads as the user go through the aggregated API instead
 // (history-api.ts, docs/adr/0021).
-import { request as request_ } from 'node:https';
-import type { RequestOptions } from 'node:https';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { isForbidden } from '@acog/kube';
 import type { Connection } from '../kube/config.ts';
 import { CommandError, explainApiError } from '../kube/errors.ts';
+import { apiServerRequest, judgeAnswer, type Answer } from './api-server-request.ts';
 
 /** The label the chart puts on the console's public Service, by which the plugin finds it. */
 export const CONSOLE_SERVICE_SELECTOR = 'app.kubernetes.io/name=acog,app.kubernetes.io/component=console,acog.dev/service=api';
 export const CONSOLE_SERVICE_PORT = 'http';
-/** The largest answer read from the gateway. */
-const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface ConsoleService {
   namespace: string;
@@ -57,64 +54,23 @@ export function proxyPath(service: ConsoleService, path: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/${encodeURIComponent(service.name)}:${CONSOLE_SERVICE_PORT}/proxy${path}`;
 }
 
-interface GatewayError {
-  error?: { status?: number; reason?: string; message?: string };
-}
-
 /** One request to the console's gateway through the service proxy, with the kubeconfig's credentials. */
-export async function proxyRequest(
+export function proxyRequest(
   connection: Connection,
   service: ConsoleService,
   path: string,
-  request: { method: string; headers?: Record<string, string>; body?: string },
-): Promise<{ status: number; body: string }> {
-  const server = connection.kc.getCurrentCluster()?.server;
-  if (!server) throw new CommandError('the kubeconfig names no cluster server');
-  const url = new URL(proxyPath(service, path), server);
-  const options: RequestOptions = {
-    method: request.method,
-    headers: {
-      accept: 'application/json',
-      ...request.headers,
-      ...(request.body !== undefined && { 'content-length': String(Buffer.byteLength(request.body)) }),
-    },
-  };
-  await connection.kc.applyToHTTPSOptions(options);
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request_(url, options, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`the gateway's answer is larger than ${MAX_ANSWER_BYTES} bytes`));
-        else chunks.push(chunk);
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end(request.body);
-  }).catch((error: unknown) => {
-    throw explainApiError(error, 'the ACOG console', server);
-  });
+  init: { method: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  return apiServerRequest(connection, proxyPath(service, path), 'the ACOG console', init);
 }
 
 /** The gateway's JSON answer, or a CommandError: the gateway's own message, else what the API server said and what to do. */
-export function gatewayAnswer<T>(service: ConsoleService, status: number, body: string): T {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  if (status >= 200 && status < 300 && parsed !== undefined) return parsed as T;
-  const gateway = (parsed as GatewayError | undefined)?.error;
-  if (gateway?.message) {
-    const retry = status === 503 ? ' (the console answered 503: try again shortly)' : '';
-    throw new CommandError(`${gateway.message}${retry}`);
-  }
+export function gatewayAnswer<T>(service: ConsoleService, answer: Answer): T {
+  const judged = judgeAnswer<T>(answer);
+  if (judged.ok) return judged.value;
+  const { status } = answer;
+  const { message } = judged;
   // Not the gateway's answer: the API server's own (no right to the proxy, no such Service, no endpoints).
-  const message = (parsed as { message?: string } | undefined)?.message ?? body.slice(0, 300).trim();
   if (status === 403)
     throw new CommandError(
       `forbidden: ${message}: delivering through the API server needs create on services/proxy of ${service.namespace}/${service.name}: ask an admin, or send straight to the gateway with --url`,

@@ -2,19 +2,12 @@
 // rules, the Episodes its rules made today, and what the Channel covered already. The reasons are
 // tried in a fixed order (source, keywords, score, covered, daily limit), so that a decision names
 // the first thing that stood in the way.
-import type { Channel, PulseReason } from '@acog/api';
+import type { Channel, PulseEvent, PulseReason } from '@acog/api';
 
 type PulseRule = NonNullable<NonNullable<Channel['spec']['pulse']>['rules']>[number];
 
-export interface MatchableEvent {
-  source: string;
-  id: string;
-  title: string;
-  url: string;
-  summary?: string;
-  score: number;
-  keywords: string[];
-}
+/** What matching reads of an event: the wire format's fields but its publication time. */
+export type MatchableEvent = Omit<PulseEvent, 'publishedAt'>;
 
 export type Verdict =
   | { outcome: 'create'; ruleIndex: number; requireApproval: boolean; message: string }
