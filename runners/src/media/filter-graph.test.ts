@@ -317,7 +317,9 @@ describe('a drawn presenter', () => {
     expect(filterComplex).toContain(`[${background}:v]loop=loop=${plan.timeline.narrationFrames - 1}:size=1[avatar_bg]`);
     expect(filterComplex).toContain(`[${portrait}:v]loop=`);
     expect(filterComplex).toContain('[0:a]showwaves[avatar_w]');
-    expect(filterComplex).toContain('[avatar_x][avatar_w]overlay[presenter_drawn];\n[presenter_drawn]setpts=PTS-STARTPTS');
+    // The drawing is the presenter chain's input (wherever the B-roll chains are written).
+    expect(filterComplex).toContain('[avatar_x][avatar_w]overlay[presenter_drawn];');
+    expect(filterComplex).toMatch(/^\[presenter_drawn\]setpts=PTS-STARTPTS,.*\[presenter\];$/m);
     expect(filterComplex).toContain('[broll][presenter]overlay=');
   });
 
