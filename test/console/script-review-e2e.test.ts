@@ -2,25 +2,28 @@
 // the console in Chromium. An Episode with its own script waits at the upload gate; a person changes
 // one beat's narration in the script review and presses "Save and approve upload": only voice,
 // avatar and assemble run again (and upload, now approved), the writer and B-roll are reused. Then
-// a clip uploaded on the Episode page through the gateway's media route lands in spec.media.
+// a clip uploaded on the Episode page through the gateway's media route lands in spec.media, and
+// once the Episode has run, is in its video and credited in its description.
 // Needs the runners and operator to honour spec.script and spec.media, and the upload route (#17).
 import { execFile } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { GetObjectCommand } from '@aws-sdk/client-s3';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GROUP, VERSION, type Episode } from '@acog/api';
+import { APPROVAL_ANNOTATION_PREFIX, GROUP, VERSION, type Episode } from '@acog/api';
 import { repoRoot } from '@acog/hack/paths';
 import type { Gateway } from '@acog/console';
+import { s3Store } from '../support/episode.ts';
 import { kubeConfig, s3Client, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { prepareNamespace, startOperatorProcess, type OperatorProcess } from '../support/operator.ts';
-import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
+import { apply, patchEpisode, testChannel, testEpisode } from '../support/pipeline-objects.ts';
 import { expectNoSeriousViolations } from './axe.ts';
-import { makeTestVideo } from './media.ts';
 import { startTestGateway, token } from './support.ts';
 
 const namespace = uniqueName('console-review');
@@ -36,6 +39,48 @@ let operator: OperatorProcess;
 let harness: NodeHarness;
 let browser: Browser;
 let page: Page;
+
+const run = promisify(execFile);
+
+/** A 2 s clip of one colour no part of a render draws (pure magenta), to find in the video. */
+async function magentaClip(): Promise<string> {
+  const file = join(await mkdtemp(join(tmpdir(), 'acog-own-clip-')), 'clip.mp4');
+  await run('ffmpeg', [
+    ...['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'color=c=0xff00ff:size=320x180:rate=30:duration=2'],
+    ...['-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-movflags', '+faststart', file],
+  ]);
+  return file;
+}
+
+/** How many frames (sampled 4 a second) show the clip's magenta in the top-left quarter, clear of captions and the presenter. */
+async function magentaFrames(video: string): Promise<number> {
+  const { stdout } = await run(
+    'ffmpeg',
+    [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-i',
+      video,
+      '-vf',
+      'fps=4,crop=iw/2:ih/2:0:0,scale=8:4',
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      '-',
+    ],
+    { encoding: 'buffer', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const frame = 8 * 4 * 3;
+  let count = 0;
+  for (let offset = 0; offset + frame <= stdout.length; offset += frame) {
+    let magenta = 0;
+    for (let p = offset; p < offset + frame; p += 3) if (stdout[p]! > 200 && stdout[p + 1]! < 60 && stdout[p + 2]! > 200) magenta++;
+    if (magenta >= 24) count++;
+  }
+  return count;
+}
 
 const episode = async (name: string) =>
   (await kubeConfig()
@@ -96,12 +141,12 @@ describe('the script review, end to end', () => {
     expect(ranAgain.sort()).toEqual(['assemble', 'avatar', 'upload', 'voice']);
   }, 720_000);
 
-  it('uploads a clip through the gateway and adds it to spec.media', async () => {
+  it('uploads a clip through the gateway into spec.media, and the run shows it in the video and credits it', async () => {
     await apply(namespace, await testEpisode('own-clip', 'explained', (e) => (e.spec.approvalGates = ['voice'])));
     await page.goto(`${gateway.url}/episodes/${namespace}/own-clip`);
     const form = page.getByTestId('own-media');
     await form.waitFor();
-    const clip = await readFile(await makeTestVideo());
+    const clip = await readFile(await magentaClip());
     await page.locator('#field-media-file').setInputFiles({ name: 'my clip.mp4', mimeType: 'video/mp4', buffer: clip });
     await page.locator('#field-media-beat').fill('1');
     await page.locator('#field-media-license').fill('own footage');
@@ -119,5 +164,33 @@ describe('the script review, end to end', () => {
     const object = await s3Client().send(new GetObjectCommand({ Bucket: 'acog-assets', Key: key }));
     expect(Buffer.from(await object.Body!.transformToByteArray()).equals(clip)).toBe(true);
     await expect.poll(() => page.getByTestId('media-list').textContent()).toMatch(/Beat 1: .*— own footage; Clip by the test/);
-  }, 120_000);
+
+    // Passed the voice gate, the Episode runs through: the B-roll stage takes the clip for beat 1, the
+    // assembly shows it, and the description credits it.
+    await patchEpisode(namespace, 'own-clip', {
+      metadata: { annotations: { [`${APPROVAL_ANNOTATION_PREFIX}voice`]: new Date().toISOString() } },
+    });
+    await expect.poll(async () => (await episode('own-clip')).status?.phase, { timeout: 600_000, interval: 2000 }).toBe('Succeeded');
+    const done = await episode('own-clip');
+    const broll = done.status?.stages?.find((stage) => stage.name === 'broll');
+    expect(broll?.message).toMatch(/own media: beat-1 \S+\.mp4 \(licence: own footage\)/);
+    const dir = await mkdtemp(join(tmpdir(), 'acog-own-clip-run-'));
+    const video = join(dir, 'video.mp4');
+    await s3Store().getFile(done.status!.artifacts!.video!, video);
+    // The clip lasts 2 s and fills its beat (looped): at least 2 s of magenta frames, sampled 4 a second.
+    expect(await magentaFrames(video)).toBeGreaterThanOrEqual(8);
+    // The folder publisher puts metadata.json (with the description) beside the video it published,
+    // whose address the upload stage's publication.json gives.
+    const publication = done.status?.stages
+      ?.find((stage) => stage.name === 'upload')
+      ?.artifacts?.find((uri) => uri.endsWith('/publication.json'));
+    expect(publication).toBeDefined();
+    await s3Store().getFile(publication!, join(dir, 'publication.json'));
+    const { url } = JSON.parse(await readFile(join(dir, 'publication.json'), 'utf8')) as { url: string };
+    const published = url.replace(/video\.mp4$/, 'metadata.json');
+    expect(published).toMatch(/^(s3|file):\/\/.*\/metadata\.json$/);
+    if (published!.startsWith('s3://')) await s3Store().getFile(published!, join(dir, 'metadata.json'));
+    else await copyFile(fileURLToPath(published!), join(dir, 'metadata.json'));
+    expect(await readFile(join(dir, 'metadata.json'), 'utf8')).toContain('Clip by the test');
+  }, 720_000);
 });
