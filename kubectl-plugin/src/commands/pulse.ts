@@ -15,7 +15,7 @@ import {
   signPulseBody,
   type PulseEvent,
 } from '@acog/api';
-import { historyApiGet } from '../gateway/history-api.ts';
+import { historyApiList } from '../gateway/history-api.ts';
 import { findConsoleService, gatewayAnswer, proxyRequest } from '../gateway/proxy.ts';
 import { CommandError } from '../kube/errors.ts';
 import { age, table, type Column } from '../output/format.ts';
@@ -37,10 +37,6 @@ interface PulseInboxItem {
   episode?: string;
   decidedAt: string;
   episodeState?: { exists: boolean; phase?: string; waitingGates: string[]; cancelled: boolean };
-}
-interface PulseInboxPage {
-  items: PulseInboxItem[];
-  continue?: string;
 }
 interface DeliveryAnswer {
   accepted: number;
@@ -103,20 +99,7 @@ const LS_COLUMNS: Column<PulseInboxItem>[] = [
 async function ls(io: CommandIO, options: LsOptions): Promise<void> {
   const connection = io.connection();
   if (connection.allNamespaces) throw new CommandError('pulse ls is per namespace: drop -A and pick one with -n', 2);
-  const items: PulseInboxItem[] = [];
-  let token: string | undefined;
-  do {
-    const query = new URLSearchParams();
-    if (options.channel) query.set('channel', options.channel);
-    query.set('limit', String(Math.min(500, options.limit - items.length)));
-    if (token) query.set('continue', token);
-    const page = await historyApiGet<PulseInboxPage>(
-      connection,
-      `/namespaces/${encodeURIComponent(connection.namespace)}/pulse?${query.toString()}`,
-    );
-    items.push(...page.items);
-    token = page.continue;
-  } while (token && items.length < options.limit);
+  const { items, continue: token } = await historyApiList<PulseInboxItem>(connection, 'pulse', { channel: options.channel }, options.limit);
   if (options.output === 'json' || options.output === 'yaml') {
     const list = { apiVersion: 'v1', kind: 'List', items, metadata: { continue: token } };
     io.stdout.write(options.output === 'json' ? JSON.stringify(list, null, 4) + '\n' : stringify(list));

@@ -33,3 +33,30 @@ export async function historyApiGet<T>(connection: Connection, path: string): Pr
     );
   throw new CommandError(`the API server answered ${status} for ${HISTORY_GROUP}: ${message}`);
 }
+
+/**
+ * Lists a namespace's collection of history.acog.dev (history, pulse) page by page, 500 at most a
+ * page, until `limit` items or the last page; `continue` is the token of the next page, if any.
+ */
+export async function historyApiList<T>(
+  connection: Connection,
+  collection: 'history' | 'pulse',
+  filters: Record<string, string | undefined>,
+  limit: number,
+): Promise<{ items: T[]; continue?: string }> {
+  const items: T[] = [];
+  let token: string | undefined;
+  do {
+    const query = new URLSearchParams();
+    for (const [name, value] of Object.entries(filters)) if (value) query.set(name, value);
+    query.set('limit', String(Math.min(500, limit - items.length)));
+    if (token) query.set('continue', token);
+    const page = await historyApiGet<{ items: T[]; continue?: string }>(
+      connection,
+      `/namespaces/${encodeURIComponent(connection.namespace)}/${collection}?${query.toString()}`,
+    );
+    items.push(...page.items);
+    token = page.continue;
+  } while (token && items.length < limit);
+  return { items, continue: token };
+}

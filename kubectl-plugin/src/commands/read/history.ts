@@ -2,7 +2,7 @@
 // ledger, read from the console's gateway through the API server (the aggregated API history.acog.dev) as the user.
 import { InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
-import { historyApiGet } from '../../gateway/history-api.ts';
+import { historyApiGet, historyApiList } from '../../gateway/history-api.ts';
 import { age, table, type Column } from '../../output/format.ts';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError } from '../../kube/errors.ts';
@@ -23,10 +23,6 @@ interface ArchivedEpisodeSummary {
   videoUrl?: string;
   finishedAt: string;
   inCluster: boolean;
-}
-interface HistoryPage {
-  items: ArchivedEpisodeSummary[];
-  continue?: string;
 }
 interface SpendReport {
   namespace: string;
@@ -88,25 +84,12 @@ const HISTORY_COLUMNS: Column<ArchivedEpisodeSummary>[] = [
 
 async function history(io: CommandIO, options: HistoryOptions): Promise<void> {
   const connection = namespaced(io);
-  const items: ArchivedEpisodeSummary[] = [];
-  let token: string | undefined;
-  // Pages of up to 500 until --limit is reached or the archive has no more.
-  do {
-    const query = new URLSearchParams();
-    if (options.channel) query.set('channel', options.channel);
-    if (options.since) query.set('since', options.since);
-    if (options.phase) query.set('phase', options.phase);
-    if (options.selector) query.set('labelSelector', options.selector);
-    if (options.search) query.set('search', options.search);
-    query.set('limit', String(Math.min(500, options.limit - items.length)));
-    if (token) query.set('continue', token);
-    const page = await historyApiGet<HistoryPage>(
-      connection,
-      `/namespaces/${encodeURIComponent(connection.namespace)}/history?${query.toString()}`,
-    );
-    items.push(...page.items);
-    token = page.continue;
-  } while (token && items.length < options.limit);
+  const { items, continue: token } = await historyApiList<ArchivedEpisodeSummary>(
+    connection,
+    'history',
+    { channel: options.channel, since: options.since, phase: options.phase, labelSelector: options.selector, search: options.search },
+    options.limit,
+  );
   if (options.output === 'json' || options.output === 'yaml') {
     const list = { apiVersion: 'v1', kind: 'List', items, metadata: { continue: token } };
     io.stdout.write(options.output === 'json' ? JSON.stringify(list, null, 4) + '\n' : stringify(list));
