@@ -75,6 +75,41 @@ describe('POST /namespaces/:ns/episodes/:name/media', () => {
     expect(answer.status).toBe(403);
   });
 
+  it('refuses an empty chunked body and stores nothing', async () => {
+    const uid = gateway.cache.episode(namespace, episodeName)!.metadata.uid!;
+    const before = await store.list(ownMediaPrefix(namespace, { name: episodeName, uid }));
+    const url = new URL(`${gateway.url}${path}?filename=empty.mp4`);
+    // A chunked body announces no length: the gateway learns that it is empty only at its end.
+    const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = request(
+        {
+          host: url.hostname,
+          port: url.port,
+          path: `${url.pathname}${url.search}`,
+          method: 'POST',
+          headers: {
+            authorization: `Bearer ${token('admin')}`,
+            'x-acog-console': '1',
+            'content-type': 'video/mp4',
+            'transfer-encoding': 'chunked',
+          },
+        },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+    expect(answer.status).toBe(400);
+    expect((JSON.parse(answer.body) as { error: { message: string } }).error.message).toBe(
+      'body: empty: send the file as the request body',
+    );
+    expect(await store.list(ownMediaPrefix(namespace, { name: episodeName, uid }))).toEqual(before);
+  });
+
   it('refuses a body announced larger than the limit before reading it', async () => {
     const url = new URL(`${gateway.url}${path}`);
     const status = await new Promise<number>((resolve, reject) => {

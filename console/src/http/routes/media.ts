@@ -52,18 +52,36 @@ export function mediaRoutes(deps: GatewayDeps, artifacts: ArtifactServer) {
           'UnsupportedMediaType',
           `Content-Type ${contentType || '(none)'} is not taken: upload a video clip or an image as one of ${ALLOWED.join(', ')}`,
         );
+      const empty = () => badRequest('body: empty: send the file as the request body', [{ field: '(body)', message: 'empty' }]);
       const body = c.req.raw.body;
-      if (!body || c.req.header('content-length') === '0')
-        throw badRequest('body: empty: send the file as the request body', [{ field: '(body)', message: 'empty' }]);
+      if (!body || c.req.header('content-length') === '0') throw empty();
+      // A chunked body announces no length: wait for its first bytes before anything is stored, so
+      // that an empty upload leaves no empty object behind.
+      const stream = await unlessEmpty(Readable.fromWeb(body as WebReadableStream<Uint8Array>));
+      if (!stream) throw empty();
       const uri = ownMediaUri(namespace, { name, uid: episode.metadata.uid! }, filename ?? '', contentType);
       let bytes = 0;
-      const stream = Readable.fromWeb(body as WebReadableStream<Uint8Array>);
       stream.on('data', (chunk: Buffer) => (bytes += chunk.length));
       await artifacts.receive(uri, stream, contentType);
-      if (bytes === 0) throw badRequest('body: empty: send the file as the request body', [{ field: '(body)', message: 'empty' }]);
       log.info({ namespace, episode: name, user: user.username, uri, bytes }, 'own media uploaded');
       return c.json({ uri, contentType, bytes }, 201);
     },
   );
   return routes;
+}
+
+/** The same bytes as `stream`, or undefined when it ends before its first non-empty chunk. */
+async function unlessEmpty(stream: Readable): Promise<Readable | undefined> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  let first = await chunks.next();
+  while (!first.done && first.value.length === 0) first = await chunks.next();
+  if (first.done) return undefined;
+  const head = first.value;
+  return Readable.from(
+    (async function* () {
+      yield head;
+      for (let next = await chunks.next(); !next.done; next = await chunks.next()) yield next.value;
+    })(),
+    { objectMode: false },
+  );
 }
