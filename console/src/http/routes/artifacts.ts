@@ -35,12 +35,61 @@ export function serveArtifact(
   return artifacts.serve(c.req.raw, uri, { download: c.req.query('download') === '1', redirect: c.req.query('redirect') === '1' });
 }
 
+/** A final artifact by its name (video, thumbnail…), as the Episode's status lists it. */
+export function serveFinalArtifact(
+  deps: Pick<GatewayDeps, 'log'>,
+  artifacts: ArtifactServer,
+  c: Context<Env>,
+  episode: Episode,
+  artifact: string,
+) {
+  if (!isFinalArtifact(artifact))
+    throw notFound(`"${artifact}" is not a final artifact (${Object.keys(FINAL_ARTIFACT_STAGES).join(', ')})`);
+  const uris = finalArtifacts(episode);
+  const uri = Object.hasOwn(uris, artifact) ? uris[artifact] : undefined;
+  return serveArtifact(deps, artifacts, c, episode, FINAL_ARTIFACT_STAGES[artifact], uri, `artifact "${artifact}"`);
+}
+
+/** A stage's artifact by its file name, as the Episode's status lists it. */
+export function serveStageArtifact(
+  deps: Pick<GatewayDeps, 'log'>,
+  artifacts: ArtifactServer,
+  c: Context<Env>,
+  episode: Episode,
+  stage: StageName,
+  file: string,
+) {
+  const uri = episode.status?.stages
+    ?.find((entry) => entry.name === stage)
+    ?.artifacts?.find((candidate) => artifactFile(candidate) === file);
+  return serveArtifact(deps, artifacts, c, episode, stage, uri, `artifact "${file}" of stage ${stage}`);
+}
+
+/** The path parameters naming a final artifact, and a stage's artifact file. */
+export const FinalArtifactParam = z
+  .string()
+  .max(64)
+  .openapi({ param: { name: 'artifact', in: 'path' }, example: 'video' });
+export const StageFileParams = {
+  stage: StageParam,
+  file: z
+    .string()
+    .max(255)
+    .openapi({ param: { name: 'file', in: 'path' } }),
+};
+
+/** What an artifact route answers besides its errors. */
+export const artifactResponses = (missing: string) => ({
+  200: { description: 'The bytes' },
+  206: { description: 'The range asked for' },
+  302: { description: 'To a presigned URL' },
+  404: jsonContent(z.any(), missing),
+  416: { description: 'Range not satisfiable' },
+});
+
 export function artifactRoutes(deps: GatewayDeps, artifacts: ArtifactServer) {
   const { cache, authorizer } = deps;
   const routes = routeGroup();
-  const serve = (c: Context<Env>, episode: Episode, stage: StageName, uri: string | undefined, what: string) =>
-    serveArtifact(deps, artifacts, c, episode, stage, uri, what);
-
   routes.openapi(
     createRoute({
       method: 'get',
@@ -49,31 +98,14 @@ export function artifactRoutes(deps: GatewayDeps, artifacts: ArtifactServer) {
         'A final artifact (video, thumbnail, captionsVtt, captionsSrt, metadata, script), with HTTP Range; redirect=1 for a presigned URL',
       security: [{ bearer: [] }],
       request: {
-        params: ObjectParams.extend({
-          artifact: z
-            .string()
-            .max(64)
-            .openapi({ param: { name: 'artifact', in: 'path' }, example: 'video' }),
-        }),
+        params: ObjectParams.extend({ artifact: FinalArtifactParam }),
       },
-      responses: {
-        200: { description: 'The bytes' },
-        206: { description: 'The range asked for' },
-        302: { description: 'To a presigned URL' },
-        404: jsonContent(z.any(), 'No such artifact'),
-        416: { description: 'Range not satisfiable' },
-        ...errorResponses,
-      },
+      responses: { ...artifactResponses('No such artifact'), ...errorResponses },
     }),
     async (c) => {
       const { namespace, name, artifact } = c.req.valid('param');
       await authorizer.require(c.get('user'), can.getEpisode(namespace, name));
-      if (!isFinalArtifact(artifact))
-        throw notFound(`"${artifact}" is not a final artifact (${Object.keys(FINAL_ARTIFACT_STAGES).join(', ')})`);
-      const episode = episodeOr404(cache, namespace, name);
-      const uris = finalArtifacts(episode);
-      const uri = Object.hasOwn(uris, artifact) ? uris[artifact] : undefined;
-      return serve(c, episode, FINAL_ARTIFACT_STAGES[artifact], uri, `artifact "${artifact}"`) as never;
+      return serveFinalArtifact(deps, artifacts, c, episodeOr404(cache, namespace, name), artifact) as never;
     },
   );
 
@@ -84,29 +116,14 @@ export function artifactRoutes(deps: GatewayDeps, artifacts: ArtifactServer) {
       summary: "A stage's artifact by file name, with HTTP Range",
       security: [{ bearer: [] }],
       request: {
-        params: ObjectParams.extend({
-          stage: StageParam,
-          file: z
-            .string()
-            .max(255)
-            .openapi({ param: { name: 'file', in: 'path' } }),
-        }),
+        params: ObjectParams.extend(StageFileParams),
       },
-      responses: {
-        200: { description: 'The bytes' },
-        206: { description: 'The range asked for' },
-        404: jsonContent(z.any(), 'No such artifact'),
-        ...errorResponses,
-      },
+      responses: { ...artifactResponses('No such artifact'), ...errorResponses },
     }),
     async (c) => {
       const { namespace, name, stage, file } = c.req.valid('param');
       await authorizer.require(c.get('user'), can.getEpisode(namespace, name));
-      const episode = episodeOr404(cache, namespace, name);
-      const uri = episode.status?.stages
-        ?.find((entry) => entry.name === stage)
-        ?.artifacts?.find((candidate) => artifactFile(candidate) === file);
-      return serve(c, episode, stage, uri, `artifact "${file}" of stage ${stage}`) as never;
+      return serveStageArtifact(deps, artifacts, c, episodeOr404(cache, namespace, name), stage, file) as never;
     },
   );
 

@@ -3,11 +3,10 @@
 // Authorized per namespace: a user who may list Episodes there.
 import { createRoute, z } from '@hono/zod-openapi';
 import { archivedEpisode, historyPage, type ArchivedEpisodeRow } from '@acog/db/archive';
-import { STAGES, type Episode, type StageName } from '@acog/api';
+import type { Episode } from '@acog/api';
 import { LabelSelectorError, parseLabelSelector } from '@acog/kube';
-import { FINAL_ARTIFACT_STAGES, isFinalArtifact } from '../../artifacts/scope.ts';
 import { can } from '../../auth/authorizer.ts';
-import { artifactFile, episodeDetail, finalArtifacts } from '../../cluster/views.ts';
+import { episodeDetail, finalArtifacts } from '../../cluster/views.ts';
 import type { ClusterCache } from '../../cluster/cache.ts';
 import { decodeHistoryContinue, encodeHistoryContinue, ParameterError, parseSince } from '../../history/query.ts';
 import { API, routeGroup, type GatewayDeps } from '../context.ts';
@@ -17,12 +16,11 @@ import {
   ArchivedEpisodeDetailSchema,
   HistoryPageSchema,
   NamespaceParam,
-  StageParam,
   errorResponses,
   jsonContent,
   type ArchivedEpisodeSummary,
 } from '../schemas.ts';
-import { serveArtifact } from './artifacts.ts';
+import { artifactResponses, FinalArtifactParam, serveFinalArtifact, serveStageArtifact, StageFileParams } from './artifacts.ts';
 import { databaseOr503, databaseErrors, unavailableResponses } from './database.ts';
 
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -185,18 +183,10 @@ export function historyRoutes(deps: GatewayDeps) {
         summary: 'A final artifact of an archived Episode, when kept (video, thumbnail, captionsVtt, captionsSrt, metadata, script)',
         security: [{ bearer: [] }],
         request: {
-          params: ArchivedParams.extend({
-            artifact: z
-              .string()
-              .max(64)
-              .openapi({ param: { name: 'artifact', in: 'path' }, example: 'video' }),
-          }),
+          params: ArchivedParams.extend({ artifact: FinalArtifactParam }),
         },
         responses: {
-          200: { description: 'The bytes' },
-          206: { description: 'The range asked for' },
-          302: { description: 'To a presigned URL' },
-          404: jsonContent(z.any(), 'No such artifact, or no longer kept'),
+          ...artifactResponses('No such artifact, or no longer kept'),
           ...errorResponses,
           ...unavailableResponses,
         },
@@ -204,12 +194,8 @@ export function historyRoutes(deps: GatewayDeps) {
       async (c) => {
         const { namespace, uid, artifact } = c.req.valid('param');
         await authorizer.require(c.get('user'), can.listEpisodes(namespace));
-        if (!isFinalArtifact(artifact))
-          throw notFound(`"${artifact}" is not a final artifact (${Object.keys(FINAL_ARTIFACT_STAGES).join(', ')})`);
         const { episode } = await archived(namespace, uid);
-        const uris = finalArtifacts(episode);
-        const uri = Object.hasOwn(uris, artifact) ? uris[artifact] : undefined;
-        return serveArtifact(deps, artifacts, c, episode, FINAL_ARTIFACT_STAGES[artifact], uri, `artifact "${artifact}"`) as never;
+        return serveFinalArtifact(deps, artifacts, c, episode, artifact) as never;
       },
     );
 
@@ -220,18 +206,10 @@ export function historyRoutes(deps: GatewayDeps) {
         summary: "A stage's artifact of an archived Episode by file name, when kept",
         security: [{ bearer: [] }],
         request: {
-          params: ArchivedParams.extend({
-            stage: StageParam,
-            file: z
-              .string()
-              .max(255)
-              .openapi({ param: { name: 'file', in: 'path' } }),
-          }),
+          params: ArchivedParams.extend(StageFileParams),
         },
         responses: {
-          200: { description: 'The bytes' },
-          206: { description: 'The range asked for' },
-          404: jsonContent(z.any(), 'No such artifact, or no longer kept'),
+          ...artifactResponses('No such artifact, or no longer kept'),
           ...errorResponses,
           ...unavailableResponses,
         },
@@ -240,11 +218,7 @@ export function historyRoutes(deps: GatewayDeps) {
         const { namespace, uid, stage, file } = c.req.valid('param');
         await authorizer.require(c.get('user'), can.listEpisodes(namespace));
         const { episode } = await archived(namespace, uid);
-        if (!STAGES.includes(stage)) throw notFound(`"${stage}" is not a stage`);
-        const uri = episode.status?.stages
-          ?.find((entry) => entry.name === (stage as StageName))
-          ?.artifacts?.find((candidate) => artifactFile(candidate) === file);
-        return serveArtifact(deps, artifacts, c, episode, stage, uri, `artifact "${file}" of stage ${stage}`) as never;
+        return serveStageArtifact(deps, artifacts, c, episode, stage, file) as never;
       },
     );
   }
