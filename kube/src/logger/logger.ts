@@ -15,7 +15,7 @@ export function createLogger(level: LevelWithSilent = 'info', destination?: Node
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: {
-        paths: ['token', '*.token', 'headers.authorization', 'headers["x-acog-authorization"]', 'headers.cookie'],
+        paths: ['token', '*.token', 'headers.authorization', 'headers.cookie'],
         censor: '[redacted]',
       },
     },
