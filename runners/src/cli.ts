@@ -8,7 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isStageName, natsAuth, natsInboxPrefix } from '@acog/api';
-import { checkStageInput, oneLine, runStage } from './contract/run-stage.ts';
+import { readStageInput } from './contract/read-input.ts';
+import { oneLine, runStage } from './contract/run-stage.ts';
 import { NatsEventPublisher } from './events/nats.ts';
 import type { EventPublisher } from './events/types.ts';
 import { STAGE_IMPLEMENTATIONS } from './stages/stages.ts';
@@ -73,13 +74,10 @@ async function main(): Promise<void> {
 
   let events: EventPublisher | undefined;
   try {
-    let raw: unknown;
-    try {
-      raw = JSON.parse((await store.getBytes(inputUri)).toString('utf8'));
-    } catch (error) {
-      throw new Error(`cannot read the stage input ${inputUri}: ${(error as Error).message}`, { cause: error });
-    }
-    const input = checkStageInput(raw, stage);
+    const input = await readStageInput(store, inputUri, stage, {
+      signal: controller.signal,
+      log: (line) => console.error(`acog-runner: ${line}`),
+    });
     if (process.env.ACOG_NATS_URL) {
       const options = { auth: natsAuth(process.env), inboxPrefix: natsInboxPrefix(input.episode.namespace) };
       events = await NatsEventPublisher.connect(process.env.ACOG_NATS_URL, options).catch((error: Error) => {

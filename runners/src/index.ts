@@ -10,6 +10,7 @@ export {
   type StageOutput,
   type StageRuntime,
 } from './contract/run-stage.ts';
+export { INPUT_WAIT, readStageInput, type ReadInputOptions } from './contract/read-input.ts';
 export { STAGE_IMPLEMENTATIONS } from './stages/stages.ts';
 export type * from './contract/documents.ts';
 export type { EventPublisher } from './events/types.ts';

@@ -8,8 +8,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
-import { LABELS, type StageInput, type StageName, type StageResult } from '@acog/api';
-import type { EventPublisher } from '@acog/runners';
+import { LABELS, type StageName, type StageResult } from '@acog/api';
+import { readStageInput, type EventPublisher } from '@acog/runners';
 import type { ArtifactStore } from '@acog/store';
 import { repoRoot } from '@acog/hack/paths';
 import { Informer, objectKey, type ListPage } from '@acog/kube';
@@ -310,7 +310,8 @@ export class NodeHarness {
     const inputUri = job.spec.template.spec.containers[0].args?.[2];
     if (!inputUri) throw new Error(`job ${job.metadata.name} has no --input`);
     if (this.options.runMs) await new Promise((resolve) => setTimeout(resolve, this.options.runMs));
-    const input = JSON.parse((await store.getBytes(inputUri)).toString('utf8')) as StageInput;
+    // As the runner does: the operator uploads the input beside the Job create, so it may lag the Job.
+    const input = await readStageInput(store, inputUri);
     const now = new Date().toISOString();
     const result: StageResult = {
       stage: input.stage,
