@@ -97,6 +97,8 @@ export class EpisodeReconciler {
   /** Reads of result.json under way, by URI: a reconcile joins a prefetch rather than reading again. */
   private readonly reading = new Map<string, Promise<StageResult | StageResultProblem | undefined>>();
   private readonly notReusable = new Set<string>();
+  /** Attempts (uid/stage/attempt) whose input.json this process wrote or found: they need no look. */
+  private readonly inputsWritten = new Set<string>();
   /** Jobs created but not yet in the cache (its watch lags a little): they exist all the same. */
   private readonly expected = new Map<string, { view: StageJob & { inputHash?: string }; key: string; at: number }>();
 
@@ -135,19 +137,20 @@ export class EpisodeReconciler {
 
   private async reconcileTimed(key: string, timer: PhaseTimer): Promise<void> {
     const { episodes, channels, hints } = this.deps;
-    const episode = episodes.get(key);
-    if (!episode) {
+    const cached = episodes.get(key);
+    if (!cached) {
       hints.drop(key);
       return;
     }
-    const namespace = episode.metadata.namespace!;
-    const channel = channels.get(`${namespace}/${episode.spec.channelRef.name}`);
-    if (episode.metadata.deletionTimestamp) {
+    const namespace = cached.metadata.namespace!;
+    const channel = channels.get(`${namespace}/${cached.spec.channelRef.name}`);
+    if (cached.metadata.deletionTimestamp) {
       // What the Episode spent stays in the ledger after it is gone.
-      await this.recorder?.sync(episode, channel, episode.status ?? {}, []);
-      return this.finalize(episode, channel);
+      await this.recorder?.sync(cached, channel, cached.status ?? {}, []);
+      return this.finalize(cached, channel);
     }
-    if (!(await timer.time('api_write', () => this.ensureFinalizer(episode, channel)))) return;
+    const episode = await timer.time('api_write', () => this.ensureFinalizer(cached, channel));
+    if (!episode) return;
 
     const now = this.deps.now?.() ?? new Date();
     const { ownJobs, hashes, adopted } = timer.timeSync('planning', () => {
@@ -198,6 +201,9 @@ export class EpisodeReconciler {
       Promise.all([
         ...plan.deleteJobs.map((name) => timer.time('api_write', () => this.deleteJob(namespace, name))),
         ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start, timer)),
+        ...(channel ? this.inputsToCheck(episode, plan.status, ownJobs, hashes) : []).map((attempt) =>
+          this.ensureInput(episode, channel!, plan.status, attempt, timer),
+        ),
       ]),
       timer.time('api_write', () => this.storeStatus(episode, plan.status)),
       this.recorder ? timer.time('ledger', () => this.recorder!.sync(episode, channel, plan.status, outcomes)) : Promise.resolve(true),
@@ -436,13 +442,14 @@ export class EpisodeReconciler {
     return out;
   }
 
-  private async startStage(
+  /** What a stage attempt's runner reads, and where: built from the status's upstream results. */
+  private async stageInput(
     episode: Episode,
     channel: Channel,
     status: EpisodeStatus,
-    start: { stage: StageName; attempt: number; inputHash: string; jobName: string },
+    start: { stage: StageName; attempt: number; inputHash: string },
     timer: PhaseTimer,
-  ): Promise<void> {
+  ): Promise<{ input: StageInput; inputUri: string }> {
     const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
     const active = activeStages(channel.spec, episode.spec);
     const upstream: Partial<Record<StageName, StageResult>> = {};
@@ -464,11 +471,29 @@ export class EpisodeReconciler {
       channel: { name: channel.metadata.name!, spec: channel.spec },
       upstream,
     };
-    const inputUri = this.deps.store.uri(
-      stageBucket(start.stage),
-      `${stageKeyPrefix({ namespace, episode: name, uid, stage: start.stage, attempt: start.attempt })}input.json`,
-    );
+    return { input, inputUri: this.inputUri(episode, start.stage, start.attempt) };
+  }
+
+  private inputUri(episode: Episode, stage: StageName, attempt: number): string {
+    const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+    return this.deps.store.uri(stageBucket(stage), `${stageKeyPrefix({ namespace, episode: name, uid, stage, attempt })}input.json`);
+  }
+
+  private async writeInput(episode: Episode, stage: StageName, attempt: number, inputUri: string, input: StageInput, timer: PhaseTimer) {
     await timer.time('s3_write', () => this.deps.store.putBytes(inputUri, JSON.stringify(input, null, 2), 'application/json'));
+    if (this.inputsWritten.size >= 50_000) this.inputsWritten.clear();
+    this.inputsWritten.add(`${episode.metadata.uid}/${stage}/${attempt}`);
+  }
+
+  private async startStage(
+    episode: Episode,
+    channel: Channel,
+    status: EpisodeStatus,
+    start: { stage: StageName; attempt: number; inputHash: string; jobName: string },
+    timer: PhaseTimer,
+  ): Promise<void> {
+    const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+    const { input, inputUri } = await this.stageInput(episode, channel, status, start, timer);
     const job = buildStageJob(
       {
         episode: { namespace, name, uid, spec: episode.spec },
@@ -478,19 +503,77 @@ export class EpisodeReconciler {
       },
       this.deps.runner,
     );
-    try {
-      await timer.time('api_write', () =>
+    // The input upload and the Job create go out together (ADR 0028): a runner waits a bounded time
+    // for an input that is not there yet, so neither has to wait for the other.
+    const [uploaded, created] = await Promise.allSettled([
+      this.writeInput(episode, start.stage, start.attempt, inputUri, input, timer),
+      timer.time('api_write', () =>
         this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job }),
-      );
-      this.expected.set(start.jobName, {
-        key: `${namespace}/${uid}`,
-        at: Date.now(),
-        view: { name: start.jobName, stage: start.stage, attempt: start.attempt, state: 'Active', inputHash: start.inputHash },
+      ),
+    ]);
+    const made = created.status === 'fulfilled';
+    if (!made && !isConflict(created.reason))
+      throw new Error(`cannot create Job ${start.jobName}: ${apiMessage(created.reason)}`, { cause: created.reason });
+    if (uploaded.status === 'rejected') {
+      // A Job whose input never came would fail after its wait: it goes now, and the retry of this
+      // reconcile uploads the input and makes the Job again under the same name.
+      if (made) await timer.time('api_write', () => this.deleteJob(namespace, start.jobName));
+      throw new Error(`cannot write the input of ${start.stage} (${inputUri}): ${(uploaded.reason as Error).message}`, {
+        cause: uploaded.reason,
       });
-      this.deps.log.info({ namespace, episode: name, stage: start.stage, attempt: start.attempt, job: start.jobName }, 'started stage');
-    } catch (error) {
-      if (!isConflict(error)) throw new Error(`cannot create Job ${start.jobName}: ${apiMessage(error)}`, { cause: error });
     }
+    if (!made) return;
+    this.expected.set(start.jobName, {
+      key: `${namespace}/${uid}`,
+      at: Date.now(),
+      view: { name: start.jobName, stage: start.stage, attempt: start.attempt, state: 'Active', inputHash: start.inputHash },
+    });
+    this.deps.log.info({ namespace, episode: name, stage: start.stage, attempt: start.attempt, job: start.jobName }, 'started stage');
+  }
+
+  /**
+   * Running attempts whose Job is there but whose input this process has not written: another
+   * replica (or this one before a restart) may have died between the Job create and the upload
+   * that went beside it. Each is looked at once: its input is written again when it is missing.
+   */
+  private inputsToCheck(
+    episode: Episode,
+    status: EpisodeStatus,
+    jobs: readonly (StageJob & { inputHash?: string })[],
+    hashes: Partial<Record<StageName, string>>,
+  ): { stage: StageName; attempt: number; inputHash: string }[] {
+    const uid = episode.metadata.uid!;
+    return (status.stages ?? [])
+      .filter(
+        (entry) =>
+          entry.phase === 'Running' &&
+          entry.attempt &&
+          entry.inputHash &&
+          entry.inputHash === hashes[entry.name] &&
+          !this.inputsWritten.has(`${uid}/${entry.name}/${entry.attempt}`) &&
+          jobs.some((job) => job.stage === entry.name && job.attempt === entry.attempt && job.state === 'Active'),
+      )
+      .map((entry) => ({ stage: entry.name, attempt: entry.attempt!, inputHash: entry.inputHash! }));
+  }
+
+  private async ensureInput(
+    episode: Episode,
+    channel: Channel,
+    status: EpisodeStatus,
+    attempt: { stage: StageName; attempt: number; inputHash: string },
+    timer: PhaseTimer,
+  ): Promise<void> {
+    const inputUri = this.inputUri(episode, attempt.stage, attempt.attempt);
+    if (await timer.time('s3_read', () => this.deps.store.exists(inputUri))) {
+      this.inputsWritten.add(`${episode.metadata.uid}/${attempt.stage}/${attempt.attempt}`);
+      return;
+    }
+    this.deps.log.info(
+      { namespace: episode.metadata.namespace, episode: episode.metadata.name, stage: attempt.stage, attempt: attempt.attempt },
+      'the running attempt had no input; writing it again',
+    );
+    const { input } = await this.stageInput(episode, channel, status, attempt, timer);
+    await this.writeInput(episode, attempt.stage, attempt.attempt, inputUri, input, timer);
   }
 
   private async deleteJob(namespace: string, name: string): Promise<void> {
@@ -569,7 +652,12 @@ export class EpisodeReconciler {
     this.deps.events.emit(episode, { type, reason: main.reason, message: transitions.map((t) => t.message).join('; ') });
   }
 
-  private async ensureFinalizer(episode: Episode, channel: Channel | undefined): Promise<boolean> {
+  /**
+   * The Episode with the finalizers it should carry: patched when they differ, and then the patched
+   * object (the reconcile goes on with it; the watch's echo of the patch asks for nothing more).
+   * Undefined when the patch found the Episode gone.
+   */
+  private async ensureFinalizer(episode: Episode, channel: Channel | undefined): Promise<Episode | undefined> {
     const finalizers = episode.metadata.finalizers ?? [];
     let next = finalizers;
     if (channel) {
@@ -581,13 +669,12 @@ export class EpisodeReconciler {
     // With an archive, nothing finished is lost to a hand delete: the archiver removes this once the
     // row is stored. Never put back on a finished Episode (it would wait for a row already there).
     if (this.deps.ledger && !isFinished(episode) && !next.includes(ARCHIVE_FINALIZER)) next = [...next, ARCHIVE_FINALIZER];
-    if (next === finalizers) return true;
-    await this.patchFinalizers(episode, next);
-    // The watch brings the patched Episode back, and with it the next reconcile.
-    return false;
+    if (next === finalizers) return episode;
+    return this.patchFinalizers(episode, next);
   }
 
-  private async patchFinalizers(episode: Episode, finalizers: string[]): Promise<void> {
+  /** The patched Episode; undefined when it is gone. */
+  private async patchFinalizers(episode: Episode, finalizers: string[]): Promise<Episode | undefined> {
     try {
       const patched = (await this.deps.clients.custom.patchNamespacedCustomObject(
         {
@@ -599,9 +686,11 @@ export class EpisodeReconciler {
         MERGE_PATCH,
       )) as Episode;
       this.deps.episodes.upsert(patched);
+      return patched;
     } catch (error) {
       if (isConflict(error)) throw new StatusConflict(`${episode.metadata.namespace}/${episode.metadata.name}`);
       if (!isNotFound(error)) throw error;
+      return undefined;
     }
   }
 
