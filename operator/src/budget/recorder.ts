@@ -2,6 +2,7 @@
 // and any earlier finished attempt without a row (the write failed, or the operator died between a
 // stage's end and its write) from the Episode's status and result.json, which stay the truth.
 import {
+  estimateStage,
   isStageResultProblem,
   type Channel,
   type Episode,
@@ -79,7 +80,11 @@ export class LedgerRecorder {
       const written = await ledger.record(entries);
       for (const entry of entries) recorded.add(attemptKey(entry));
       if (written) this.deps.log.debug({ namespace, episode: name, rows: written }, 'recorded stage attempts in the ledger');
-      this.deps.onRecorded(`${namespace}/${episode.spec.channelRef.name}`);
+      // Rows of free attempts change neither the spend nor the reserve (they never held one): the
+      // Channel's figures and the Episodes waiting for its budget are looked at only for paid ones.
+      const paid = (entry: LedgerEntry) =>
+        !channel || entry.costUSD > 0 || estimateStage(entry.stage as StageName, channel.spec, episode.spec).costUSD > 0;
+      if (entries.some(paid)) this.deps.onRecorded(`${namespace}/${episode.spec.channelRef.name}`);
       return true;
     } catch (error) {
       this.deps.log.warn(
