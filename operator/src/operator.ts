@@ -56,6 +56,9 @@ import { ScheduleConflict, ScheduleReconciler } from './schedule/scheduler.ts';
 import { firstTopic, scheduleTopics } from './schedule/topics.ts';
 import { PulseMatcher } from './pulse/matcher.ts';
 
+/** How long a change of an Episode's phase may wait before its Channel's counts are written. */
+const CHANNEL_COUNTS_DELAY_MS = 1_000;
+
 /** The Lease and its timings; what to do on winning or losing it is the operator's. */
 export type LeaderElectionSettings = Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'log'>;
 
@@ -263,7 +266,9 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     // an event or a timer. Everything else (spec, annotations, deletion, resync) is looked at.
     if (!(event === 'update' && previous && previous !== episode && onlyStatusChanged(previous, episode))) episodeQueue.add(key);
     if (event !== 'update' || previous?.status?.phase !== episode.status?.phase) {
-      channelQueue.add(episodeChannelIndex(episode)[0]);
+      // The Channel's episode counts: changes within a second are written together (in a burst,
+      // one Channel status write a second instead of one per Episode that starts or ends).
+      channelQueue.addAfter(episodeChannelIndex(episode)[0], CHANNEL_COUNTS_DELAY_MS);
       // A scheduled Episode that finishes may let a slot that Forbid held start.
       if (episode.metadata.labels?.[ORIGIN_LABEL] === SCHEDULE_ORIGIN) scheduleQueue.add(episodeChannelIndex(episode)[0]);
     }
