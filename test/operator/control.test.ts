@@ -193,7 +193,10 @@ describe('artifact retention', () => {
   it('DeleteWithEpisode: a finalizer removes the episode artifacts from S3 before the Episode goes', async () => {
     await apply(namespace, await testChannel('tidy', (c) => (c.spec.retention = { artifacts: 'DeleteWithEpisode' })));
     await apply(namespace, await testEpisode('tidy-one', 'tidy', (e) => (e.spec.overrides = { skipStages: WRITING_ONLY })));
-    const done = await waitForEpisode(namespace, 'tidy-one', finished, { operator });
+    // Finished and archived: the archiver drops its own finalizer (acog.dev/archive) a moment after the end.
+    const done = await waitForEpisode(namespace, 'tidy-one', (e) => finished(e) && !e.metadata.finalizers?.includes('acog.dev/archive'), {
+      operator,
+    });
     expect(done.status?.phase).toBe('Succeeded');
     expect(done.metadata.finalizers).toEqual(['acog.dev/artifacts']);
     const store = s3Store();
