@@ -14,7 +14,7 @@
 //      burst Succeeded, as fractions of the burst (targets 10 % and 60 %), in the operator's
 //      progress order and, as the baseline, in arrival order (the last no later than arrival's);
 //   5. API writes per stage transition and resident memory at 1000 and 10 000 Episodes.
-// Run: node bench/operator.ts [--episodes 1000] [--total 10000] [--workers 4] [--singles 5]
+// Run: node bench/operator.ts [--episodes 1000] [--total 10000] [--workers 8] [--singles 5]
 //        [--skip-arrival] (see bench/README.md)
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ const { values } = parseArgs({
   options: {
     episodes: { type: 'string', default: '1000' },
     total: { type: 'string', default: '10000' },
-    workers: { type: 'string', default: '4' },
+    workers: { type: 'string', default: '8' },
     singles: { type: 'string', default: '5' },
     'skip-arrival': { type: 'boolean', default: false },
   },

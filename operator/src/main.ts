@@ -124,7 +124,7 @@ export function buildCommand(): Command {
         .argParser(positiveInteger('--lease-duration')),
     )
     .addOption(
-      new Option('--workers <n>', 'episodes reconciled at once').env('ACOG_WORKERS').default(4).argParser(positiveInteger('--workers')),
+      new Option('--workers <n>', 'episodes reconciled at once').env('ACOG_WORKERS').default(8).argParser(positiveInteger('--workers')),
     )
     .addOption(
       new Option(
