@@ -2,8 +2,9 @@
 // runner as local processes, every Episode converges and no stage attempt ever gets a second Job.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CustomObjectsApi } from '@kubernetes/client-node';
-import { LABELS, type SkipStages } from '@acog/api';
+import { LABELS, stageBucket, stageKeyPrefix, type SkipStages } from '@acog/api';
 import { kubeConfig, uniqueName } from '../support/env.ts';
+import { s3Store } from '../support/episode.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { getEpisode, prepareNamespace, startOperatorProcess, stageOf, waitForEpisode, type OperatorProcess } from '../support/operator.ts';
 import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
@@ -155,4 +156,45 @@ describe('two operator replicas', () => {
     expect(done.status?.progress).toBe('5/5');
     expect(duplicateAttempts(await allJobs(namespace))).toEqual([]);
   }, 120_000);
+});
+
+describe('a running Job whose input.json is missing (an operator died between the two legs of a hand-off)', () => {
+  const namespace = uniqueName('op-input');
+  let operator: OperatorProcess | undefined;
+
+  beforeAll(() => prepareNamespace(namespace));
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it('gets its input written again by the next operator, for the same Job, while its runner still waits', async () => {
+    await apply(namespace, await testChannel('lost'));
+    await apply(namespace, await testEpisode('lost-input', 'lost', (e) => (e.spec.overrides = { skipStages: LIGHT })));
+    // No nodes here: the plan Job stays active, as a Job whose pod has not started yet.
+    operator = await startOperatorProcess({ namespace, identity: 'lost' });
+    const running = await waitForEpisode(namespace, 'lost-input', (e) => stageOf(e, 'plan')?.phase === 'Running', { operator });
+    const store = s3Store();
+    const key = stageKeyPrefix({ namespace, episode: 'lost-input', uid: running.metadata.uid!, stage: 'plan', attempt: 1 });
+    const input = store.uri(stageBucket('plan'), `${key}input.json`);
+    for (let i = 0; !(await store.exists(input)); i++) {
+      expect(i, 'the input of the plan attempt was never written').toBeLessThan(100);
+      await sleep(100);
+    }
+    await operator.stop();
+    // What a replica killed after its Job create and before its upload leaves behind.
+    expect(await store.deletePrefix(input)).toBe(1);
+    expect(await store.exists(input)).toBe(false);
+
+    operator = await startOperatorProcess({ namespace, identity: 'lost' });
+    for (let i = 0; !(await store.exists(input)); i++) {
+      expect(i, `the input was not written again; log:\n${await operator.logs(30)}`).toBeLessThan(150);
+      await sleep(100);
+    }
+    expect(await operator.logs(200)).toContain('the running attempt had no input; writing it again');
+    const written = JSON.parse((await store.getBytes(input)).toString('utf8')) as { stage: string; attempt: number; inputHash: string };
+    expect(written).toMatchObject({ stage: 'plan', attempt: 1, inputHash: stageOf(running, 'plan')!.inputHash });
+    // The same attempt and Job: nothing was started again.
+    expect((await allJobs(namespace)).map((job) => job.metadata.name)).toEqual([stageOf(running, 'plan')!.jobName]);
+    expect(stageOf(await getEpisode(namespace, 'lost-input'), 'plan')).toMatchObject({ phase: 'Running', attempt: 1 });
+  }, 90_000);
 });
