@@ -5,6 +5,7 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { LABELS, stageBucket, stageKeyPrefix, type SkipStages } from '@acog/api';
 import { kubeConfig, uniqueName } from '../support/env.ts';
 import { s3Store } from '../support/episode.ts';
+import { freePort } from '@acog/hack/local-env/process';
 import { NodeHarness } from '../support/node-harness.ts';
 import { getEpisode, prepareNamespace, startOperatorProcess, stageOf, waitForEpisode, type OperatorProcess } from '../support/operator.ts';
 import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
@@ -196,5 +197,51 @@ describe('a running Job whose input.json is missing (an operator died between th
     // The same attempt and Job: nothing was started again.
     expect((await allJobs(namespace)).map((job) => job.metadata.name)).toEqual([stageOf(running, 'plan')!.jobName]);
     expect(stageOf(await getEpisode(namespace, 'lost-input'), 'plan')).toMatchObject({ phase: 'Running', attempt: 1 });
+  }, 90_000);
+});
+
+describe('an input.json upload that fails beside its Job create', () => {
+  const namespace = uniqueName('op-upload');
+  let operator: OperatorProcess | undefined;
+
+  beforeAll(() => prepareNamespace(namespace));
+  afterAll(async () => {
+    await operator?.stop();
+  });
+
+  it('deletes the Job it raced with, and the next operator that can reach S3 makes both', async () => {
+    await apply(namespace, await testChannel('unreachable'));
+    await apply(namespace, await testEpisode('no-store', 'unreachable', (e) => (e.spec.overrides = { skipStages: LIGHT })));
+    // An S3 endpoint where nothing listens: every upload fails, while the API server takes the Job.
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    operator = await startOperatorProcess({ namespace, identity: 'upload', extraArgs: ['--s3-endpoint', nowhere] });
+    for (let i = 0; !(await operator.logs(200)).includes('cannot write the input of plan'); i++) {
+      expect(i, `no failed upload seen; log:\n${await operator.logs(30)}`).toBeLessThan(300);
+      await sleep(100);
+    }
+    // The Job was made, beside the upload, and deleted again (the operator's own request counts).
+    const metrics = await (await fetch(`${operator.metricsUrl}/metrics`)).text();
+    const requests = (verb: string) =>
+      Number(new RegExp(`^acog_kube_api_requests_total\\{verb="${verb}",resource="jobs"\\} (\\d+)`, 'm').exec(metrics)?.[1] ?? 0);
+    expect(requests('create')).toBeGreaterThanOrEqual(1);
+    expect(requests('delete')).toBeGreaterThanOrEqual(1);
+    // A graceful stop lets the reconcile under way finish, its Job delete included.
+    await operator.stop();
+    expect(await allJobs(namespace)).toEqual([]);
+
+    operator = await startOperatorProcess({ namespace, identity: 'upload' });
+    const running = await waitForEpisode(namespace, 'no-store', (e) => stageOf(e, 'plan')?.phase === 'Running', { operator });
+    const plan = stageOf(running, 'plan')!;
+    for (let i = 0; (await allJobs(namespace)).length === 0; i++) {
+      expect(i, 'the plan Job was not made again').toBeLessThan(100);
+      await sleep(100);
+    }
+    expect((await allJobs(namespace)).map((job) => job.metadata.name)).toEqual([plan.jobName]);
+    const key = stageKeyPrefix({ namespace, episode: 'no-store', uid: running.metadata.uid!, stage: 'plan', attempt: plan.attempt! });
+    const store = s3Store();
+    for (let i = 0; !(await store.exists(store.uri(stageBucket('plan'), `${key}input.json`))); i++) {
+      expect(i, 'the input of the plan Job was not written').toBeLessThan(100);
+      await sleep(100);
+    }
   }, 90_000);
 });
