@@ -654,8 +654,9 @@ export class EpisodeReconciler {
 
   /**
    * The Episode with the finalizers it should carry: patched when they differ, and then the patched
-   * object (the reconcile goes on with it; the watch's echo of the patch asks for nothing more).
-   * Undefined when the patch found the Episode gone.
+   * object, so that the reconcile goes on with it and the first stage starts now (the cache's update
+   * still queues the Episode once more, for a reconcile that finds nothing to do). Undefined when
+   * the patch found the Episode gone.
    */
   private async ensureFinalizer(episode: Episode, channel: Channel | undefined): Promise<Episode | undefined> {
     const finalizers = episode.metadata.finalizers ?? [];
