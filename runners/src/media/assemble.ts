@@ -63,7 +63,7 @@ export interface AssembleProgress {
 export interface AssembleOptions {
   onProgress?: (progress: AssembleProgress) => void;
   signal?: AbortSignal;
-  /** libx264 preset; veryfast unless set. */
+  /** libx264 preset; the tuned veryfast of DEFAULT_X264 (filter-graph.ts) unless set. */
   preset?: string;
 }
 

@@ -166,6 +166,7 @@ describe('buildEpisodeInvocations', () => {
     expect(after(video.outputOptions, '-flags')).toBe('+cgop');
     expect(after(video.outputOptions, '-bf')).toBe('2');
     expect(after(video.outputOptions, '-preset')).toBe('veryfast');
+    expect(after(video.outputOptions, '-x264-params')).toBe('me=dia:subme=1');
     expect(video.outputOptions).not.toContain('-c:a');
     expect(video.outputOptions.at(-1)).toBe('/w/video.pictures.mp4');
     expect(after(audio.outputOptions, '-map')).toBe('[aout]');
@@ -179,7 +180,9 @@ describe('buildEpisodeInvocations', () => {
     expect(after(mux, '-movflags')).toBe('+faststart');
     expect(after(mux, '-metadata')).toBe('title=Indexes');
     expect(mux.at(-1)).toBe('/w/video.mp4');
-    expect(after(buildVideoInvocation(graphInput(), { ...encode, preset: 'medium' }).outputOptions, '-preset')).toBe('medium');
+    const medium = buildVideoInvocation(graphInput(), { ...encode, preset: 'medium' }).outputOptions;
+    expect(after(medium, '-preset')).toBe('medium');
+    expect(medium).not.toContain('-x264-params');
   });
 
   it('renders 9:16 at 1080x1920 with the presenter in the top corner', () => {

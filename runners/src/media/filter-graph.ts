@@ -112,7 +112,7 @@ export interface EncodeSettings {
   soundPath: string;
   /** Pass-1 measurement of the audio mix: pass 2 (linear loudnorm) runs inside the encode. */
   loudness: LoudnormMeasurement;
-  /** libx264 preset; veryfast unless set. */
+  /** libx264 preset; DEFAULT_X264 unless set. */
   preset?: string;
   crf?: number;
   title?: string;
@@ -507,13 +507,24 @@ export function buildVideoInvocation(
 }
 
 /**
+ * The default encode: libx264 veryfast with the motion search of superfast (diamond, subpixel
+ * refinement 1), keeping veryfast's macroblock tree and 10-frame lookahead. On the example's frames
+ * it costs 15 to 20 % less x264 time than plain veryfast for the same SSIM and PSNR and 3 % more
+ * bytes (ADR 0027); plain superfast would cost 69 % more bytes, as it drops the macroblock tree.
+ */
+export const DEFAULT_X264 = { preset: 'veryfast', params: 'me=dia:subme=1' } as const;
+
+/**
  * YouTube's recommended upload settings: H.264 High, 4:2:0, closed GOP of half the frame rate,
  * two consecutive B-frames, CABAC (on in every preset but ultrafast), BT.709; CRF with a VBV
- * ceiling well above the 8 Mbps YouTube suggests for 1080p30.
+ * ceiling well above the 8 Mbps YouTube suggests for 1080p30. A preset given replaces the
+ * default's and its tuning.
  */
-export function videoEncodeOptions(preset = 'veryfast', crf = 20): string[] {
+export function videoEncodeOptions(preset?: string, crf = 20): string[] {
   return [
-    ...['-c:v', 'libx264', '-preset', preset, '-profile:v', 'high', '-pix_fmt', 'yuv420p'],
+    ...['-c:v', 'libx264', '-preset', preset ?? DEFAULT_X264.preset],
+    ...(preset === undefined ? ['-x264-params', DEFAULT_X264.params] : []),
+    ...['-profile:v', 'high', '-pix_fmt', 'yuv420p'],
     ...['-crf', String(crf), '-maxrate', '12M', '-bufsize', '24M'],
     ...['-r', String(FRAME_RATE), '-g', String(FRAME_RATE / 2), '-bf', '2', '-flags', '+cgop'],
     ...['-colorspace', 'bt709', '-color_primaries', 'bt709', '-color_trc', 'bt709', '-color_range', 'tv'],
