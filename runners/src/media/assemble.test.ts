@@ -142,8 +142,9 @@ describe('assembleEpisode', () => {
     const encoding = progress.filter((p) => p.phase === 'encode');
     expect(encoding.length).toBeGreaterThan(1);
     expect(encoding.at(-1)!.secondsDone).toBeGreaterThan(expectedSeconds * 0.9);
-    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['prepare', 'loudness', 'encode', 'thumbnail', 'verify']));
-    expect(existsSync(path.join(input.workdir, 'video.partial.mp4'))).toBe(false);
+    expect(progress.map((p) => p.phase)).toEqual(expect.arrayContaining(['prepare', 'loudness', 'encode', 'verify']));
+    for (const intermediate of ['video.partial.mp4', 'video.pictures.mp4', 'video.sound.m4a'])
+      expect(existsSync(path.join(input.workdir, intermediate))).toBe(false);
   }
 
   it(
@@ -174,7 +175,8 @@ describe('assembleEpisode', () => {
         },
       });
       await expect(run).rejects.toThrow('cancelled');
-      expect(existsSync(path.join(input.workdir, 'video.partial.mp4'))).toBe(false);
+      for (const intermediate of ['video.partial.mp4', 'video.pictures.mp4', 'video.sound.m4a'])
+        expect(existsSync(path.join(input.workdir, intermediate))).toBe(false);
       expect(existsSync(path.join(input.workdir, 'video.mp4'))).toBe(false);
     },
     ENCODE_TIMEOUT,

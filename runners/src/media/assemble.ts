@@ -1,5 +1,6 @@
 // The assemble stage's media engine: narration, presenter, B-roll and music in; the finished
-// video, thumbnail and caption files out. One video encode; the audio is measured beforehand.
+// video, thumbnail and caption files out. One video encode and, beside it, the sound's encode and
+// the thumbnail; the audio is measured beforehand.
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -8,7 +9,7 @@ import { buildCaptionCues, writeAss, writeSrt, writeVtt } from './captions.ts';
 import { MediaRefusedError, probe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
 import {
   buildAudioMeasureInvocation,
-  buildEpisodeInvocation,
+  buildEpisodeInvocations,
   planEpisode,
   planTimeline,
   VOICE_REFERENCE_LUFS,
@@ -49,7 +50,8 @@ export interface AssembleOutput {
   loudness: { integratedLufs: number; truePeakDb: number };
 }
 
-export type AssemblePhase = 'prepare' | 'loudness' | 'encode' | 'thumbnail' | 'verify';
+/** The thumbnail is made during 'loudness' and 'encode', beside them; 'verify' puts the streams together and checks them. */
+export type AssemblePhase = 'prepare' | 'loudness' | 'encode' | 'verify';
 
 export interface AssembleProgress {
   phase: AssemblePhase;
@@ -61,7 +63,7 @@ export interface AssembleProgress {
 export interface AssembleOptions {
   onProgress?: (progress: AssembleProgress) => void;
   signal?: AbortSignal;
-  /** libx264 preset; veryfast unless set. */
+  /** libx264 preset; the tuned veryfast of DEFAULT_X264 (filter-graph.ts) unless set. */
   preset?: string;
 }
 
@@ -202,62 +204,97 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
   ]);
   graphInput.overlayAssPath = overlayAss;
 
-  // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
-  report('loudness');
-  const voice = await measureLoudness(input.narrationAudioPath, { signal });
-  if (!Number.isFinite(voice.integratedLufs)) throw new AssembleInputError(`narration audio is silent: ${input.narrationAudioPath}`);
-  graphInput.voiceGainDb = Math.max(-30, Math.min(30, VOICE_REFERENCE_LUFS - voice.integratedLufs));
-  const measure = buildAudioMeasureInvocation(graphInput, plan);
-  const loudness = await measureLoudnorm(measure.inputArgs, measure.audioGraph, measure.outputLabel, { signal });
+  // Every run from here on is stopped when one of them fails (or the caller aborts), so that none
+  // is left running beside a failure.
+  const group = new AbortController();
+  const groupSignal = signal ? AbortSignal.any([signal, group.signal]) : group.signal;
+  const stopOthersOnFailure = <T>(run: Promise<T>): Promise<T> => {
+    const guarded = run.catch((error: unknown) => {
+      group.abort(error);
+      throw error;
+    });
+    // Awaited below; this keeps a failure before then from counting as unhandled.
+    guarded.catch(() => {});
+    return guarded;
+  };
 
-  // The encode, loudness pass 2 inside it.
-  report('encode');
+  // The thumbnail reads the inputs, not the video: it is made beside the loudness pass and the encode.
+  const thumbnail = path.join(input.workdir, 'thumbnail.jpg');
+  const thumbnailDone = stopOthersOnFailure(
+    renderThumbnail(
+      {
+        outputPath: thumbnail,
+        assPath: path.join(input.workdir, 'thumbnail.ass'),
+        text: input.thumbnailText || input.title,
+        brandColor: format.brandColor,
+        source: thumbnailSource(plan.layout, input, graphInput, avatarFacts),
+        fontsDir: graphInput.fontsDir,
+      },
+      { signal: groupSignal },
+    ),
+  );
+
   const video = path.join(input.workdir, 'video.mp4');
   const partial = path.join(input.workdir, 'video.partial.mp4');
-  const invocation = buildEpisodeInvocation(
-    graphInput,
-    { outputPath: partial, loudness, preset: options.preset, title: input.title },
-    plan,
-  );
+  const picturesPath = path.join(input.workdir, 'video.pictures.mp4');
+  const soundPath = path.join(input.workdir, 'video.sound.m4a');
   try {
-    await runFfmpeg(invocation.args, {
-      purpose: 'episode encode',
-      totalSeconds,
-      signal,
-      onProgress: (p) => report('encode', Math.min(totalSeconds, p.secondsDone)),
-    });
+    // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
+    report('loudness');
+    const voice = await stopOthersOnFailure(measureLoudness(input.narrationAudioPath, { signal: groupSignal }));
+    if (!Number.isFinite(voice.integratedLufs)) throw new AssembleInputError(`narration audio is silent: ${input.narrationAudioPath}`);
+    graphInput.voiceGainDb = Math.max(-30, Math.min(30, VOICE_REFERENCE_LUFS - voice.integratedLufs));
+    const measure = buildAudioMeasureInvocation(graphInput, plan);
+    const loudness = await stopOthersOnFailure(
+      measureLoudnorm(measure.inputArgs, measure.audioGraph, measure.outputLabel, { signal: groupSignal }),
+    );
+
+    // The pictures and the sound (loudness pass 2 inside it) side by side; the sound's loudness is
+    // checked as soon as it is written: the mux copies that very stream into the video.
+    report('encode');
+    const invocations = buildEpisodeInvocations(
+      graphInput,
+      { outputPath: partial, picturesPath, soundPath, loudness, preset: options.preset, title: input.title },
+      plan,
+    );
+    const [, measured] = await Promise.all([
+      stopOthersOnFailure(
+        runFfmpeg(invocations.video.args, {
+          purpose: 'episode encode',
+          totalSeconds,
+          signal: groupSignal,
+          onProgress: (p) => report('encode', Math.min(totalSeconds, p.secondsDone)),
+        }),
+      ),
+      stopOthersOnFailure(
+        runFfmpeg(invocations.audio.args, { purpose: 'episode sound encode', signal: groupSignal }).then(() =>
+          measureLoudness(soundPath, { signal: groupSignal }),
+        ),
+      ),
+      thumbnailDone,
+    ]);
+
+    report('verify');
+    await runFfmpeg(invocations.mux, { purpose: 'episode mux', signal, logLevel: 'error' });
     await rename(partial, video);
+    const final = await probe(video, { signal });
+    report('verify', totalSeconds);
+    return {
+      video,
+      thumbnail,
+      captionsSrt,
+      captionsVtt,
+      chapterStarts: timeline.chapterStarts,
+      durationSeconds: final.durationSeconds,
+      loudness: { integratedLufs: measured.integratedLufs, truePeakDb: measured.truePeakDb },
+    };
   } catch (error) {
-    await rm(partial, { force: true });
+    group.abort(error);
+    await thumbnailDone.catch(() => {});
     throw error;
+  } finally {
+    await Promise.all([partial, picturesPath, soundPath].map((file) => rm(file, { force: true })));
   }
-
-  report('thumbnail');
-  const thumbnail = path.join(input.workdir, 'thumbnail.jpg');
-  await renderThumbnail(
-    {
-      outputPath: thumbnail,
-      assPath: path.join(input.workdir, 'thumbnail.ass'),
-      text: input.thumbnailText || input.title,
-      brandColor: format.brandColor,
-      source: thumbnailSource(plan.layout, input, graphInput, avatarFacts),
-      fontsDir: graphInput.fontsDir,
-    },
-    { signal },
-  );
-
-  report('verify');
-  const [final, measured] = await Promise.all([probe(video, { signal }), measureLoudness(video, { signal })]);
-  report('verify', totalSeconds);
-  return {
-    video,
-    thumbnail,
-    captionsSrt,
-    captionsVtt,
-    chapterStarts: timeline.chapterStarts,
-    durationSeconds: final.durationSeconds,
-    loudness: { integratedLufs: measured.integratedLufs, truePeakDb: measured.truePeakDb },
-  };
 }
 
 function graphInputSkeleton(input: AssembleInput): Omit<EpisodeGraphInput, 'clips'> {

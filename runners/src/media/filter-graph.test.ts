@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   BrollCoverageError,
   buildAudioMeasureInvocation,
-  buildEpisodeInvocation,
+  buildEpisodeInvocations,
+  buildVideoInvocation,
   duckingCompressor,
   escapeFilterValue,
   planBroll,
@@ -52,7 +53,7 @@ function graphInput(overrides: Partial<EpisodeGraphInput> = {}): EpisodeGraphInp
 }
 
 const loudness: LoudnormMeasurement = { inputI: -17.3, inputTp: -5, inputLra: 7.9, inputThresh: -28.9, targetOffset: -0.21 };
-const encode = { outputPath: '/w/video.mp4', loudness };
+const encode = { outputPath: '/w/video.mp4', picturesPath: '/w/video.pictures.mp4', soundPath: '/w/video.sound.m4a', loudness };
 
 /** The value following `flag` in an argument list. */
 const after = (args: string[], flag: string) => args[args.indexOf(flag) + 1];
@@ -120,52 +121,72 @@ describe('planBroll', () => {
   });
 });
 
-describe('buildEpisodeInvocation', () => {
-  it('renders avatar-pip 16:9 in one invocation: cards, B-roll concat, presenter overlay, captions, ducked music', () => {
-    const { args, filterComplex, inputs } = buildEpisodeInvocation(graphInput(), encode);
-    expect(inputFiles(args)).toEqual(['/w/narration.wav', '/w/music.m4a', '/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
-    expect(inputs[1]).toEqual(['-stream_loop', '-1', '-t', '15.5', '-i', '/w/music.m4a']);
-    expect(inputs[3]).toEqual(['-threads', '1', '-stream_loop', '-1', '-t', '4.5', '-i', '/w/a.mp4']);
-    expect(args.filter((a) => a === '-filter_complex')).toHaveLength(1);
+describe('buildEpisodeInvocations', () => {
+  it('renders avatar-pip 16:9: the pictures in one graph (cards, B-roll concat, presenter overlay, captions), the ducked music beside it', () => {
+    const { video, audio, mux } = buildEpisodeInvocations(graphInput(), encode);
+    expect(inputFiles(video.args)).toEqual(['/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
+    expect(video.inputs[1]).toEqual(['-threads', '1', '-stream_loop', '-1', '-t', '4.5', '-i', '/w/a.mp4']);
+    expect(video.args.filter((a) => a === '-filter_complex')).toHaveLength(1);
+    const filterComplex = video.filterComplex;
     expect(filterComplex).toContain('scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080');
     expect(filterComplex).toContain('[clip0][clip1][clip2]concat=n=3:v=1:a=0[broll]');
-    expect(filterComplex).toMatch(/\[2:v\]setpts=PTS-STARTPTS,fps=30,scale=-2:302,pad=iw\+\d+:ih\+\d+:\d+:\d+:color=0x[0-9a-f]{6}/);
+    expect(filterComplex).toMatch(/\[0:v\]setpts=PTS-STARTPTS,fps=30,scale=-2:302,pad=iw\+\d+:ih\+\d+:\d+:\d+:color=0x[0-9a-f]{6}/);
     expect(filterComplex).toMatch(/\[broll\]\[presenter\]overlay=x=\d+:y=\d+/);
     expect(filterComplex).toContain(
       '[intro][body][outro]concat=n=3:v=1:a=0,ass=filename=/w/overlay.ass:fontsdir=/usr/share/fonts/truetype/dejavu',
     );
     expect(filterComplex).toMatch(/color=c=0x[0-9a-f]{6}:s=1920x1080:r=30,trim=end_frame=60/);
-    expect(filterComplex).toContain('adelay=delays=96000S:all=1');
-    expect(filterComplex).toContain('volume=-20dB');
-    expect(filterComplex).toContain('[music][voice_key]sidechaincompress=');
-    expect(filterComplex).toContain('amix=inputs=2');
-    expect(filterComplex).toContain(
+    expect(filterComplex).not.toContain(':a]');
+
+    expect(inputFiles(audio.args)).toEqual(['/w/narration.wav', '/w/music.m4a']);
+    expect(audio.inputs[1]).toEqual(['-stream_loop', '-1', '-t', '15.5', '-i', '/w/music.m4a']);
+    expect(audio.filterComplex).not.toContain(':v]');
+    expect(audio.filterComplex).toContain('adelay=delays=96000S:all=1');
+    expect(audio.filterComplex).toContain('volume=-20dB');
+    expect(audio.filterComplex).toContain('[music][voice_key]sidechaincompress=');
+    expect(audio.filterComplex).toContain('amix=inputs=2');
+    expect(audio.filterComplex).toContain(
       'measured_I=-17.30:measured_TP=-5.00:measured_LRA=7.90:measured_thresh=-28.90:offset=-0.21:linear=true',
     );
+
+    // The mux copies the two streams, re-encoding nothing.
+    expect(inputFiles(mux)).toEqual(['/w/video.pictures.mp4', '/w/video.sound.m4a']);
+    expect(after(mux, '-c')).toBe('copy');
+    expect(mux.join(' ')).toContain('-map 0:v:0 -map 1:a:0');
   });
 
   it('encodes to YouTube upload settings: H.264 High, yuv420p, closed GOP of half the frame rate, AAC-LC 48 kHz, faststart', () => {
-    const { outputOptions } = buildEpisodeInvocation(graphInput(), encode);
-    expect(after(outputOptions, '-c:v')).toBe('libx264');
-    expect(after(outputOptions, '-profile:v')).toBe('high');
-    expect(after(outputOptions, '-pix_fmt')).toBe('yuv420p');
-    expect(after(outputOptions, '-r')).toBe('30');
-    expect(after(outputOptions, '-g')).toBe('15');
-    expect(after(outputOptions, '-flags')).toBe('+cgop');
-    expect(after(outputOptions, '-bf')).toBe('2');
-    expect(after(outputOptions, '-preset')).toBe('veryfast');
-    expect(after(outputOptions, '-c:a')).toBe('aac');
-    expect(after(outputOptions, '-profile:a')).toBe('aac_low');
-    expect(after(outputOptions, '-ar')).toBe('48000');
-    expect(after(outputOptions, '-ac')).toBe('2');
-    expect(after(outputOptions, '-b:a')).toBe('384k');
-    expect(after(outputOptions, '-movflags')).toBe('+faststart');
-    expect(outputOptions.at(-1)).toBe('/w/video.mp4');
-    expect(after(buildEpisodeInvocation(graphInput(), { ...encode, preset: 'medium' }).outputOptions, '-preset')).toBe('medium');
+    const { video, audio, mux } = buildEpisodeInvocations(graphInput(), { ...encode, title: 'Indexes' });
+    expect(after(video.outputOptions, '-map')).toBe('[vout]');
+    expect(after(video.outputOptions, '-c:v')).toBe('libx264');
+    expect(after(video.outputOptions, '-profile:v')).toBe('high');
+    expect(after(video.outputOptions, '-pix_fmt')).toBe('yuv420p');
+    expect(after(video.outputOptions, '-r')).toBe('30');
+    expect(after(video.outputOptions, '-g')).toBe('15');
+    expect(after(video.outputOptions, '-flags')).toBe('+cgop');
+    expect(after(video.outputOptions, '-bf')).toBe('2');
+    expect(after(video.outputOptions, '-preset')).toBe('veryfast');
+    expect(after(video.outputOptions, '-x264-params')).toBe('me=dia:subme=1');
+    expect(video.outputOptions).not.toContain('-c:a');
+    expect(video.outputOptions.at(-1)).toBe('/w/video.pictures.mp4');
+    expect(after(audio.outputOptions, '-map')).toBe('[aout]');
+    expect(after(audio.outputOptions, '-c:a')).toBe('aac');
+    expect(after(audio.outputOptions, '-profile:a')).toBe('aac_low');
+    expect(after(audio.outputOptions, '-ar')).toBe('48000');
+    expect(after(audio.outputOptions, '-ac')).toBe('2');
+    expect(after(audio.outputOptions, '-b:a')).toBe('384k');
+    expect(audio.outputOptions).not.toContain('-c:v');
+    expect(audio.outputOptions.at(-1)).toBe('/w/video.sound.m4a');
+    expect(after(mux, '-movflags')).toBe('+faststart');
+    expect(after(mux, '-metadata')).toBe('title=Indexes');
+    expect(mux.at(-1)).toBe('/w/video.mp4');
+    const medium = buildVideoInvocation(graphInput(), { ...encode, preset: 'medium' }).outputOptions;
+    expect(after(medium, '-preset')).toBe('medium');
+    expect(medium).not.toContain('-x264-params');
   });
 
   it('renders 9:16 at 1080x1920 with the presenter in the top corner', () => {
-    const { filterComplex } = buildEpisodeInvocation(graphInput({ format: { ...format, aspectRatio: '9:16' } }), encode);
+    const { filterComplex } = buildVideoInvocation(graphInput({ format: { ...format, aspectRatio: '9:16' } }), encode);
     expect(filterComplex).toContain('scale=1080:1920:force_original_aspect_ratio=increase,crop=1080:1920');
     expect(filterComplex).toContain('s=1080x1920');
     expect(filterComplex).toContain('scale=-2:538');
@@ -174,8 +195,8 @@ describe('buildEpisodeInvocation', () => {
   });
 
   it('renders avatar-full from the presenter alone, padded in the brand colour', () => {
-    const { args, filterComplex } = buildEpisodeInvocation(graphInput({ format: { ...format, layout: 'avatar-full' } }), encode);
-    expect(inputFiles(args)).toEqual(['/w/narration.wav', '/w/music.m4a', '/w/avatar.mp4']);
+    const { args, filterComplex } = buildVideoInvocation(graphInput({ format: { ...format, layout: 'avatar-full' } }), encode);
+    expect(inputFiles(args)).toEqual(['/w/avatar.mp4']);
     expect(filterComplex).toMatch(/scale=1920:1080:force_original_aspect_ratio=decrease:force_divisible_by=2,pad=1920:1080:/);
     expect(filterComplex).toContain('tpad=stop=-1:stop_mode=clone,trim=end_frame=300[body]');
     expect(filterComplex).not.toContain('overlay=');
@@ -183,7 +204,7 @@ describe('buildEpisodeInvocation', () => {
 
   it('renders broll-only, and falls back to it when there is no presenter video', () => {
     for (const input of [graphInput({ format: { ...format, layout: 'broll-only' } }), graphInput({ avatarPath: undefined })]) {
-      const { args, filterComplex } = buildEpisodeInvocation(input, encode);
+      const { args, filterComplex } = buildVideoInvocation(input, encode);
       expect(inputFiles(args)).not.toContain('/w/avatar.mp4');
       expect(filterComplex).toContain('[broll]null[body]');
       expect(filterComplex).not.toContain('overlay=');
@@ -192,20 +213,23 @@ describe('buildEpisodeInvocation', () => {
   });
 
   it('leaves music out when there is none: no loop, no ducking, no mix', () => {
-    const { args, filterComplex } = buildEpisodeInvocation(graphInput({ musicPath: undefined }), encode);
-    expect(inputFiles(args)).toEqual(['/w/narration.wav', '/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
+    const { audio, video } = buildEpisodeInvocations(graphInput({ musicPath: undefined }), encode);
+    const { args, filterComplex } = audio;
+    expect(inputFiles(args)).toEqual(['/w/narration.wav']);
+    expect(inputFiles(video.args)).toEqual(['/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
     expect(filterComplex).not.toContain('sidechaincompress');
     expect(filterComplex).not.toContain('amix');
     expect(filterComplex).toMatch(/\[0:a\][^;]*alimiter=[^;]*\[premaster\]/);
   });
 
   it('leaves out what is switched off: intro, outro, burned-in text', () => {
-    const { filterComplex } = buildEpisodeInvocation(
+    const { video, audio } = buildEpisodeInvocations(
       graphInput({ format: { ...format, intro: { durationSeconds: 0 }, outro: { durationSeconds: 0 } }, overlayAssPath: undefined }),
       encode,
     );
+    const { filterComplex } = video;
     expect(filterComplex).not.toContain('color=c=');
-    expect(filterComplex).not.toContain('adelay');
+    expect(audio.filterComplex).not.toContain('adelay');
     expect(filterComplex).not.toContain('ass=');
     expect(filterComplex).toContain('[body]null,format=yuv420p[vout]');
   });
@@ -214,7 +238,7 @@ describe('buildEpisodeInvocation', () => {
     expect(escapeFilterValue("/tmp/it's:a,b[1];c")).toBe("/tmp/it\\\\\\'s\\\\:a\\,b\\[1\\]\\;c");
     expect(escapeFilterValue('/tmp/work/a.txt')).toBe('/tmp/work/a.txt');
     expect(escapeFilterValue("/tmp/it's:here/[x],y;z")).toBe("/tmp/it\\\\\\'s\\\\:here/\\[x\\]\\,y\\;z");
-    const { filterComplex } = buildEpisodeInvocation(graphInput({ overlayAssPath: '/w/a:b.ass' }), encode);
+    const { filterComplex } = buildVideoInvocation(graphInput({ overlayAssPath: '/w/a:b.ass' }), encode);
     expect(filterComplex).toContain('ass=filename=/w/a\\\\:b.ass');
   });
 });
@@ -227,7 +251,7 @@ describe('audio', () => {
     expect(measure.audioGraph).not.toContain('loudnorm');
     expect(measure.audioGraph.endsWith('[premaster]')).toBe(true);
     // Pass 1 hears exactly what pass 2 normalises.
-    const { filterComplex } = buildEpisodeInvocation(graphInput(), encode);
+    const { filterComplex } = buildEpisodeInvocations(graphInput(), encode).audio;
     for (const chain of measure.audioGraph.split(';')) expect(filterComplex).toContain(chain);
   });
 
@@ -278,7 +302,7 @@ describe('drawn clips', () => {
       ],
     });
     const plan = planEpisode(input);
-    const { args, inputs, filterComplex } = buildEpisodeInvocation(input, encode, plan);
+    const { args, inputs, filterComplex } = buildVideoInvocation(input, encode, plan);
     const beat2 = plan.broll!.find((beat) => beat.beatId === 'beat-2')!;
     expect(drawnFrames).toEqual([beat2.frames]);
     expect(inputs.filter((group) => group.includes('/w/gradient.png'))).toEqual([['-i', '/w/gradient.png']]);
@@ -301,11 +325,11 @@ describe('a drawn presenter', () => {
     },
   };
 
-  it('is drawn at the narration length from its stills, each read once, and the narration input the audio graph reads too', () => {
+  it('is drawn at the narration length from its stills, each read once, and the narration (its only audio input)', () => {
     drawnFrames.length = 0;
     const input = graphInput({ avatarPath: '/w/background.png', avatarDrawing });
     const plan = planEpisode(input);
-    const { args, inputs, filterComplex } = buildEpisodeInvocation(input, encode, plan);
+    const { args, inputs, filterComplex } = buildVideoInvocation(input, encode, plan);
     expect(drawnFrames).toEqual([plan.timeline.narrationFrames]);
     expect(inputs.filter((group) => group.some((arg) => arg.endsWith('.png')))).toEqual([
       ['-i', '/w/background.png'],
@@ -325,14 +349,14 @@ describe('a drawn presenter', () => {
 
   it('fills the frame in avatar-full, and is not drawn without an avatar layout', () => {
     drawnFrames.length = 0;
-    const full = buildEpisodeInvocation(
+    const full = buildVideoInvocation(
       graphInput({ format: { ...format, layout: 'avatar-full' }, avatarPath: '/w/background.png', avatarDrawing }),
       encode,
     );
     expect(full.filterComplex).toMatch(
       /\[presenter_drawn\]setpts=PTS-STARTPTS,fps=30,scale=1920:1080:force_original_aspect_ratio=decrease/,
     );
-    const none = buildEpisodeInvocation(
+    const none = buildVideoInvocation(
       graphInput({ format: { ...format, layout: 'broll-only' }, avatarPath: '/w/background.png', avatarDrawing }),
       encode,
     );
