@@ -510,7 +510,7 @@ export function buildVideoInvocation(
  * The default encode: libx264 veryfast with the motion search of superfast (diamond, subpixel
  * refinement 1), keeping veryfast's macroblock tree and 10-frame lookahead. On the example's frames
  * it costs 20 to 24 % less x264 time than plain veryfast for the same SSIM and PSNR and 3 % more
- * bytes (ADR 0027); plain superfast would cost 69 % more bytes, as it drops the macroblock tree.
+ * bytes (ADR 0029); plain superfast would cost 69 % more bytes, as it drops the macroblock tree.
  */
 export const DEFAULT_X264 = { preset: 'veryfast', params: 'me=dia:subme=1' } as const;
 
