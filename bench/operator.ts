@@ -52,6 +52,20 @@ async function pool<T>(items: T[], size: number, work: (item: T) => Promise<unkn
   );
 }
 
+/**
+ * What the real Job controller and scheduler (hack/local-env, docs/adr/0020) add around a hand-off:
+ * Job seen → its Pod started on the harness's Node, and the Pod reported Succeeded → the Job Complete.
+ */
+function controllerLatencies(runs: { startedAt: number; jobSeenAt?: number; reportedAt?: number; jobFinishedAt?: number }[]) {
+  const figure = (lags: number[]) => `p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms over ${lags.length} Jobs`;
+  const started = runs.filter((run) => run.jobSeenAt !== undefined).map((run) => run.startedAt - run.jobSeenAt!);
+  const finished = runs.filter((run) => run.reportedAt && run.jobFinishedAt).map((run) => run.jobFinishedAt! - run.reportedAt!);
+  return [
+    ['Job seen → its Pod started (Job ctrl + scheduler)', figure(started)],
+    ['Pod Succeeded → Job Complete (Job controller)', figure(finished)],
+  ] as const;
+}
+
 try {
   for (const name of [namespace, 'baseline']) await core.createNamespace({ body: { metadata: { name } } });
 
@@ -284,6 +298,7 @@ try {
     const le = (q: number) => buckets.find(([, n]) => n >= q * count)?.[0];
     return `p50 <= ${le(0.5)} s, p99 <= ${le(0.99)} s (${count} reconciles)`;
   };
+  for (const [label, value] of controllerLatencies(harness.runs)) row(label, value);
   row('episode reconcile duration', await histogram('acog_reconcile_duration_seconds', 'episode'));
   row('episode queue wait', await histogram('acog_workqueue_queue_duration_seconds', 'episode'));
   row(`operator resident memory at ${EPISODES}`, `${rss1000.toFixed(0)} MiB`);
