@@ -6,7 +6,7 @@
 // and mounts, and reports the Pod's status — phase, container state, exit code and termination
 // message — as a kubelet does. Job status, retries, deadlines, TTL and cascades are Kubernetes' own.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -424,7 +424,9 @@ export class NodeHarness {
         exitCode = await this.completeAtOnce(container, run);
       } else {
         const terminationLog = join(scratch, 'termination-log');
-        await writeFile(terminationLog, '', { mode: 0o666 });
+        await writeFile(terminationLog, '');
+        // Writable by the container's user, whoever it is (the umask would take the bits away on create).
+        await chmod(terminationLog, 0o666);
         const child =
           this.options.mode === 'docker'
             ? await this.dockerRun(pod, container, env, scratch, terminationLog, running)
