@@ -156,6 +156,16 @@ try {
       },
     },
   );
+  // The operator answers /readyz once its caches are synced; on a loaded machine that takes seconds.
+  while (
+    !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  ) {
+    if (operator.child.exitCode !== null) throw new Error(`the operator exited; see ${join(dir, 'operator.log')}`);
+    await sleep(200);
+  }
   const rssMiB = async () => {
     const status = await readFile(`/proc/${operator.child.pid}/status`, 'utf8');
     return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;

@@ -67,6 +67,8 @@ export interface NodeHarnessOptions {
   /** instant mode: where results go, and where they are announced. */
   store?: ArtifactStore;
   events?: EventPublisher;
+  /** instant mode: how long each Job runs before its result is written (default 0: at once). */
+  runMs?: number;
   /** Called when a Job is first seen, with the time (for the benchmark's hand-off latency). */
   onJobSeen?: (job: { episode: string; stage: StageName; attempt: number; at: number }) => void;
   onPublished?: (event: { episode: string; stage: StageName; attempt: number; at: number }) => void;
@@ -547,6 +549,7 @@ export class NodeHarness {
     if (!store) throw new Error('the instant mode needs a store');
     const inputUri = container.args?.[2];
     if (!inputUri) throw new Error(`pod ${run.pod} has no --input`);
+    if (this.options.runMs) await new Promise((resolve) => setTimeout(resolve, this.options.runMs));
     const input = JSON.parse((await store.getBytes(inputUri)).toString('utf8')) as StageInput;
     const now = new Date().toISOString();
     const result: StageResult = {
