@@ -1,12 +1,24 @@
-// The operator under load, against the real API server of a local control plane it starts:
-// 1000 Episodes applied at once, the node harness completing every Job at once (a minimal
-// result.json and its NATS event), then 9000 more (suspended) to reach 10 000.
-// Prints: time until every first-stage Job exists; stage hand-off latency (event published → next
-// Job seen) p50 and p99, against a baseline measured in the same run (a Job created by the bench
-// itself → seen through a watch); API writes per stage transition; operator resident memory.
-// Targets: hand-off p50 < 100 ms, p99 < 500 ms; <= 3 API writes per transition; < 256 MiB at 10 000.
-// Run: node bench/operator.ts [--episodes 1000] [--total 10000]
-import { readFile } from 'node:fs/promises';
+// The operator's speed, the way it matters, against the real API server, NATS, MinIO and PostgreSQL
+// of a local control plane it starts, with the operator as a process and the node harness playing
+// the nodes (instant mode: a minimal result.json and its NATS event per Job, at once or after a
+// set run time). Every figure is printed beside a baseline measured in the same run:
+//   0. the floor: a Job created by the bench itself → seen through a watch;
+//   1. reaction time: event published → next Job seen, for one Episode at a time, and for ten
+//      whose stage Jobs each last 2 s (target p50 < 100 ms, p99 < 300 ms);
+//   2. reconcile cost: ten Episodes at once, Jobs completed at once: hand-off p50 (target < 150 ms)
+//      and where a reconcile's time goes (the operator's acog_reconcile_phase_seconds and queue wait);
+//   3. capacity: in a burst of 1000, stage Jobs started per second against what the API server
+//      takes of the same writes (the bench creating a Job, replacing a status and creating an Event
+//      per hand-off, at the operator's concurrency; target ≥ 0.8);
+//   4. who finishes first: time until the first, the 10th percentile and the median Episode of the
+//      burst Succeeded, as fractions of the burst (targets 10 % and 60 %), in the operator's
+//      progress order and, as the baseline, in arrival order (the last no later than arrival's);
+//   5. API writes per stage transition and resident memory at 1000 and 10 000 Episodes.
+// Run: node bench/operator.ts [--episodes 1000] [--total 10000] [--workers 4] [--singles 5]
+//        [--skip-arrival] (see bench/README.md)
+import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION, activeDependencies, STAGES } from '@acog/api';
@@ -20,11 +32,14 @@ const { values } = parseArgs({
     episodes: { type: 'string', default: '1000' },
     total: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '4' },
+    singles: { type: 'string', default: '5' },
+    'skip-arrival': { type: 'boolean', default: false },
   },
 });
 const EPISODES = Number(values.episodes);
-const TOTAL = Number(values.total);
-const namespace = 'bench';
+const TOTAL = Math.max(EPISODES, Number(values.total));
+const WORKERS = Number(values.workers);
+const SINGLES = Number(values.singles);
 const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=2';
 
 const env = await startLocalEnv({ log: () => undefined });
@@ -38,11 +53,23 @@ const { freePort, startProcess } = await import('@acog/hack/local-env/process');
 
 const core = kc.makeApiClient(CoreV1Api);
 const custom = kc.makeApiClient(CustomObjectsApi);
-const percentile = (values: number[], p: number) => {
-  const sorted = [...values].sort((a, b) => a - b);
+const store = new S3ArtifactStore({
+  endpoint: env.s3.endpoint,
+  region: env.s3.region,
+  credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
+});
+const events = await NatsEventPublisher.connect(env.nats.url, { name: 'bench' });
+const dir = await mkdtemp(join(tmpdir(), 'acog-bench-operator-'));
+await writeFile(join(dir, 'runner.yaml'), JSON.stringify({ image: 'acog/runner:dev', env: { ACOG_NATS_URL: env.nats.url } }));
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const percentile = (samples: number[], p: number) => {
+  const sorted = [...samples].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 };
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const ms = (value: number) => `${Math.round(value)} ms`;
+const load = async () => (await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ');
+const row = (label: string, value: string) => console.log(`${label.padEnd(50)} ${value}`);
 async function pool<T>(items: T[], size: number, work: (item: T) => Promise<unknown>): Promise<void> {
   let next = 0;
   await Promise.all(
@@ -51,273 +78,568 @@ async function pool<T>(items: T[], size: number, work: (item: T) => Promise<unkn
     }),
   );
 }
+const listOf = (group: string, version: string, plural: string, namespace: string) => async (continueToken?: string) => {
+  const page = (await custom.listNamespacedCustomObject({ group, version, plural, namespace, _continue: continueToken, limit: 500 })) as {
+    items: KubeObject[];
+    metadata: { resourceVersion: string; continue?: string };
+  };
+  return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
+};
+const createNamespace = (name: string) => core.createNamespace({ body: { metadata: { name } } });
+const episodeBody = (name: string, suspend = false) => ({
+  apiVersion: `${GROUP}/${VERSION}`,
+  kind: 'Episode',
+  metadata: { name },
+  spec: { channelRef: { name: 'bench' }, topic: `Episode ${name}`, suspend },
+});
+const createEpisode = (namespace: string, name: string, suspend = false) =>
+  custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, body: episodeBody(name, suspend) });
+
+// --- The operator as a process -----------------------------------------------------------------
+
+/** The operator's metrics as samples: name, labels, value. */
+type Sample = { name: string; labels: Record<string, string>; value: number };
+
+class OperatorProcess {
+  readonly port: number;
+  private readonly process: ReturnType<typeof startProcess>;
+
+  private constructor(port: number, process_: ReturnType<typeof startProcess>) {
+    this.port = port;
+    this.process = process_;
+  }
+
+  static async start(namespaces: string[], order: 'progress' | 'arrival'): Promise<OperatorProcess> {
+    const port = await freePort();
+    const process_ = startProcess(
+      `operator-${order}`,
+      process.execPath,
+      [
+        ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
+        // The heap settings the chart gives the operator (charts/operator: NODE_OPTIONS).
+        ...OPERATOR_NODE_OPTIONS.split(' '),
+        new URL('../operator/src/main.ts', import.meta.url).pathname,
+        ...['--kubeconfig', env.kubernetes.kubeconfig, '--namespaces', namespaces.join(',')],
+        ...['--runner-config', join(dir, 'runner.yaml'), '--nats-url', env.nats.url, '--http-address', `127.0.0.1:${port}`],
+        ...['--no-leader-elect', '--log-level', 'warn', '--workers', String(WORKERS), '--episode-order', order],
+      ],
+      join(dir, `operator-${order}.log`),
+      {
+        env: {
+          ...process.env,
+          ACOG_S3_ENDPOINT: env.s3.endpoint,
+          AWS_REGION: env.s3.region,
+          AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
+          AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
+          ACOG_DATABASE_URL: env.postgres.url,
+          // As the chart runs it: fewer malloc arenas keep the resident size close to the heap.
+          MALLOC_ARENA_MAX: '2',
+        },
+      },
+    );
+    const operator = new OperatorProcess(port, process_);
+    for (let i = 0; ; i++) {
+      if (process_.child.exitCode !== null) throw new Error(`the operator exited; see ${join(dir, `operator-${order}.log`)}`);
+      if (
+        await fetch(`http://127.0.0.1:${port}/readyz`).then(
+          (r) => r.ok,
+          () => false,
+        )
+      )
+        break;
+      await sleep(200);
+    }
+    return operator;
+  }
+
+  /** CPU seconds (user + system) the operator process has used. */
+  async cpuSeconds(): Promise<number> {
+    const fields = (await readFile(`/proc/${this.process.child.pid}/stat`, 'utf8')).split(') ')[1].split(' ');
+    // utime and stime are fields 14 and 15 of stat, in clock ticks (100 a second on Linux).
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  }
+
+  async rssMiB(): Promise<number> {
+    const status = await readFile(`/proc/${this.process.child.pid}/status`, 'utf8');
+    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
+  }
+
+  async metrics(): Promise<Sample[]> {
+    const text = await (await fetch(`http://127.0.0.1:${this.port}/metrics`)).text();
+    const samples: Sample[] = [];
+    for (const m of text.matchAll(/^(\w+)(?:\{([^}]*)\})? ([\d.e+-]+|NaN)$/gm)) {
+      const labels = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      samples.push({ name: m[1], labels, value: Number(m[3]) });
+    }
+    return samples;
+  }
+
+  stop(): Promise<void> {
+    return this.process.stop();
+  }
+}
+
+/** The sum of the samples named so whose labels include `labels`. */
+const total = (samples: Sample[], name: string, labels: Record<string, string> = {}) =>
+  samples
+    .filter((s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v))
+    .reduce((sum, s) => sum + s.value, 0);
+
+// --- A namespace of Episodes, its Channel and its "nodes" ----------------------------------------
+
+/** One namespace under test: its harness records when each Job is seen and each event published. */
+class Lane {
+  readonly published = new Map<string, number>();
+  readonly seen = new Map<string, number>();
+  /** When each Episode was first seen Succeeded (ms since the epoch). */
+  readonly succeeded = new Map<string, number>();
+  private harness!: InstanceType<typeof NodeHarness>;
+  private episodes!: Informer<KubeObject>;
+
+  readonly namespace: string;
+  private readonly runMs: number;
+
+  constructor(namespace: string, runMs = 0) {
+    this.namespace = namespace;
+    this.runMs = runMs;
+  }
+
+  async start(): Promise<void> {
+    await createNamespace(this.namespace);
+    this.harness = new NodeHarness({
+      kubeConfig: kc,
+      namespace: this.namespace,
+      mode: 'instant',
+      slots: 32,
+      runMs: this.runMs,
+      store,
+      events,
+      onJobSeen: ({ episode, stage, at }) => this.seen.set(`${episode}/${stage}`, at),
+      onPublished: ({ episode, stage, at }) => this.published.set(`${episode}/${stage}`, at),
+    });
+    await this.harness.start();
+    // Progress is read from one watch, as any client should, not by listing Episodes in a loop.
+    this.episodes = new Informer(kc, {
+      name: `episodes-${this.namespace}`,
+      path: `/apis/${GROUP}/${VERSION}/namespaces/${this.namespace}/episodes`,
+      list: listOf(GROUP, VERSION, 'episodes', this.namespace),
+    });
+    this.episodes.on((_event, episode) => {
+      const phase = (episode as { status?: { phase?: string } }).status?.phase;
+      if (phase === 'Succeeded' && !this.succeeded.has(episode.metadata!.name!)) this.succeeded.set(episode.metadata!.name!, Date.now());
+    });
+    this.episodes.start();
+    await this.episodes.waitForSync();
+    await custom.createNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      plural: 'channels',
+      namespace: this.namespace,
+      body: {
+        apiVersion: `${GROUP}/${VERSION}`,
+        kind: 'Channel',
+        metadata: { name: 'bench' },
+        spec: {
+          persona: { name: 'Ada', tone: 'warm', audience: 'developers' },
+          format: { aspectRatio: '16:9', targetDurationSeconds: 60 },
+        },
+      },
+    });
+  }
+
+  /** Waits until the operator found the Channel Ready (else the first Episodes would wait for it). */
+  async channelReady(): Promise<void> {
+    for (;;) {
+      const channel = (await custom.getNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'channels',
+        namespace: this.namespace,
+        name: 'bench',
+      })) as { status?: { conditions?: { type: string; status: string }[] } };
+      if (channel.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) return;
+      await sleep(100);
+    }
+  }
+
+  /** Applies Episodes `names` (64 requests at a time) and waits until all succeeded; returns the apply time. */
+  async run(names: string[]): Promise<number> {
+    const started = Date.now();
+    await pool(names, 64, (name) => createEpisode(this.namespace, name));
+    while (names.some((name) => !this.succeeded.has(name))) await sleep(50);
+    return started;
+  }
+
+  /** Hand-offs of these Episodes: each stage's Job seen after the last of its upstream events. */
+  handoffs(names: string[]): number[] {
+    const out: number[] = [];
+    for (const name of names)
+      for (const stage of STAGES) {
+        const dependencies = activeDependencies(stage, STAGES);
+        if (!dependencies.length) continue;
+        const trigger = Math.max(...dependencies.map((d) => this.published.get(`${name}/${d}`) ?? NaN));
+        const seen = this.seen.get(`${name}/${stage}`);
+        if (seen !== undefined && Number.isFinite(trigger)) out.push(seen - trigger);
+      }
+    return out;
+  }
+
+  get jobs(): number {
+    return this.harness.runs.length;
+  }
+
+  get runs() {
+    return this.harness.runs;
+  }
+
+  get size(): number {
+    return this.episodes.size;
+  }
+
+  async stop(): Promise<void> {
+    this.episodes.stop();
+    await this.harness.stop();
+  }
+}
+
+const distribution = (samples: number[]) =>
+  `p50 ${ms(percentile(samples, 50))}, p99 ${ms(percentile(samples, 99))} (${samples.length} hand-offs)`;
+
+// --- 0. The floor: a Job created by us, seen through a watch ------------------------------------
+
+async function watchFloor(samples: number): Promise<number[]> {
+  const namespace = 'floor';
+  await createNamespace(namespace);
+  const seen = new Map<string, number>();
+  const informer = new Informer(kc, {
+    name: 'floor',
+    path: `/apis/batch/v1/namespaces/${namespace}/jobs`,
+    list: listOf('batch', 'v1', 'jobs', namespace),
+  });
+  informer.on((event, job) => event === 'add' && seen.set(job.metadata!.name!, Date.now()));
+  informer.start();
+  await informer.waitForSync();
+  const out: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const name = `floor-${i}`;
+    const started = Date.now();
+    await custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: benchJob(name) });
+    while (!seen.has(name)) await sleep(1);
+    out.push(seen.get(name)! - started);
+  }
+  informer.stop();
+  return out;
+}
+
+/** A Job of the size and shape the operator makes (labels, one container, its arguments). */
+function benchJob(name: string) {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, labels: { 'acog.dev/bench': 'true' } },
+    spec: {
+      backoffLimit: 0,
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        spec: {
+          restartPolicy: 'Never',
+          containers: [
+            { name: 'runner', image: 'acog/runner:dev', args: ['run', '--input', `s3://acog-scripts/bench/${name}/input.json`] },
+          ],
+        },
+      },
+    },
+  };
+}
+
+// --- 1. Reaction time ----------------------------------------------------------------------------
+
+async function reactionTime(single: Lane, ten: Lane): Promise<{ single: number[]; ten: number[] }> {
+  const singles: string[] = [];
+  for (let i = 0; i < SINGLES; i++) {
+    singles.push(`one-${i}`);
+    await single.run([`one-${i}`]);
+  }
+  const names = Array.from({ length: 10 }, (_, i) => `slow-${i}`);
+  await ten.run(names);
+  return { single: single.handoffs(singles), ten: ten.handoffs(names) };
+}
+
+// --- 2. Reconcile cost: ten instant Episodes at once ---------------------------------------------
+
+interface Cost {
+  handoffs: number[];
+  reconciles: number;
+  /** Seconds per phase, summed over the run's reconciles. */
+  phases: Record<string, number>;
+  queueWait: number;
+  reconcileTime: number;
+}
+
+async function reconcileCost(lane: Lane, operator: OperatorProcess): Promise<Cost> {
+  const before = await operator.metrics();
+  const names = Array.from({ length: 10 }, (_, i) => `ten-${i}`);
+  await lane.run(names);
+  await sleep(1000);
+  const after = await operator.metrics();
+  const delta = (name: string, labels: Record<string, string>) => total(after, name, labels) - total(before, name, labels);
+  const phases: Record<string, number> = {};
+  for (const phase of ['s3_read', 's3_write', 'api_write', 'ledger', 'planning'])
+    phases[phase] = delta('acog_reconcile_phase_seconds_sum', { controller: 'episode', phase });
+  return {
+    handoffs: lane.handoffs(names),
+    reconciles: delta('acog_reconcile_duration_seconds_count', { controller: 'episode' }),
+    phases,
+    queueWait: delta('acog_workqueue_queue_duration_seconds_sum', { controller: 'episode' }),
+    reconcileTime: delta('acog_reconcile_duration_seconds_sum', { controller: 'episode' }),
+  };
+}
+
+// --- 3. The API server's capacity for a hand-off's writes ----------------------------------------
 
 /**
- * What the real Job controller and scheduler (hack/local-env, docs/adr/0020) add around a hand-off:
+ * Hand-offs per second the API server takes when the bench makes each one's writes itself, at the
+ * operator's concurrency: a Job created beside a status replaced (as a reconcile sends them), then
+ * an Event. Each worker has Episodes of its own (no conflicts), in a namespace no operator watches.
+ */
+async function apiCapacity(namespace: string, handoffs: number): Promise<number> {
+  await createNamespace(namespace);
+  const perWorker = 5;
+  const owned = await Promise.all(
+    Array.from({ length: WORKERS }, (_, worker) =>
+      Promise.all(
+        Array.from(
+          { length: perWorker },
+          async (_, i) =>
+            (await createEpisode(namespace, `cap-${worker}-${i}`, true)) as { metadata: Record<string, unknown> } & KubeObject,
+        ),
+      ),
+    ),
+  );
+  let next = 0;
+  const started = Date.now();
+  await Promise.all(
+    owned.map(async (episodes) => {
+      for (let round = 0; next < handoffs; round++) {
+        const n = next++;
+        const episode = episodes[round % episodes.length];
+        const stage = STAGES[round % STAGES.length];
+        const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+        const [, stored] = await Promise.all([
+          custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: benchJob(`cap-${n}`) }),
+          custom.replaceNamespacedCustomObjectStatus({
+            group: GROUP,
+            version: VERSION,
+            plural: 'episodes',
+            namespace,
+            name: episode.metadata!.name!,
+            body: {
+              ...episode,
+              status: {
+                phase: 'Running',
+                stages: [{ name: stage, phase: 'Running', attempt: 1, jobName: `cap-${n}`, startedAt: now }],
+              },
+            },
+          }) as Promise<KubeObject>,
+        ]);
+        episodes[round % episodes.length] = stored as typeof episode;
+        await core.createNamespacedEvent({
+          namespace,
+          body: {
+            metadata: { name: `cap-${n}.${started}`, namespace },
+            involvedObject: { apiVersion: `${GROUP}/${VERSION}`, kind: 'Episode', name: episode.metadata!.name!, namespace },
+            type: 'Normal',
+            reason: 'StageStarted',
+            message: `stage ${stage} started (Job cap-${n})`,
+            source: { component: 'acog-bench' },
+            firstTimestamp: new Date(),
+            lastTimestamp: new Date(),
+            count: 1,
+          },
+        });
+      }
+    }),
+  );
+  return handoffs / ((Date.now() - started) / 1000);
+}
+
+// --- 3 and 4. The burst ------------------------------------------------------------------------
+
+interface Burst {
+  seconds: number;
+  jobs: number;
+  handoffs: number[];
+  /** Seconds from the first apply until each Episode Succeeded, sorted. */
+  finished: number[];
+  writes: Record<string, number>;
+  /** The operator's CPU seconds, and its workers' time reconciling and keys' time queued, in seconds. */
+  cpu: number;
+  reconciling: number;
+  queued: number;
+}
+
+async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
+  const writesOf = (samples: Sample[]) =>
+    Object.fromEntries(
+      samples
+        .filter((s) => s.name === 'acog_kube_api_requests_total' && ['create', 'update', 'patch', 'delete'].includes(s.labels.verb))
+        .map((s) => [`${s.labels.verb} ${s.labels.resource}`, s.value]),
+    );
+  const metricsBefore = await operator.metrics();
+  const before = writesOf(metricsBefore);
+  const cpuBefore = await operator.cpuSeconds();
+  const jobsBefore = lane.jobs;
+  const names = Array.from({ length: EPISODES }, (_, i) => `ep-${i}`);
+  const started = await lane.run(names);
+  const seconds = (Math.max(...names.map((name) => lane.succeeded.get(name)!)) - started) / 1000;
+  const cpu = (await operator.cpuSeconds()) - cpuBefore;
+  const metricsAfter = await operator.metrics();
+  const delta = (name: string) =>
+    total(metricsAfter, name, { controller: 'episode' }) - total(metricsBefore, name, { controller: 'episode' });
+  const reconciling = delta('acog_reconcile_duration_seconds_sum');
+  const queued = delta('acog_workqueue_queue_duration_seconds_sum');
+  await sleep(3000);
+  const after = writesOf(await operator.metrics());
+  const writes: Record<string, number> = {};
+  for (const [key, count] of Object.entries(after)) if (count - (before[key] ?? 0)) writes[key] = count - (before[key] ?? 0);
+  return {
+    seconds,
+    jobs: lane.jobs - jobsBefore,
+    handoffs: lane.handoffs(names),
+    finished: names.map((name) => (lane.succeeded.get(name)! - started) / 1000).sort((a, b) => a - b),
+    writes,
+    cpu,
+    reconciling,
+    queued,
+  };
+}
+
+function printBurst(label: string, result: Burst, capacity: number): void {
+  const rate = result.jobs / result.seconds;
+  const [first, p10, median, last] = [
+    result.finished[0],
+    percentile(result.finished, 10),
+    percentile(result.finished, 50),
+    result.finished.at(-1)!,
+  ];
+  const share = (s: number) => `${s.toFixed(1)} s (${((100 * s) / last).toFixed(0)} %)`;
+  console.log(`\n${label}: ${EPISODES} Episodes applied at once`);
+  row('  all Succeeded after', `${result.seconds.toFixed(1)} s, ${result.jobs} stage Jobs`);
+  row(
+    '  stage Jobs started per second',
+    `${rate.toFixed(1)}/s = ${(rate / capacity).toFixed(2)} of the API server's capacity (target >= 0.8)`,
+  );
+  row('  hand-off: event published → next Job seen', distribution(result.handoffs));
+  row(
+    '  operator: CPU, workers busy',
+    `${((1000 * result.cpu) / result.jobs).toFixed(1)} ms of CPU a stage Job (${((100 * result.cpu) / result.seconds).toFixed(0)} % of a core); ` +
+      `workers busy ${((100 * result.reconciling) / (WORKERS * result.seconds)).toFixed(0)} % of the burst; ` +
+      `queued ${((1000 * result.queued) / result.jobs).toFixed(0)} ms a stage Job`,
+  );
+  row('  first Episode Succeeded', `${share(first)} (target within 10 %)`);
+  row('  10th percentile Succeeded', share(p10));
+  row('  median Episode Succeeded', `${share(median)} (target within 60 %)`);
+  const writes = Object.entries(result.writes);
+  const sum = writes.reduce((s, [, n]) => s + n, 0);
+  row('  API writes per stage Job', `${(sum / result.jobs).toFixed(2)}: ${writes.map(([k, n]) => `${k} ${n}`).join(', ')}`);
+}
+
+/**
+ * What the real Job controller and scheduler (hack/local-env, docs/adr/0027) add around a hand-off:
  * Job seen → its Pod started on the harness's Node, and the Pod reported Succeeded → the Job Complete.
  */
 function controllerLatencies(runs: { startedAt: number; jobSeenAt?: number; reportedAt?: number; jobFinishedAt?: number }[]) {
-  const figure = (lags: number[]) => `p50 ${percentile(lags, 50)} ms, p99 ${percentile(lags, 99)} ms over ${lags.length} Jobs`;
+  const figure = (lags: number[]) => `p50 ${ms(percentile(lags, 50))}, p99 ${ms(percentile(lags, 99))} over ${lags.length} Jobs`;
   const started = runs.filter((run) => run.jobSeenAt !== undefined).map((run) => run.startedAt - run.jobSeenAt!);
   const finished = runs.filter((run) => run.reportedAt && run.jobFinishedAt).map((run) => run.jobFinishedAt! - run.reportedAt!);
   return [
-    ['Job seen → its Pod started (Job ctrl + scheduler)', figure(started)],
-    ['Pod Succeeded → Job Complete (Job controller)', figure(finished)],
+    ['  Job seen → its Pod started (Job controller + scheduler)', figure(started)],
+    ['  Pod Succeeded → Job Complete (Job controller)', figure(finished)],
   ] as const;
 }
 
+// --- The run -------------------------------------------------------------------------------------
+
 try {
-  for (const name of [namespace, 'baseline']) await core.createNamespace({ body: { metadata: { name } } });
+  console.log(`load average at the start: ${await load()} (2 cores shared with other engineers' work)`);
+  const floor = await watchFloor(200);
 
-  // --- Baseline: a Job created by us, seen through a watch (the floor of any hand-off). --------
-  const baselineSeen = new Map<string, number>();
-  const baselineInformer = new Informer(kc, {
-    name: 'baseline',
-    path: '/apis/batch/v1/namespaces/baseline/jobs',
-    list: async () => {
-      const page = (await custom.listNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace: 'baseline' })) as {
-        items: KubeObject[];
-        metadata: { resourceVersion: string };
-      };
-      return { items: page.items, resourceVersion: page.metadata.resourceVersion };
-    },
-  });
-  baselineInformer.on((event, job) => event === 'add' && baselineSeen.set(job.metadata!.name!, Date.now()));
-  baselineInformer.start();
-  await baselineInformer.waitForSync();
-  const baseline: number[] = [];
-  for (let i = 0; i < 200; i++) {
-    const name = `baseline-${i}`;
-    const started = Date.now();
-    await custom.createNamespacedCustomObject({
-      group: 'batch',
-      version: 'v1',
-      plural: 'jobs',
-      namespace: 'baseline',
-      body: {
-        apiVersion: 'batch/v1',
-        kind: 'Job',
-        metadata: { name },
-        spec: { template: { spec: { restartPolicy: 'Never', containers: [{ name: 'c', image: 'acog/runner:dev' }] } } },
-      },
-    });
-    while (!baselineSeen.has(name)) await sleep(1);
-    baseline.push(baselineSeen.get(name)! - started);
-  }
-  baselineInformer.stop();
-
-  // --- The operator, as a process, watching the bench namespace. ----------------------------
-  const store = new S3ArtifactStore({
-    endpoint: env.s3.endpoint,
-    region: env.s3.region,
-    credentials: { accessKeyId: env.s3.accessKeyId, secretAccessKey: env.s3.secretAccessKey },
-  });
-  const { mkdtemp, writeFile } = await import('node:fs/promises');
-  const { tmpdir } = await import('node:os');
-  const { join } = await import('node:path');
-  const dir = await mkdtemp(join(tmpdir(), 'acog-bench-operator-'));
-  const port = await freePort();
-  await writeFile(join(dir, 'runner.yaml'), JSON.stringify({ image: 'acog/runner:dev', env: { ACOG_NATS_URL: env.nats.url } }));
-  const operator = startProcess(
-    'operator',
-    process.execPath,
-    [
-      ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
-      // The heap settings the chart gives the operator (charts/operator: NODE_OPTIONS).
-      ...OPERATOR_NODE_OPTIONS.split(' '),
-      new URL('../operator/src/main.ts', import.meta.url).pathname,
-      '--kubeconfig',
-      env.kubernetes.kubeconfig,
-      '--namespace',
-      namespace,
-      '--runner-config',
-      join(dir, 'runner.yaml'),
-      '--nats-url',
-      env.nats.url,
-      '--http-address',
-      `127.0.0.1:${port}`,
-      '--no-leader-elect',
-      '--log-level',
-      'warn',
-      '--workers',
-      values.workers!,
-    ],
-    join(dir, 'operator.log'),
-    {
-      env: {
-        ...process.env,
-        ACOG_S3_ENDPOINT: env.s3.endpoint,
-        AWS_REGION: env.s3.region,
-        AWS_ACCESS_KEY_ID: env.s3.accessKeyId,
-        AWS_SECRET_ACCESS_KEY: env.s3.secretAccessKey,
-        ACOG_DATABASE_URL: env.postgres.url,
-        // As the chart runs it: fewer malloc arenas keep the resident size close to the heap.
-        MALLOC_ARENA_MAX: '2',
-      },
-    },
+  const single = new Lane('react-one');
+  const slow = new Lane('react-ten', 2000);
+  const ten = new Lane('cost-ten');
+  const burstLane = new Lane('burst');
+  const lanes = [single, slow, ten, burstLane];
+  for (const lane of lanes) await lane.start();
+  const operator = await OperatorProcess.start(
+    lanes.map((lane) => lane.namespace),
+    'progress',
   );
-  // The operator answers /readyz once its caches are synced; on a loaded machine that takes seconds.
-  while (
-    !(await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    ))
-  ) {
-    if (operator.child.exitCode !== null) throw new Error(`the operator exited; see ${join(dir, 'operator.log')}`);
-    await sleep(200);
-  }
-  const rssMiB = async () => {
-    const status = await readFile(`/proc/${operator.child.pid}/status`, 'utf8');
-    return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024;
-  };
-  const writes = async () => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const counts: Record<string, number> = {};
-    for (const m of text.matchAll(/^acog_kube_api_requests_total\{verb="(\w+)",resource="([\w.]+)"\} (\d+)/gm))
-      counts[`${m[1]} ${m[2]}`] = (counts[`${m[1]} ${m[2]}`] ?? 0) + Number(m[3]);
-    return counts;
-  };
+  for (const lane of lanes) await lane.channelReady();
 
-  // --- The harness completes every Job at once. ---------------------------------------------
-  const events = await NatsEventPublisher.connect(env.nats.url, { name: 'bench' });
-  const published = new Map<string, number>();
-  const seen = new Map<string, number>();
-  const harness = new NodeHarness({
-    kubeConfig: kc,
-    namespace,
-    mode: 'instant',
-    slots: 32,
-    store,
-    events,
-    onJobSeen: ({ episode, stage, at }) => seen.set(`${episode}/${stage}`, at),
-    onPublished: ({ episode, stage, at }) => published.set(`${episode}/${stage}`, at),
-  });
-  await harness.start();
-  await sleep(3000);
+  const reaction = await reactionTime(single, slow);
+  const cost = await reconcileCost(ten, operator);
 
-  const channel = JSON.parse(
-    JSON.stringify({
-      apiVersion: `${GROUP}/${VERSION}`,
-      kind: 'Channel',
-      metadata: { name: 'bench' },
-      spec: { persona: { name: 'Ada', tone: 'warm', audience: 'developers' }, format: { aspectRatio: '16:9', targetDurationSeconds: 60 } },
-    }),
-  );
-  await custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'channels', namespace, body: channel });
-  await sleep(2000);
-  const writesBefore = await writes();
+  console.log(`\nacog-operator, ${WORKERS} workers, one process; load average now ${await load()}`);
+  row('floor: Job create → seen by a watch', `p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))} (200 Jobs)`);
+  console.log('\n1. Reaction time: event published → next Job seen (target p50 < 100 ms, p99 < 300 ms)');
+  row(`  one Episode at a time (${SINGLES} in turn)`, distribution(reaction.single));
+  row('  ten Episodes, stage Jobs of 2 s', distribution(reaction.ten));
+  console.log('\n2. Reconcile cost: ten Episodes at once, Jobs completed at once (target hand-off p50 < 150 ms)');
+  row('  hand-off: event published → next Job seen', distribution(cost.handoffs));
+  const perHandoff = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.handoffs.length));
+  const perReconcile = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.reconciles));
+  row('  episode reconciles', `${cost.reconciles} for ${cost.handoffs.length} hand-offs`);
+  row('  per hand-off: waiting in the queue', `${perHandoff(cost.queueWait)} (${perReconcile(cost.queueWait)} a reconcile)`);
+  row('  per hand-off: reconciling', `${perHandoff(cost.reconcileTime)} (${perReconcile(cost.reconcileTime)} a reconcile), of which:`);
+  for (const [phase, seconds] of Object.entries(cost.phases))
+    row(`    ${phase}`, `${perHandoff(seconds)} (${perReconcile(seconds)} a reconcile)`);
 
-  const episode = (i: number, suspend = false) => ({
-    apiVersion: `${GROUP}/${VERSION}`,
-    kind: 'Episode',
-    metadata: { name: `ep-${i}` },
-    spec: { channelRef: { name: 'bench' }, topic: `Episode number ${i}`, suspend },
-  });
-  // Progress is read from one watch, as any client should, not by listing 10 000 objects in a loop.
-  const episodes = new Informer(kc, {
-    name: 'episodes',
-    path: `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/episodes`,
-    list: async (continueToken) => {
-      const page = (await custom.listNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        plural: 'episodes',
-        namespace,
-        _continue: continueToken,
-        limit: 500,
-      })) as {
-        items: KubeObject[];
-        metadata: { resourceVersion: string; continue?: string };
-      };
-      return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
-    },
-  });
-  episodes.start();
-  await episodes.waitForSync();
-  const applyStarted = Date.now();
-  await pool(
-    Array.from({ length: EPISODES }, (_, i) => i),
-    64,
-    (i) => custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, body: episode(i) }),
-  );
-  const applied = Date.now() - applyStarted;
-  while ([...seen.keys()].filter((key) => key.endsWith('/plan')).length < EPISODES) await sleep(20);
-  const firstJobs = Date.now() - applyStarted;
-
-  const phases = () => episodes.list().map((item) => (item as { status?: { phase?: string } }).status?.phase);
-  while (phases().filter((phase) => phase === 'Succeeded').length < EPISODES) await sleep(200);
-  const allDone = Date.now() - applyStarted;
-  await sleep(3000);
-  const writesAfter = await writes();
-  const rss1000 = await rssMiB();
-
-  const handoffs: number[] = [];
-  for (let i = 0; i < EPISODES; i++) {
-    for (const stage of STAGES) {
-      const dependencies = activeDependencies(stage, STAGES);
-      if (!dependencies.length) continue;
-      const trigger = Math.max(...dependencies.map((d) => published.get(`ep-${i}/${d}`) ?? NaN));
-      const started = seen.get(`ep-${i}/${stage}`);
-      if (started !== undefined && Number.isFinite(trigger)) handoffs.push(started - trigger);
-    }
-  }
-  const transitions = harness.runs.length;
-  const writeVerbs = ['create', 'update', 'patch', 'delete'];
-  const diff: Record<string, number> = {};
-  for (const [key, count] of Object.entries(writesAfter)) diff[key] = count - (writesBefore[key] ?? 0);
-  const totalWrites = Object.entries(diff)
-    .filter(([key]) => writeVerbs.includes(key.split(' ')[0]))
-    .reduce((sum, [, count]) => sum + count, 0);
-
-  // --- To 10 000: the rest suspended (they are cached and reconciled once each). ------------
-  await pool(
-    Array.from({ length: TOTAL - EPISODES }, (_, i) => i + EPISODES),
-    64,
-    (i) => custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, body: episode(i, true) }),
-  );
-  while (phases().filter(Boolean).length < TOTAL) await sleep(500);
-  await sleep(3000);
-  const rssTotal = await rssMiB();
-
-  const row = (label: string, value: string) => console.log(`${label.padEnd(46)} ${value}`);
-  const p50 = percentile(handoffs, 50);
-  const p99 = percentile(handoffs, 99);
-  const b50 = percentile(baseline, 50);
-  const b99 = percentile(baseline, 99);
-  console.log(`\nacog-operator (${values.workers} workers), ${EPISODES} Episodes applied at once, Jobs completed at once (2 cores)`);
-  row('baseline: Job create → seen by a watch', `p50 ${b50} ms, p99 ${b99} ms (200 samples)`);
-  row('applying the Episodes (64 at a time)', `${(applied / 1000).toFixed(1)} s`);
-  row('until every first-stage Job exists', `${(firstJobs / 1000).toFixed(1)} s after the first apply`);
-  row('until every Episode Succeeded', `${(allDone / 1000).toFixed(1)} s (${transitions} stage Jobs)`);
-  row('hand-off: event published → next Job seen', `p50 ${p50} ms (${(p50 / Math.max(1, b50)).toFixed(1)}x baseline; target < 100 ms)`);
-  row('', `p99 ${p99} ms (${(p99 / Math.max(1, b99)).toFixed(1)}x baseline; target < 500 ms) over ${handoffs.length} hand-offs`);
-  row('API writes per stage transition', `${(totalWrites / transitions).toFixed(2)} (target <= 3)`);
+  const capacityBefore = await apiCapacity('capacity-1', 1000);
+  const progress = await burst(burstLane, operator);
+  const rss1000 = await operator.rssMiB();
+  const capacityAfter = await apiCapacity('capacity-2', 1000);
+  const capacity = (capacityBefore + capacityAfter) / 2;
+  console.log(`\n3. Capacity; load average now ${await load()}`);
   row(
-    '',
-    Object.entries(diff)
-      .filter(([key]) => writeVerbs.includes(key.split(' ')[0]))
-      .map(([key, n]) => `${key} ${n}`)
-      .join(', '),
+    "  API server: a hand-off's writes made by the bench",
+    `${capacityBefore.toFixed(1)}/s before the burst, ${capacityAfter.toFixed(1)}/s after; mean ${capacity.toFixed(1)}/s (${WORKERS} at a time)`,
   );
-  const histogram = async (name: string, controller: string) => {
-    const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
-    const buckets = [...text.matchAll(new RegExp(`^${name}_bucket\\{le="([^"]+)",controller="${controller}"\\} (\\d+)`, 'gm'))].map(
-      (m) => [m[1], Number(m[2])] as const,
-    );
-    const count = buckets.at(-1)?.[1] ?? 0;
-    const le = (q: number) => buckets.find(([, n]) => n >= q * count)?.[0];
-    return `p50 <= ${le(0.5)} s, p99 <= ${le(0.99)} s (${count} reconciles)`;
-  };
-  for (const [label, value] of controllerLatencies(harness.runs)) row(label, value);
-  row('episode reconcile duration', await histogram('acog_reconcile_duration_seconds', 'episode'));
-  row('episode queue wait', await histogram('acog_workqueue_queue_duration_seconds', 'episode'));
-  row(`operator resident memory at ${EPISODES}`, `${rss1000.toFixed(0)} MiB`);
-  row(`operator resident memory at ${TOTAL}`, `${rssTotal.toFixed(0)} MiB (target < 256 MiB; ${TOTAL - EPISODES} of them suspended)`);
+  printBurst('3 and 4. Burst, progress order (the default)', progress, capacity);
 
-  episodes.stop();
-  await harness.stop();
-  await events.close();
+  console.log('\n   What the real Job controller and scheduler add to each stage Job (all lanes)');
+  for (const [label, value] of controllerLatencies(lanes.flatMap((lane) => lane.runs))) row(label, value);
+  row(`  operator resident memory at ${EPISODES}`, `${rss1000.toFixed(0)} MiB`);
+  if (TOTAL > EPISODES) {
+    // To 10 000: the rest suspended (they are cached and reconciled once each, no Jobs).
+    const names = Array.from({ length: TOTAL - EPISODES }, (_, i) => `idle-${i}`);
+    await pool(names, 64, (name) => createEpisode(burstLane.namespace, name, true));
+    while (burstLane.size < TOTAL) await sleep(500);
+    await sleep(5000);
+    row(
+      `  operator resident memory at ${TOTAL}`,
+      `${(await operator.rssMiB()).toFixed(0)} MiB (target < 256 MiB; ${TOTAL - EPISODES} suspended)`,
+    );
+  }
   await operator.stop();
+  for (const lane of lanes) await lane.stop();
+
+  if (!values['skip-arrival']) {
+    // The baseline of "who finishes first": the same burst in arrival order, by a fresh operator.
+    const arrivalLane = new Lane('burst-arrival');
+    await arrivalLane.start();
+    const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival');
+    await arrivalLane.channelReady();
+    const fair = await burst(arrivalLane, arrival);
+    await arrival.stop();
+    await arrivalLane.stop();
+    printBurst(`Baseline: the same burst in arrival order (load average now ${await load()})`, fair, capacity);
+    row(
+      '  progress order: last Episode / arrival order',
+      `${(progress.finished.at(-1)! / fair.finished.at(-1)!).toFixed(2)} (target <= 1)`,
+    );
+  }
+  console.log(`\nload average at the end: ${await load()}`);
 } finally {
+  await events.close();
   await env.stop();
 }

@@ -57,3 +57,9 @@ export function nextMonthStart(instant: Date, timezone: string): Date {
   }
   return new Date(guess);
 }
+
+/** The calendar date (YYYY-MM-DD) of an instant in a timezone, e.g. for limits per day. */
+export function localDate(instant: Date, timezone: string): string {
+  const { year, month, day } = partsIn(instant, timezone);
+  return `${String(year).padStart(4, '0')}-${String(month).padStart(2, '0')}-${String(day).padStart(2, '0')}`;
+}

@@ -7,7 +7,7 @@ import { stageProvider } from './credentials.ts';
 import type { ChannelSpec, EpisodeSpec, StageName } from './generated/types.ts';
 import { STAGES } from './pipeline.ts';
 import { OPENAI_DEFAULT_PLAN_MODEL, OPENAI_DEFAULT_TEXT_MODEL, unitPrices } from './prices.ts';
-import { activeStages } from './stage-inputs.ts';
+import { activeStages, DEFAULT_WORDS_PER_MINUTE } from './stage-inputs.ts';
 
 /** Rules of thumb for English text, stated once: tokens and characters per spoken word. */
 const TOKENS_PER_WORD = 1.35;
@@ -18,7 +18,6 @@ const PROMPT_OVERHEAD_TOKENS = 700;
 /** The plan's beats, hook and cues: a fixed part and a part per word of narration. */
 const PLAN_OUTPUT_TOKENS = { fixed: 300, perWord: 0.5 };
 const METADATA_OUTPUT_TOKENS = 500;
-const DEFAULT_WORDS_PER_MINUTE = 150;
 const DEFAULT_CLIP_SECONDS = 6;
 
 export interface EstimatedUsage {

@@ -14,9 +14,15 @@ export {
   HEYGEN_TIMESTAMP_TOLERANCE_MS,
   HEYGEN_WEBHOOK_EVENTS,
   judgeHeyGenWakeUp,
+  PULSE_SIGNATURE_HEADER,
+  PULSE_TIMESTAMP_HEADER,
+  PULSE_TIMESTAMP_TOLERANCE_SECONDS,
+  signPulseBody,
   verifyHeyGenSignature,
+  verifyPulseSignature,
   type HeyGenWakeUp,
   type HeyGenWakeUpKind,
+  type PulseSignatureVerdict,
 } from './webhooks.ts';
 export * from './actions.ts';
 export { overrideProblems } from './overrides.ts';
@@ -28,3 +34,6 @@ export * from './languages.ts';
 export * from './prices.ts';
 export * from './estimates.ts';
 export * from './budget-month.ts';
+export * from './own-script.ts';
+export * from './own-media.ts';
+export * from './pulse.ts';

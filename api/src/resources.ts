@@ -3,6 +3,13 @@ export const GROUP = 'acog.dev';
 export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 
+/**
+ * The console gateway's aggregated API (an APIService): archived Episodes and spend, read through
+ * the API server with any credential it accepts, e.g. <HISTORY_API>/namespaces/NS/history.
+ */
+export const HISTORY_GROUP = 'history.acog.dev';
+export const HISTORY_API = `/apis/${HISTORY_GROUP}/${VERSION}`;
+
 export const CHANNELS = { kind: 'Channel', plural: 'channels', singular: 'channel', shortName: 'ch' } as const;
 export const EPISODES = { kind: 'Episode', plural: 'episodes', singular: 'episode', shortName: 'ep' } as const;
 

@@ -95,6 +95,99 @@ describe('stageInputHashes', () => {
   });
 });
 
+describe('stageInputHashes with spec.script', () => {
+  const withScript = (specs: ReturnType<typeof load>) => {
+    specs.episode.script = {
+      title: 'Tides, briefly',
+      beats: [
+        { heading: 'What pulls', narration: 'The moon pulls the oceans toward it.', broll: 'moon over the sea' },
+        { heading: 'Twice a day', narration: 'Two bulges make two high tides a day.' },
+        { narration: 'Now you know why the water comes and goes.' },
+      ],
+    };
+  };
+  const changedFromScript = (edit: (specs: ReturnType<typeof load>) => void) =>
+    changedStages((s) => {
+      withScript(s);
+      edit(s);
+    });
+  // Both sides carry a script: the edit alone makes the difference.
+  function changedBetweenScripts(edit: (specs: ReturnType<typeof load>) => void): StageName[] {
+    const before = load();
+    const after = load();
+    withScript(before);
+    withScript(after);
+    edit(after);
+    const a = stageInputHashes(before.channel, before.episode);
+    const b = stageInputHashes(after.channel, after.episode);
+    return (Object.keys(b) as StageName[]).filter((stage) => a[stage] !== b[stage]);
+  }
+
+  it("a beat's new words re-run voice, avatar, assemble and upload, not the writer, metadata or B-roll", () => {
+    expect(changedBetweenScripts((s) => (s.episode.script!.beats[1].narration = 'Two bulges of water make two high tides.'))).toEqual([
+      'voice',
+      'avatar',
+      'assemble',
+      'upload',
+    ]);
+  });
+
+  it('a new heading re-runs everything: chapters and title cards come from headings', () => {
+    expect(changedBetweenScripts((s) => (s.episode.script!.beats[0].heading = 'Gravity'))).toEqual([
+      'plan',
+      'script',
+      'refine',
+      'metadata',
+      'voice',
+      'avatar',
+      'broll',
+      'assemble',
+      'upload',
+    ]);
+  });
+
+  it('the first words of a beat without a heading are its heading: changing them re-runs everything', () => {
+    expect(changedBetweenScripts((s) => (s.episode.script!.beats[2].narration = 'So that is why the water comes and goes.'))).toContain(
+      'plan',
+    );
+  });
+
+  it('the writer model, topic and brief do not matter while the script is set', () => {
+    expect(
+      changedBetweenScripts((s) => {
+        s.episode.brief = 'Another angle entirely.';
+        s.episode.topic = 'Something else';
+      }),
+    ).toEqual([]);
+  });
+
+  it('a banned topic added to the Channel re-runs refine (which checks it) and voice (which checks the words again)', () => {
+    const changed = changedBetweenScripts((s) => (s.channel.persona.bannedTopics = [...(s.channel.persona.bannedTopics ?? []), 'surfing']));
+    expect(changed).toContain('refine');
+    expect(changed).toContain('voice');
+  });
+
+  it('own media re-runs B-roll and what follows it only', () => {
+    expect(
+      changedBetweenScripts((s) => (s.episode.media = [{ beat: 1, uri: 'https://media.example/moon.mp4', license: 'CC BY 4.0' }])),
+    ).toEqual(['broll', 'assemble', 'upload']);
+  });
+
+  it('setting a script where the writer wrote before re-runs everything', () => {
+    expect(changedFromScript(() => undefined)).toEqual([
+      'plan',
+      'script',
+      'refine',
+      'metadata',
+      'voice',
+      'avatar',
+      'broll',
+      'assemble',
+      'upload',
+    ]);
+  });
+});
+
 describe('skipped stages', () => {
   it('hand their dependencies on', () => {
     const active = activeStages({ ...load().channel, skipStages: ['refine', 'avatar'] }, load().episode);

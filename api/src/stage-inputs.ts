@@ -2,6 +2,7 @@
 // only the stages whose inputs changed"). Pure: the operator and `kubectl acog render` share it.
 import { createHash } from 'node:crypto';
 import type { ChannelSpec, EpisodeSpec, Providers, StageName } from './generated/types.ts';
+import { ownScriptBeats, ownScriptOutline } from './own-script.ts';
 import { STAGE_DEPENDENCIES, STAGES } from './pipeline.ts';
 
 /** The stages an episode runs: all but those the Channel (when known) or the Episode skips. */
@@ -59,6 +60,21 @@ function targetDuration(channel: ChannelSpec, episode: EpisodeSpec): number {
   return episode.overrides?.targetDurationSeconds ?? channel.format.targetDurationSeconds;
 }
 
+/** The words per minute the writers assume when the Channel names none (the CRD's default). */
+export const DEFAULT_WORDS_PER_MINUTE = 150;
+
+/**
+ * What a script is fitted to: the target length and the words per minute it is spoken at (the
+ * Channel's pace times the voice's speed), as the writers fit it; a person editing a script at a
+ * gate measures their words against the same.
+ */
+export function scriptPace(channel: ChannelSpec, episode: EpisodeSpec): { targetSeconds: number; wordsPerMinute: number } {
+  return {
+    targetSeconds: targetDuration(channel, episode),
+    wordsPerMinute: (channel.format.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE) * voiceSpeed(channel, episode),
+  };
+}
+
 /** The parts of the Channel and Episode each stage reads itself (upstream results come on top). */
 export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode: EpisodeSpec): unknown {
   const { persona, format } = channel;
@@ -70,15 +86,33 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
     voiceSpeed: voiceSpeed(channel, episode),
     llm: providerSettings(channel, episode, 'llm'),
   };
+  // With spec.script no writer is asked for plan, script or refine: they follow the script's
+  // outline (and refine the checks it makes); the words spoken are voice's input (ADR 0022).
+  const ownScript = ownScriptOutline(episode);
+  const ownScriptChecks = {
+    bannedTopics: persona.bannedTopics,
+    duration: writing.duration,
+    wordsPerMinute: writing.wordsPerMinute,
+    voiceSpeed: writing.voiceSpeed,
+  };
   switch (stage) {
     case 'plan':
+      if (ownScript)
+        return { ownScript, duration: writing.duration, wordsPerMinute: writing.wordsPerMinute, voiceSpeed: writing.voiceSpeed };
       return { ...writing, topic: episode.topic, brief: episode.brief, keyPoints: episode.keyPoints, references: episode.references };
     case 'script':
+      return ownScript ? { ownScript } : writing;
     case 'refine':
+      return ownScript ? { ownScript, ...ownScriptChecks } : writing;
     case 'metadata':
       return writing;
     case 'voice':
-      return { voice: providerSettings(channel, episode, 'voice'), language: persona.language };
+      return {
+        voice: providerSettings(channel, episode, 'voice'),
+        language: persona.language,
+        // Voice speaks spec.script's words and checks them again, as refine did when it ran.
+        ...(episode.script && { narration: ownScriptBeats(episode.script).map((beat) => beat.narration), ...ownScriptChecks }),
+      };
     case 'avatar':
       return {
         avatar: providerSettings(channel, episode, 'avatar'),
@@ -99,6 +133,8 @@ export function stageSpecInputs(stage: StageName, channel: ChannelSpec, episode:
         voiceSpeed: voiceSpeed(channel, episode),
         // The title cards' labels ("PART 2", "TEIL 2").
         language: persona.language,
+        // The person's own clips and images, shown before any provider is asked.
+        media: episode.media,
       };
     case 'assemble':
       return { format: { ...format, targetDurationSeconds: undefined } };

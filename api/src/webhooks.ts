@@ -52,3 +52,69 @@ export function judgeHeyGenWakeUp(wakeUp: HeyGenWakeUp, secret: string | undefin
     return 'forged';
   return 'signed';
 }
+
+// Pulse (trend) deliveries: the sender signs "<timestamp>.<raw body>" with HMAC-SHA256 under its
+// source's shared secret and sends X-ACOG-Timestamp (Unix seconds) and X-ACOG-Signature
+// (v1=<hex>). The timestamp is inside the signed text, so a captured delivery cannot be replayed
+// with a fresh timestamp, and the skew limit bounds how long a captured one stays usable at all.
+export const PULSE_SIGNATURE_HEADER = 'x-acog-signature';
+export const PULSE_TIMESTAMP_HEADER = 'x-acog-timestamp';
+/** How far X-ACOG-Timestamp may be from the receiver's clock, either way. */
+export const PULSE_TIMESTAMP_TOLERANCE_SECONDS = 5 * 60;
+const PULSE_SIGNATURE_VERSION = 'v1';
+
+/** The X-ACOG-Signature value for a body sent at `timestamp` (Unix seconds): `v1=<hex>`. */
+export function signPulseBody(secret: string, timestamp: number | string, body: string | Buffer): string {
+  const mac = createHmac('sha256', secret).update(`${timestamp}.`).update(body).digest('hex');
+  return `${PULSE_SIGNATURE_VERSION}=${mac}`;
+}
+
+export type PulseSignatureVerdict =
+  | { ok: true }
+  | {
+      ok: false;
+      reason: 'MissingTimestamp' | 'MalformedTimestamp' | 'TimestampSkew' | 'MissingSignature' | 'MalformedSignature' | 'BadSignature';
+      message: string;
+    };
+
+/**
+ * Whether a pulse delivery is signed by `secret` and recent. The timestamp and signature are the
+ * raw header values; `body` the exact bytes received. The message says what the sender should fix
+ * and never repeats the secret or the expected signature.
+ */
+export function verifyPulseSignature(
+  secret: string,
+  timestamp: string | undefined,
+  body: string | Buffer,
+  signature: string | undefined,
+  now = Date.now(),
+): PulseSignatureVerdict {
+  if (timestamp === undefined || timestamp.trim() === '')
+    return { ok: false, reason: 'MissingTimestamp', message: `the ${PULSE_TIMESTAMP_HEADER} header (Unix seconds) is required` };
+  if (!/^\d{1,12}$/.test(timestamp.trim()))
+    return { ok: false, reason: 'MalformedTimestamp', message: `${PULSE_TIMESTAMP_HEADER} must be the Unix time in whole seconds` };
+  const skewSeconds = Math.abs(now / 1000 - Number(timestamp.trim()));
+  if (skewSeconds > PULSE_TIMESTAMP_TOLERANCE_SECONDS)
+    return {
+      ok: false,
+      reason: 'TimestampSkew',
+      message: `${PULSE_TIMESTAMP_HEADER} is ${Math.round(skewSeconds)}s away from the receiver's clock (at most ${PULSE_TIMESTAMP_TOLERANCE_SECONDS}s): sign each delivery when it is sent, and check the sender's clock`,
+    };
+  if (signature === undefined || signature.trim() === '')
+    return {
+      ok: false,
+      reason: 'MissingSignature',
+      message: `the ${PULSE_SIGNATURE_HEADER} header (v1=<hex HMAC-SHA256 of "timestamp.body">) is required`,
+    };
+  const match = /^v1=([0-9a-f]{64})$/i.exec(signature.trim());
+  if (!match)
+    return { ok: false, reason: 'MalformedSignature', message: `${PULSE_SIGNATURE_HEADER} must be v1= followed by 64 hex digits` };
+  const expected = Buffer.from(signPulseBody(secret, timestamp.trim(), body).slice(PULSE_SIGNATURE_VERSION.length + 1), 'hex');
+  if (!timingSafeEqual(expected, Buffer.from(match[1]!, 'hex')))
+    return {
+      ok: false,
+      reason: 'BadSignature',
+      message: `${PULSE_SIGNATURE_HEADER} does not match: sign "<timestamp>.<raw body>" with HMAC-SHA256 under the source's secret, over the exact bytes sent`,
+    };
+  return { ok: true };
+}

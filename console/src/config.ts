@@ -13,6 +13,7 @@ export interface GatewayConfig {
   kubeconfig?: string;
   address: string;
   internalAddress?: string;
+  aggregated?: AggregatedApiConfig;
   trustedProxies: string[];
   streams: Partial<StreamLimits>;
   authFailuresPerMinute: number;
@@ -21,11 +22,20 @@ export interface GatewayConfig {
   s3?: S3StoreOptions;
   /** Relay HeyGen's webhook deliveries (on NATS) for the avatar runners. */
   heygenWebhook: boolean;
+  /** Take pulse deliveries at /webhooks/pulse, with the sources' secrets in this directory. */
+  pulseSecretsDir?: string;
   databaseUrl?: string;
   authProxy?: AuthProxyOptions;
   secureCookies: boolean;
   logLevel: LevelWithSilent;
   heartbeatMs: number;
+}
+
+/** The aggregated API (history.acog.dev): where it listens and its serving certificate. */
+export interface AggregatedApiConfig {
+  address: string;
+  certFile: string;
+  keyFile: string;
 }
 
 export const HELP = `acog-console: the ACOG console and its gateway
@@ -34,6 +44,11 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --http-address HOST:PORT           where to listen (default 0.0.0.0:8080)                   ACOG_CONSOLE_HTTP_ADDRESS
   --internal-address HOST:PORT       /metrics, /openapi.json (and health) for the cluster, never
                                      the Ingress (the chart: 0.0.0.0:9090; default none)      ACOG_CONSOLE_INTERNAL_ADDRESS
+  --aggregated-address HOST:PORT     the aggregated API history.acog.dev over TLS, for the API
+                                     server's APIService (the chart: 0.0.0.0:8443; default none)
+                                                                                              ACOG_CONSOLE_AGGREGATED_ADDRESS
+  --aggregated-tls-cert FILE         its serving certificate (PEM; the APIService's caBundle)  ACOG_CONSOLE_AGGREGATED_TLS_CERT_FILE
+  --aggregated-tls-key FILE          its key (PEM)                                            ACOG_CONSOLE_AGGREGATED_TLS_KEY_FILE
   --trusted-proxies A,B              reverse proxies (addresses or CIDRs) whose X-Forwarded-For and
                                      X-Forwarded-Proto are believed (default: none)           ACOG_CONSOLE_TRUSTED_PROXIES
   --static-dir DIR                   the built console (default: console/build)               ACOG_CONSOLE_STATIC_DIR
@@ -41,6 +56,10 @@ export const HELP = `acog-console: the ACOG console and its gateway
   --no-artifacts                     do not serve artifacts (no S3)
   --heygen-webhook                   relay HeyGen's deliveries at /webhooks/heygen on NATS
                                      for the avatar runners (needs --nats-url)                ACOG_HEYGEN_WEBHOOK=true
+  --pulse-secrets-dir DIR            take pulse events at /webhooks/pulse: DIR holds one file per
+                                     source, named after it, with its shared secret (the chart
+                                     mounts console.pulse.sources there; needs --database-url)
+                                                                                              ACOG_PULSE_SECRETS_DIR
   --database-url URL                 PostgreSQL, for history and spend (without it those
                                      routes answer 503)                                       ACOG_DATABASE_URL
   --auth-proxy-user-header H         trust an authenticating proxy's user header              ACOG_AUTH_PROXY_USER_HEADER
@@ -73,6 +92,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       kubeconfig: { type: 'string' },
       'http-address': { type: 'string' },
       'internal-address': { type: 'string' },
+      'aggregated-address': { type: 'string' },
+      'aggregated-tls-cert': { type: 'string' },
+      'aggregated-tls-key': { type: 'string' },
       'trusted-proxies': { type: 'string' },
       'auth-failures-per-minute': { type: 'string' },
       'max-streams': { type: 'string' },
@@ -83,6 +105,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
       'nats-url': { type: 'string' },
       'no-artifacts': { type: 'boolean' },
       'heygen-webhook': { type: 'boolean' },
+      'pulse-secrets-dir': { type: 'string' },
       'database-url': { type: 'string' },
       'heygen-webhook-secret-file': { type: 'string' },
       'auth-proxy-user-header': { type: 'string' },
@@ -107,6 +130,22 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     } catch (error) {
       throw new Error(`--internal-address: "${internalAddress}" is not host:port`, { cause: error });
     }
+  }
+  const aggregatedAddress = (values['aggregated-address'] ?? env.ACOG_CONSOLE_AGGREGATED_ADDRESS ?? '').trim() || undefined;
+  let aggregated: AggregatedApiConfig | undefined;
+  if (aggregatedAddress) {
+    try {
+      splitAddress(aggregatedAddress);
+    } catch (error) {
+      throw new Error(`--aggregated-address: "${aggregatedAddress}" is not host:port`, { cause: error });
+    }
+    const certFile = (values['aggregated-tls-cert'] ?? env.ACOG_CONSOLE_AGGREGATED_TLS_CERT_FILE ?? '').trim();
+    const keyFile = (values['aggregated-tls-key'] ?? env.ACOG_CONSOLE_AGGREGATED_TLS_KEY_FILE ?? '').trim();
+    if (!certFile || !keyFile)
+      throw new Error(
+        '--aggregated-tls-cert and --aggregated-tls-key: required with --aggregated-address (the API server speaks only TLS to it)',
+      );
+    aggregated = { address: aggregatedAddress, certFile, keyFile };
   }
   const addresses = (flag: string, value: string | undefined, fallback: string) => {
     const entries = (value ?? fallback)
@@ -176,6 +215,9 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
   const databaseProblem = databaseUrl ? databaseUrlProblem(databaseUrl) : undefined;
   // The URL may hold a password: the message never echoes it.
   if (databaseProblem) throw new Error(`--database-url (or ACOG_DATABASE_URL) ${databaseProblem}`);
+  const pulseSecretsDir = (values['pulse-secrets-dir'] ?? env.ACOG_PULSE_SECRETS_DIR ?? '').trim() || undefined;
+  if (pulseSecretsDir && !databaseUrl)
+    throw new Error('--database-url (or ACOG_DATABASE_URL): required with --pulse-secrets-dir (pulse events are stored in PostgreSQL)');
   const userHeader = values['auth-proxy-user-header'] ?? env.ACOG_AUTH_PROXY_USER_HEADER;
   const authProxy = userHeader
     ? {
@@ -188,6 +230,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     kubeconfig: values.kubeconfig ?? env.KUBECONFIG,
     address,
     internalAddress,
+    aggregated,
     trustedProxies,
     streams,
     authFailuresPerMinute,
@@ -195,6 +238,7 @@ export function parseConfig(argv: string[], env: Record<string, string | undefin
     natsUrl,
     s3: values['no-artifacts'] ? undefined : s3OptionsFromEnv(env),
     heygenWebhook,
+    pulseSecretsDir,
     databaseUrl,
     authProxy,
     secureCookies: Boolean(values['secure-cookies'] ?? env.ACOG_CONSOLE_SECURE_COOKIES === 'true'),

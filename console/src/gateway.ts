@@ -10,11 +10,13 @@ import type { KubeConfig } from '@kubernetes/client-node';
 import { openDatabase, type Database } from '@acog/db';
 import { reuseConnections } from '@acog/kube';
 import { S3ArtifactStore, type S3StoreOptions } from '@acog/store/s3';
+import { startAggregatedApi } from './aggregated/server.ts';
 import { ArtifactServer } from './artifacts/server.ts';
+import type { AggregatedApiConfig } from './config.ts';
 import { Authenticator, type AuthProxyOptions } from './auth/authenticator.ts';
 import { Authorizer } from './auth/authorizer.ts';
 import { ClusterCache } from './cluster/cache.ts';
-import { EpisodeWriter } from './cluster/writer.ts';
+import { ResourceWriter } from './cluster/writer.ts';
 import { createApp, createInternalApp } from './http/app.ts';
 import { AddressSet } from './http/network.ts';
 import type { StreamLimits } from './http/streams.ts';
@@ -22,6 +24,7 @@ import { LogStreamer } from './logs/logs.ts';
 import { createLogger, type Logger } from './observability/logger.ts';
 import { GatewayMetrics } from './observability/metrics.ts';
 import { HeyGenWebhookHandler } from './webhooks/handler.ts';
+import { PulseSecrets, PulseWebhookHandler } from './webhooks/pulse.ts';
 import { WebhookPublisher } from './webhooks/publisher.ts';
 
 export interface GatewayOptions {
@@ -33,6 +36,8 @@ export interface GatewayOptions {
    * the cluster (the Ingress routes only the public port). None when absent.
    */
   internalAddress?: string;
+  /** The aggregated API history.acog.dev over TLS (aggregated/server.ts); none when absent. */
+  aggregated?: AggregatedApiConfig;
   /** Reverse proxies (addresses or CIDRs) whose X-Forwarded-For and X-Forwarded-Proto are believed. */
   trustedProxies?: string[];
   /** Limits of the event streams (http/streams.ts). */
@@ -43,6 +48,12 @@ export interface GatewayOptions {
   natsUrl?: string;
   /** Relay HeyGen's webhook deliveries on NATS (needs natsUrl). */
   heygenWebhook?: boolean;
+  /**
+   * Pulse deliveries (POST /webhooks/pulse): a directory holding one file per source, named after
+   * the source, with its shared secret (the chart mounts console.pulse.sources there). The events
+   * go to `databaseUrl`. Without it the route answers 404.
+   */
+  pulseSecretsDir?: string;
   /** HeyGen deliveries one namespace may relay per minute. */
   webhookDeliveriesPerMinute?: number;
   /**
@@ -65,6 +76,8 @@ export interface Gateway {
   url: string;
   /** The internal port's URL, when there is one. */
   internalUrl?: string;
+  /** The aggregated API's port, when it listens. */
+  aggregatedPort?: number;
   cache: ClusterCache;
   metrics: GatewayMetrics;
   fetch: (request: Request) => Response | Promise<Response>;
@@ -109,16 +122,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
         onIdleError: (error) => log.warn({ error: error.message }, 'a PostgreSQL connection broke; the pool opens another'),
       })
     : undefined;
+  const pulse = options.pulseSecretsDir
+    ? new PulseWebhookHandler({ secrets: new PulseSecrets(options.pulseSecretsDir), metrics })
+    : undefined;
   const deps = {
     cache,
     authenticator,
     authorizer,
-    writer: new EpisodeWriter(kubeConfig),
+    writer: new ResourceWriter(kubeConfig),
     metrics,
     log,
     artifacts: options.s3 ? new ArtifactServer(new S3ArtifactStore(options.s3)) : undefined,
     logs: new LogStreamer(kubeConfig),
     heygen,
+    pulse,
     database,
     heartbeatMs: options.heartbeatMs,
     streams: options.streams,
@@ -139,7 +156,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   cache.start();
-  const listen = async (address: string, fetch: (request: Request, env: unknown) => Response | Promise<Response>) => {
+  const listen = async (address: string, fetch: (request: Request, env: Record<string, unknown>) => Response | Promise<Response>) => {
     const [host, port] = splitAddress(address);
     const server: ServerType = await new Promise((resolve, reject) => {
       const s = serve({ fetch, hostname: host, port }, () => resolve(s));
@@ -155,6 +172,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   };
   const main = await listen(options.address ?? '0.0.0.0:8080', app.fetch);
   const internal = options.internalAddress ? await listen(options.internalAddress, createInternalApp(deps, app).fetch) : undefined;
+  const aggregated = options.aggregated
+    ? await (async () => {
+        const [host, port] = splitAddress(options.aggregated!.address);
+        return startAggregatedApi({ ...options.aggregated!, host, port, kubeConfig, fetch: app.fetch, log });
+      })()
+    : undefined;
   log.info(
     { address: main.address, internal: internal?.address ?? null, static: staticDir && existsSync(staticDir) ? staticDir : null },
     'gateway listening',
@@ -167,6 +190,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url: main.url,
     internalUrl: internal?.url,
+    aggregatedPort: aggregated?.port,
     cache,
     metrics,
     fetch: (request) => app.fetch(request),
@@ -174,7 +198,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       cache.stop();
       await publisher?.stop();
       await database?.close();
-      await Promise.all([close(main.server), internal ? close(internal.server) : undefined]);
+      await Promise.all([close(main.server), internal ? close(internal.server) : undefined, aggregated?.stop()]);
     },
   };
 }

@@ -10,13 +10,13 @@ import { findBinaries, type Binaries } from './binaries.ts';
 import { run, type ManagedProcess } from './process.ts';
 import { ensureDocker } from './services/docker.ts';
 import { startEtcd } from './services/etcd.ts';
-import { startKubeApiserver, USERS, type UserRole } from './services/kube-apiserver.ts';
+import { certificateContext, startKubeApiserver, USERS, type KubeContext, type UserRole } from './services/kube-apiserver.ts';
 import { startKubeControllers } from './services/kube-controllers.ts';
 import { startMinio } from './services/minio.ts';
 import { startNats } from './services/nats.ts';
 import { startPostgres } from './services/postgres.ts';
 
-export { USERS, type UserRole };
+export { certificateContext, USERS, type KubeContext, type UserRole };
 
 /** What a test or a developer needs to reach the control plane; serialisable. */
 export interface LocalEnvInfo {

@@ -4,6 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError } from 'commander';
+import { registerPulse } from './commands/pulse.ts';
 import { readCommands } from './commands/read/index.ts';
 import { registerRender } from './commands/render.ts';
 import type { CommandIO, RegisterCommand } from './commands/types.ts';
@@ -11,7 +12,7 @@ import { writeCommands } from './commands/write/index.ts';
 import { connect, ConfigError, type Connection } from './kube/config.ts';
 import { CommandError } from './kube/errors.ts';
 
-const COMMANDS: RegisterCommand[] = [...readCommands, ...writeCommands, registerRender];
+const COMMANDS: RegisterCommand[] = [...readCommands, ...writeCommands, registerPulse, registerRender];
 
 export function program(io: Omit<CommandIO, 'connection'>): Command {
   const cli = new Command('kubectl-acog')

@@ -4,7 +4,7 @@
 import { PassThrough, Writable } from 'node:stream';
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { GROUP, VERSION, type Channel, type Episode, type EpisodeStatus } from '@acog/api';
-import type { UserRole } from '@acog/hack/local-env';
+import type { KubeContext } from '@acog/hack/local-env';
 import { kubeConfig, localEnv, serviceEnv, uniqueName } from '../../test/support/env.ts';
 import { createNamespace, createObject, example, type ResourcePlural } from '../../test/support/kube.ts';
 import { main } from './cli.ts';
@@ -29,8 +29,8 @@ export class Capture extends Writable {
 }
 
 export interface RunOptions {
-  /** The local user to run as (the kubeconfig context of that name); admin by default. */
-  user?: UserRole;
+  /** The local user to run as (the kubeconfig context of that name: ROLE with a token, ROLE-cert with a client certificate); admin by default. */
+  user?: KubeContext;
   /** The command's environment; by default the local S3 and NATS (serviceEnv()). */
   env?: Record<string, string | undefined>;
   /** Lines typed on a terminal: stdin is a TTY that gives them, and stderr, where questions go, is a TTY too. */

@@ -77,6 +77,10 @@ describe('acog-operator', () => {
     expect(operator(['--nats-url', 'http://nats:4222']).stderr).toContain('--nats-url must be a nats or tls URL');
     expect(operator(['--http-address', 'everywhere']).stderr).toContain('expected host:port');
     expect(operator(['--log-level', 'loud']).stderr).toMatch(/--log-level.*loud.*Allowed choices are fatal, error, warn, info/s);
+    expect(operator(['--episode-order', 'fastest']).stderr).toMatch(/--episode-order.*fastest.*Allowed choices are progress, arrival/s);
+    expect(operator([], { ACOG_EPISODE_ORDER: 'random' }).stderr).toMatch(
+      /--episode-order.*random.*Allowed choices are progress, arrival/s,
+    );
     const leader = operator(['--runner-config', '/x', '--nats-url', 'nats://x:4222']);
     expect(leader.stderr).toContain('leader election needs --lease-namespace (or POD_NAMESPACE)');
     expect(operator(['--runner-config', '/x', '--nats-url', 'nats://x:4222'], { ACOG_LEADER_ELECT: 'maybe' }).stderr).toContain(

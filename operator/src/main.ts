@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { databaseUrlProblem } from '@acog/db';
 import { LOG_LEVELS } from '@acog/kube/logger';
+import { EPISODE_ORDERS, type EpisodeOrder } from './episode/progress.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -126,6 +127,15 @@ export function buildCommand(): Command {
       new Option('--workers <n>', 'episodes reconciled at once').env('ACOG_WORKERS').default(4).argParser(positiveInteger('--workers')),
     )
     .addOption(
+      new Option(
+        '--episode-order <order>',
+        'which waiting Episode is reconciled first: progress (the one furthest along its stages, so that Episodes finish one after another) or arrival (first come, first served, so that all advance together)',
+      )
+        .env('ACOG_EPISODE_ORDER')
+        .default('progress')
+        .choices(EPISODE_ORDERS),
+    )
+    .addOption(
       new Option('--resync <seconds>', 'every object is looked at again this often')
         .env('ACOG_RESYNC_SECONDS')
         .default(300)
@@ -164,6 +174,7 @@ interface Flags {
   identity?: string;
   leaseDuration: number;
   workers: number;
+  episodeOrder: EpisodeOrder;
   resync: number;
   clockFile?: string;
   archiveCollectInterval: number;
@@ -266,6 +277,7 @@ export async function main(argv: string[]): Promise<void> {
         }
       : undefined,
     workers: flags.workers,
+    episodeOrder: flags.episodeOrder,
     resyncMs: flags.resync * 1000,
     archive: { retentionIntervalMs: flags.archiveCollectInterval * 1000 },
     log,

@@ -18,6 +18,7 @@ import {
   jobEpisodeIndex,
   type Channel,
   type Episode,
+  type StageName,
 } from '@acog/api';
 import {
   createKubeClients,
@@ -47,11 +48,13 @@ import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
-import { EpisodeReconciler, StatusConflict } from './episode/reconciler.ts';
+import { episodeProgress, type EpisodeOrder } from './episode/progress.ts';
+import { EpisodeReconciler, isRecorded, StatusConflict } from './episode/reconciler.ts';
 import { OperatorMetrics } from './observability/metrics.ts';
 import { systemClock, type Clock } from './schedule/clock.ts';
 import { ScheduleConflict, ScheduleReconciler } from './schedule/scheduler.ts';
-import { scheduleTopics } from './schedule/topics.ts';
+import { firstTopic, scheduleTopics } from './schedule/topics.ts';
+import { PulseMatcher } from './pulse/matcher.ts';
 
 /** The Lease and its timings; what to do on winning or losing it is the operator's. */
 export type LeaderElectionSettings = Omit<LeaderElectionOptions, 'onStartedLeading' | 'onStoppedLeading' | 'onNewLeader' | 'log'>;
@@ -71,6 +74,12 @@ export interface OperatorOptions {
   /** Off: this replica reconciles at once (one replica only). */
   leaderElection?: LeaderElectionSettings;
   workers: number;
+  /**
+   * Which waiting Episode a worker takes first: `progress` (default), the one with the most stages
+   * started, so that in a burst Episodes finish one after another; `arrival`, first come first
+   * served, so that all advance together and finish near the end (ADR 0020).
+   */
+  episodeOrder?: EpisodeOrder;
   resyncMs: number;
   log: Logger;
   /**
@@ -79,6 +88,8 @@ export interface OperatorOptions {
    * 1 h). Without a database nothing is archived and no Episode is deleted by a TTL.
    */
   archive?: { retentionIntervalMs?: number };
+  /** Pulse matching (needs `database`): how often new events are looked for, in ms (default 1000). */
+  pulse?: { pollMs?: number };
   /** Called when the lease is lost: the process should exit, as client-go's operators do. */
   onLostLeadership?: () => void;
   /** Counts every API request (the benchmark reads it). */
@@ -153,7 +164,15 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       if (error && !(error instanceof StatusConflict || error instanceof ScheduleConflict)) metrics.reconcileErrors.inc({ controller });
     },
   });
-  const episodeQueue = new WorkQueue({ name: 'episodes', workers: options.workers, baseDelayMs: 100, ...queueMetrics('episode') });
+  // Work already started goes first (ADR 0020): in a burst, Episodes finish one after another
+  // instead of all near the end; de-duplication and one worker per key are the queue's as before.
+  const episodeQueue = new WorkQueue({
+    name: 'episodes',
+    workers: options.workers,
+    baseDelayMs: 100,
+    priority: options.episodeOrder === 'arrival' ? undefined : (key) => episodeProgress(episodes.get(key)?.status),
+    ...queueMetrics('episode'),
+  });
   const channelQueue = new WorkQueue({
     name: 'channels',
     workers: Math.max(1, Math.ceil(options.workers / 4)),
@@ -194,6 +213,21 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     onBudgetFreed: (channelKey) => episodeReconciler.spendChanged(channelKey),
   });
 
+  const pulseMatcher = ledger
+    ? new PulseMatcher({
+        clients,
+        channels,
+        episodes,
+        channelIndex: CHANNEL_INDEX,
+        pool: options.database!.pool,
+        isMigrated: () => ledger.isMigrated(),
+        events,
+        log: log.child({ component: 'pulse' }),
+        clock,
+        pollMs: options.pulse?.pollMs,
+        onDecided: (outcome, reason) => metrics.pulseDecisions.inc({ outcome, reason }),
+      })
+    : undefined;
   const scheduleReconciler = new ScheduleReconciler({
     clients,
     channels,
@@ -202,7 +236,8 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     events,
     log,
     clock,
-    topics: scheduleTopics,
+    // When the schedule's own topics run out: the best pulse proposal its daily limit held back.
+    topics: pulseMatcher ? firstTopic(scheduleTopics, pulseMatcher.topics) : scheduleTopics,
     requeueAfter: (key, delayMs) => scheduleQueue.addAfter(key, delayMs),
   });
   const stopClockWatch = clock.onJump(() => {
@@ -238,6 +273,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     if (!(event === 'update' && previous && previous !== channel && onlyStatusChanged(previous, channel))) {
       channelQueue.add(key);
       if (channel.spec.schedule || channel.status?.schedule) scheduleQueue.add(key);
+      if (channel.spec.pulse?.enabled) pulseMatcher?.wake();
     }
     const readyBefore = findCondition(previous?.status?.conditions, 'Ready');
     const readyNow = findCondition(channel.status?.conditions, 'Ready');
@@ -252,11 +288,19 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     if (archiver && (event === 'add' || ttlChanged))
       for (const episode of episodes.byIndex(CHANNEL_INDEX, key)) if (isFinished(episode)) archiveQueue.add(objectKey(episode));
   });
-  // A Job matters when it finishes or goes; its creation is the operator's own doing.
+  // A Job matters when it finishes or goes; its creation is the operator's own doing, and its
+  // finish is news only while the status does not record that attempt as done (the NATS event
+  // usually got there first).
   jobs.on((event, job) => {
-    if (event === 'add' && jobState(job) === 'Active') return;
-    if (event === 'update' && jobState(job) === 'Active') return;
-    for (const owner of jobEpisodeIndex(job)) for (const episode of episodes.byIndex('uid', owner)) episodeQueue.add(objectKey(episode));
+    const state = jobState(job);
+    if (event !== 'delete' && state === 'Active') return;
+    const stage = job.metadata.labels?.[LABELS.stage] as StageName | undefined;
+    const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
+    for (const owner of jobEpisodeIndex(job))
+      for (const episode of episodes.byIndex('uid', owner)) {
+        const known = event === 'update' && stage && Number.isInteger(attempt) && isRecorded(episode.status ?? {}, { stage, attempt });
+        if (!known) episodeQueue.add(objectKey(episode));
+      }
   });
 
   const consumer = new CompletionConsumer({
@@ -267,12 +311,14 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       metrics.completionEvents.inc({ outcome: event.outcome });
       const key = `${event.namespace}/${event.episode}`;
       const episode = episodes.get(key);
-      if (!episode || episode.metadata.uid !== event.uid) {
-        // An event of an Episode that is gone (or was recreated): nothing to record.
+      if (!episode || episode.metadata.uid !== event.uid || isRecorded(episode.status ?? {}, event)) {
+        // An event of an Episode that is gone (or was recreated), or of an attempt whose end the
+        // status records already (the Job's finish got there first): nothing to record.
         message.ack();
         return;
       }
       hints.add(key, message);
+      episodeReconciler.prefetch(episode, event);
       episodeQueue.add(key);
     },
   });
@@ -314,6 +360,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     episodeQueue.start(reconcileWith('episode', (key) => episodeReconciler.reconcile(key), episodeQueue));
     channelQueue.start(reconcileWith('channel', (key) => channelReconciler.reconcile(key), channelQueue));
     scheduleQueue.start(reconcileWith('schedule', (key) => scheduleReconciler.reconcile(key), scheduleQueue));
+    pulseMatcher?.start();
   };
 
   for (const informer of [episodes, channels, jobs]) informer.start();
@@ -333,6 +380,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         void channelQueue.shutDown();
         void scheduleQueue.shutDown();
         void archiveQueue.shutDown();
+        void pulseMatcher?.stop();
         clearInterval(collector);
         void consumer.stop();
         options.onLostLeadership?.();
@@ -385,6 +433,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
       for (const informer of [episodes, channels, jobs]) informer.stop();
       await elector?.stop();
       stopClockWatch();
+      await pulseMatcher?.stop();
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), scheduleQueue.shutDown()]);
       clearInterval(collector);
       await Promise.all([episodeQueue.shutDown(), channelQueue.shutDown(), archiveQueue.shutDown()]);

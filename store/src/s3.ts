@@ -76,6 +76,11 @@ export class S3ArtifactStore implements ArtifactStore {
     await this.upload(uri, createReadStream(path), contentType);
   }
 
+  /** Stores a stream as it arrives (an upload through the gateway), in parts: never whole in memory. */
+  async putStream(uri: string, body: Readable, contentType: string): Promise<void> {
+    await this.upload(uri, body, contentType);
+  }
+
   async putBytes(uri: string, body: string | Uint8Array, contentType = contentTypeOf(uri)): Promise<void> {
     await this.upload(uri, body, contentType);
   }

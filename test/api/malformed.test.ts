@@ -206,7 +206,11 @@ const cases: Case[] = [
   channel('retention unknown', 'spec.retention.artifacts', /Unsupported value: "Forever"/, (o) => (o.spec.retention.artifacts = 'Forever')),
   channel('cron in words', 'spec.schedule.cron', /schedule.cron must be five fields/, (o) => (o.spec.schedule.cron = 'every monday')),
   channel('schedule without cron', 'spec.schedule.cron', /Required value/, (o) => delete o.spec.schedule.cron),
-  channel('pulse switched on', 'spec.pulse.enabled', /pulse intake is not available in this release/, (o) => (o.spec.pulse.enabled = true)),
+  channel('pulse on without rules', 'spec.pulse.rules', /spec.pulse.rules is empty, so no event could ever match/, (o) => {
+    o.spec.pulse.enabled = true;
+    o.spec.pulse.rules = [];
+  }),
+  channel('pulse source with a slash', 'spec.pulse.rules[0].source', /should match/, (o) => (o.spec.pulse.rules[0].source = 'news/feed')),
   channel('pulse score above 1', 'spec.pulse.rules[0].minScore', /less than or equal to 1/, (o) => (o.spec.pulse.rules[0].minScore = 2)),
   channel('negative budget', 'spec.budget.monthlyLimitUSD', /greater than or equal to 0/, (o) => (o.spec.budget.monthlyLimitUSD = -1)),
   channel('unknown field', 'spec.format.resolution', /unknown field "spec.format.resolution"/, (o) => (o.spec.format.resolution = '4k')),

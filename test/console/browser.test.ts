@@ -17,6 +17,7 @@ import { kubeConfig, s3Client, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { prepareNamespace, startOperatorProcess, type OperatorProcess } from '../support/operator.ts';
 import { apply, testChannel, testEpisode } from '../support/pipeline-objects.ts';
+import { expectNoSeriousViolations } from './axe.ts';
 import { makeTestVideo } from './media.ts';
 import { eventually, startTestGateway, token } from './support.ts';
 
@@ -98,10 +99,11 @@ describe('the console in Chromium', () => {
     await expect.poll(() => page.getByTestId('episode-phase').textContent(), { timeout: 120_000 }).toBe('AwaitingApproval');
     expect(await phaseOf('refine')).toBe('Succeeded');
     expect(await phaseOf('voice')).toBe('AwaitingApproval');
-    await expect.poll(() => page.getByTestId('script').textContent(), { timeout: 10_000 }).toMatch(/\w+/);
+    // At a gate after the writer the script is shown for review, beat by beat, from the refined script.
+    await expect.poll(() => page.locator('#field-spec-script-beats-0-narration').inputValue(), { timeout: 10_000 }).toMatch(/\w+/);
     await shot('05-awaiting-approval');
-    await page.getByRole('button', { name: 'Approve voice' }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent()).toBe('approved (voice)');
+    await page.getByRole('button', { name: 'Approve voice', exact: true }).click();
+    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 10_000 }).toBe('approved (voice)');
     await expect.poll(() => phaseOf('voice'), { timeout: 60_000 }).toMatch(/Running|Succeeded/);
     await expect.poll(() => page.getByTestId('episode-phase').textContent(), { timeout: 240_000 }).toBe('Succeeded');
     expect(await phaseOf('assemble')).toBe('Succeeded');
@@ -277,6 +279,7 @@ describe('the console in Chromium: papercuts', () => {
     await expect.poll(() => metadata.locator('ul li dl dt', { hasText: 'startSeconds' }).count()).toBe(2);
     expect(await metadata.locator('dd', { hasText: 'B-trees' }).count()).toBeGreaterThan(0);
     expect(await admin.locator('main').innerText()).not.toContain('{"');
+    await expectNoSeriousViolations(admin, 'a finished episode with its metadata and video');
   });
 
   it("shows the next runs of a Channel's schedule in its zone, each with the topic it would take", async () => {

@@ -1,6 +1,7 @@
 // The chart at the repository root: helm lint, what the package holds, values.schema.json and the
 // chart's own checks refusing wrong values with the field named, and what every value set renders:
 // hardened Pods, secrets only by reference, and a runner configuration the operator accepts.
+import { X509Certificate } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -209,8 +210,11 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     // Only the bundled services' generated keys are ever templated, never a provider's: MinIO's root
     // key, its tenants' keys (all, and each runner's in its namespace), PostgreSQL's password and the
     // bundled NATS's users (its server config, and the operator's, the console's and each namespace's runners').
+    // And the history API's serving certificate and key (generated, not a credential of anyone's).
     for (const secret of secrets)
-      expect(secret.metadata.name).toMatch(/^acog-(s3|s3-tenants|s3-runner|postgresql|nats-auth|nats-operator|nats-console|nats-runner)$/);
+      expect(secret.metadata.name).toMatch(
+        /^acog-(s3|s3-tenants|s3-runner|postgresql|nats-auth|nats-operator|nats-console|nats-runner|console-history-api-tls)$/,
+      );
     for (const { source, spec } of podTemplates(manifests)) {
       for (const container of spec.containers) {
         for (const variable of container.env ?? []) {
@@ -303,7 +307,14 @@ describe.each(Object.entries(VALUE_SETS))('rendered with %s', (_name, valuesOf) 
     expect(container.livenessProbe).toMatchObject({ httpGet: { path: '/healthz', port: 'http' } });
     expect(container.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'http' } });
     const service = find(manifests, 'Service', 'acog-console', ns.release);
-    expect((service.spec as { ports: unknown[] }).ports).toEqual([{ name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' }]);
+    expect((service.spec as { ports: unknown[] }).ports).toEqual([
+      { name: 'http', port: 80, targetPort: 'http', protocol: 'TCP' },
+      { name: 'history-api', port: 443, targetPort: 'history-api', protocol: 'TCP' },
+    ]);
+    // The aggregated API history.acog.dev, on its TLS port, with the chart's serving certificate.
+    expect(env.ACOG_CONSOLE_AGGREGATED_ADDRESS).toEqual({ value: '0.0.0.0:8443' });
+    expect(env.ACOG_CONSOLE_AGGREGATED_TLS_CERT_FILE).toEqual({ value: '/etc/acog/history-api/tls.crt' });
+    expect(container.volumeMounts).toEqual([{ name: 'history-api-tls', mountPath: '/etc/acog/history-api', readOnly: true }]);
   });
 });
 
@@ -346,7 +357,8 @@ describe('what the values change', () => {
       VALUE_SETS['bundled services off (AWS S3 with ambient credentials, your NATS and PostgreSQL)'](ns),
     );
     expect(manifests.filter((m) => m.kind === 'StatefulSet')).toEqual([]);
-    expect(manifests.filter((m) => m.kind === 'Secret')).toEqual([]);
+    // The one Secret left is the history API's serving certificate.
+    expect(manifests.filter((m) => m.kind === 'Secret').map((m) => m.metadata.name)).toEqual(['acog-console-history-api-tls']);
     const env = operatorEnv(manifests, ns.release);
     expect(env.ACOG_NATS_URL).toEqual({ value: 'nats://nats.messaging.svc:4222' });
     expect(env.ACOG_S3_ENDPOINT).toBeUndefined();
@@ -391,6 +403,7 @@ describe('what the values change', () => {
         `${ns.release}/acog-nats-auth`,
         `${ns.release}/acog-nats-operator`,
         `${ns.release}/acog-nats-console`,
+        `${ns.release}/acog-console-history-api-tls`,
         ...ns.episodes.map((episodes) => `${episodes}/acog-nats-runner`),
       ].sort(),
     );
@@ -453,25 +466,19 @@ describe('what the values change', () => {
       find(manifests, 'Role', 'acog-operator', namespace);
       find(manifests, 'NetworkPolicy', 'acog-runner', namespace);
     }
-    // In the release namespace: the operator's Lease, and the console Service's proxy for kubectl acog history.
+    // In the release namespace: the operator's Lease only (kubectl acog history goes through the APIService).
     expect(
       manifests
         .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release)
         .map((m) => m.metadata.name)
         .sort(),
-    ).toEqual(['acog-console-proxy', 'acog-operator-leader-election']);
-    expect(find(manifests, 'Role', 'acog-console-proxy', ns.release)).toMatchObject({
-      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['acog-console', 'acog-console:http'], verbs: ['get'] }],
-    });
-    expect(find(manifests, 'RoleBinding', 'acog-console-proxy', ns.release)).toMatchObject({
-      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
-    });
+    ).toEqual(['acog-operator-leader-election']);
   });
 
   it('one watched namespace: Roles there, no ClusterRole, and the operator told which', async () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['one watched namespace, no NetworkPolicies'](ns));
     // The console's ClusterRole stays: TokenReviews and SubjectAccessReviews are cluster-scoped.
-    expect(clusterWide(manifests)).toEqual(['ClusterRole/acog-console', 'ClusterRoleBinding/acog-console']);
+    expect(clusterWide(manifests)).toEqual(CONSOLE_CLUSTER_WIDE);
     expect(manifests.filter((m) => m.kind === 'NetworkPolicy')).toEqual([]);
     expect(operatorRules(find(manifests, 'Role', 'acog-operator', ns.episodes[0]))).toEqual(OPERATOR_RULES_IN_A_NAMESPACE);
     expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.episodes[1])).toEqual([]);
@@ -479,9 +486,42 @@ describe('what the values change', () => {
     expect(operatorEnv(manifests, ns.release).ACOG_LEADER_ELECT).toEqual({ value: 'false' });
   });
 
+  it("the history API: an APIService with the serving certificate's CA, the requestheader reader in kube-system, a reader for everyone", async () => {
+    const manifests = await render('acog', ns.release, {});
+    const secret = find(manifests, 'Secret', 'acog-console-history-api-tls', ns.release) as Manifest & { data: Record<string, string> };
+    expect(Object.keys(secret.data).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    const serving = new X509Certificate(Buffer.from(secret.data['tls.crt'], 'base64'));
+    expect(serving.subjectAltName).toContain(`DNS:acog-console.${ns.release}.svc`);
+    expect(serving.verify(new X509Certificate(Buffer.from(secret.data['ca.crt'], 'base64')).publicKey)).toBe(true);
+    expect(find(manifests, 'APIService', 'v1alpha1.history.acog.dev')).toMatchObject({
+      spec: {
+        group: 'history.acog.dev',
+        version: 'v1alpha1',
+        service: { name: 'acog-console', namespace: ns.release, port: 443 },
+        caBundle: secret.data['ca.crt'],
+      },
+    });
+    const service = find(manifests, 'Service', 'acog-console', ns.release) as Manifest & {
+      spec: { ports: { name: string; port: number }[] };
+    };
+    expect(service.spec.ports).toContainEqual(expect.objectContaining({ name: 'history-api', port: 443, targetPort: 'history-api' }));
+    expect(find(manifests, 'RoleBinding', 'acog-console-authentication-reader', 'kube-system')).toMatchObject({
+      roleRef: { kind: 'Role', name: 'extension-apiserver-authentication-reader' },
+      subjects: [{ kind: 'ServiceAccount', name: 'acog-console', namespace: ns.release }],
+    });
+    expect(find(manifests, 'ClusterRole', 'acog-console-history-reader')).toMatchObject({
+      rules: [{ apiGroups: ['history.acog.dev'], resources: ['history', 'history/artifacts', 'spend', 'pulse'], verbs: ['get', 'list'] }],
+    });
+    expect(find(manifests, 'ClusterRoleBinding', 'acog-console-history-reader')).toMatchObject({
+      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
+    });
+    const off = await render('acog', ns.release, { console: { historyApi: { enabled: false } } });
+    expect(off.filter((m) => m.kind === 'APIService' || m.metadata.name.includes('history'))).toEqual([]);
+  });
+
   it('by default, least privilege: every rule of the operator in a Role in each episode namespace, no ClusterRole of its own', async () => {
     const manifests = await render('acog', ns.release, { global: { episodeNamespaces: ns.episodes } });
-    expect(clusterWide(manifests)).toEqual(['ClusterRole/acog-console', 'ClusterRoleBinding/acog-console']);
+    expect(clusterWide(manifests)).toEqual(CONSOLE_CLUSTER_WIDE);
     for (const namespace of ns.episodes) {
       expect(operatorRules(find(manifests, 'Role', 'acog-operator', namespace)), namespace).toEqual(OPERATOR_RULES_IN_A_NAMESPACE);
       expect(find(manifests, 'RoleBinding', 'acog-operator', namespace)).toMatchObject({
@@ -489,25 +529,19 @@ describe('what the values change', () => {
         subjects: [{ kind: 'ServiceAccount', name: 'acog-operator', namespace: ns.release }],
       });
     }
-    // In the release namespace: the operator's Lease, and the console Service's proxy for kubectl acog history.
+    // In the release namespace: the operator's Lease only (kubectl acog history goes through the APIService).
     expect(
       manifests
         .filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.release)
         .map((m) => m.metadata.name)
         .sort(),
-    ).toEqual(['acog-console-proxy', 'acog-operator-leader-election']);
-    expect(find(manifests, 'Role', 'acog-console-proxy', ns.release)).toMatchObject({
-      rules: [{ apiGroups: [''], resources: ['services/proxy'], resourceNames: ['acog-console', 'acog-console:http'], verbs: ['get'] }],
-    });
-    expect(find(manifests, 'RoleBinding', 'acog-console-proxy', ns.release)).toMatchObject({
-      subjects: [{ kind: 'Group', name: 'system:authenticated' }],
-    });
+    ).toEqual(['acog-operator-leader-election']);
     // The operator watches exactly those namespaces.
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.episodes.join(',') });
 
     // No episode namespaces named: the release namespace is the one (global.episodeNamespaces' default).
     const defaults = await render('acog', ns.release, {});
-    expect(clusterWide(defaults)).toEqual(['ClusterRole/acog-console', 'ClusterRoleBinding/acog-console']);
+    expect(clusterWide(defaults)).toEqual(CONSOLE_CLUSTER_WIDE);
     expect(operatorRules(find(defaults, 'Role', 'acog-operator', ns.release))).toEqual(OPERATOR_RULES_IN_A_NAMESPACE);
     expect(operatorEnv(defaults, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.release });
   });
@@ -516,8 +550,10 @@ describe('what the values change', () => {
     const manifests = await render('acog', ns.release, VALUE_SETS['watching every namespace (operator.watchAllNamespaces=true)'](ns));
     expect(clusterWide(manifests)).toEqual([
       'ClusterRole/acog-console',
+      'ClusterRole/acog-console-history-reader',
       'ClusterRole/acog-operator',
       'ClusterRoleBinding/acog-console',
+      'ClusterRoleBinding/acog-console-history-reader',
       'ClusterRoleBinding/acog-operator',
     ]);
     expect(operatorRules(find(manifests, 'ClusterRole', 'acog-operator'))).toEqual(
@@ -533,7 +569,7 @@ describe('what the values change', () => {
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACE).toBeUndefined();
   });
 
-  it('the console: read-only RBAC by default; create and patch of Episodes only for an authenticating proxy', async () => {
+  it('the console: read-only RBAC by default; writes (Episodes, and Channels from the editor) only for an authenticating proxy', async () => {
     const rulesOf = (manifests: Manifest[]) =>
       (find(manifests, 'ClusterRole', 'acog-console').rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]).flatMap(
         (r) => r.resources.flatMap((resource) => r.verbs.map((verb) => `${verb} ${resource}${r.apiGroups[0] ? `.${r.apiGroups[0]}` : ''}`)),
@@ -554,7 +590,16 @@ describe('what the values change', () => {
     ];
     expect(rulesOf(await render('acog', ns.release, {})).sort()).toEqual([...reads].sort());
     const proxied = await render('acog', ns.release, { console: { authProxy: { userHeader: 'X-Remote-User' } } });
-    expect(rulesOf(proxied).sort()).toEqual([...reads, 'create episodes.acog.dev', 'patch episodes.acog.dev'].sort());
+    expect(rulesOf(proxied).sort()).toEqual(
+      [
+        ...reads,
+        'create episodes.acog.dev',
+        'patch episodes.acog.dev',
+        'update episodes.acog.dev',
+        'create channels.acog.dev',
+        'update channels.acog.dev',
+      ].sort(),
+    );
     const env = consoleEnv(proxied, ns.release);
     expect(env.ACOG_AUTH_PROXY_USER_HEADER).toEqual({ value: 'X-Remote-User' });
     expect(env.ACOG_AUTH_PROXY_TRUSTED).toEqual({ value: '127.0.0.1,::1' });
@@ -571,8 +616,8 @@ describe('what the values change', () => {
     expect(env.AWS_ACCESS_KEY_ID).toBeUndefined();
     const spec = (find(manifests, 'Deployment', 'acog-console', ns.release).spec as { template: { spec: PodSpec } }).template.spec;
     expect(spec.containers[0].args).toEqual(['--no-artifacts']);
-    // The signing secrets are the runners' (one per Channel key); the gateway holds none.
-    expect(spec.volumes).toBeUndefined();
+    // The signing secrets are the runners' (one per Channel key); the gateway holds none, only the history API's certificate.
+    expect(spec.volumes).toEqual([{ name: 'history-api-tls', secret: { secretName: 'acog-console-history-api-tls' } }]);
     const egress = JSON.stringify((find(manifests, 'NetworkPolicy', 'acog-console', ns.release).spec as { egress: unknown }).egress);
     expect(egress).toContain('component":"nats"');
     expect(egress).not.toContain('component":"minio"');
@@ -583,6 +628,46 @@ describe('what the values change', () => {
     expect(defaultEgress).not.toContain('component":"nats"');
     expect(defaultEgress).toContain('component":"minio"');
     expect(consoleEnv(defaults, ns.release).ACOG_NATS_URL).toBeUndefined();
+  });
+
+  it('the console: pulse sources mounted as files named after each source, from their Secrets, never as environment variables', async () => {
+    const manifests = await render('acog', ns.release, {
+      console: {
+        pulse: {
+          sources: [
+            { name: 'hacker-news', secretName: 'pulse-hn', secretKey: 'secret' },
+            { name: 'trends.v2', secretName: 'pulse-trends', secretKey: 'hmac' },
+          ],
+        },
+      },
+    });
+    const env = consoleEnv(manifests, ns.release);
+    expect(env.ACOG_PULSE_SECRETS_DIR).toEqual({ value: '/var/run/acog/pulse' });
+    expect(JSON.stringify(env)).not.toContain('pulse-hn');
+    const spec = (find(manifests, 'Deployment', 'acog-console', ns.release).spec as { template: { spec: PodSpec } }).template.spec;
+    // Beside the history API's serving certificate (on by default), nothing else.
+    expect(spec.containers[0].volumeMounts).toEqual([
+      { name: 'history-api-tls', mountPath: '/etc/acog/history-api', readOnly: true },
+      { name: 'pulse-secrets', mountPath: '/var/run/acog/pulse', readOnly: true },
+    ]);
+    expect(spec.volumes).toEqual([
+      { name: 'history-api-tls', secret: { secretName: 'acog-console-history-api-tls' } },
+      {
+        name: 'pulse-secrets',
+        projected: {
+          defaultMode: 0o440,
+          sources: [
+            { secret: { name: 'pulse-hn', items: [{ key: 'secret', path: 'hacker-news' }] } },
+            { secret: { name: 'pulse-trends', items: [{ key: 'hmac', path: 'trends.v2' }] } },
+          ],
+        },
+      },
+    ]);
+    // A source name that could not be a file name is refused by the values' schema.
+    await expect(
+      render('acog', ns.release, { console: { pulse: { sources: [{ name: '../x', secretName: 's', secretKey: 'k' }] } } }),
+    ).rejects.toThrow(/pulse/);
+    expect(consoleEnv(await render('acog', ns.release, {}), ns.release).ACOG_PULSE_SECRETS_DIR).toBeUndefined();
   });
 
   it('the console: an Ingress with TLS makes the session cookie Secure; a PodDisruptionBudget only with replicas > 1', async () => {
@@ -647,6 +732,14 @@ function operatorRules(role: Manifest): string[] {
     })
     .sort();
 }
+
+/** The console's: its own ClusterRole, and history.acog.dev for every authenticated user (the gateway authorizes each namespace). */
+const CONSOLE_CLUSTER_WIDE = [
+  'ClusterRole/acog-console',
+  'ClusterRole/acog-console-history-reader',
+  'ClusterRoleBinding/acog-console',
+  'ClusterRoleBinding/acog-console-history-reader',
+];
 
 function clusterWide(manifests: Manifest[]): string[] {
   return manifests

@@ -3,10 +3,10 @@
 // keeps the row; with PostgreSQL unreachable the delete waits and nothing is lost; rows past
 // retentionDays are collected.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiException } from '@kubernetes/client-node';
+import { ApiException, CustomObjectsApi } from '@kubernetes/client-node';
 import { openDatabase, type Database } from '@acog/db';
 import { archiveEpisodes, archivedEpisode, type ArchiveRecord } from '@acog/db/archive';
-import type { Episode, SkipStages } from '@acog/api';
+import { GROUP, VERSION, type Episode, type SkipStages } from '@acog/api';
 import { kubeConfig, uniqueName } from '../support/env.ts';
 import { NodeHarness } from '../support/node-harness.ts';
 import { getEpisode, prepareNamespace, startOperatorProcess, waitForEpisode, type OperatorProcess } from '../support/operator.ts';
@@ -110,6 +110,48 @@ describe('the archive', () => {
     } finally {
       proxy.restore();
     }
+  });
+
+  it('a finished Episode deleted by hand before it was archived waits for its row, then goes', async () => {
+    // Running: the operator holds acog.dev/archive on it from its first reconcile.
+    await apply(namespace, await testEpisode('by-hand', 'forever', (e) => (e.spec.overrides = { skipStages: WRITING_ONLY })));
+    await eventually('the archive finalizer', async () =>
+      (await getEpisode(namespace, 'by-hand')).metadata.finalizers?.includes('acog.dev/archive'),
+    );
+    proxy.cut();
+    try {
+      const finished = await waitForEpisode(namespace, 'by-hand', (e) => e.status?.phase === 'Succeeded', { operator });
+      const uid = finished.metadata.uid!;
+      // A person deletes it while PostgreSQL is unreachable: it is not archived yet, so it stays.
+      await kubeConfig('admin')
+        .makeApiClient(CustomObjectsApi)
+        .deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, name: 'by-hand' });
+      await new Promise((resolve) => setTimeout(resolve, 3_000));
+      const held = await getEpisode(namespace, 'by-hand');
+      expect(held.metadata.deletionTimestamp).toBeDefined();
+      expect(held.metadata.finalizers).toContain('acog.dev/archive');
+      expect(await row(uid)).toBeUndefined();
+      proxy.restore();
+      await eventually('the Episode to go once archived', () => gone('by-hand'), 60_000);
+      const archived = await row(uid);
+      expect(archived).toMatchObject({ name: 'by-hand', phase: 'Succeeded' });
+      expect((archived?.object as Episode).status?.stages?.find((stage) => stage.name === 'script')?.phase).toBe('Succeeded');
+    } finally {
+      proxy.restore();
+    }
+  });
+
+  it('an Episode deleted before it finished is not held: nothing to archive', async () => {
+    await apply(namespace, await testEpisode('early', 'forever', (e) => (e.spec.suspend = true)));
+    await eventually('the archive finalizer', async () =>
+      (await getEpisode(namespace, 'early')).metadata.finalizers?.includes('acog.dev/archive'),
+    );
+    const uid = (await getEpisode(namespace, 'early')).metadata.uid!;
+    await kubeConfig('admin')
+      .makeApiClient(CustomObjectsApi)
+      .deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, name: 'early' });
+    await eventually('the unfinished Episode to go', () => gone('early'), 30_000);
+    expect(await row(uid)).toBeUndefined();
   });
 
   it("collects rows past a Channel's retentionDays, and only those", async () => {

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { KubeConfig } from '@kubernetes/client-node';
 import { S3Client } from '@aws-sdk/client-s3';
 import { run } from '@acog/hack/local-env/process';
-import type { LocalEnvInfo, UserRole } from '@acog/hack/local-env';
+import type { KubeContext, LocalEnvInfo, UserRole } from '@acog/hack/local-env';
 import { reuseConnections } from '@acog/kube';
 
 export function localEnv(): LocalEnvInfo {
@@ -49,7 +49,7 @@ export function serviceEnv(): Record<string, string> {
 }
 
 /** Runs the control plane's kubectl as a user; resolves with stdout+stderr, rejects on a non-zero exit. */
-export function kubectl(args: string[], user: UserRole = 'admin'): Promise<string> {
+export function kubectl(args: string[], user: KubeContext = 'admin'): Promise<string> {
   const env = localEnv();
   return run(env.binaries.kubectl, ['--kubeconfig', env.kubernetes.kubeconfig, '--context', user, ...args]);
 }

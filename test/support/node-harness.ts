@@ -1,4 +1,4 @@
-// Plays the kubelet of a Node for the operator's tests (docs/adr/0020). The local control plane runs
+// Plays the kubelet of a Node for the operator's tests (docs/adr/0027). The local control plane runs
 // the real kube-controller-manager (Job controller, garbage collector, TTL, namespaces) and
 // kube-scheduler but no kubelet. The harness registers a Node for its namespace, Ready with the
 // capacity of `slots` Pods, and runs each Pod the scheduler binds to it: the container (the real

@@ -873,25 +873,25 @@ export const channelSchema = {
         },
         "pulse": {
           "type": "object",
-          "description": "Which trending-topic (pulse) events may create episodes on their own. The pulse intake (the signed /webhooks/pulse webhook and the matching of its events) is not in this release yet: the rules may be written down now, but enabled must stay false, and the API server refuses true rather than let a Channel wait for events nothing reads.",
+          "description": "Which trending-topic (pulse) events create episodes on their own. Sources post signed events to the console's POST /webhooks/pulse; the operator matches each new event against every Channel whose pulse is enabled, in the order the events arrived, and records each decision with its reason (kubectl acog pulse ls). An event becomes an Episode (label acog.dev/origin=pulse, the event's URL as a reference) when a rule matches it, the rule's daily limit is not reached, and the Channel has not covered the topic already (same URL, or a near-identical title among its live and archived Episodes).",
           "x-kubernetes-validations": [
             {
-              "rule": "!has(self.enabled) || !self.enabled",
-              "fieldPath": ".enabled",
-              "reason": "FieldValueForbidden",
-              "message": "pulse intake is not available in this release (no part reads pulse events yet): set spec.pulse.enabled to false, and use spec.schedule.topics for Episodes made on a cadence"
+              "rule": "!has(self.enabled) || !self.enabled || (has(self.rules) && size(self.rules) > 0)",
+              "fieldPath": ".rules",
+              "reason": "FieldValueRequired",
+              "message": "spec.pulse.enabled is true but spec.pulse.rules is empty, so no event could ever match: add a rule naming the event source (spec.pulse.rules[].source), or set enabled to false"
             }
           ],
           "properties": {
             "enabled": {
               "type": "boolean",
               "default": false,
-              "description": "Whether pulse events may create episodes for this channel. Must be false for now: the pulse intake is not in this release, and true is refused."
+              "description": "Whether pulse events may create episodes for this channel. Events received while it is false are never matched for it later."
             },
             "rules": {
               "type": "array",
               "maxItems": 50,
-              "description": "An event creates an episode when it matches any rule.",
+              "description": "An event creates an episode when it matches a rule: the first matching rule with room left today is the one used (its daily limit and its approval setting).",
               "items": {
                 "type": "object",
                 "required": [
@@ -902,12 +902,13 @@ export const channelSchema = {
                     "type": "string",
                     "minLength": 1,
                     "maxLength": 100,
-                    "description": "Name of the event source, as the pulse webhook reports it."
+                    "pattern": "^[A-Za-z0-9][A-Za-z0-9._-]*$",
+                    "description": "Name of the event source, as the events' source field gives it (the console's console.pulse.sources names its secret)."
                   },
                   "keywords": {
                     "type": "array",
                     "maxItems": 50,
-                    "description": "The event's topic must contain at least one of these words; any topic matches when empty.",
+                    "description": "The event must contain at least one of these, case-insensitive and as whole words, in its title, summary or keywords; any event of the source matches when empty.",
                     "items": {
                       "type": "string",
                       "minLength": 1,
@@ -926,12 +927,12 @@ export const channelSchema = {
                     "minimum": 1,
                     "maximum": 50,
                     "default": 1,
-                    "description": "At most this many episodes a day from this rule."
+                    "description": "At most this many episodes a day from this rule, a day being a calendar day in the Channel's timezone (spec.schedule.timezone, UTC without a schedule)."
                   },
                   "requireApproval": {
                     "type": "boolean",
                     "default": true,
-                    "description": "Whether an episode created by this rule waits for approval before plan."
+                    "description": "Whether an episode created by this rule waits at a plan approval gate, so that nothing is spent before a person approves it (kubectl acog approve EPISODE --stage plan)."
                   }
                 }
               }
@@ -1160,6 +1161,12 @@ export const episodeSchema = {
           "fieldPath": ".publish.at",
           "reason": "FieldValueInvalid",
           "message": "publish.at is set but overrides.skipStages skips upload; remove one of them"
+        },
+        {
+          "rule": "!has(self.media) || !has(self.script) || self.media.all(m, m.beat <= size(self.script.beats))",
+          "fieldPath": ".media",
+          "reason": "FieldValueInvalid",
+          "message": "a spec.media item names a beat that spec.script does not have; use a beat number from 1 to the number of spec.script.beats"
         }
       ],
       "properties": {
@@ -1233,6 +1240,99 @@ export const episodeSchema = {
                 "maxLength": 2048,
                 "pattern": "^https?://[^\\s]+$",
                 "description": "Address of the source (http or https)."
+              }
+            }
+          }
+        },
+        "script": {
+          "type": "object",
+          "description": "The episode's own script, used as written instead of the writer's: plan takes its beats, script keeps its words, and refine only checks the Channel's banned topics and the length (a banned topic fails, a length outside the target is a note). The words are voice's input, so changing a beat's narration re-runs voice, avatar, assemble and upload, not the writer; a heading, cue or title change re-runs everything. kubectl acog script EP --edit writes it, and so does the console's script review at an approval gate.",
+          "required": [
+            "beats"
+          ],
+          "properties": {
+            "title": {
+              "type": "string",
+              "minLength": 1,
+              "maxLength": 100,
+              "description": "Working title of the video; the topic when absent."
+            },
+            "beats": {
+              "type": "array",
+              "minItems": 1,
+              "maxItems": 40,
+              "description": "The script's parts in order. Beat N (from 1) is beat-N in chapters, B-roll and spec.media.",
+              "items": {
+                "type": "object",
+                "required": [
+                  "narration"
+                ],
+                "properties": {
+                  "heading": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 80,
+                    "description": "On-screen title and chapter name of the beat; made from its first words when absent."
+                  },
+                  "narration": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 4000,
+                    "description": "What the narrator says in this beat, word for word.",
+                    "x-kubernetes-validations": [
+                      {
+                        "rule": "self.trim().size() > 0",
+                        "reason": "FieldValueInvalid",
+                        "message": "narration must hold more than spaces"
+                      }
+                    ]
+                  },
+                  "broll": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 300,
+                    "description": "What should be seen during the beat, in words a stock search or a video model understands; the heading when absent."
+                  }
+                }
+              }
+            }
+          }
+        },
+        "media": {
+          "type": "array",
+          "maxItems": 100,
+          "description": "Your own clips and images, each shown during its beat before any B-roll provider is asked for that beat. s3:// URIs must lie under this namespace's own artifact prefix (the console uploads there); https:// URIs are fetched by the B-roll stage. Each item's licence is kept with the episode and its attribution is added to the video's description.",
+          "items": {
+            "type": "object",
+            "required": [
+              "beat",
+              "uri",
+              "license"
+            ],
+            "properties": {
+              "beat": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 40,
+                "description": "The beat (from 1) during which the clip or image is shown."
+              },
+              "uri": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 2048,
+                "pattern": "^(s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]/[^\\s]+|https://[^\\s]+)$",
+                "description": "Where the video clip or image is, as s3://bucket/key or https://host/path."
+              },
+              "license": {
+                "type": "string",
+                "minLength": 1,
+                "maxLength": 200,
+                "description": "The licence under which it may be used, e.g. \"CC BY 4.0\" or \"own footage\"."
+              },
+              "attribution": {
+                "type": "string",
+                "maxLength": 500,
+                "description": "Credit line added to the video's description, e.g. \"Clip by Jane Doe (CC BY 4.0)\"."
               }
             }
           }

@@ -282,25 +282,25 @@ suspend?: boolean
 topics?: string[]
 }
 /**
- * Which trending-topic (pulse) events may create episodes on their own. The pulse intake (the signed /webhooks/pulse webhook and the matching of its events) is not in this release yet: the rules may be written down now, but enabled must stay false, and the API server refuses true rather than let a Channel wait for events nothing reads.
+ * Which trending-topic (pulse) events create episodes on their own. Sources post signed events to the console's POST /webhooks/pulse; the operator matches each new event against every Channel whose pulse is enabled, in the order the events arrived, and records each decision with its reason (kubectl acog pulse ls). An event becomes an Episode (label acog.dev/origin=pulse, the event's URL as a reference) when a rule matches it, the rule's daily limit is not reached, and the Channel has not covered the topic already (same URL, or a near-identical title among its live and archived Episodes).
  */
 pulse?: {
 /**
- * Whether pulse events may create episodes for this channel. Must be false for now: the pulse intake is not in this release, and true is refused.
+ * Whether pulse events may create episodes for this channel. Events received while it is false are never matched for it later.
  */
 enabled?: boolean
 /**
- * An event creates an episode when it matches any rule.
+ * An event creates an episode when it matches a rule: the first matching rule with room left today is the one used (its daily limit and its approval setting).
  * 
  * @maxItems 50
  */
 rules?: {
 /**
- * Name of the event source, as the pulse webhook reports it.
+ * Name of the event source, as the events' source field gives it (the console's console.pulse.sources names its secret).
  */
 source: string
 /**
- * The event's topic must contain at least one of these words; any topic matches when empty.
+ * The event must contain at least one of these, case-insensitive and as whole words, in its title, summary or keywords; any event of the source matches when empty.
  * 
  * @maxItems 50
  */
@@ -310,11 +310,11 @@ keywords?: string[]
  */
 minScore?: number
 /**
- * At most this many episodes a day from this rule.
+ * At most this many episodes a day from this rule, a day being a calendar day in the Channel's timezone (spec.schedule.timezone, UTC without a schedule).
  */
 maxEpisodesPerDay?: number
 /**
- * Whether an episode created by this rule waits for approval before plan.
+ * Whether an episode created by this rule waits at a plan approval gate, so that nothing is spent before a person approves it (kubectl acog approve EPISODE --stage plan).
  */
 requireApproval?: boolean
 }[]
@@ -625,6 +625,58 @@ title?: string
  * Address of the source (http or https).
  */
 url: string
+}[]
+/**
+ * The episode's own script, used as written instead of the writer's: plan takes its beats, script keeps its words, and refine only checks the Channel's banned topics and the length (a banned topic fails, a length outside the target is a note). The words are voice's input, so changing a beat's narration re-runs voice, avatar, assemble and upload, not the writer; a heading, cue or title change re-runs everything. kubectl acog script EP --edit writes it, and so does the console's script review at an approval gate.
+ */
+script?: {
+/**
+ * Working title of the video; the topic when absent.
+ */
+title?: string
+/**
+ * The script's parts in order. Beat N (from 1) is beat-N in chapters, B-roll and spec.media.
+ * 
+ * @minItems 1
+ * @maxItems 40
+ */
+beats: {
+/**
+ * On-screen title and chapter name of the beat; made from its first words when absent.
+ */
+heading?: string
+/**
+ * What the narrator says in this beat, word for word.
+ */
+narration: string
+/**
+ * What should be seen during the beat, in words a stock search or a video model understands; the heading when absent.
+ */
+broll?: string
+}[]
+}
+/**
+ * Your own clips and images, each shown during its beat before any B-roll provider is asked for that beat. s3:// URIs must lie under this namespace's own artifact prefix (the console uploads there); https:// URIs are fetched by the B-roll stage. Each item's licence is kept with the episode and its attribution is added to the video's description.
+ * 
+ * @maxItems 100
+ */
+media?: {
+/**
+ * The beat (from 1) during which the clip or image is shown.
+ */
+beat: number
+/**
+ * Where the video clip or image is, as s3://bucket/key or https://host/path.
+ */
+uri: string
+/**
+ * The licence under which it may be used, e.g. "CC BY 4.0" or "own footage".
+ */
+license: string
+/**
+ * Credit line added to the video's description, e.g. "Clip by Jane Doe (CC BY 4.0)".
+ */
+attribution?: string
 }[]
 /**
  * Settings of this episode that differ from its Channel.

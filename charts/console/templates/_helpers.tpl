@@ -48,6 +48,9 @@ writes go to the API server with the user's own token (cluster/writer.ts), so no
 # the gateway's credentials, each after a SubjectAccessReview for that user (cluster/writer.ts).
 - apiGroups: [acog.dev]
   resources: [episodes]
-  verbs: [create, patch]
+  verbs: [create, patch, update]
+- apiGroups: [acog.dev]
+  resources: [channels]
+  verbs: [create, update]
 {{- end }}
 {{- end -}}

@@ -40,7 +40,7 @@ Nothing else: no Secrets list or watch, no writes to Channels, no deletes of ACO
 - apiGroups: [acog.dev]
   resources: [channels/status, episodes/status]
   verbs: [get, update, patch]
-# update and patch only to add and remove its finalizer acog.dev/artifacts and to cancel an Episode
+# update and patch only to add and remove its finalizers acog.dev/artifacts and acog.dev/archive and to cancel an Episode
 # a schedule made (concurrencyPolicy Replace): the ValidatingAdmissionPolicy
 # <release>-operator-writes-no-spec refuses any other change of spec by the operator. create: the
 # Episodes of a Channel's schedule.

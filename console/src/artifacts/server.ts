@@ -43,6 +43,11 @@ export class ArtifactServer {
     this.presignSeconds = options.presignSeconds ?? 300;
   }
 
+  /** Stores an upload (an Episode's own media) as it streams in; the caller decides the URI. */
+  async receive(uri: string, body: Readable, contentType: string): Promise<void> {
+    await this.store.putStream(uri, body, contentType);
+  }
+
   /** Whether an artifact is still in object storage (a Channel's retention may have deleted it). */
   async exists(uri: string): Promise<boolean> {
     const parsed = parseArtifactUri(uri);

@@ -41,8 +41,6 @@ export interface AuthenticatorOptions {
 }
 
 export const SESSION_COOKIE = 'acog_session';
-/** The user's bearer token as it comes through the API server's service proxy (which drops Authorization). */
-export const PROXIED_AUTHORIZATION_HEADER = 'x-acog-authorization';
 
 export interface Credentials {
   token?: string;
@@ -79,14 +77,10 @@ export function credentialsOf(
       proxyIdentity = { proxyUser: user, proxyGroups: groups };
     }
   }
-  // X-ACOG-Authorization: the API server's service proxy removes Authorization once it has
-  // authenticated the user, so kubectl acog sends the user's token here too (docs/adr/0017).
-  for (const header of ['authorization', PROXIED_AUTHORIZATION_HEADER]) {
-    const authorization = headers.get(header);
-    if (!authorization) continue;
+  const authorization = headers.get('authorization');
+  if (authorization) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match)
-      throw unauthorized(`the ${header === 'authorization' ? 'Authorization' : 'X-ACOG-Authorization'} header must be "Bearer <token>"`);
+    if (!match) throw unauthorized('the Authorization header must be "Bearer <token>"');
     return { token: match[1] };
   }
   const cookie = headers.get('cookie');

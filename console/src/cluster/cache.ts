@@ -202,4 +202,12 @@ export class ClusterCache {
     const stored = this.episodes.get(key);
     if (stored) this.episodeViews.set(key, episodeSummary(stored));
   }
+
+  /** Records what a write of ours returned, so the next read sees it at once. */
+  upsertChannel(channel: Channel): void {
+    this.channels.upsert(channel);
+    const key = objectKey(channel);
+    const stored = this.channels.get(key);
+    if (stored) this.channelViews.set(key, channelSummary(stored));
+  }
 }

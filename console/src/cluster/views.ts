@@ -3,6 +3,7 @@
 // wire types, inferred from the API's zod schemas (http/schemas.ts).
 import { findCondition, jobState, type Job } from '@acog/kube';
 import {
+  scriptPace,
   APPROVAL_ANNOTATION_PREFIX,
   approvalGates,
   gatesOf,
@@ -172,6 +173,8 @@ export function episodeDetail(
     channel: channel && related.channelVisible !== false ? channelSummary(channel) : null,
     jobs: related.jobs.map(jobView),
     events: related.events.map(eventView),
+    resourceVersion: episode.metadata.resourceVersion ?? '',
+    pace: channel ? scriptPace(channel.spec, episode.spec) : null,
   };
 }
 
@@ -208,5 +211,6 @@ export function channelDetail(
     recentEpisodes,
     events: related.events.map(eventView),
     schedule: scheduleView(channel, now),
+    resourceVersion: channel.metadata.resourceVersion ?? '',
   };
 }

@@ -3,7 +3,7 @@
 // their writes go with the gateway's credentials, after the SubjectAccessReview for that user.
 import { createHash } from 'node:crypto';
 import { ApiException, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { EPISODES, GROUP, VERSION, type Episode } from '@acog/api';
+import { CHANNELS, EPISODES, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
 import { kubeConfigForToken, MERGE_PATCH, reuseConnections, statusCauses, statusOf } from '@acog/kube';
 import type { User } from '../auth/authenticator.ts';
 import { HttpError } from '../http/errors.ts';
@@ -11,7 +11,11 @@ import { TtlCache } from '../auth/ttl-cache.ts';
 
 export const FIELD_MANAGER = 'acog-console';
 
-export class EpisodeWriter {
+/** The kinds the console writes, by what the API server calls them. */
+type Kind = typeof CHANNELS | typeof EPISODES;
+type Written<K extends Kind> = K extends typeof CHANNELS ? Channel : Episode;
+
+export class ResourceWriter {
   private readonly gateway: KubeConfig;
   private readonly gatewayApi: CustomObjectsApi;
   private readonly perToken = new TtlCache<CustomObjectsApi>({ ttlMs: 5 * 60_000, maxEntries: 1_000 });
@@ -32,25 +36,49 @@ export class EpisodeWriter {
     return api;
   }
 
-  async create(user: User, namespace: string, episode: Episode, dryRun: boolean): Promise<Episode> {
+  /** Creates the object; with dryRun the API server checks it all (schema, CEL rules, admission) and stores nothing. */
+  async create<K extends Kind>(user: User, kind: K, namespace: string, object: Written<K>, dryRun: boolean): Promise<Written<K>> {
     try {
       return (await this.api(user).createNamespacedCustomObject({
         group: GROUP,
         version: VERSION,
         namespace,
-        plural: EPISODES.plural,
-        body: episode,
+        plural: kind.plural,
+        body: object,
         fieldManager: FIELD_MANAGER,
         fieldValidation: 'Strict',
         dryRun: dryRun ? 'All' : undefined,
-      })) as Episode;
+      })) as Written<K>;
     } catch (error) {
-      throw apiError(error, `episode "${episode.metadata?.name}" in namespace "${namespace}"`);
+      throw apiError(error, `${kind.singular} "${object.metadata?.name}" in namespace "${namespace}"`);
     }
   }
 
-  /** A JSON merge patch (RFC 7386), as the plugin sends. */
-  async mergePatch(user: User, namespace: string, name: string, patch: object): Promise<Episode> {
+  /**
+   * Replaces the object (an editor's save: the whole spec as the form holds it). Its
+   * metadata.resourceVersion makes the API server refuse it (409) if the object changed meanwhile.
+   */
+  async replace<K extends Kind>(user: User, kind: K, namespace: string, object: Written<K>, dryRun: boolean): Promise<Written<K>> {
+    const name = object.metadata.name!;
+    try {
+      return (await this.api(user).replaceNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        namespace,
+        plural: kind.plural,
+        name,
+        body: object,
+        fieldManager: FIELD_MANAGER,
+        fieldValidation: 'Strict',
+        dryRun: dryRun ? 'All' : undefined,
+      })) as Written<K>;
+    } catch (error) {
+      throw apiError(error, `${kind.singular} "${name}" in namespace "${namespace}"`);
+    }
+  }
+
+  /** A JSON merge patch (RFC 7386) of an Episode, as the plugin sends. */
+  async mergePatch(user: User, namespace: string, name: string, patch: object, dryRun = false): Promise<Episode> {
     try {
       return (await this.api(user).patchNamespacedCustomObject(
         {
@@ -62,6 +90,7 @@ export class EpisodeWriter {
           body: patch,
           fieldManager: FIELD_MANAGER,
           fieldValidation: 'Strict',
+          dryRun: dryRun ? 'All' : undefined,
         },
         MERGE_PATCH,
       )) as Episode;

@@ -7,16 +7,19 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { bodyLimits } from './body-limits.ts';
-import { API, type Env, type GatewayDeps } from './context.ts';
+import { API, FRONT_PROXY_USER, type Env, type GatewayDeps } from './context.ts';
 import { HttpError, badRequest, notFound } from './errors.ts';
 import { LOOPBACK, originOf, peerAddress } from './network.ts';
 import { CONTENT_SECURITY_POLICY } from './security-headers.ts';
 import { actionRoutes } from './routes/actions.ts';
 import { artifactRoutes } from './routes/artifacts.ts';
+import { mediaRoutes } from './routes/media.ts';
 import { channelRoutes } from './routes/channels.ts';
 import { episodeRoutes } from './routes/episodes.ts';
 import { estimateRoutes } from './routes/estimates.ts';
 import { historyRoutes } from './routes/history.ts';
+import { jobRoutes } from './routes/jobs.ts';
+import { pulseRoutes } from './routes/pulse.ts';
 import { logRoutes } from './routes/logs.ts';
 import { metaRoutes } from './routes/meta.ts';
 import { sessionRoutes } from './routes/session.ts';
@@ -118,8 +121,10 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
       );
     }
     if (c.req.path === `${API}/session` && c.req.method !== 'GET') return next();
+    // Through the aggregated API the API server authenticated the user (aggregated/server.ts).
+    const delegated = (c.env as Env['Bindings'] | undefined)?.[FRONT_PROXY_USER];
     const origin = originOf(c, deps.trustedProxies);
-    const user = await authenticator.authenticate(c.req.raw.headers, origin.peer, origin.client);
+    const user = delegated ?? (await authenticator.authenticate(c.req.raw.headers, origin.peer, origin.client));
     c.set('user', user);
     await next();
   });
@@ -132,8 +137,11 @@ export function createApp(deps: GatewayDeps): OpenAPIHono<Env> {
   app.route('/', actionRoutes(deps));
   app.route('/', streamRoutes(deps));
   if (deps.artifacts) app.route('/', artifactRoutes(deps, deps.artifacts));
+  if (deps.artifacts) app.route('/', mediaRoutes(deps, deps.artifacts));
   if (deps.logs) app.route('/', logRoutes(deps, deps.logs));
   app.route('/', historyRoutes(deps));
+  app.route('/', pulseRoutes(deps));
+  app.route('/', jobRoutes(deps));
   app.route('/', spendRoutes(deps));
   app.route('/', webhookRoutes(deps));
 

@@ -3,6 +3,7 @@
 // arrives and refused at the first byte beyond). A refusal is a 413 in the gateway's error shape;
 // the rest of the body is never read into memory (@hono/node-server drains or drops it).
 import type { MiddlewareHandler } from 'hono';
+import { MEDIA_MAX_BYTES } from '@acog/api';
 import { bodyLimit } from 'hono/body-limit';
 import { MAX_WEBHOOK_BYTES } from '../webhooks/heygen.ts';
 import { API } from './context.ts';
@@ -25,14 +26,20 @@ export const BODY_LIMITS = {
   episode: EPISODE_CREATE_LIMIT,
   /** {"spec": ...}: the Episode being written, bounded as the create route's. */
   estimate: EPISODE_CREATE_LIMIT,
+  /** An Episode's or Channel's spec (editor, script review, own media), or a new Channel: bounded as an Episode. */
+  edit: EPISODE_CREATE_LIMIT,
   webhook: MAX_WEBHOOK_BYTES,
+  /** A clip or image of the Episode's own media, streamed to S3: as large as a stage downloads. */
+  media: MEDIA_MAX_BYTES,
   /** Any other route: none takes a body; a little is tolerated. */
   other: 16 * KiB,
 } as const;
 
 const EPISODE_ACTION = new RegExp(`^${API}/namespaces/[^/]+/episodes/[^/]+/(approve|retry|suspend|resume|cancel)$`);
 const EPISODE_CREATE = new RegExp(`^${API}/namespaces/[^/]+/episodes$`);
+const EPISODE_MEDIA = new RegExp(`^${API}/namespaces/[^/]+/episodes/[^/]+/media$`);
 const ESTIMATE = new RegExp(`^${API}/namespaces/[^/]+/estimates$`);
+const EDIT = new RegExp(`^${API}/namespaces/[^/]+/(episodes/[^/]+|channels|channels/[^/]+)$`);
 
 /** The limit of one request, by its path. */
 export function bodyLimitOf(path: string): number {
@@ -41,6 +48,8 @@ export function bodyLimitOf(path: string): number {
   if (EPISODE_CREATE.test(path)) return BODY_LIMITS.episode;
   if (ESTIMATE.test(path)) return BODY_LIMITS.estimate;
   if (EPISODE_ACTION.test(path)) return BODY_LIMITS.action;
+  if (EDIT.test(path)) return BODY_LIMITS.edit;
+  if (EPISODE_MEDIA.test(path)) return BODY_LIMITS.media;
   return BODY_LIMITS.other;
 }
 

@@ -7,12 +7,13 @@ import type { Authenticator, User } from '../auth/authenticator.ts';
 import type { Authorizer } from '../auth/authorizer.ts';
 import type { ClusterCache } from '../cluster/cache.ts';
 import { BadContinueToken, queryPage, type ListQuery } from '../cluster/query.ts';
-import type { EpisodeWriter } from '../cluster/writer.ts';
+import type { ResourceWriter } from '../cluster/writer.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { GatewayMetrics } from '../observability/metrics.ts';
 import type { ArtifactServer } from '../artifacts/server.ts';
 import type { LogStreamer } from '../logs/logs.ts';
 import type { HeyGenWebhookHandler } from '../webhooks/handler.ts';
+import type { PulseWebhookHandler } from '../webhooks/pulse.ts';
 import { badRequest, notFound, type Permission } from './errors.ts';
 import type { AddressSet } from './network.ts';
 import type { StreamLimits } from './streams.ts';
@@ -21,12 +22,14 @@ export interface GatewayDeps {
   cache: ClusterCache;
   authenticator: Authenticator;
   authorizer: Authorizer;
-  writer: EpisodeWriter;
+  writer: ResourceWriter;
   metrics: GatewayMetrics;
   log: Logger;
   artifacts?: ArtifactServer;
   logs?: LogStreamer;
   heygen?: HeyGenWebhookHandler;
+  /** Pulse deliveries (POST /webhooks/pulse): stored in `database`. Absent when no source has a secret. */
+  pulse?: PulseWebhookHandler;
   /** PostgreSQL: the archive (history) and the cost ledger (spend). Those routes answer 503 without it. */
   database?: Database;
   /** Milliseconds between SSE heartbeats. */
@@ -44,8 +47,14 @@ export interface GatewayDeps {
   ready?: () => boolean;
 }
 
+/**
+ * The binding under which the aggregated API (aggregated/server.ts) hands a request of the public
+ * API the user the API server authenticated; only an in-process caller can set it.
+ */
+export const FRONT_PROXY_USER = 'acogFrontProxyUser';
+
 /** The request context: the user the /api middleware authenticated. */
-export type Env = { Variables: { user: User; route: string } };
+export type Env = { Variables: { user: User; route: string }; Bindings: { [FRONT_PROXY_USER]?: User } };
 
 export const API = '/api/v1';
 

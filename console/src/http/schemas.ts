@@ -3,7 +3,7 @@
 // (cluster/views.ts) return these types and the console (web/lib/api.ts) imports them, type-only,
 // so the three agree by construction.
 import { z } from '@hono/zod-openapi';
-import { STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
+import { PULSE_REASONS, STAGES, type ChannelSpec, type EpisodeSpec, type StageName } from '@acog/api';
 
 const dnsLabel = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const dnsSubdomain = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -192,6 +192,11 @@ export const EpisodeDetailSchema = z
       .openapi({ description: "The Channel's summary; null when it is gone or the user may not get it" }),
     jobs: z.array(JobViewSchema),
     events: z.array(EventViewSchema),
+    resourceVersion: z.string().openapi({ description: 'The version an edit of the spec sends back, so a change meanwhile is a 409' }),
+    pace: z
+      .object({ targetSeconds: z.number(), wordsPerMinute: z.number() })
+      .nullable()
+      .openapi({ description: 'What the script is fitted to (target length, spoken words per minute); null without its Channel' }),
   })
   .openapi('EpisodeDetail');
 
@@ -222,6 +227,7 @@ export const ChannelDetailSchema = z
     recentEpisodes: z.array(EpisodeSummarySchema),
     events: z.array(EventViewSchema),
     schedule: ScheduleViewSchema.nullable().openapi({ description: 'The next runs of its schedule; null when it has none' }),
+    resourceVersion: z.string().openapi({ description: 'The version an edit of the spec sends back, so a change meanwhile is a 409' }),
   })
   .openapi('ChannelDetail');
 
@@ -236,6 +242,47 @@ export const EpisodeCreateSchema = z
   .openapi('EpisodeManifest', { description: 'An Episode (acog.dev/v1alpha1); apiVersion, kind and namespace may be left out' });
 
 export const CreatedSchema = z.object({ episode: EpisodeSummarySchema }).openapi('Created');
+
+export const ChannelManifestSchema = z
+  .record(z.string(), z.unknown())
+  .openapi('ChannelManifest', { description: 'A Channel (acog.dev/v1alpha1); apiVersion, kind and namespace may be left out' });
+
+const resourceVersion = z.string().min(1).max(64).openapi({ description: 'metadata.resourceVersion of the object the edit began from' });
+
+export const SpecReplaceSchema = z
+  .object({
+    spec: z.record(z.string(), z.unknown()).openapi({ description: 'The whole spec, replacing the one stored' }),
+    resourceVersion,
+  })
+  .strict()
+  .openapi('SpecReplace');
+
+export const EpisodePatchSchema = z
+  .object({
+    spec: z
+      .record(z.string(), z.unknown())
+      .optional()
+      .openapi({ description: 'A JSON merge patch (RFC 7386) of the spec: null removes a field, a list replaces the list' }),
+    approve: StageNameSchema.optional().openapi({ description: 'Also pass the approval gate before this stage, in the same write' }),
+    resourceVersion: resourceVersion.optional(),
+  })
+  .strict()
+  .openapi('EpisodePatch');
+
+export const ChannelWrittenSchema = z
+  .object({ channel: ChannelSummarySchema, dryRun: z.boolean() })
+  .openapi('ChannelWritten', { description: 'The Channel as the API server stored it (or would have, on a dry run)' });
+
+export const EpisodeWrittenSchema = z
+  .object({ episode: EpisodeSummarySchema, dryRun: z.boolean(), message: z.string() })
+  .openapi('EpisodeWritten', { description: 'The Episode as the API server stored it (or would have, on a dry run)' });
+
+export const DryRunQuery = z.object({
+  dryRun: z
+    .enum(['All'])
+    .optional()
+    .openapi({ description: 'All: the API server checks everything (schema, CEL rules, admission) and stores nothing' }),
+});
 
 export const ValidationResultSchema = z.object({ valid: z.boolean(), fields: z.array(FieldErrorSchema) }).openapi('ValidationResult');
 
@@ -342,6 +389,9 @@ export type ScheduleView = z.infer<typeof ScheduleViewSchema>;
 export type StageRequest = z.infer<typeof StageBodySchema>;
 export type ActionResult = z.infer<typeof ActionResultSchema>;
 export type Created = z.infer<typeof CreatedSchema>;
+export type ChannelWritten = z.infer<typeof ChannelWrittenSchema>;
+export type EpisodeWritten = z.infer<typeof EpisodeWrittenSchema>;
+export type EpisodePatch = z.infer<typeof EpisodePatchSchema>;
 export type ValidationResult = z.infer<typeof ValidationResultSchema>;
 export type Permissions = z.infer<typeof PermissionsSchema>;
 export type Namespaces = z.infer<typeof NamespacesSchema>;
@@ -400,3 +450,100 @@ export const EstimateSchema = z
 
 export type EstimateRequest = z.infer<typeof EstimateRequestSchema>;
 export type Estimate = z.infer<typeof EstimateSchema>;
+
+export const MediaUploadQuerySchema = z.object({
+  filename: z
+    .string()
+    .max(255)
+    .optional()
+    .openapi({
+      param: { name: 'filename', in: 'query' },
+      description: "The file's own name; its safe characters are kept in the stored name",
+      example: 'harbour.mp4',
+    }),
+});
+
+export const MediaUploadSchema = z
+  .object({
+    uri: z.string().openapi({
+      description: 'Where the file is: put it in spec.media[].uri',
+      example: 's3://acog-assets/team-a/tides/6f1c…/media/1a2b3c4d-harbour.mp4',
+    }),
+    contentType: z.string(),
+    bytes: z.number().int(),
+  })
+  .openapi('MediaUpload');
+
+// ---------------------------------------------------------------------------------------------
+// The Pulse inbox (issue #15) and the Jobs view (issue #17).
+
+export const PULSE_OUTCOMES = ['created', 'skipped'] as const;
+
+export const PulseInboxItemSchema = z
+  .object({
+    source: z.string(),
+    id: z.string(),
+    title: z.string(),
+    url: z.string(),
+    summary: z.string(),
+    score: z.number().openapi({ description: 'The source’s score, 0 to 1' }),
+    keywords: z.array(z.string()),
+    publishedAt: z.string(),
+    receivedAt: z.string(),
+    namespace: z.string(),
+    channel: z.string(),
+    outcome: z.enum(PULSE_OUTCOMES),
+    reason: z.string().openapi({ description: `Why, CamelCase: ${PULSE_REASONS.join(', ')}` }),
+    message: z.string(),
+    episode: z.string().optional().openapi({ description: 'The Episode created (outcome created)' }),
+    decidedAt: z.string(),
+    episodeState: z
+      .object({
+        exists: z.boolean().openapi({ description: 'The Episode is in the cluster (not deleted or archived away)' }),
+        phase: z.string().optional(),
+        waitingGates: z.array(StageNameSchema).openapi({ description: 'The approval gates it waits at now (plan: accept or dismiss)' }),
+        cancelled: z.boolean(),
+      })
+      .optional(),
+  })
+  .openapi('PulseInboxItem');
+
+export const PulseInboxPageSchema = z
+  .object({
+    items: z.array(PulseInboxItemSchema),
+    continue: z.string().optional().openapi({ description: 'Pass as continue for the next page; absent on the last' }),
+  })
+  .openapi('PulseInboxPage');
+
+export const JOB_ROW_STATES = ['Running', 'Waiting', 'Failed'] as const;
+export const WAITING_REASONS = ['Approval', 'Budget', 'Backoff', 'Suspended', 'Held'] as const;
+
+export const JobRowSchema = z
+  .object({
+    namespace: z.string(),
+    episode: z.string(),
+    channel: z.string(),
+    stage: StageNameSchema,
+    attempt: z.number().int().optional(),
+    state: z.enum(JOB_ROW_STATES),
+    waitingFor: z.enum(WAITING_REASONS).optional().openapi({
+      description: 'Why a Waiting stage waits: an approval gate, the budget, a retry backoff, a suspended Episode, or another hold',
+    }),
+    message: z.string().optional().openapi({ description: 'Why it waits, or why it failed' }),
+    jobName: z.string().optional(),
+    since: z.string().optional().openapi({ description: 'When it started (Running), began to wait, or failed' }),
+    until: z.string().optional().openapi({ description: 'When a backoff ends (Waiting for Backoff)' }),
+  })
+  .openapi('JobRow');
+
+export const JobListSchema = z
+  .object({
+    items: z.array(JobRowSchema),
+    namespaces: z.array(z.string()).openapi({ description: 'The namespaces the list covers (those the user may list Episodes in)' }),
+  })
+  .openapi('JobList');
+
+export type PulseInboxItem = z.infer<typeof PulseInboxItemSchema>;
+export type PulseInboxPage = z.infer<typeof PulseInboxPageSchema>;
+export type JobRow = z.infer<typeof JobRowSchema>;
+export type JobList = z.infer<typeof JobListSchema>;

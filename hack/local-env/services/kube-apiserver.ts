@@ -36,6 +36,14 @@ export interface KubeApiserverService {
   process: ManagedProcess;
 }
 
+/** A context of the local kubeconfig: a user with a token (the role's name) or with a client certificate (ROLE-cert). */
+export type KubeContext = UserRole | `${UserRole}-cert`;
+
+/** The kubeconfig context of a user who authenticates with a client certificate instead of a token. */
+export function certificateContext(role: UserRole): `${UserRole}-cert` {
+  return `${role}-cert`;
+}
+
 /** A CA and a serving certificate for 127.0.0.1 and localhost, made with openssl. */
 async function servingCertificate(dir: string): Promise<{ ca: string; cert: string; key: string }> {
   const ca = join(dir, 'ca.crt');
@@ -84,6 +92,69 @@ async function servingCertificate(dir: string): Promise<{ ca: string; cert: stri
   return { ca, cert, key };
 }
 
+/**
+ * A certificate signed by a CA of servingCertificate's kind: a client certificate (CN the user, O
+ * the groups, as the API server reads them) or the aggregator's front-proxy client.
+ */
+async function clientCertificate(
+  dir: string,
+  ca: { cert: string; key: string },
+  file: string,
+  commonName: string,
+  organizations: readonly string[] = [],
+): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, `${file}.crt`);
+  const key = join(dir, `${file}.key`);
+  const csr = join(dir, `${file}.csr`);
+  const ext = join(dir, `${file}.ext`);
+  const subject = `/CN=${commonName}${organizations.map((group) => `/O=${group}`).join('')}`;
+  await run('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject]);
+  await writeFile(ext, 'extendedKeyUsage=clientAuth\n');
+  await run('openssl', [
+    'x509',
+    '-req',
+    '-in',
+    csr,
+    '-CA',
+    ca.cert,
+    '-CAkey',
+    ca.key,
+    '-CAcreateserial',
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-extfile',
+    ext,
+  ]);
+  return { cert, key };
+}
+
+/** The front-proxy CA, separate from the cluster CA as kubeadm's: what it signs is believed only for X-Remote-* headers. */
+async function frontProxyCa(dir: string): Promise<{ cert: string; key: string }> {
+  const cert = join(dir, 'front-proxy-ca.crt');
+  const key = join(dir, 'front-proxy-ca.key');
+  await run('openssl', [
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    key,
+    '-out',
+    cert,
+    '-days',
+    '30',
+    '-subj',
+    '/CN=acog-front-proxy-ca',
+  ]);
+  return { cert, key };
+}
+
+/** The name in the aggregator's client certificate, as --requestheader-allowed-names lists it. */
+export const FRONT_PROXY_CLIENT = 'front-proxy-client';
+
 function readyz(server: string, ca: string, token: string): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const req = request(`${server}/readyz`, { ca, headers: { authorization: `Bearer ${token}` }, timeout: 3000 }, (res) => {
@@ -100,6 +171,20 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
   const pki = join(dir, 'pki');
   await mkdir(pki, { recursive: true });
   const { ca, cert, key } = await servingCertificate(pki);
+  const clusterCa = { cert: ca, key: join(pki, 'ca.key') };
+  // The aggregation layer (APIServices, e.g. the console's history.acog.dev): the API server
+  // authenticates the user and passes them on as X-Remote-* headers over this client certificate.
+  const frontProxy = await frontProxyCa(pki);
+  const proxyClient = await clientCertificate(pki, frontProxy, 'front-proxy-client', FRONT_PROXY_CLIENT);
+  // Users who sign in with a client certificate (as kind's and kubeadm's admin.conf do), beside the tokens.
+  const userCertificates = Object.fromEntries(
+    await Promise.all(
+      Object.entries(USERS).map(async ([role, user]) => [
+        role,
+        await clientCertificate(pki, clusterCa, `user-${role}`, user.name, user.groups),
+      ]),
+    ),
+  ) as Record<UserRole, { cert: string; key: string }>;
 
   const serviceAccount = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const saKey = join(pki, 'sa.key');
@@ -158,11 +243,20 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
       '--enable-priority-and-fairness=false',
       // The node harness's Nodes are tainted and labelled per namespace; these two plugins give a
       // namespace's Pods the matching nodeSelector and toleration from the namespace's annotations,
-      // so that each namespace's Pods run on the harness of that namespace (docs/adr/0020).
+      // so that each namespace's Pods run on the harness of that namespace (docs/adr/0027).
       '--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction',
       // No node lifecycle controller runs here to lift the not-ready taint this plugin puts on every
       // new Node; the harness registers its Nodes Ready.
       '--disable-admission-plugins=TaintNodesByCondition',
+      `--requestheader-client-ca-file=${frontProxy.cert}`,
+      `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
+      '--requestheader-username-headers=X-Remote-User',
+      '--requestheader-group-headers=X-Remote-Group',
+      '--requestheader-extra-headers-prefix=X-Remote-Extra-',
+      `--proxy-client-cert-file=${proxyClient.cert}`,
+      `--proxy-client-key-file=${proxyClient.key}`,
+      // No kube-proxy here: the aggregator dials an APIService's endpoint, not its Service's cluster IP.
+      '--enable-aggregator-routing=true',
       `--cert-dir=${pki}`,
       '--v=1',
     ],
@@ -177,8 +271,17 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
       apiVersion: 'v1',
       kind: 'Config',
       clusters: [{ name: 'acog-local', cluster: { server, 'certificate-authority-data': Buffer.from(caData).toString('base64') } }],
-      users: Object.keys(USERS).map((role) => ({ name: role, user: { token: tokens[role as UserRole] } })),
-      contexts: Object.keys(USERS).map((role) => ({ name: role, context: { cluster: 'acog-local', user: role, namespace: 'default' } })),
+      users: [
+        ...Object.keys(USERS).map((role) => ({ name: role, user: { token: tokens[role as UserRole] } })),
+        ...(Object.keys(USERS) as UserRole[]).map((role) => ({
+          name: certificateContext(role),
+          user: { 'client-certificate': userCertificates[role].cert, 'client-key': userCertificates[role].key },
+        })),
+      ],
+      contexts: [...Object.keys(USERS), ...(Object.keys(USERS) as UserRole[]).map(certificateContext)].map((name) => ({
+        name,
+        context: { cluster: 'acog-local', user: name, namespace: 'default' },
+      })),
       'current-context': 'admin',
     }),
     { mode: 0o600 },

@@ -1,4 +1,4 @@
-// kube-controller-manager and kube-scheduler of the local control plane (docs/adr/0020): the
+// kube-controller-manager and kube-scheduler of the local control plane (docs/adr/0027): the
 // controllers whose behaviour ACOG relies on, Kubernetes' own, not a reading of them. There is no
 // kubelet: the node harness (test/support/node-harness.ts) registers Nodes and runs their Pods.
 import { mkdir } from 'node:fs/promises';

@@ -94,3 +94,70 @@ describe('WorkQueue', () => {
     expect(waits[0]).toBeGreaterThanOrEqual(15);
   });
 });
+
+describe('WorkQueue with priorities', () => {
+  it('gives workers the key of highest priority first, equal ones in the order added', async () => {
+    const priorities: Record<string, number> = { new1: 0, new2: 0, far: 6, mid: 3 };
+    const queue = new WorkQueue({ name: 't', workers: 1, priority: (key) => priorities[key] });
+    for (const key of ['new1', 'mid', 'new2', 'far']) queue.add(key);
+    const seen: string[] = [];
+    queue.start(async (key) => void seen.push(key));
+    await queue.idle();
+    expect(seen).toEqual(['far', 'mid', 'new1', 'new2']);
+  });
+
+  it('moves a waiting key up when its priority rose, and still processes it once', async () => {
+    const priorities: Record<string, number> = { a: 0, b: 0, c: 0 };
+    const queue = new WorkQueue({ name: 't', workers: 1, priority: (key) => priorities[key] });
+    for (const key of ['a', 'b', 'c']) queue.add(key);
+    priorities.c = 2;
+    queue.add('c');
+    expect(queue.depth).toBe(3);
+    const seen: string[] = [];
+    queue.start(async (key) => void seen.push(key));
+    await queue.idle();
+    expect(seen).toEqual(['c', 'a', 'b']);
+  });
+
+  it('keeps per-key ordering: a key added while processed runs again after, never beside itself', async () => {
+    const priorities: Record<string, number> = { hot: 5, cold: 0 };
+    const queue = new WorkQueue({ name: 't', workers: 2, priority: (key) => priorities[key] });
+    const log: string[] = [];
+    let active = 0;
+    let maxActiveHot = 0;
+    queue.start(async (key) => {
+      if (key === 'hot') maxActiveHot = Math.max(maxActiveHot, ++active);
+      log.push(`start ${key}`);
+      await tick(20);
+      log.push(`end ${key}`);
+      if (key === 'hot') active--;
+    });
+    queue.add('hot');
+    await tick();
+    queue.add('hot');
+    queue.add('hot');
+    queue.add('cold');
+    await queue.idle();
+    expect(maxActiveHot).toBe(1);
+    expect(log.filter((line) => line.endsWith('hot'))).toEqual(['start hot', 'end hot', 'start hot', 'end hot']);
+    expect(log).toContain('start cold');
+  });
+
+  it('reports the wait from the first add even when a raise moved the key up', async () => {
+    const waits: Record<string, number> = {};
+    const priorities: Record<string, number> = { a: 0 };
+    const queue = new WorkQueue({
+      name: 't',
+      workers: 1,
+      priority: (key) => priorities[key],
+      onProcessed: ({ key, waitMs }) => (waits[key] = waitMs),
+    });
+    queue.add('a');
+    await tick(30);
+    priorities.a = 1;
+    queue.add('a');
+    queue.start(async () => undefined);
+    await queue.idle();
+    expect(waits.a).toBeGreaterThanOrEqual(25);
+  });
+});

@@ -1,8 +1,10 @@
 // A rate-limited work queue in the client-go sense: keys (namespace/name), never objects; a key
 // queued twice is processed once; a key being processed is never processed by two workers at
 // once (a change meanwhile queues it again for after); failures come back with per-key
-// exponential backoff; a bounded number of workers.
+// exponential backoff; a bounded number of workers. Optionally a priority per key: workers take
+// the highest first (work further along before new work), equal priorities in the order added.
 import { backoffDelay } from '../backoff/backoff.ts';
+import { OrderedKeys } from './ordered-keys.ts';
 
 export interface WorkQueueOptions {
   name: string;
@@ -13,10 +15,15 @@ export interface WorkQueueOptions {
   /** Called with each key's wait in the queue and its processing time. */
   onProcessed?: (outcome: { key: string; waitMs: number; durationMs: number; error?: unknown }) => void;
   onDepth?: (depth: number) => void;
+  /**
+   * A key's priority, asked each time the key is added (higher goes first; adding a waiting key
+   * again may move it up, never down). Without it every key is equal: first in, first out.
+   */
+  priority?: (key: string) => number;
 }
 
 export class WorkQueue {
-  private readonly queue: string[] = [];
+  private readonly queue = new OrderedKeys();
   /** Keys in the queue, with when they were added (for the latency metric). */
   private readonly queued = new Map<string, number>();
   private readonly processing = new Set<string>();
@@ -24,7 +31,7 @@ export class WorkQueue {
   private readonly dirty = new Set<string>();
   private readonly delayed = new Map<string, { timer: NodeJS.Timeout; at: number }>();
   private readonly failures = new Map<string, number>();
-  private readonly options: Required<Omit<WorkQueueOptions, 'onProcessed' | 'onDepth'>> & WorkQueueOptions;
+  private readonly options: Required<Omit<WorkQueueOptions, 'onProcessed' | 'onDepth' | 'priority'>> & WorkQueueOptions;
   private handler?: (key: string) => Promise<void>;
   private active = 0;
   private shuttingDown = false;
@@ -35,20 +42,23 @@ export class WorkQueue {
   }
 
   get depth(): number {
-    return this.queue.length;
+    return this.queue.size;
   }
 
-  /** Queues a key now; a key already queued stays where it is. */
+  /**
+   * Queues a key now; a key already queued keeps its place, or moves up when its priority rose.
+   * A key being processed is queued again once its worker is done (never two workers on one key).
+   */
   add(key: string): void {
     if (this.shuttingDown) return;
     if (this.processing.has(key)) {
       this.dirty.add(key);
       return;
     }
-    if (this.queued.has(key)) return;
+    const added = this.queue.add(key, this.options.priority?.(key) ?? 0);
+    if (!added) return;
     this.queued.set(key, Date.now());
-    this.queue.push(key);
-    this.options.onDepth?.(this.queue.length);
+    this.options.onDepth?.(this.queue.size);
     this.pump();
   }
 
@@ -97,7 +107,7 @@ export class WorkQueue {
     this.shuttingDown = true;
     for (const { timer } of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
-    this.queue.length = 0;
+    this.queue.clear();
     this.queued.clear();
     if (this.active === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
@@ -105,17 +115,17 @@ export class WorkQueue {
 
   /** Resolves when nothing is queued or being processed (for tests and benchmarks). */
   async idle(): Promise<void> {
-    if (this.active === 0 && this.queue.length === 0) return;
+    if (this.active === 0 && this.queue.size === 0) return;
     await new Promise<void>((resolve) => this.idleWaiters.push(resolve));
   }
 
   private pump(): void {
     if (!this.handler) return;
-    while (this.active < this.options.workers && this.queue.length > 0) {
+    while (this.active < this.options.workers && this.queue.size > 0) {
       const key = this.queue.shift()!;
       const queuedAt = this.queued.get(key)!;
       this.queued.delete(key);
-      this.options.onDepth?.(this.queue.length);
+      this.options.onDepth?.(this.queue.size);
       this.processing.add(key);
       this.active++;
       void this.process(key, queuedAt);
@@ -136,6 +146,6 @@ export class WorkQueue {
     if (failure !== undefined) this.addRateLimited(key);
     if (this.dirty.delete(key)) this.add(key);
     this.pump();
-    if (this.active === 0 && this.queue.length === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.active === 0 && this.queue.size === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
 }

@@ -1,21 +1,18 @@
-// The console's gateway, reached through the API server's service proxy
-// (/api/v1/namespaces/<ns>/services/<name>:http/proxy/...) with the user's own credentials: no new
-// login, no port-forward, nothing exposed. The API server authenticates the user, checks `get
-// services/proxy` on the console's Service, and removes the Authorization header before it
-// proxies; so the plugin also sends the user's token as X-ACOG-Authorization, which the gateway
-// checks with a TokenReview and authorizes per namespace as any other request (docs/adr/0017).
-import { request } from 'node:https';
-import type { RequestOptions } from 'node:https';
+// The console's gateway reached through the API server's service proxy
+// (/api/v1/namespaces/<ns>/services/<name>:http/proxy/...), as transport only: `kubectl acog pulse
+// send` delivers signed events to /webhooks/pulse this way when no --url is given. The API server
+// checks `create services/proxy` on the console's Service; the gateway judges the delivery by its
+// HMAC signature, not by who sent it. Reads as the user go through the aggregated API instead
+// (history-api.ts, docs/adr/0021).
 import { CoreV1Api } from '@kubernetes/client-node';
 import { isForbidden } from '@acog/kube';
 import type { Connection } from '../kube/config.ts';
 import { CommandError, explainApiError } from '../kube/errors.ts';
+import { apiServerRequest, judgeAnswer, type Answer } from './api-server-request.ts';
 
 /** The label the chart puts on the console's public Service, by which the plugin finds it. */
 export const CONSOLE_SERVICE_SELECTOR = 'app.kubernetes.io/name=acog,app.kubernetes.io/component=console,acog.dev/service=api';
 export const CONSOLE_SERVICE_PORT = 'http';
-/** The largest answer read from the gateway. */
-const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export interface ConsoleService {
   namespace: string;
@@ -57,59 +54,26 @@ export function proxyPath(service: ConsoleService, path: string): string {
   return `/api/v1/namespaces/${encodeURIComponent(service.namespace)}/services/${encodeURIComponent(service.name)}:${CONSOLE_SERVICE_PORT}/proxy${path}`;
 }
 
-interface GatewayError {
-  error?: { status?: number; reason?: string; message?: string };
+/** One request to the console's gateway through the service proxy, with the kubeconfig's credentials. */
+export function proxyRequest(
+  connection: Connection,
+  service: ConsoleService,
+  path: string,
+  init: { method: string; headers?: Record<string, string>; body?: string },
+): Promise<Answer> {
+  return apiServerRequest(connection, proxyPath(service, path), 'the ACOG console', init);
 }
 
-/** GETs a gateway path through the service proxy as the user; the answer's JSON, or a CommandError that says what to do. */
-export async function gatewayGet<T>(connection: Connection, service: ConsoleService, path: string): Promise<T> {
-  const server = connection.kc.getCurrentCluster()?.server;
-  if (!server) throw new CommandError('the kubeconfig names no cluster server');
-  const url = new URL(proxyPath(service, path), server);
-  const options: RequestOptions = { method: 'GET', headers: { accept: 'application/json' } };
-  await connection.kc.applyToHTTPSOptions(options);
-  const headers = (options.headers ?? {}) as Record<string, string>;
-  const authorization = headers.Authorization ?? headers.authorization;
-  if (!authorization)
-    throw new CommandError(
-      'your kubeconfig user has no token (a client certificate, say), and the API server passes no certificate on to the console: use a context with a token (OIDC, an exec plugin, or kubectl create token)',
-    );
-  headers['x-acog-authorization'] = authorization;
-  options.headers = headers;
-  const { status, body } = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(url, options, (response) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_ANSWER_BYTES) req.destroy(new Error(`the gateway's answer is larger than ${MAX_ANSWER_BYTES} bytes`));
-        else chunks.push(chunk);
-      });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      response.on('error', reject);
-    });
-    req.on('error', reject);
-    req.end();
-  }).catch((error: unknown) => {
-    throw explainApiError(error, 'the ACOG console', server);
-  });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    parsed = undefined;
-  }
-  if (status >= 200 && status < 300 && parsed !== undefined) return parsed as T;
-  const gateway = (parsed as GatewayError | undefined)?.error;
-  if (gateway?.message) {
-    const retry = status === 503 ? ' (the console answered 503: try again shortly)' : '';
-    throw new CommandError(`${gateway.message}${retry}`);
-  }
+/** The gateway's JSON answer, or a CommandError: the gateway's own message, else what the API server said and what to do. */
+export function gatewayAnswer<T>(service: ConsoleService, answer: Answer): T {
+  const judged = judgeAnswer<T>(answer);
+  if (judged.ok) return judged.value;
+  const { status } = answer;
+  const { message } = judged;
   // Not the gateway's answer: the API server's own (no right to the proxy, no such Service, no endpoints).
-  const message = (parsed as { message?: string } | undefined)?.message ?? body.slice(0, 300).trim();
   if (status === 403)
     throw new CommandError(
-      `forbidden: ${message}: reaching the console needs get on services/proxy of ${service.namespace}/${service.name} (the chart grants it to every authenticated user)`,
+      `forbidden: ${message}: delivering through the API server needs create on services/proxy of ${service.namespace}/${service.name}: ask an admin, or send straight to the gateway with --url`,
     );
   if (status === 404) throw new CommandError(`the console Service ${service.namespace}/${service.name} was not found: ${message}`);
   if (status === 503)

@@ -3,12 +3,14 @@
 // only the version that was archived (a precondition on uid and resourceVersion): a change after
 // archiving makes the delete conflict, and the next round archives the change first. While
 // PostgreSQL cannot be reached, the upsert fails, the work queue retries with backoff, and nothing
-// is deleted. A periodic collection deletes archived rows older than a Channel's retentionDays.
+// is deleted. The finalizer acog.dev/archive (added by the Episode reconciler) goes once the row
+// is stored, so a person's delete of a finished Episode waits for the archive instead of losing it.
+// A periodic collection deletes archived rows older than a Channel's retentionDays.
 import { archiveEpisodes, deleteArchivedBefore } from '@acog/db/archive';
 import { EPISODES, GROUP, VERSION, type Channel, type Episode } from '@acog/api';
-import { apiMessage, isConflict, isNotFound, type Informer, type KubeClients, type Logger } from '@acog/kube';
+import { apiMessage, isConflict, isNotFound, MERGE_PATCH, type Informer, type KubeClients, type Logger } from '@acog/kube';
 import type { OperatorMetrics } from '../observability/metrics.ts';
-import { archiveRecord, isFinished, retentionCutoff, ttlDecision } from './policy.ts';
+import { ARCHIVE_FINALIZER, archiveRecord, hasArchiveFinalizer, isFinished, retentionCutoff, ttlDecision } from './policy.ts';
 
 /** What the archive writes to: anything that answers pg's query() (the Pool of @acog/db). */
 export type ArchiveDatabase = Parameters<typeof archiveEpisodes>[0];
@@ -35,14 +37,20 @@ export class Archiver {
     this.deps = deps;
   }
 
-  /** Whether an Episode event concerns the archive: it finished (or changed after finishing). */
+  /** Whether an Episode event concerns the archive: it finished (or changed after), or its finalizer may go. */
   wants(episode: Episode): boolean {
+    if (hasArchiveFinalizer(episode) && (isFinished(episode) || episode.metadata.deletionTimestamp)) return true;
     return isFinished(episode) && this.archived.get(episode.metadata.uid!) !== episode.metadata.resourceVersion;
   }
 
   async reconcile(key: string): Promise<void> {
     const episode = this.deps.episodes.get(key);
-    if (!episode || !isFinished(episode)) return;
+    if (!episode) return;
+    // Deleted before it finished: nothing to archive, nothing to hold it for.
+    if (!isFinished(episode)) {
+      if (episode.metadata.deletionTimestamp && hasArchiveFinalizer(episode)) await this.releaseFinalizer(episode);
+      return;
+    }
     const { namespace, name, uid, resourceVersion } = episode.metadata as {
       namespace: string;
       name: string;
@@ -71,6 +79,9 @@ export class Archiver {
       this.remember(uid, resourceVersion);
       this.deps.log.debug({ namespace, episode: name, uid, phase: episode.status?.phase }, 'archived episode');
     }
+    // The row is stored: the Episode may go (a deletion waiting for it proceeds). The watch brings
+    // the patched Episode back, and with it the TTL.
+    if (hasArchiveFinalizer(episode)) return this.releaseFinalizer(episode);
     if (episode.metadata.deletionTimestamp) return;
     const decision = ttlDecision(episode, channel, this.deps.now?.() ?? new Date());
     if (decision.action === 'wait') this.deps.requeueAfter(key, decision.delayMs + 50);
@@ -123,6 +134,30 @@ export class Archiver {
       }
     }
     return total;
+  }
+
+  /** Removes acog.dev/archive, on the version read (a conflict retries with the next). */
+  private async releaseFinalizer(episode: Episode): Promise<void> {
+    const { namespace, name, resourceVersion } = episode.metadata as { namespace: string; name: string; resourceVersion: string };
+    const finalizers = (episode.metadata.finalizers ?? []).filter((f) => f !== ARCHIVE_FINALIZER);
+    try {
+      await this.deps.clients.custom.patchNamespacedCustomObject(
+        {
+          group: GROUP,
+          version: VERSION,
+          plural: EPISODES.plural,
+          namespace,
+          name,
+          body: { metadata: { finalizers, resourceVersion } },
+        },
+        MERGE_PATCH,
+      );
+    } catch (error) {
+      if (isNotFound(error)) return;
+      throw new Error(`cannot remove the finalizer ${ARCHIVE_FINALIZER} of episode ${namespace}/${name}: ${apiMessage(error)}`, {
+        cause: error,
+      });
+    }
   }
 
   private remember(uid: string, resourceVersion: string): void {

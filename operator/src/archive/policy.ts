@@ -6,6 +6,17 @@ import type { Channel, Episode } from '@acog/api';
 
 const FINISHED = new Set<string>(['Succeeded', 'Failed', 'Cancelled']);
 
+/**
+ * Held on every Episode while the operator has an archive, from its first reconcile until its
+ * finished object is in PostgreSQL (or it is deleted before finishing): a person's `kubectl delete`
+ * between the end and the archive waits for the row instead of losing the Episode (docs/adr/0017).
+ */
+export const ARCHIVE_FINALIZER = 'acog.dev/archive';
+
+export function hasArchiveFinalizer(episode: Episode): boolean {
+  return (episode.metadata.finalizers ?? []).includes(ARCHIVE_FINALIZER);
+}
+
 /** Whether an Episode has finished (and so belongs in the archive). */
 export function isFinished(episode: Episode): boolean {
   return FINISHED.has(episode.status?.phase ?? '');

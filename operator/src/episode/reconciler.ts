@@ -7,6 +7,7 @@
 // checked (schema, the attempt's identity, artifacts inside the attempt's own prefix), and a bad
 // one fails its attempt; an event only says where to look, and never fails an attempt whose Job
 // has not failed.
+import { ARCHIVE_FINALIZER, isFinished } from '../archive/policy.ts';
 import { isDeepStrictEqual } from 'node:util';
 import {
   activeAncestors,
@@ -56,6 +57,7 @@ import { LedgerRecorder } from '../budget/recorder.ts';
 import type { CompletionHints } from '../completions/hints.ts';
 import { boundMessage } from '../completions/nats.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
+import { PhaseTimer } from '../observability/phases.ts';
 import { buildStageJob, INPUT_HASH_ANNOTATION } from './job.ts';
 import { adoptJobs, planEpisode, type AttemptOutcome, type StageJob, type StageStatus, type Transition } from './planner.ts';
 
@@ -92,6 +94,8 @@ export class EpisodeReconciler {
   private readonly deps: EpisodeReconcilerDeps;
   /** result.json files are immutable once written: a bounded cache saves S3 reads. */
   private readonly results = new Map<string, StageResult>();
+  /** Reads of result.json under way, by URI: a reconcile joins a prefetch rather than reading again. */
+  private readonly reading = new Map<string, Promise<StageResult | StageResultProblem | undefined>>();
   private readonly notReusable = new Set<string>();
   /** Jobs created but not yet in the cache (its watch lags a little): they exist all the same. */
   private readonly expected = new Map<string, { view: StageJob & { inputHash?: string }; key: string; at: number }>();
@@ -118,7 +122,18 @@ export class EpisodeReconciler {
     this.deps.onSpendChanged?.(channelKey);
   }
 
+  /** One reconcile, with where its time went recorded in acog_reconcile_phase_seconds. */
   async reconcile(key: string): Promise<void> {
+    const timer = new PhaseTimer();
+    try {
+      await this.reconcileTimed(key, timer);
+    } finally {
+      for (const [phase, ms] of Object.entries(timer.totals()))
+        this.deps.metrics.reconcilePhase.observe({ controller: 'episode', phase }, ms / 1000);
+    }
+  }
+
+  private async reconcileTimed(key: string, timer: PhaseTimer): Promise<void> {
     const { episodes, channels, hints } = this.deps;
     const episode = episodes.get(key);
     if (!episode) {
@@ -132,12 +147,14 @@ export class EpisodeReconciler {
       await this.recorder?.sync(episode, channel, episode.status ?? {}, []);
       return this.finalize(episode, channel);
     }
-    if (!(await this.ensureFinalizer(episode, channel))) return;
+    if (!(await timer.time('api_write', () => this.ensureFinalizer(episode, channel)))) return;
 
     const now = this.deps.now?.() ?? new Date();
-    const ownJobs = this.ownJobs(episode);
-    const hashes = channel ? stageInputHashes(channel.spec, episode.spec) : {};
-    const adopted = adoptJobs(episode.status, ownJobs, hashes);
+    const { ownJobs, hashes, adopted } = timer.timeSync('planning', () => {
+      const ownJobs = this.ownJobs(episode);
+      const hashes = channel ? stageInputHashes(channel.spec, episode.spec) : {};
+      return { ownJobs, hashes, adopted: adoptJobs(episode.status, ownJobs, hashes) };
+    });
     const observed: Episode = { ...episode, status: adopted };
     const useless = hints.discard(key, (event) => !isUsableEvent(adopted, ownJobs, episode.metadata.uid!, event));
     if (useless.length)
@@ -150,8 +167,9 @@ export class EpisodeReconciler {
         },
         'terminated stage events that can never be recorded',
       );
-    const outcomes = await this.outcomes(observed, ownJobs, hints.events(key), now);
-    const reusable = await this.reusable(observed, hashes);
+    const [outcomes, reusable] = await timer.time('s3_read', () =>
+      Promise.all([this.outcomes(observed, ownJobs, hints.events(key), now), this.reusable(observed, hashes)]),
+    );
     const planInput = {
       episode: observed,
       channel,
@@ -161,14 +179,14 @@ export class EpisodeReconciler {
       reusable,
       now,
     };
-    let plan = planEpisode(planInput);
+    let plan = timer.timeSync('planning', () => planEpisode(planInput));
     let requeueAfterMs = plan.requeueAfterMs;
     if (this.gate && channel && plan.start.length) {
       // The gate reserves the budget of the paid stages the plan starts; those it holds are planned
       // again as held (the planner is pure: every other decision comes out the same).
-      const gate = await this.gate.decide(episode, channel, plan.start, adopted, now);
+      const gate = await timer.time('ledger', () => this.gate!.decide(episode, channel, plan.start, adopted, now));
       if (Object.keys(gate.holds).length) {
-        plan = planEpisode({ ...planInput, holds: gate.holds });
+        plan = timer.timeSync('planning', () => planEpisode({ ...planInput, holds: gate.holds }));
         requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gate.requeueAfterMs ?? Infinity);
       }
     }
@@ -178,11 +196,11 @@ export class EpisodeReconciler {
     // is adopted by the next reconcile; so no order is safer than the other.
     const [actions, storing, ledgered] = await Promise.allSettled([
       Promise.all([
-        ...plan.deleteJobs.map((name) => this.deleteJob(namespace, name)),
-        ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start)),
+        ...plan.deleteJobs.map((name) => timer.time('api_write', () => this.deleteJob(namespace, name))),
+        ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start, timer)),
       ]),
-      this.storeStatus(episode, plan.status),
-      this.recorder?.sync(episode, channel, plan.status, outcomes) ?? Promise.resolve(true),
+      timer.time('api_write', () => this.storeStatus(episode, plan.status)),
+      this.recorder ? timer.time('ledger', () => this.recorder!.sync(episode, channel, plan.status, outcomes)) : Promise.resolve(true),
     ]);
     // A ledger write that failed is made again from status and result.json on the next look.
     if (ledgered.status === 'fulfilled' && !ledgered.value) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, LEDGER_RETRY_MS);
@@ -260,6 +278,19 @@ export class EpisodeReconciler {
   }
 
   /**
+   * A stage event arrived: its attempt's result.json is read now, while the Episode waits in the
+   * queue, so that the reconcile finds it in memory. Only for an attempt the status runs (the
+   * event is untrusted: it chooses nothing but which of the Episode's own running attempts to read
+   * early); a failure is left to the reconcile, which reads again.
+   */
+  prefetch(episode: Episode, event: StageEvent): void {
+    if (event.outcome !== 'Succeeded' || event.uid !== episode.metadata.uid) return;
+    const entry = episode.status?.stages?.find((s) => s.name === event.stage);
+    if (entry?.phase !== 'Running' || entry.attempt !== event.attempt) return;
+    this.readResult(episode, event.stage, event.attempt).catch(() => undefined);
+  }
+
+  /**
    * An attempt's result.json, checked: undefined when there is none (yet), the problem when it is
    * too large, not JSON, malformed, of another attempt (or inputs, when `inputHash` is given) or
    * names artifacts outside the attempt's own prefix.
@@ -273,30 +304,47 @@ export class EpisodeReconciler {
     const uri = this.resultUri(episode, stage, attempt);
     let result = this.results.get(uri);
     if (!result) {
-      const bytes = await this.readCapped(uri, MAX_RESULT_BYTES);
-      if (!bytes) return undefined;
-      const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
-      const checked = parseStageResult(bytes, {
-        namespace,
-        episode: name,
-        uid,
-        stage,
-        attempt,
-        uri: (bucket, key) => this.deps.store.uri(bucket, key),
-      });
-      if (isStageResultProblem(checked)) {
-        this.deps.log.warn({ namespace, episode: name, stage, attempt, uri, error: checked.error }, 'refused result.json');
-        return checked;
+      let reading = this.reading.get(uri);
+      if (!reading) {
+        reading = this.fetchResult(episode, stage, attempt, uri).finally(() => this.reading.delete(uri));
+        this.reading.set(uri, reading);
       }
-      result = checked;
-      if (this.results.size >= 4096) this.results.delete(this.results.keys().next().value!);
-      this.results.set(uri, result);
+      const fetched = await reading;
+      if (!fetched || isStageResultProblem(fetched)) return fetched;
+      result = fetched;
     }
     if (inputHash !== undefined && result.inputHash !== inputHash)
       return {
         error: `result.json of ${stage} attempt ${attempt} is invalid: inputHash: is ${result.inputHash.slice(0, 128)}, not the attempt's ${inputHash}`,
       };
     return result;
+  }
+
+  /** Reads and checks a result.json; a sound one is kept (they are immutable once written). */
+  private async fetchResult(
+    episode: Episode,
+    stage: StageName,
+    attempt: number,
+    uri: string,
+  ): Promise<StageResult | StageResultProblem | undefined> {
+    const bytes = await this.readCapped(uri, MAX_RESULT_BYTES);
+    if (!bytes) return undefined;
+    const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
+    const checked = parseStageResult(bytes, {
+      namespace,
+      episode: name,
+      uid,
+      stage,
+      attempt,
+      uri: (bucket, key) => this.deps.store.uri(bucket, key),
+    });
+    if (isStageResultProblem(checked)) {
+      this.deps.log.warn({ namespace, episode: name, stage, attempt, uri, error: checked.error }, 'refused result.json');
+      return checked;
+    }
+    if (this.results.size >= 4096) this.results.delete(this.results.keys().next().value!);
+    this.results.set(uri, checked);
+    return checked;
   }
 
   /**
@@ -393,13 +441,16 @@ export class EpisodeReconciler {
     channel: Channel,
     status: EpisodeStatus,
     start: { stage: StageName; attempt: number; inputHash: string; jobName: string },
+    timer: PhaseTimer,
   ): Promise<void> {
     const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
     const active = activeStages(channel.spec, episode.spec);
     const upstream: Partial<Record<StageName, StageResult>> = {};
     for (const ancestor of activeAncestors(start.stage, active)) {
       const entry = status.stages?.find((s) => s.name === ancestor);
-      const result = entry?.attempt ? await this.readResult(episode, ancestor, entry.attempt, entry.inputHash) : undefined;
+      const result = entry?.attempt
+        ? await timer.time('s3_read', () => this.readResult(episode, ancestor, entry.attempt!, entry.inputHash))
+        : undefined;
       if (!result)
         throw new Error(`cannot start ${start.stage}: the result of ${ancestor} attempt ${entry?.attempt} is not in the artifact store`);
       if (isStageResultProblem(result)) throw new Error(`cannot start ${start.stage}: ${result.error}`);
@@ -417,7 +468,7 @@ export class EpisodeReconciler {
       stageBucket(start.stage),
       `${stageKeyPrefix({ namespace, episode: name, uid, stage: start.stage, attempt: start.attempt })}input.json`,
     );
-    await this.deps.store.putBytes(inputUri, JSON.stringify(input, null, 2), 'application/json');
+    await timer.time('s3_write', () => this.deps.store.putBytes(inputUri, JSON.stringify(input, null, 2), 'application/json'));
     const job = buildStageJob(
       {
         episode: { namespace, name, uid, spec: episode.spec },
@@ -428,7 +479,9 @@ export class EpisodeReconciler {
       this.deps.runner,
     );
     try {
-      await this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job });
+      await timer.time('api_write', () =>
+        this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job }),
+      );
       this.expected.set(start.jobName, {
         key: `${namespace}/${uid}`,
         at: Date.now(),
@@ -517,12 +570,18 @@ export class EpisodeReconciler {
   }
 
   private async ensureFinalizer(episode: Episode, channel: Channel | undefined): Promise<boolean> {
-    if (!channel) return true;
-    const wanted = channel.spec.retention?.artifacts === 'DeleteWithEpisode';
     const finalizers = episode.metadata.finalizers ?? [];
-    const has = finalizers.includes(ARTIFACTS_FINALIZER);
-    if (wanted === has) return true;
-    const next = wanted ? [...finalizers, ARTIFACTS_FINALIZER] : finalizers.filter((f) => f !== ARTIFACTS_FINALIZER);
+    let next = finalizers;
+    if (channel) {
+      const wanted = channel.spec.retention?.artifacts === 'DeleteWithEpisode';
+      const has = finalizers.includes(ARTIFACTS_FINALIZER);
+      if (wanted && !has) next = [...next, ARTIFACTS_FINALIZER];
+      if (!wanted && has) next = next.filter((f) => f !== ARTIFACTS_FINALIZER);
+    }
+    // With an archive, nothing finished is lost to a hand delete: the archiver removes this once the
+    // row is stored. Never put back on a finished Episode (it would wait for a row already there).
+    if (this.deps.ledger && !isFinished(episode) && !next.includes(ARCHIVE_FINALIZER)) next = [...next, ARCHIVE_FINALIZER];
+    if (next === finalizers) return true;
     await this.patchFinalizers(episode, next);
     // The watch brings the patched Episode back, and with it the next reconcile.
     return false;
@@ -634,7 +693,7 @@ function checkPublication(raw: unknown): AttemptOutcome['publication'] {
 }
 
 /** Whether the stored status already records a stage event, so its message can be acknowledged. */
-export function isRecorded(status: EpisodeStatus, event: StageEvent): boolean {
+export function isRecorded(status: EpisodeStatus, event: Pick<StageEvent, 'stage' | 'attempt'>): boolean {
   const entry: StageStatus | undefined = status.stages?.find((s) => s.name === event.stage);
   if (!entry?.attempt) return status.phase === 'Cancelled';
   return entry.attempt > event.attempt || (entry.attempt === event.attempt && entry.phase !== 'Running');

@@ -23,6 +23,13 @@ export class OperatorMetrics {
     buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
     registers: [this.registry],
   });
+  readonly reconcilePhase = new Histogram({
+    name: 'acog_reconcile_phase_seconds',
+    help: 'Time one reconcile spent in a kind of work (s3_read, s3_write, api_write, ledger, planning): wall time with any of it in flight.',
+    labelNames: ['controller', 'phase'] as const,
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'acog_workqueue_depth',
     help: 'Keys waiting in the work queue.',
@@ -75,6 +82,12 @@ export class OperatorMetrics {
   readonly archiveCollected = new Counter({
     name: 'acog_archive_collected_total',
     help: "Archived episodes deleted after their Channel's archive.retentionDays.",
+    registers: [this.registry],
+  });
+  readonly pulseDecisions = new Counter({
+    name: 'acog_pulse_decisions_total',
+    help: 'Pulse (event, Channel) decisions, by outcome (created, skipped) and reason.',
+    labelNames: ['outcome', 'reason'] as const,
     registers: [this.registry],
   });
   readonly leader = new Gauge({

@@ -118,7 +118,9 @@ export function decideSchedule(channel: Channel, scheduled: Episode[], now: Date
   if (policy === 'Forbid' && active.length)
     return { ...base, action: { kind: 'forbidden', slot, active: active.map((episode) => episode.metadata.name!) } };
 
-  const topic = nextTopic(channel, new Set(used));
+  // Every scheduled Episode's topic counts as used, listed or not: a topic taken from pulse proposals
+  // is in status only once the status write is seen, and the cache may not show it yet.
+  const topic = nextTopic(channel, new Set([...used, ...scheduled.map((episode) => episode.spec.topic)]));
   if (!topic) return { ...base, action: { kind: 'no-topic', slot, name } };
   return { ...base, action: { kind: 'create', slot, name, topic, replace: policy === 'Replace' ? active : [] } };
 }

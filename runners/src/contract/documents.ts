@@ -95,8 +95,10 @@ export interface BrollClip {
   /** The clip's name among the stage's artifacts: a video, or the still a drawing is drawn over. */
   file: string;
   durationSeconds: number;
-  /** Credit the provider requires (Pexels), added to the description at upload. */
+  /** Credit the provider requires (Pexels) or spec.media gives, added to the description at upload. */
   attribution?: string;
+  /** The licence of a clip or image of spec.media. */
+  license?: string;
   /** A motion graphic the assembly draws over `file` (a still) inside its own filter graph, at the length the beat gives it. */
   drawing?: MotionDrawing;
 }
@@ -117,6 +119,25 @@ export interface MotionDrawing {
   keywords?: string[];
   /** A Ken Burns move's variant. */
   variant?: number;
+}
+
+/**
+ * The offline presenter as data (the audiogram), stored as the avatar stage's `avatar.json`: the
+ * assembly draws it inside its own filter graph from two stills and the narration, so no presenter
+ * video is encoded and decoded. Providers that make a video (HeyGen) hand over `avatar.mp4` instead.
+ */
+export interface AvatarDrawing {
+  kind: 'audiogram';
+  /** The size it is drawn at (the size the presenter is shown at). */
+  width: number;
+  height: number;
+  /** Names among the avatar stage's artifacts: the background still, and the portrait (disc, ring and shadow, with transparency). */
+  background: string;
+  portrait: string;
+  /** The presenter's name, drawn under the portrait. */
+  name: string;
+  /** The spectrum's colour, #rrggbb. */
+  barColor: string;
 }
 
 export interface BrollManifest {

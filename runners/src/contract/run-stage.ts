@@ -9,6 +9,7 @@ import {
   activeStages,
   artifactScopeDecision,
   BUCKETS,
+  MEDIA_MAX_BYTES,
   episodeKeyPrefix,
   isStageName,
   stageBucket,
@@ -285,7 +286,10 @@ export async function runStage(input: StageInput, implementation: StageImplement
       try {
         if (uri.startsWith('file://')) await copyFile(fileURLToPath(uri), path);
         else if (uri.startsWith('s3://')) await store.getFile(uri, path);
-        else await saveBody(await fetchOk(uri, guardedFetch(networkPolicy(env), field), ctx.signal), path, new URL(uri).host);
+        else
+          await saveBody(await fetchOk(uri, guardedFetch(networkPolicy(env), field), ctx.signal), path, new URL(uri).host, {
+            maxBytes: MEDIA_MAX_BYTES,
+          });
       } catch (error) {
         if (error instanceof NetworkPolicyError) throw new StageFailure(error.message, { cause: error });
         throw new StageFailure(`${field}: cannot read ${uri}: ${(error as Error).message}`, { cause: error });

@@ -15,6 +15,7 @@ import {
   type ClipDrawer,
   type EpisodeGraphInput,
   type EpisodePlan,
+  type GraphAvatarDrawing,
 } from './filter-graph.ts';
 import { effectiveLayout, type ChannelFormat, type Layout } from './frame.ts';
 import { measureLoudness, measureLoudnorm } from './loudness.ts';
@@ -30,6 +31,8 @@ export interface AssembleInput {
   narration: Narration;
   narrationAudioPath: string;
   avatarPath?: string;
+  /** A presenter drawn by the assembly (the offline audiogram); its first still is `avatarPath`. */
+  avatarDrawing?: GraphAvatarDrawing;
   /** Clips with `draw` are drawn by the assembly over their still (GraphClip.draw). */
   broll: { clips: (BrollClip & { path: string; draw?: ClipDrawer })[] };
   musicPath?: string;
@@ -125,9 +128,13 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
   validateNarration(narration);
   const usesBroll = effectiveLayout(format.layout, Boolean(input.avatarPath)) !== 'avatar-full';
   const clips = usesBroll ? (input.broll?.clips ?? []) : [];
+  if (input.avatarDrawing && input.avatarPath !== input.avatarDrawing.stills[0])
+    throw new AssembleInputError("a drawn presenter's avatarPath must be its first still");
+  const avatarWhat = input.avatarDrawing ? 'avatar still' : 'avatar video';
   await assertFilesExist([
     { what: 'narration audio', file: input.narrationAudioPath },
-    ...(input.avatarPath ? [{ what: 'avatar video', file: input.avatarPath }] : []),
+    ...(input.avatarPath ? [{ what: avatarWhat, file: input.avatarPath }] : []),
+    ...(input.avatarDrawing?.stills.slice(1).map((file) => ({ what: avatarWhat, file })) ?? []),
     ...(input.musicPath ? [{ what: 'music', file: input.musicPath }] : []),
     ...clips.map((clip) => ({ what: `B-roll clip of beat '${clip.beatId}'`, file: clip.path })),
   ]);
@@ -139,7 +146,7 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
 
   const [, avatarFacts, , ...clipFacts] = await Promise.all([
     probeWith(input.narrationAudioPath, 'narration audio', 'audio', signal),
-    input.avatarPath ? probeWith(input.avatarPath, 'avatar video', 'video', signal) : undefined,
+    input.avatarPath ? probeWith(input.avatarPath, avatarWhat, 'video', signal) : undefined,
     input.musicPath ? probeWith(input.musicPath, 'music', 'audio', signal) : undefined,
     ...clips.map((clip) => probeWith(clip.path, `B-roll clip ${clip.file}`, 'video', signal)),
   ]);
@@ -260,6 +267,7 @@ function graphInputSkeleton(input: AssembleInput): Omit<EpisodeGraphInput, 'clip
     narrationSeconds: input.narration.durationSeconds,
     beats: input.narration.beats,
     avatarPath: input.avatarPath,
+    avatarDrawing: input.avatarDrawing,
     musicPath: input.musicPath,
     fontsDir: fontsDir(),
     voiceGainDb: 0,
@@ -275,6 +283,8 @@ function thumbnailSource(
 ): ThumbnailSource | undefined {
   const clip = graphInput.clips.find((c) => c.beatId === input.narration.beats[0].id) ?? graphInput.clips[0];
   if (layout !== 'avatar-full' && clip) return { path: clip.path, atSeconds: clip.draw ? 0 : Math.min(1, clip.durationSeconds * 0.4) };
+  // A drawn presenter's first still is its background.
+  if (input.avatarDrawing) return { path: input.avatarDrawing.stills[0], atSeconds: 0 };
   if (input.avatarPath) return { path: input.avatarPath, atSeconds: Math.min(1, (avatarFacts?.durationSeconds ?? 0) * 0.4) };
   return undefined;
 }

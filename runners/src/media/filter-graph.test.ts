@@ -248,7 +248,17 @@ describe('drawn clips', () => {
     expect(relabelGraph(graph, { input: '[4:v]', output: '[drawn0]', prefix: 'd0_' })).toBe(
       '[4:v]loop=loop=9:size=1[d0_bg];color=c=red[d0_bar];[d0_bg][d0_bar]overlay,drawtext=textfile=/w/a\\[1\\].txt[drawn0]',
     );
-    expect(() => relabelGraph('[1:v]null[v]', { input: '[4:v]', output: '[o]', prefix: 'p' })).toThrow(/reads input 1:v/);
+    expect(() => relabelGraph('[1:v]null[v]', { input: '[4:v]', output: '[o]', prefix: 'p' })).toThrow(
+      /reads input 1:v: only \[0:v\] is given/,
+    );
+  });
+
+  it('relabels the further inputs a graph reads, and refuses one it is not given', () => {
+    const labels = { input: '[3:v]', output: '[p]', prefix: 'a_', more: { '1:v': '[4:v]', '2:a': '[0:a]' } };
+    expect(relabelGraph('[0:v]null[bg];[1:v]null[fg];[2:a]showwaves[w];[bg][fg]overlay[x];[x][w]overlay[v]', labels)).toBe(
+      '[3:v]null[a_bg];[4:v]null[a_fg];[0:a]showwaves[a_w];[a_bg][a_fg]overlay[a_x];[a_x][a_w]overlay[p]',
+    );
+    expect(() => relabelGraph('[3:a]anull[v]', labels)).toThrow('reads input 3:a: only [0:v], [1:v], [2:a] are given');
   });
 
   it('draws a drawn clip at its slot length over its still, read once: no looped input, no decode of a video', () => {
@@ -275,5 +285,59 @@ describe('drawn clips', () => {
     const index = inputFiles(args).indexOf('/w/gradient.png');
     expect(filterComplex).toContain(`[${index}:v]loop=loop=${beat2.frames - 1}:size=1,setpts=N/30/TB[d1_bg];[d1_bg]null[drawn1]`);
     expect(filterComplex).toContain(`[drawn1]fps=30,setsar=1,format=yuv420p,trim=end_frame=${beat2.frames}[clip1]`);
+  });
+});
+
+describe('a drawn presenter', () => {
+  const drawnFrames: number[] = [];
+  const avatarDrawing = {
+    stills: ['/w/background.png', '/w/portrait.png'],
+    draw: (frames: number, labels: Parameters<typeof relabelGraph>[1]) => {
+      drawnFrames.push(frames);
+      return relabelGraph(
+        `[0:v]loop=loop=${frames - 1}:size=1[bg];[1:v]loop=loop=${frames - 1}:size=1[fg];[2:a]showwaves[w];[bg][fg]overlay[x];[x][w]overlay[v]`,
+        labels,
+      );
+    },
+  };
+
+  it('is drawn at the narration length from its stills, each read once, and the narration input the audio graph reads too', () => {
+    drawnFrames.length = 0;
+    const input = graphInput({ avatarPath: '/w/background.png', avatarDrawing });
+    const plan = planEpisode(input);
+    const { args, inputs, filterComplex } = buildEpisodeInvocation(input, encode, plan);
+    expect(drawnFrames).toEqual([plan.timeline.narrationFrames]);
+    expect(inputs.filter((group) => group.some((arg) => arg.endsWith('.png')))).toEqual([
+      ['-i', '/w/background.png'],
+      ['-i', '/w/portrait.png'],
+    ]);
+    const files = inputFiles(args);
+    expect(files.filter((file) => file === '/w/narration.wav')).toHaveLength(1);
+    const [background, portrait] = [files.indexOf('/w/background.png'), files.indexOf('/w/portrait.png')];
+    expect(filterComplex).toContain(`[${background}:v]loop=loop=${plan.timeline.narrationFrames - 1}:size=1[avatar_bg]`);
+    expect(filterComplex).toContain(`[${portrait}:v]loop=`);
+    expect(filterComplex).toContain('[0:a]showwaves[avatar_w]');
+    // The drawing is the presenter chain's input (wherever the B-roll chains are written).
+    expect(filterComplex).toContain('[avatar_x][avatar_w]overlay[presenter_drawn];');
+    expect(filterComplex).toMatch(/^\[presenter_drawn\]setpts=PTS-STARTPTS,.*\[presenter\];$/m);
+    expect(filterComplex).toContain('[broll][presenter]overlay=');
+  });
+
+  it('fills the frame in avatar-full, and is not drawn without an avatar layout', () => {
+    drawnFrames.length = 0;
+    const full = buildEpisodeInvocation(
+      graphInput({ format: { ...format, layout: 'avatar-full' }, avatarPath: '/w/background.png', avatarDrawing }),
+      encode,
+    );
+    expect(full.filterComplex).toMatch(
+      /\[presenter_drawn\]setpts=PTS-STARTPTS,fps=30,scale=1920:1080:force_original_aspect_ratio=decrease/,
+    );
+    const none = buildEpisodeInvocation(
+      graphInput({ format: { ...format, layout: 'broll-only' }, avatarPath: '/w/background.png', avatarDrawing }),
+      encode,
+    );
+    expect(none.filterComplex).not.toContain('presenter');
+    expect(inputFiles(none.args)).not.toContain('/w/portrait.png');
+    expect(drawnFrames).toHaveLength(1);
   });
 });

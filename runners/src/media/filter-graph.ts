@@ -41,23 +41,48 @@ export interface DrawLabels {
   input: string;
   output: string;
   prefix: string;
+  /** The labels of further inputs the graph reads, by their names in it ('1:v', '2:a'). */
+  more?: Record<string, string>;
+}
+
+/**
+ * A still (one decoded frame) held for `frames` frames at FRAME_RATE. The time base is set first: a
+ * still's own (1/25 for PNG) would round every timestamp to 1/25 s, repeating some and skipping
+ * others, so that anything moving with `t` would judder.
+ */
+export function holdStill(frames: number): string {
+  return `loop=loop=${frames - 1}:size=1:start=0,settb=1/${FRAME_RATE},setpts=N`;
 }
 
 /** The filtergraph of a drawn clip, `frames` frames at FRAME_RATE and the output's size, with its labels as given. */
 export type ClipDrawer = (frames: number, labels: DrawLabels) => string;
 
 /**
- * A filtergraph written for one input and one output ([0:v] in, [v] out) made fit to sit inside a
- * larger one: those two labels replaced by `labels`, every other label prefixed so that it is unique.
- * Escaped brackets (inside option values) are left alone.
+ * A filtergraph written for its own inputs and one output ([0:v] and those in `labels.more` in,
+ * [v] out) made fit to sit inside a larger one: those labels replaced by `labels`, every other
+ * label prefixed so that it is unique. Escaped brackets (inside option values) are left alone.
  */
 export function relabelGraph(graph: string, labels: DrawLabels): string {
   return graph.replace(/(?<!\\)\[([A-Za-z0-9_:]+)\]/g, (_, name: string) => {
     if (name === '0:v') return labels.input;
     if (name === 'v') return labels.output;
-    if (name.includes(':')) throw new Error(`a drawn clip's graph reads input ${name}: only its still, [0:v], is given`);
+    if (labels.more && Object.hasOwn(labels.more, name)) return labels.more[name];
+    if (name.includes(':')) {
+      const given = ['0:v', ...Object.keys(labels.more ?? {})].map((input) => `[${input}]`).join(', ');
+      throw new Error(`a drawn graph reads input ${name}: only ${given} ${given.includes(',') ? 'are' : 'is'} given`);
+    }
     return `[${labels.prefix}${name}]`;
   });
+}
+
+/**
+ * A presenter drawn inside the episode's graph (the offline audiogram) instead of read from a video:
+ * its stills, and its filtergraph at `frames` frames reading them as [0:v], [1:v], … and the
+ * narration as [N:a], N being the number of stills, ending at [v].
+ */
+export interface GraphAvatarDrawing {
+  stills: string[];
+  draw: ClipDrawer;
 }
 
 export interface EpisodeGraphInput {
@@ -66,7 +91,9 @@ export interface EpisodeGraphInput {
   /** The narration segment's length (Narration.durationSeconds). */
   narrationSeconds: number;
   beats: { id: string; start: number; end: number }[];
+  /** The presenter video; with `avatarDrawing`, its first still. */
   avatarPath?: string;
+  avatarDrawing?: GraphAvatarDrawing;
   clips: GraphClip[];
   musicPath?: string;
   /** ASS script with the caption cues and the cards' text, burned in with libass; nothing drawn without it. */
@@ -338,9 +365,22 @@ export function buildEpisodeInvocation(
   const graph: string[] = [];
   const narrationLength = seconds(timeline.narrationSeconds + 0.5);
 
-  let avatarIndex: number | undefined;
-  if (layout !== 'broll-only') {
-    avatarIndex = inputs.length;
+  const fullFrames = timeline.narrationFrames;
+  let presenter = '';
+  if (layout !== 'broll-only' && input.avatarDrawing) {
+    // Drawn at the narration's length from its stills (each read once, held by the drawing's own
+    // filters) and the narration input, which the audio graph reads too.
+    const first = inputs.length;
+    const { stills, draw } = input.avatarDrawing;
+    for (const still of stills) inputs.push(['-i', still]);
+    const more: Record<string, string> = { [`${stills.length}:a`]: `[${indexes.narration}:a]` };
+    stills.forEach((_, i) => {
+      if (i > 0) more[`${i}:v`] = `[${first + i}:v]`;
+    });
+    graph.push(draw(fullFrames, { input: `[${first}:v]`, output: '[presenter_drawn]', prefix: 'avatar_', more }));
+    presenter = '[presenter_drawn]';
+  } else if (layout !== 'broll-only') {
+    presenter = `[${inputs.length}:v]`;
     inputs.push(['-t', narrationLength, '-i', input.avatarPath!]);
   }
 
@@ -374,18 +414,17 @@ export function buildEpisodeInvocation(
     graph.push(`${slotLabels.join('')}concat=n=${slotLabels.length}:v=1:a=0[broll]`);
   }
 
-  const fullFrames = timeline.narrationFrames;
   if (layout === 'avatar-pip' && plan.pip) {
     const { size, border, rect } = plan.pip;
     graph.push(
-      `[${avatarIndex}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=-2:${size},` +
+      `${presenter}setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=-2:${size},` +
         `pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=${brand},setsar=1,format=yuv420p,trim=end_frame=${fullFrames}[presenter]`,
     );
     // A presenter video shorter than the narration holds its last frame.
     graph.push(`[broll][presenter]overlay=x=${rect.x}:y=${rect.y}:eof_action=repeat:format=yuv420[body]`);
   } else if (layout === 'avatar-full') {
     graph.push(
-      `[${avatarIndex}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
+      `${presenter}setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
         `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=${brand},setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${fullFrames}[body]`,
     );
   } else {

@@ -198,12 +198,23 @@ export class ProviderHttp {
   }
 }
 
-export async function saveBody(response: Response, file: string, provider: string): Promise<number> {
+/** Streams a response body to a file, refusing one longer than maxBytes; the file appears only once complete. */
+export async function saveBody(response: Response, file: string, provider: string, options: { maxBytes?: number } = {}): Promise<number> {
   if (!response.body) throw new ProviderError(provider, 'bad-response', `${provider} sent an empty body`);
+  const { maxBytes } = options;
+  const tooBig = () => new ProviderError(provider, 'bad-response', `${provider} sent more than the ${maxBytes} bytes allowed`);
+  const announced = Number(response.headers.get('content-length'));
+  if (maxBytes !== undefined && announced > maxBytes) {
+    await response.body.cancel();
+    throw tooBig();
+  }
   const partial = `${file}.partial`;
   let bytes = 0;
   const counted = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
-  counted.on('data', (chunk: Buffer) => (bytes += chunk.length));
+  counted.on('data', (chunk: Buffer) => {
+    bytes += chunk.length;
+    if (maxBytes !== undefined && bytes > maxBytes) counted.destroy(tooBig());
+  });
   try {
     await pipeline(counted, createWriteStream(partial));
     const expected = Number(response.headers.get('content-length'));

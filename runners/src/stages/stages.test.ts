@@ -12,7 +12,7 @@ import type { ChannelSpec, EpisodeSpec, StageInput, StageName, StageResult } fro
 import { S3ArtifactStore } from '@acog/store/s3';
 import { startOpenAiServer, type OpenAiServer } from '../../../test/provider-servers/openai.ts';
 import { localEnv, uniqueName } from '../../../test/support/env.ts';
-import type { Publication, RefinedScript } from '../contract/documents.ts';
+import type { BrollManifest, Narration, Plan, Publication, RefinedScript, Script } from '../contract/documents.ts';
 import { runStage, StageFailure } from '../contract/run-stage.ts';
 import { runFfmpeg } from '../media/ffmpeg.ts';
 import { exampleChannel, exampleEpisode } from '../providers/testing.ts';
@@ -306,5 +306,183 @@ describe('an llm baseURL', () => {
     const result = await runStage(allowed, STAGE_IMPLEMENTATIONS.plan, { store, scratch, env: {} });
     expect(result.provider).toBe('openai');
     expect(openai.requests.length).toBeGreaterThan(0);
+  });
+});
+
+describe('spec.script', () => {
+  let openai: OpenAiServer;
+  beforeAll(async () => {
+    openai = await startOpenAiServer({ apiKey: null });
+  });
+  afterAll(() => openai.close());
+
+  const ownScript: NonNullable<EpisodeSpec['script']> = {
+    title: 'Indexes in a minute',
+    beats: [
+      { heading: 'Lookups', narration: 'An index makes a lookup fast.', broll: 'library card catalogue' },
+      { narration: 'Without one, the database reads every row.' },
+    ],
+  };
+  // The writer is the OpenAI one, at a server the Channel allows: it must not be asked.
+  const withOwnScript = (spec: EpisodeSpec) => {
+    spec.script = structuredClone(ownScript);
+  };
+  const openAiChannel = (spec: ChannelSpec) => {
+    spec.providers!.llm = { provider: 'openai', baseURL: openai.url };
+  };
+
+  it('plan, script and refine use it as written, and the writer is never asked', async () => {
+    const episode = await episodeWith({});
+    const change = { episode: withOwnScript, channel: openAiChannel };
+    const plan = await runStage(stageInput('plan', episode, change), STAGE_IMPLEMENTATIONS.plan, { store, scratch, env: {} });
+    expect(plan.provider).toBe('spec.script');
+    const planned = JSON.parse((await store.getBytes(plan.artifacts['plan.json'])).toString()) as Plan;
+    expect(planned.title).toBe('Indexes in a minute');
+    expect(planned.beats.map((beat) => [beat.id, beat.heading, beat.brollCues[0].description])).toEqual([
+      ['beat-1', 'Lookups', 'library card catalogue'],
+      ['beat-2', 'Without one, the database reads every', 'Without one, the database reads every'],
+    ]);
+
+    const script = await runStage(stageInput('script', episode, change), STAGE_IMPLEMENTATIONS.script, { store, scratch, env: {} });
+    const written = JSON.parse((await store.getBytes(script.artifacts['script.json'])).toString()) as Script;
+    expect(written.beats.map((beat) => beat.narration)).toEqual(ownScript.beats.map((beat) => beat.narration));
+
+    const refineEpisode = await episodeWith({ script: { 'script.json': JSON.stringify(written) } });
+    const refine = await runStage(stageInput('refine', refineEpisode, change), STAGE_IMPLEMENTATIONS.refine, { store, scratch, env: {} });
+    const checked = JSON.parse((await store.getBytes(refine.artifacts['refined.json'])).toString()) as RefinedScript;
+    expect(checked.beats.map((beat) => beat.narration)).toEqual(ownScript.beats.map((beat) => beat.narration));
+    expect(checked.notes[0]).toMatch(/spec\.script\) is used as written: only the banned topics and the length were checked/);
+    // 13 words for a 60 s target at 150 words per minute: too short, said and not changed.
+    expect(checked.notes[2]).toMatch(/^Length: 13 words, .* too short for the target; the video runs as long as the words take/);
+    expect(openai.requests).toEqual([]);
+  });
+
+  it('refine fails on a banned topic, naming the beat', async () => {
+    const episode = await episodeWith({});
+    const banned = (spec: EpisodeSpec) => {
+      withOwnScript(spec);
+      spec.script!.beats[1].narration = 'Politics aside, the database reads every row.';
+    };
+    expect(await failureOf(stageInput('refine', episode, { episode: banned }))).toMatch(
+      /^The script mentions the banned topic "politics" in beat beat-2 .*: "Politics aside, the database reads every row\."/,
+    );
+  });
+
+  it("voice speaks the script's current words, not those refine saw, and checks them again", async () => {
+    const stale: RefinedScript = { ...refined, beats: [{ ...refined.beats[0], narration: 'Words from before the edit.' }] };
+    const episode = await episodeWith({ refine: { 'refined.json': JSON.stringify(stale) } });
+    const espeak = (spec: ChannelSpec) => {
+      spec.providers!.voice = { provider: 'espeak' };
+    };
+    const result = await runStage(stageInput('voice', episode, { episode: withOwnScript, channel: espeak }), STAGE_IMPLEMENTATIONS.voice, {
+      store,
+      scratch,
+      env: {},
+    });
+    const spoken = JSON.parse((await store.getBytes(result.artifacts['narration.json'])).toString()) as Narration;
+    expect(spoken.words.map((word) => word.text).join(' ')).toBe(ownScript.beats.map((beat) => beat.narration).join(' '));
+    expect(spoken.beats.map((beat) => beat.id)).toEqual(['beat-1', 'beat-2']);
+
+    const banned = (spec: EpisodeSpec) => {
+      withOwnScript(spec);
+      spec.script!.beats[0].narration = 'A word on politics.';
+    };
+    const again = await episodeWith({ refine: { 'refined.json': JSON.stringify(stale) } });
+    expect(await failureOf(stageInput('voice', again, { episode: banned, channel: espeak }))).toMatch(
+      /banned topic "politics" in beat beat-1/,
+    );
+  });
+});
+
+describe('spec.media', () => {
+  const script: RefinedScript = {
+    title: 'Indexes',
+    beats: [
+      { id: 'beat-1', heading: 'Lookups', narration: 'An index makes a lookup fast.', brollCues: [] },
+      { id: 'beat-2', heading: 'Rows', narration: 'Without one, the database reads every row.', brollCues: [] },
+      { id: 'beat-3', heading: 'Try it', narration: 'Add an index and measure again.', brollCues: [] },
+    ],
+    wordCount: 20,
+    estimatedSeconds: 8,
+    notes: [],
+  };
+  const media: Record<string, string> = {};
+  beforeAll(async () => {
+    const clip = join(scratch, 'clip.mp4');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'testsrc2=s=320x180:r=30:d=2', '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-y', clip]);
+    const tone = join(scratch, 'tone.m4a');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'sine=frequency=440:duration=1', '-c:a', 'aac', '-y', tone]);
+    media.clip = `s3://acog-assets/${NS}/${run}/media/clip.mp4`;
+    media.image = `s3://acog-assets/${NS}/${run}/media/photo.png`;
+    media.tone = `s3://acog-assets/${NS}/${run}/media/tone.m4a`;
+    media.other = `s3://acog-assets/${OTHER}/${run}/media/clip.mp4`;
+    await store.putFile(media.clip, clip);
+    await store.putFile(media.image, join(scratch, 'logo.png'));
+    await store.putFile(media.tone, tone);
+    await store.putFile(media.other, clip);
+  });
+
+  const withMedia = (items: NonNullable<EpisodeSpec['media']>) => (spec: EpisodeSpec) => {
+    spec.media = items;
+  };
+  const motionGraphics = (spec: ChannelSpec) => {
+    spec.providers!.broll = { provider: 'motion-graphics', clipSeconds: 3 };
+  };
+
+  it('shows own clips and images in their beats, with licence and attribution, and asks the provider only for the others', async () => {
+    const episode = await episodeWith({ refine: { 'refined.json': JSON.stringify(script) } });
+    const input = stageInput('broll', episode, {
+      channel: motionGraphics,
+      episode: withMedia([
+        { beat: 1, uri: media.clip, license: 'own footage' },
+        { beat: 3, uri: media.image, license: 'CC BY 4.0', attribution: 'Photo by Jane Doe (CC BY 4.0)' },
+      ]),
+    });
+    const result = await runStage(input, STAGE_IMPLEMENTATIONS.broll, { store, scratch, env: {} });
+    expect(result.provider).toBe('spec.media+motion-graphics');
+    expect(result.message).toBe('own media: beat-1 own-media-1.mp4 (licence: own footage); beat-3 own-media-2.png (licence: CC BY 4.0)');
+    const manifest = JSON.parse((await store.getBytes(result.artifacts['broll.json'])).toString()) as BrollManifest;
+    expect(manifest.clips.filter((clip) => clip.beatId === 'beat-1')).toEqual([
+      { beatId: 'beat-1', file: 'own-media-1.mp4', durationSeconds: 2, license: 'own footage' },
+    ]);
+    expect(manifest.clips.filter((clip) => clip.beatId === 'beat-3')).toEqual([
+      expect.objectContaining({
+        file: 'own-media-2.png',
+        license: 'CC BY 4.0',
+        attribution: 'Photo by Jane Doe (CC BY 4.0)',
+        drawing: expect.objectContaining({ kind: 'kenburns', beatIndex: 2 }),
+      }),
+    ]);
+    const provided = manifest.clips.filter((clip) => clip.beatId === 'beat-2');
+    expect(provided.length).toBeGreaterThan(0);
+    // Beat 2 keeps its place: its title card is numbered 2.
+    expect(provided[0].drawing).toMatchObject({ kind: 'title', beatIndex: 1 });
+    expect(manifest.clips.map((clip) => clip.beatId)).toEqual([...manifest.clips.map((clip) => clip.beatId)].sort());
+    expect(Object.keys(result.artifacts)).toEqual(expect.arrayContaining(['own-media-1.mp4', 'own-media-2.png']));
+  });
+
+  it("refuses another namespace's media, private https addresses, sound without a picture and a beat the script does not have, naming the field", async () => {
+    const episode = await episodeWith({ refine: { 'refined.json': JSON.stringify(script) } });
+    const broll = (items: NonNullable<EpisodeSpec['media']>) =>
+      stageInput('broll', episode, { channel: motionGraphics, episode: withMedia(items) });
+    expect(
+      await failureOf(
+        broll([
+          { beat: 1, uri: media.clip, license: 'x' },
+          { beat: 2, uri: media.other, license: 'x' },
+        ]),
+      ),
+    ).toBe(`spec.media[1].uri: ${media.other} is outside this namespace's prefix s3://acog-assets/${NS}/`);
+    const privateHttps = `https://127.0.0.1:${new URL(recorderUrl).port}/clip.mp4`;
+    expect(await failureOf(broll([{ beat: 1, uri: privateHttps, license: 'x' }]))).toMatch(
+      /^spec\.media\[0\]\.uri https:\/\/127\.0\.0\.1:\d+\/clip\.mp4 resolves to 127\.0\.0\.1, a loopback/,
+    );
+    expect(await failureOf(broll([{ beat: 2, uri: media.tone, license: 'x' }]))).toBe(
+      `spec.media[0].uri: ${media.tone} is neither a video clip nor a still image; use an MP4, MOV, WebM or MKV clip or a PNG, JPEG or WebP image`,
+    );
+    expect(await failureOf(broll([{ beat: 4, uri: media.clip, license: 'x' }]))).toBe(
+      'spec.media[0].beat is 4, but the script has 3 beats: use a beat from 1 to 3',
+    );
+    expect(contacted).toEqual([]);
   });
 });

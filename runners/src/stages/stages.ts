@@ -14,18 +14,31 @@ import {
   type Providers,
   type StageName,
 } from '@acog/api';
-import type { BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
+import type { AvatarDrawing, BrollManifest, Metadata, Narration, Plan, RefinedScript, Script } from '../contract/documents.ts';
 import { StageFailure, type StageContext, type StageImplementation, type StageOutput } from '../contract/run-stage.ts';
 import { waitForWebhook } from '../events/webhooks.ts';
 import { assembleEpisode, type AssembleProgress } from '../media/assemble.ts';
 import { createAvatar } from '../providers/avatar/index.ts';
+import { audiogramDrawer, checkAvatarDrawing } from '../providers/avatar/audiogram.ts';
 import { createBrollSource } from '../providers/broll/index.ts';
+import { OWN_MEDIA_PROVIDER, OwnMediaError, ownMediaClips, ownMediaSummary } from '../providers/broll/own-media.ts';
+import { probe } from '../media/ffmpeg.ts';
+import { narrationWordsPerMinute } from '../providers/writer/rules.ts';
 import { motionClipDrawer } from '../providers/broll/motion-graphics.ts';
 import { frameSize } from '../media/frame.ts';
+import type { GraphAvatarDrawing } from '../media/filter-graph.ts';
 import { createPublisher, type PublisherOptions } from '../providers/publisher/index.ts';
 import type { Produced, ProviderContext } from '../providers/types.ts';
 import { createVoice } from '../providers/voice/index.ts';
 import { createWriter, type OpenAiWriterOptions } from '../providers/writer/index.ts';
+import {
+  checkOwnScript,
+  hasOwnScript,
+  OWN_SCRIPT_PROVIDER,
+  ownScriptDocument,
+  ownScriptPlan,
+  type WithScript,
+} from '../providers/writer/own-script.ts';
 
 /** The provider of a capability: the Episode's override, else the Channel's. */
 export function providerSpec<K extends keyof Providers>(ctx: StageContext, capability: K): Providers[K] {
@@ -86,13 +99,22 @@ function writerFor(ctx: StageContext) {
   return createWriter(providerSpec(ctx, 'llm'), writerOptions(ctx));
 }
 
+/** A document the stage made itself from spec.script, without a provider: free. */
+async function ownScriptOutput(ctx: StageContext, name: string, value: unknown): Promise<StageOutput> {
+  return documentOutput(ctx, OWN_SCRIPT_PROVIDER, name, { value, usage: {}, costUSD: 0 });
+}
+
 const plan: StageImplementation = async (ctx) => {
+  const { channel, episode } = ctx.input;
+  if (hasOwnScript(episode.spec)) return ownScriptOutput(ctx, 'plan.json', ownScriptPlan(channel.spec, episode.spec));
   const writer = writerFor(ctx);
   const produced = await writer.plan(writerContext(ctx));
   return documentOutput(ctx, writer.name, 'plan.json', produced);
 };
 
 const script: StageImplementation = async (ctx) => {
+  const { channel, episode } = ctx.input;
+  if (hasOwnScript(episode.spec)) return ownScriptOutput(ctx, 'script.json', ownScriptDocument(channel.spec, episode.spec));
   const writer = writerFor(ctx);
   const produced = await writer.script(writerContext(ctx), await ctx.readJson<Plan>('plan', 'plan.json'));
   if (!produced.value.beats.some((beat) => beat.narration.trim())) throw new StageFailure('the writer returned an empty script');
@@ -105,7 +127,16 @@ async function finalScript(ctx: StageContext): Promise<RefinedScript> {
   return { ...(await ctx.readJson<Script>('script', 'script.json')), notes: [] };
 }
 
+/** spec.script checked as refine checks it (banned topics fail, the length is a note); the notes are logged. */
+function checkedOwnScript(ctx: StageContext, episode: WithScript): RefinedScript {
+  const checked = checkOwnScript(ctx.input.channel.spec, episode);
+  for (const note of checked.notes) ctx.log(note);
+  return checked;
+}
+
 const refine: StageImplementation = async (ctx) => {
+  const { episode } = ctx.input;
+  if (hasOwnScript(episode.spec)) return ownScriptOutput(ctx, 'refined.json', checkedOwnScript(ctx, episode.spec));
   const writer = writerFor(ctx);
   const input = await ctx.readJson<Script>('script', 'script.json');
   if (!input.beats?.some((beat) => beat.narration?.trim()))
@@ -121,7 +152,10 @@ const metadata: StageImplementation = async (ctx) => {
 };
 
 const voice: StageImplementation = async (ctx) => {
-  const text = await finalScript(ctx);
+  // spec.script's words are voice's own input (api/src/stage-inputs.ts): an edit after refine ran
+  // is spoken as written and checked here as refine checks it.
+  const { episode } = ctx.input;
+  const text = hasOwnScript(episode.spec) ? checkedOwnScript(ctx, episode.spec) : await finalScript(ctx);
   if (!text.beats.some((beat) => beat.narration.trim())) throw new StageFailure('empty script: there is nothing to speak');
   const provider = createVoice(providerSpec(ctx, 'voice'));
   const produced = await provider.synthesize(providerContext(ctx), text);
@@ -160,13 +194,39 @@ const avatar: StageImplementation = async (ctx) => {
     }),
   });
   const produced = await provider.render(providerContext(ctx, images), narration, audioPath).finally(() => stopWaiting.abort());
-  return {
-    provider: provider.name,
-    files: { 'avatar.mp4': join(ctx.workdir, produced.value.file) },
-    usage: produced.usage,
-    costUSD: produced.costUSD,
-  };
+  const { value } = produced;
+  // The offline audiogram hands over a drawing and its stills, drawn by the assembly; other providers a video.
+  const files: Record<string, string> =
+    'drawing' in value
+      ? {
+          [AVATAR_DRAWING]: await ctx.writeJson(AVATAR_DRAWING, value.drawing),
+          [value.drawing.background]: join(ctx.workdir, value.drawing.background),
+          [value.drawing.portrait]: join(ctx.workdir, value.drawing.portrait),
+        }
+      : { [AVATAR_VIDEO]: join(ctx.workdir, value.file) };
+  return { provider: provider.name, files, usage: produced.usage, costUSD: produced.costUSD };
 };
+
+const AVATAR_VIDEO = 'avatar.mp4';
+const AVATAR_DRAWING = 'avatar.json';
+
+/** The presenter the assembly shows: the avatar stage's drawing (drawn in the assembly's graph) or its video; none when it is skipped. */
+async function presenter(ctx: StageContext): Promise<{ avatarPath?: string; avatarDrawing?: GraphAvatarDrawing }> {
+  if (skippedStages(ctx).has('avatar')) return {};
+  const artifacts = ctx.input.upstream.avatar?.artifacts ?? {};
+  if (!Object.hasOwn(artifacts, AVATAR_DRAWING)) return { avatarPath: await ctx.fetch('avatar', AVATAR_VIDEO) };
+  const value = await ctx.readJson<unknown>('avatar', AVATAR_DRAWING);
+  const field = `avatar ${AVATAR_DRAWING}`;
+  let drawing: AvatarDrawing;
+  try {
+    drawing = checkAvatarDrawing(value, field);
+  } catch (error) {
+    throw new StageFailure(`the avatar drawing is malformed: ${(error as Error).message}`);
+  }
+  const [background, portrait] = await Promise.all([ctx.fetch('avatar', drawing.background), ctx.fetch('avatar', drawing.portrait)]);
+  const avatarDrawing = await audiogramDrawer(drawing, { background, portrait }, join(ctx.workdir, 'audiogram-name.txt'));
+  return { avatarPath: background, avatarDrawing };
+}
 
 /** Extensions a fetched media file keeps; any other (.m3u8, say) is replaced: ffmpeg reads by content, the name only helps people. */
 const MEDIA_EXTENSIONS = new Set([
@@ -210,14 +270,31 @@ async function channelImages(ctx: StageContext): Promise<string[]> {
 
 const broll: StageImplementation = async (ctx) => {
   const text = await finalScript(ctx);
-  const images = await channelImages(ctx);
+  // spec.media first: a beat with the person's own clips or images is not asked of any provider.
+  const own = await ownMediaClips(
+    { workdir: ctx.workdir, download: ctx.download, probe: (path) => probe(path, { signal: ctx.signal }) },
+    ctx.input.episode.spec.media ?? [],
+    text,
+    narrationWordsPerMinute(ctx.input.channel.spec, ctx.input.episode.spec),
+  ).catch((error: Error) => {
+    throw error instanceof OwnMediaError ? new StageFailure(error.message) : error;
+  });
+  const ownMediaBeats = [...new Set(own.map((clip) => clip.beatId))];
+  const askProvider = ownMediaBeats.length < text.beats.length;
+  const images = askProvider ? await channelImages(ctx) : [];
   const source = createBrollSource(providerSpec(ctx, 'broll'), { imagePaths: images });
-  const produced = await source.clips(providerContext(ctx, images), text);
+  const produced: Produced<BrollManifest> = askProvider
+    ? await source.clips(providerContext(ctx, images), { ...text, ownMediaBeats })
+    : { value: { clips: [] }, usage: {}, costUSD: 0 };
+  const manifest: BrollManifest = {
+    clips: text.beats.flatMap((beat) => [...own, ...produced.value.clips].filter((clip) => clip.beatId === beat.id)),
+  };
   const files: Record<string, string> = Object.fromEntries([
-    ['broll.json', await ctx.writeJson('broll.json', produced.value)],
-    ...produced.value.clips.map((clip) => [clip.file, join(ctx.workdir, clip.file)]),
+    ['broll.json', await ctx.writeJson('broll.json', manifest)],
+    ...manifest.clips.map((clip) => [clip.file, join(ctx.workdir, clip.file)]),
   ]);
-  return { provider: source.name, files, usage: produced.usage, costUSD: produced.costUSD };
+  const provider = !askProvider ? OWN_MEDIA_PROVIDER : own.length > 0 ? `${OWN_MEDIA_PROVIDER}+${source.name}` : source.name;
+  return { provider, files, usage: produced.usage, costUSD: produced.costUSD, message: ownMediaSummary(own) };
 };
 
 const assemble: StageImplementation = async (ctx) => {
@@ -226,7 +303,7 @@ const assemble: StageImplementation = async (ctx) => {
   const text = await finalScript(ctx);
   const meta = skipped.has('metadata') ? undefined : await ctx.readJson<Metadata>('metadata', 'metadata.json');
   const { narration, audioPath } = await narrationWithAudio(ctx);
-  const avatarPath = skipped.has('avatar') ? undefined : await ctx.fetch('avatar', 'avatar.mp4');
+  const { avatarPath, avatarDrawing } = await presenter(ctx);
   const manifest = skipped.has('broll') ? { clips: [] } : await ctx.readJson<BrollManifest>('broll', 'broll.json');
   // The offline B-roll hands over drawings, drawn here inside the assembly's own graph over their stills.
   const drawings = join(ctx.workdir, 'drawings');
@@ -264,6 +341,7 @@ const assemble: StageImplementation = async (ctx) => {
       narration,
       narrationAudioPath: audioPath,
       avatarPath,
+      avatarDrawing,
       broll: { clips },
       musicPath,
     },

@@ -76,16 +76,20 @@ export function sessionRoutes({ authenticator, authorizer, cache, secureCookies,
         query: z.object({
           namespace: NamespaceParam.openapi({ param: { name: 'namespace', in: 'query' } }),
           episode: NameParam.optional().openapi({ param: { name: 'episode', in: 'query' } }),
+          channel: NameParam.optional().openapi({ param: { name: 'channel', in: 'query' } }),
         }),
       },
       responses: { 200: jsonContent(PermissionsSchema, 'Action → decision'), ...errorResponses },
     }),
     async (c) => {
       const user = c.get('user');
-      const { namespace, episode } = c.req.valid('query');
+      const { namespace, episode, channel } = c.req.valid('query');
       const checks = {
         createEpisode: can.createEpisode(namespace),
         patchEpisode: { ...can.patchEpisode(namespace, episode ?? ''), name: episode },
+        updateEpisode: { ...can.updateEpisode(namespace, episode ?? ''), name: episode },
+        createChannel: can.createChannel(namespace),
+        updateChannel: { ...can.updateChannel(namespace, channel ?? ''), name: channel },
         readLogs: can.podLogs(namespace),
         listEpisodes: can.listEpisodes(namespace),
       };

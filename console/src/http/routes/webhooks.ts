@@ -2,10 +2,18 @@
 // as wake-ups and published on NATS for the avatar runner, which checks the signature and reads the
 // video's status itself. Outside /api: HeyGen has no user.
 import { createRoute, z } from '@hono/zod-openapi';
-import { HEYGEN_EVENT_ID_HEADER, HEYGEN_SIGNATURE_HEADER, HEYGEN_TIMESTAMP_HEADER } from '@acog/api';
+import {
+  HEYGEN_EVENT_ID_HEADER,
+  HEYGEN_SIGNATURE_HEADER,
+  HEYGEN_TIMESTAMP_HEADER,
+  PULSE_MAX_EVENTS,
+  PULSE_SIGNATURE_HEADER,
+  PULSE_TIMESTAMP_HEADER,
+} from '@acog/api';
 import { routeGroup, type GatewayDeps } from '../context.ts';
 import { notFound } from '../errors.ts';
-import { jsonContent } from '../schemas.ts';
+import { ErrorSchema, jsonContent } from '../schemas.ts';
+import { databaseOr503, unavailableResponses } from './database.ts';
 
 const namespaceQuery = z.object({
   namespace: z
@@ -14,7 +22,8 @@ const namespaceQuery = z.object({
     .openapi({ description: 'The namespace of the Episode whose avatar runner waits (the runner puts it in the URL it gives HeyGen)' }),
 });
 
-export function webhookRoutes({ heygen }: GatewayDeps) {
+export function webhookRoutes(deps: GatewayDeps) {
+  const { heygen, pulse } = deps;
   const routes = routeGroup();
 
   routes.openapi(
@@ -55,6 +64,52 @@ export function webhookRoutes({ heygen }: GatewayDeps) {
   // HeyGen checks that a URL answers before it registers it as an endpoint (an OPTIONS request with a
   // short timeout, in its webhook documentation): answered at once, nothing else done.
   routes.on('OPTIONS', '/webhooks/heygen', (c) => c.body(null, heygen ? 204 : 404));
+
+  routes.openapi(
+    createRoute({
+      method: 'post',
+      path: '/webhooks/pulse',
+      summary: `Pulse (trend) events from a source: one event or an array of 1 to ${PULSE_MAX_EVENTS}, all of one source, signed with its secret; stored once per (source, id) before the answer`,
+      request: {
+        headers: z.object({
+          [PULSE_TIMESTAMP_HEADER]: z
+            .string()
+            .optional()
+            .openapi({ description: 'Unix time of sending, in seconds (at most 5 minutes off)' }),
+          [PULSE_SIGNATURE_HEADER]: z
+            .string()
+            .optional()
+            .openapi({ description: 'v1=<hex HMAC-SHA256 of "<timestamp>.<raw body>" under the source\'s secret>' }),
+        }),
+      },
+      responses: {
+        202: jsonContent(
+          z.object({ accepted: z.number().int(), duplicates: z.number().int() }),
+          'Stored: accepted new events, duplicates stored before',
+        ),
+        200: jsonContent(z.object({ accepted: z.number().int(), duplicates: z.number().int() }), 'A replay: every event was stored before'),
+        400: jsonContent(ErrorSchema, 'Not JSON, or a field is missing or wrong (error.fields names it)'),
+        401: jsonContent(ErrorSchema, 'No secret for the source, a missing or wrong signature, or a timestamp more than 5 minutes off'),
+        404: jsonContent(ErrorSchema, 'Not configured'),
+        413: jsonContent(ErrorSchema, 'Larger than 64 KiB'),
+        ...unavailableResponses,
+      },
+    }),
+    async (c) => {
+      if (!pulse)
+        throw notFound(
+          'the pulse webhook is not configured (start the gateway with --pulse-secrets-dir; the chart: console.pulse.sources)',
+        );
+      const database = databaseOr503(deps);
+      const raw = Buffer.from(await c.req.arrayBuffer());
+      const answer = await pulse.handle(
+        raw,
+        { timestamp: c.req.header(PULSE_TIMESTAMP_HEADER), signature: c.req.header(PULSE_SIGNATURE_HEADER) },
+        database,
+      );
+      return answer.status === 202 ? c.json(answer.body, 202) : c.json(answer.body, 200);
+    },
+  );
 
   return routes;
 }

@@ -1,9 +1,10 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { program } from '../../cli.ts';
 import { localEnv } from '../../../../test/support/env.ts';
 import { complete } from './completion.ts';
@@ -68,7 +69,10 @@ describe('__complete', () => {
   });
 
   it('completes contexts and namespaces from the kubeconfig and the cluster', async () => {
-    expect((await words('--kubeconfig', kubeconfig, '--context', '')).candidates).toEqual(['admin', 'editor', 'viewer']);
+    // Every context the file names (the local env's token and client-certificate users), in order.
+    const contexts = (parse(readFileSync(kubeconfig, 'utf8')) as { contexts: { name: string }[] }).contexts.map((c) => c.name);
+    expect(contexts).toEqual(expect.arrayContaining(['admin', 'editor', 'viewer']));
+    expect((await words('--kubeconfig', kubeconfig, '--context', '')).candidates).toEqual([...contexts].sort());
     expect((await words('--kubeconfig', kubeconfig, '-n', 'read-comp')).candidates).toContain(ns);
   });
 

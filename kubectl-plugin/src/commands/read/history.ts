@@ -1,8 +1,8 @@
 // `kubectl acog history` and `kubectl acog spend`: the archive of finished Episodes and the cost
-// ledger, read from the console's gateway through the API server's service proxy as the user.
+// ledger, read from the console's gateway through the API server (the aggregated API history.acog.dev) as the user.
 import { InvalidArgumentError, Option } from 'commander';
 import { stringify } from 'yaml';
-import { findConsoleService, gatewayGet, type ConsoleService } from '../../gateway/proxy.ts';
+import { historyApiGet, historyApiList } from '../../gateway/history-api.ts';
 import { age, table, type Column } from '../../output/format.ts';
 import type { Connection } from '../../kube/config.ts';
 import { CommandError } from '../../kube/errors.ts';
@@ -24,10 +24,6 @@ interface ArchivedEpisodeSummary {
   finishedAt: string;
   inCluster: boolean;
 }
-interface HistoryPage {
-  items: ArchivedEpisodeSummary[];
-  continue?: string;
-}
 interface SpendReport {
   namespace: string;
   month: string;
@@ -44,10 +40,7 @@ interface SpendReport {
   totalUSD: number;
 }
 
-interface GatewayOptions {
-  consoleService?: string;
-}
-interface HistoryOptions extends GatewayOptions {
+interface HistoryOptions {
   channel?: string;
   since?: string;
   phase?: string;
@@ -56,18 +49,12 @@ interface HistoryOptions extends GatewayOptions {
   limit: number;
   output?: 'wide' | 'json' | 'yaml';
 }
-interface SpendOptions extends GatewayOptions {
+interface SpendOptions {
   channel?: string;
   month?: string;
   months?: number;
   output?: 'json' | 'yaml';
 }
-
-const consoleServiceOption = () =>
-  new Option(
-    '--console-service <[namespace/]name>',
-    'the console Service to reach through the API server (default: found by its label)',
-  ).env('ACOG_CONSOLE_SERVICE');
 
 function whole(flag: string, min: number, max: number) {
   return (value: string): number => {
@@ -77,10 +64,10 @@ function whole(flag: string, min: number, max: number) {
   };
 }
 
-async function gateway(io: CommandIO, options: GatewayOptions): Promise<{ connection: Connection; service: ConsoleService }> {
+function namespaced(io: CommandIO): Connection {
   const connection = io.connection();
   if (connection.allNamespaces) throw new CommandError('history and spend are per namespace: drop -A and pick one with -n', 2);
-  return { connection, service: await findConsoleService(connection, options.consoleService ?? io.env.ACOG_CONSOLE_SERVICE) };
+  return connection;
 }
 
 const HISTORY_COLUMNS: Column<ArchivedEpisodeSummary>[] = [
@@ -96,27 +83,13 @@ const HISTORY_COLUMNS: Column<ArchivedEpisodeSummary>[] = [
 ];
 
 async function history(io: CommandIO, options: HistoryOptions): Promise<void> {
-  const { connection, service } = await gateway(io, options);
-  const items: ArchivedEpisodeSummary[] = [];
-  let token: string | undefined;
-  // Pages of up to 500 until --limit is reached or the archive has no more.
-  do {
-    const query = new URLSearchParams();
-    if (options.channel) query.set('channel', options.channel);
-    if (options.since) query.set('since', options.since);
-    if (options.phase) query.set('phase', options.phase);
-    if (options.selector) query.set('labelSelector', options.selector);
-    if (options.search) query.set('search', options.search);
-    query.set('limit', String(Math.min(500, options.limit - items.length)));
-    if (token) query.set('continue', token);
-    const page = await gatewayGet<HistoryPage>(
-      connection,
-      service,
-      `/api/v1/namespaces/${encodeURIComponent(connection.namespace)}/history?${query.toString()}`,
-    );
-    items.push(...page.items);
-    token = page.continue;
-  } while (token && items.length < options.limit);
+  const connection = namespaced(io);
+  const { items, continue: token } = await historyApiList<ArchivedEpisodeSummary>(
+    connection,
+    'history',
+    { channel: options.channel, since: options.since, phase: options.phase, labelSelector: options.selector, search: options.search },
+    options.limit,
+  );
   if (options.output === 'json' || options.output === 'yaml') {
     const list = { apiVersion: 'v1', kind: 'List', items, metadata: { continue: token } };
     io.stdout.write(options.output === 'json' ? JSON.stringify(list, null, 4) + '\n' : stringify(list));
@@ -131,15 +104,14 @@ async function history(io: CommandIO, options: HistoryOptions): Promise<void> {
 }
 
 async function spend(io: CommandIO, options: SpendOptions): Promise<void> {
-  const { connection, service } = await gateway(io, options);
+  const connection = namespaced(io);
   const query = new URLSearchParams();
   if (options.channel) query.set('channel', options.channel);
   if (options.month) query.set('month', options.month);
   if (options.months) query.set('months', String(options.months));
-  const report = await gatewayGet<SpendReport>(
+  const report = await historyApiGet<SpendReport>(
     connection,
-    service,
-    `/api/v1/namespaces/${encodeURIComponent(connection.namespace)}/spend?${query.toString()}`,
+    `/namespaces/${encodeURIComponent(connection.namespace)}/spend?${query.toString()}`,
   );
   if (options.output === 'json' || options.output === 'yaml') {
     io.stdout.write(options.output === 'json' ? JSON.stringify(report, null, 4) + '\n' : stringify(report));
@@ -211,7 +183,6 @@ export const registerHistory: RegisterCommand = (program, io) => {
     .option('--search <text>', 'words in the name, topic or brief ("a phrase", -without)')
     .addOption(new Option('--limit <n>', 'show at most this many').default(100).argParser(whole('--limit', 1, 100_000)))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['wide', 'json', 'yaml']))
-    .addOption(consoleServiceOption())
     .addHelpText(
       'after',
       `
@@ -220,7 +191,8 @@ Examples:
   kubectl acog history --channel engineering-explained --since 30d --phase Failed
   kubectl acog history -l tier=gold --search "b-tree" -o wide
 
-It reads the console's gateway through the API server's service proxy with your own credentials.`,
+It reads the console's gateway through the API server (the APIService v1alpha1.history.acog.dev)
+with your own credentials, whatever your kubeconfig holds: a client certificate, a token or an exec plugin.`,
     )
     .action((options: HistoryOptions) => history(io, options));
 
@@ -231,7 +203,6 @@ It reads the console's gateway through the API server's service proxy with your 
     .option('--month <YYYY-MM>', "the month (default: the current one in the Channel's budget timezone, else UTC)")
     .addOption(new Option('--months <n>', 'months of history per Channel').argParser(whole('--months', 1, 36)))
     .addOption(new Option('-o, --output <format>', 'output format').choices(['json', 'yaml']))
-    .addOption(consoleServiceOption())
     .addHelpText(
       'after',
       `

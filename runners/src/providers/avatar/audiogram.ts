@@ -1,22 +1,25 @@
 // Offline presenter: the channel image (or the presenter's initials on a disc in the brand colour)
 // in a ring over a dark brand gradient, breathing gently, with the presenter's name and a mirrored
-// spectrum of the narration that moves with the voice. Exactly as long as the narration, which it
-// carries as its audio track.
+// spectrum of the narration that moves with the voice. The provider makes the two stills and a
+// description (AvatarDrawing); the assembly draws it inside its own filter graph, at the
+// narration's length, so that no presenter video is encoded and decoded again.
 import { access, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { AvatarProvider } from '@acog/api';
-import type { Narration } from '../../contract/documents.ts';
-import { brandColorOrDefault, darken, ffmpegColor, lighten, type Rgb } from '../../media/color.ts';
-import { quarterLogger, runFfmpeg } from '../../media/ffmpeg.ts';
-import { FRAME_RATE, even, framesFor, shownAvatarFrameSize, type FrameSize } from '../../media/frame.ts';
+import type { AvatarDrawing, Narration } from '../../contract/documents.ts';
+import { brandColorOrDefault, darken, ffmpegColor, lighten, parseHexColor, type Rgb } from '../../media/color.ts';
+import { runFfmpeg } from '../../media/ffmpeg.ts';
+import { holdStill, relabelGraph, type GraphAvatarDrawing } from '../../media/filter-graph.ts';
+import { FRAME_RATE, even, shownAvatarFrameSize, type FrameSize } from '../../media/frame.ts';
 import type { Produced, ProviderContext } from '../types.ts';
-import { INTERMEDIATE_H264_ARGS } from '../visuals/conform.ts';
 import { renderGradient } from '../visuals/gradient.ts';
 import { localImagePath } from '../visuals/images.ts';
 import { FONT_BOLD, drawtextFile, initialsOf, wrapText, writeTextFile } from '../visuals/text.ts';
-import type { Avatar, AvatarVideo } from './types.ts';
+import type { Avatar, AvatarDrawn } from './types.ts';
 
-export const AUDIOGRAM_FILE = 'avatar.mp4';
+/** The stills' names among the avatar stage's artifacts. */
+export const AUDIOGRAM_BACKGROUND = 'audiogram-background.png';
+export const AUDIOGRAM_PORTRAIT = 'audiogram-portrait.png';
 
 /** Where things sit on the frame, in pixels. */
 export interface AudiogramLayout {
@@ -109,7 +112,7 @@ export function audiogramFilter(params: AudiogramParams): string {
   const { layout, frames } = params;
   const portraitSize = layout.ring + 2 * layout.shadowMargin;
   const windowSize = 256;
-  const still = (input: number) => `[${input}:v]loop=loop=${frames - 1}:size=1:start=0,setpts=N/${FRAME_RATE}/TB`;
+  const still = (input: number) => `[${input}:v]${holdStill(frames)}`;
   return [
     `${still(0)},format=yuv420p[background]`,
     // A slow breath: ±2.5 % every 3.2 s.
@@ -146,13 +149,12 @@ async function existing(file: string | undefined): Promise<string | undefined> {
 export function createAudiogramAvatar(_spec?: AvatarProvider, options: AudiogramOptions = {}): Avatar {
   return {
     name: 'audiogram',
-    async render(ctx: ProviderContext, narration: Narration, audioPath: string): Promise<Produced<AvatarVideo>> {
+    async render(ctx: ProviderContext, narration: Narration): Promise<Produced<AvatarDrawn>> {
       const started = Date.now();
       const format = ctx.channel.format;
       const size = shownAvatarFrameSize(format);
       const layout = audiogramLayout(size);
       const brand = brandColorOrDefault(format.brandColor);
-      const frames = framesFor(narration.durationSeconds);
       const assets = join(ctx.workdir, 'audiogram');
       await mkdir(assets, { recursive: true });
 
@@ -161,14 +163,13 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
       if (!image && firstImage) ctx.log(`audiogram: ${firstImage} is not on this runner; drawing the presenter's initials instead`);
       const name = ctx.channel.persona.name;
 
-      const background = await renderGradient(
-        join(assets, 'background.png'),
+      const background = renderGradient(
+        join(ctx.workdir, AUDIOGRAM_BACKGROUND),
         { width: size.width, height: size.height, from: darken(brand, 0.88), to: darken(brand, 0.45), angle: 60, vignette: 0.45 },
         ctx.signal,
       );
-      const portrait = join(assets, 'portrait.png');
       const initialsFile = image ? undefined : await writeTextFile(join(assets, 'initials.txt'), initialsOf(name));
-      await runFfmpeg(
+      const portrait = runFfmpeg(
         [
           ...(image ? ['-i', image] : []),
           '-filter_complex',
@@ -178,56 +179,68 @@ export function createAudiogramAvatar(_spec?: AvatarProvider, options: Audiogram
           '-frames:v',
           '1',
           '-y',
-          portrait,
+          join(ctx.workdir, AUDIOGRAM_PORTRAIT),
         ],
         { signal: ctx.signal, logLevel: 'error', purpose: 'audiogram portrait' },
       );
+      await Promise.all([background, portrait]);
 
-      const nameFile = await writeTextFile(
-        join(assets, 'name.txt'),
-        wrapText(name, Math.floor(size.width / (layout.nameSize * 0.62)) - 2, 1),
-      );
+      const drawing: AvatarDrawing = {
+        kind: 'audiogram',
+        width: size.width,
+        height: size.height,
+        background: AUDIOGRAM_BACKGROUND,
+        portrait: AUDIOGRAM_PORTRAIT,
+        name: wrapText(name, Math.floor(size.width / (layout.nameSize * 0.62)) - 2, 1).join(' '),
+        barColor: `#${ffmpegColor(lighten(brand, 0.8)).slice(2)}`,
+      };
       const seconds = narration.durationSeconds;
-      await runFfmpeg(
-        [
-          '-i',
-          background,
-          '-i',
-          portrait,
-          '-i',
-          audioPath,
-          '-filter_complex',
-          audiogramFilter({ layout, frames, nameFile, barColor: lighten(brand, 0.8) }),
-          '-map',
-          '[v]',
-          '-map',
-          '2:a',
-          '-c:a',
-          'aac',
-          '-b:a',
-          '160k',
-          '-t',
-          seconds.toFixed(3),
-          ...INTERMEDIATE_H264_ARGS,
-          '-r',
-          String(FRAME_RATE),
-          '-frames:v',
-          String(frames),
-          '-y',
-          join(ctx.workdir, AUDIOGRAM_FILE),
-        ],
-        {
-          signal: ctx.signal,
-          totalSeconds: seconds,
-          onProgress: quarterLogger(ctx.log, 'audiogram'),
-          logLevel: 'error',
-          purpose: 'audiogram',
-        },
-      );
       ctx.log(
-        `audiogram: ${size.width}x${size.height}, ${seconds.toFixed(2)} s (${image ? 'channel image' : 'initials'}) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `audiogram: ${size.width}x${size.height} stills (${image ? 'channel image' : 'initials'}) for ${seconds.toFixed(2)} s, drawn by the assembly, in ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
-      return { value: { file: AUDIOGRAM_FILE, width: size.width, height: size.height }, usage: { seconds }, costUSD: 0 };
+      return { value: { drawing }, usage: { seconds }, costUSD: 0 };
     },
+  };
+}
+
+const ARTIFACT_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+/** An AvatarDrawing read from an artifact, checked field by field (`field` names it in errors). */
+export function checkAvatarDrawing(value: unknown, field: string): AvatarDrawing {
+  const drawing = value as Partial<AvatarDrawing> | null;
+  if (typeof drawing !== 'object' || drawing === null || Array.isArray(drawing)) throw new Error(`${field} is not an object`);
+  const problem = (what: string) => new Error(`${field}.${what}`);
+  if (drawing.kind !== 'audiogram') throw problem(`kind must be audiogram, got ${JSON.stringify(drawing.kind)}`);
+  for (const side of ['width', 'height'] as const) {
+    const length = drawing[side];
+    if (!Number.isInteger(length) || length! < 64 || length! > 4096 || length! % 2 !== 0)
+      throw problem(`${side} must be an even whole number of pixels from 64 to 4096`);
+  }
+  for (const still of ['background', 'portrait'] as const) {
+    if (typeof drawing[still] !== 'string' || !ARTIFACT_NAME.test(drawing[still]))
+      throw problem(`${still} must name one of the avatar stage's artifacts (letters, digits, . _ -)`);
+  }
+  if (typeof drawing.name !== 'string' || drawing.name.length > 200) throw problem('name must be text of at most 200 characters');
+  if (typeof drawing.barColor !== 'string' || !/^#[0-9a-fA-F]{6}$/.test(drawing.barColor)) throw problem('barColor must be #rrggbb');
+  const { kind, width, height, background, portrait, name, barColor } = drawing as AvatarDrawing;
+  return { kind, width, height, background, portrait, name, barColor };
+}
+
+/**
+ * What the assembly draws for a checked audiogram drawing: its name written to a file at `nameFile`
+ * (text reaches ffmpeg only through files), and the graph over the stills at the local paths given,
+ * at any length, with the labels the episode's graph gives it.
+ */
+export async function audiogramDrawer(
+  drawing: AvatarDrawing,
+  stills: { background: string; portrait: string },
+  nameFile: string,
+): Promise<GraphAvatarDrawing> {
+  await writeTextFile(nameFile, drawing.name);
+  const layout = audiogramLayout(drawing);
+  const barColor = parseHexColor(drawing.barColor);
+  return {
+    stills: [stills.background, stills.portrait],
+    draw: (frames, labels) => relabelGraph(audiogramFilter({ layout, frames, nameFile, barColor }), labels),
   };
 }

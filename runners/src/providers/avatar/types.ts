@@ -1,4 +1,4 @@
-import type { Narration } from '../../contract/documents.ts';
+import type { AvatarDrawing, Narration } from '../../contract/documents.ts';
 import type { Produced, ProviderContext } from '../types.ts';
 
 export interface AvatarVideo {
@@ -8,8 +8,13 @@ export interface AvatarVideo {
   height: number;
 }
 
-/** Makes the presenter video for a narration whose audio file is at `audioPath`. */
+/** A presenter the assembly draws (the offline audiogram); the stills it names are in ctx.workdir. */
+export interface AvatarDrawn {
+  drawing: AvatarDrawing;
+}
+
+/** Makes the presenter for a narration whose audio file is at `audioPath`: a video, or a drawing. */
 export interface Avatar {
   readonly name: string;
-  render(ctx: ProviderContext, narration: Narration, audioPath: string): Promise<Produced<AvatarVideo>>;
+  render(ctx: ProviderContext, narration: Narration, audioPath: string): Promise<Produced<AvatarVideo | AvatarDrawn>>;
 }

@@ -69,7 +69,7 @@ describe('motion graphics choices', () => {
       labelFile: '/w/l.txt',
       numberFile: '/w/n.txt',
     });
-    expect(title).toMatch(/^\[0:v\]format=yuv420p,loop=loop=119:size=1:start=0,setpts=N\/30\/TB,crop=1920:1080/);
+    expect(title).toMatch(/^\[0:v\]format=yuv420p,loop=loop=119:size=1:start=0,settb=1\/30,setpts=N,crop=1920:1080/);
     expect(title).toContain('textfile=/w/h.txt:expansion=none');
     expect(title).toContain('color=c=0x');
     const keywords = keywordsCardFilter({

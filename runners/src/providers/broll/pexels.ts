@@ -11,7 +11,7 @@
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { BrollProvider } from '@acog/api';
-import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
+import type { BrollClip, BrollManifest } from '../../contract/documents.ts';
 import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -21,7 +21,7 @@ import { credentialHint, mediaClient } from '../visuals/remote.ts';
 import { MotionRenderer } from './motion-graphics.ts';
 import { clipSearchTerms, planBrollClips, type PlannedClip } from './plan.ts';
 import { narrationWordsPerMinute } from '../writer/rules.ts';
-import type { BrollSource } from './types.ts';
+import type { BrollScript, BrollSource } from './types.ts';
 
 const PROVIDER = 'Pexels';
 export const PEXELS_BASE_URL = 'https://api.pexels.com';
@@ -133,7 +133,7 @@ export interface PexelsOptions {
 export function createPexelsBroll(spec: BrollProvider, options: PexelsOptions = {}): BrollSource {
   return {
     name: 'pexels',
-    async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
+    async clips(ctx: ProviderContext, script: BrollScript): Promise<Produced<BrollManifest>> {
       const apiKey = requireSecret(ctx, 'PEXELS_API_KEY', spec.secretRef);
       const http = new ProviderHttp({
         provider: PROVIDER,

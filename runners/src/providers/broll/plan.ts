@@ -1,7 +1,8 @@
 // Which clips a script needs: each beat lasts about words / wordsPerMinute, and is covered by
 // clips of about clipSeconds whose frames add up to the beat's exactly.
-import type { BrollCue, RefinedScript, ScriptBeat } from '../../contract/documents.ts';
+import type { BrollCue, ScriptBeat } from '../../contract/documents.ts';
 import { FRAME_RATE } from '../../media/frame.ts';
+import type { BrollScript } from './types.ts';
 
 export const DEFAULT_CLIP_SECONDS = 6;
 export const DEFAULT_WORDS_PER_MINUTE = 150;
@@ -41,13 +42,16 @@ export function clipFileName(beatId: string, index: number, prefix = 'broll'): s
   return `${prefix}-${safe}-${index + 1}.mp4`;
 }
 
+/** The clips of every beat but those spec.media covers; a beat keeps its position (beatIndex) in the script. */
 export function planBrollClips(
-  script: Pick<RefinedScript, 'beats'>,
+  script: Pick<BrollScript, 'beats' | 'ownMediaBeats'>,
   options: { clipSeconds?: number; wordsPerMinute?: number } = {},
 ): PlannedClip[] {
   const clipSeconds = Math.max(1, options.clipSeconds ?? DEFAULT_CLIP_SECONDS);
   const wordsPerMinute = options.wordsPerMinute ?? DEFAULT_WORDS_PER_MINUTE;
+  const covered = new Set(script.ownMediaBeats ?? []);
   return script.beats.flatMap((beat, beatIndex) => {
+    if (covered.has(beat.id)) return [];
     const totalFrames = Math.round(beatSeconds(beat, wordsPerMinute) * FRAME_RATE);
     const count = Math.max(1, Math.round(totalFrames / FRAME_RATE / clipSeconds));
     const base = Math.floor(totalFrames / count);

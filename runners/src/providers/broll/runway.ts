@@ -13,7 +13,7 @@ import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { RUNWAY_DEFAULT_MODEL, runwayCostUSD, type BrollProvider } from '@acog/api';
 import { modelLifecycle, modelSupports } from '@acog/api/catalog';
-import type { BrollClip, BrollManifest, RefinedScript } from '../../contract/documents.ts';
+import type { BrollClip, BrollManifest } from '../../contract/documents.ts';
 import { frameSize, orientationOf, type FrameSize } from '../../media/frame.ts';
 import { ProviderError, ProviderHttp, logRetries, type ProviderHttpOptions } from '../http.ts';
 import { ProviderConfigError, requireSecret, type Produced, type ProviderContext } from '../types.ts';
@@ -23,7 +23,7 @@ import { sleep } from '@acog/kube/backoff';
 import { credentialHint, mediaClient, nextPollDelay } from '../visuals/remote.ts';
 import { planBrollClips, type PlannedClip } from './plan.ts';
 import { narrationWordsPerMinute } from '../writer/rules.ts';
-import type { BrollSource } from './types.ts';
+import type { BrollScript, BrollSource } from './types.ts';
 
 const PROVIDER = 'Runway';
 export const RUNWAY_BASE_URL = 'https://api.dev.runwayml.com';
@@ -197,7 +197,7 @@ export function createRunwayBroll(spec: BrollProvider, options: RunwayOptions = 
   const deadlineMs = options.deadlineMs ?? 20 * 60_000;
   return {
     name: 'runway',
-    async clips(ctx: ProviderContext, script: RefinedScript): Promise<Produced<BrollManifest>> {
+    async clips(ctx: ProviderContext, script: BrollScript): Promise<Produced<BrollManifest>> {
       checkRunwayModel(model, options.now?.());
       const apiKey = requireSecret(ctx, 'RUNWAY_API_KEY', spec.secretRef);
       const http = new ProviderHttp({
