@@ -5,7 +5,8 @@
 #  - Node.js >= 22.19 (fetched from the npm registry when the machine's is older);
 #  - the offline neural voice, Piper, in a Python virtual environment in the cache (hack/piper.sh);
 #  - the npm workspaces (npm ci);
-#  - kube-apiserver, kubectl and MinIO, built once per machine from the Go module proxy;
+#  - kube-apiserver, kube-controller-manager, kube-scheduler, kubectl and MinIO, built once per
+#    machine from the Go module proxy;
 #  - the Docker engine started, the Debian base image ACOG's images build from, and the images.
 # Safe to run again: each step is skipped when its result is there.
 set -euo pipefail

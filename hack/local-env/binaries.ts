@@ -11,6 +11,8 @@ import { run } from './process.ts';
 export interface Binaries {
   etcd: string;
   kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
   kubectl: string;
   minio: string;
   natsServer: string;
@@ -115,7 +117,7 @@ function kubernetesVersionFlags(version: string): string[] {
 export async function findBinaries(log: (line: string) => void = console.error): Promise<Binaries> {
   const assets = process.env.KUBEBUILDER_ASSETS;
   const fromAssets = (name: string) => (assets && existsSync(join(assets, name)) ? join(assets, name) : undefined);
-  // The two Kubernetes binaries come from one build; build them one after the other to spare the CPUs.
+  // The Kubernetes binaries come from one module; build them one after the other to spare the CPUs.
   const kubeApiserver =
     fromAssets('kube-apiserver') ??
     (await goBuilt(
@@ -129,12 +131,33 @@ export async function findBinaries(log: (line: string) => void = console.error):
   const kubectl =
     fromAssets('kubectl') ??
     (await goBuilt('kubernetes', 'k8s.io/kubernetes', 'k8s.io/kubernetes/cmd/kubectl', 'kubectl', log, kubernetesVersionFlags));
+  // Same module, flags and Go build cache as kube-apiserver: only the packages it does not share are compiled.
+  const kubeControllerManager =
+    fromAssets('kube-controller-manager') ??
+    (await goBuilt(
+      'kubernetes',
+      'k8s.io/kubernetes',
+      'k8s.io/kubernetes/cmd/kube-controller-manager',
+      'kube-controller-manager',
+      log,
+      kubernetesVersionFlags,
+    ));
+  const kubeScheduler =
+    fromAssets('kube-scheduler') ??
+    (await goBuilt(
+      'kubernetes',
+      'k8s.io/kubernetes',
+      'k8s.io/kubernetes/cmd/kube-scheduler',
+      'kube-scheduler',
+      log,
+      kubernetesVersionFlags,
+    ));
   const minio = process.env.ACOG_MINIO ?? (await goBuilt('minio', 'github.com/minio/minio', 'github.com/minio/minio', 'minio', log));
   const etcd = fromAssets('etcd') ?? onPath('etcd');
   if (!etcd) throw new Error('etcd is not installed: apt-get install etcd-server (hack/setup.sh does it when run as root)');
   const natsServer = onPath('nats-server', ['/usr/sbin']);
   if (!natsServer) throw new Error('nats-server is not installed: apt-get install nats-server (hack/setup.sh does it when run as root)');
-  return { etcd, kubeApiserver, kubectl, minio, natsServer, postgresBin: await postgresBinDir() };
+  return { etcd, kubeApiserver, kubeControllerManager, kubeScheduler, kubectl, minio, natsServer, postgresBin: await postgresBinDir() };
 }
 
 /** The chart's tools: helm and kube-score. Not part of the control plane, so built only when first asked for. */

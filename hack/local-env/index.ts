@@ -1,4 +1,5 @@
-// The local control plane: a real kube-apiserver with etcd, NATS with JetStream, a MinIO S3
+// The local control plane: a real kube-apiserver with etcd, kube-controller-manager and
+// kube-scheduler (no kubelet: test/support/node-harness.ts plays the nodes), NATS with JetStream, a MinIO S3
 // server, PostgreSQL and the Docker engine, on loopback with free ports, for tests and development.
 // Each start gets its own folder and ports, so parallel runs do not collide.
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -10,6 +11,7 @@ import { run, type ManagedProcess } from './process.ts';
 import { ensureDocker } from './services/docker.ts';
 import { startEtcd } from './services/etcd.ts';
 import { certificateContext, startKubeApiserver, USERS, type KubeContext, type UserRole } from './services/kube-apiserver.ts';
+import { startKubeControllers } from './services/kube-controllers.ts';
 import { startMinio } from './services/minio.ts';
 import { startNats } from './services/nats.ts';
 import { startPostgres } from './services/postgres.ts';
@@ -92,8 +94,17 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
     await kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack', 'local-env', 'rbac.yaml'));
     await kubectl('apply', '--server-side', '-f', join(repoRoot, 'crds'));
     await kubectl('wait', '--for=condition=Established', '--timeout=60s', 'crd/channels.acog.dev', 'crd/episodes.acog.dev');
+    // After the CRDs, so that the garbage collector's first discovery already knows Episodes.
+    const controllers = await startKubeControllers(binaries, {
+      controllerManagerKubeconfig: apiserver.componentKubeconfigs.controllerManager,
+      schedulerKubeconfig: apiserver.componentKubeconfigs.scheduler,
+      serviceAccountKeyFile: apiserver.serviceAccountKeyFile,
+      caFile: apiserver.caFile,
+      dir,
+    });
+    processes.push(controllers.controllerManager, controllers.scheduler);
     log(
-      `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: kube-apiserver ${apiserver.server}, NATS ${nats.url}, S3 ${s3.endpoint}, Postgres 127.0.0.1`,
+      `ready in ${((Date.now() - started) / 1000).toFixed(1)}s: kube-apiserver ${apiserver.server} with kube-controller-manager and kube-scheduler, NATS ${nats.url}, S3 ${s3.endpoint}, Postgres 127.0.0.1`,
     );
 
     const info: LocalEnvInfo = {

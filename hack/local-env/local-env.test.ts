@@ -5,7 +5,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { AuthenticationV1Api, CoreV1Api, CustomObjectsApi } from '@kubernetes/client-node';
+import {
+  AuthenticationV1Api,
+  BatchV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { jetstream, jetstreamManager, AckPolicy } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import pg from 'pg';
@@ -169,3 +177,127 @@ describe('kube-apiserver', () => {
     expect(failure.code).toBe(401);
   });
 });
+
+describe('kube-controller-manager and kube-scheduler', () => {
+  it('schedule a Job’s Pod onto a Ready Node, judge the Job from the Pod’s status, then collect both after the TTL', async () => {
+    const admin = kubeConfig('admin');
+    const core = admin.makeApiClient(CoreV1Api);
+    const batch = admin.makeApiClient(BatchV1Api);
+    const namespace = uniqueName('ctl');
+    await createNamespace(admin, namespace);
+    // The ServiceAccount admission plugin requires the "default" ServiceAccount the controller makes.
+    await until(async () => !!(await core.readNamespacedServiceAccount({ namespace, name: 'default' }).catch(() => undefined)));
+
+    // A tainted Node of this namespace's own, as the node harness registers (PodNodeSelector and
+    // PodTolerationRestriction give the namespace's Pods the way to it, and no other Pod).
+    const node = `ctl-${namespace}`;
+    await core.patchNamespace(
+      {
+        name: namespace,
+        body: {
+          metadata: {
+            annotations: {
+              'scheduler.alpha.kubernetes.io/node-selector': `acog.dev/harness=${namespace}`,
+              'scheduler.alpha.kubernetes.io/defaultTolerations': JSON.stringify([
+                { key: 'acog.dev/harness', operator: 'Equal', value: namespace, effect: 'NoSchedule' },
+              ]),
+            },
+          },
+        },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+    await core.createNode({
+      body: {
+        metadata: { name: node, labels: { 'acog.dev/harness': namespace } },
+        spec: { taints: [{ key: 'acog.dev/harness', value: namespace, effect: 'NoSchedule' }] },
+      },
+    });
+    const capacity = { cpu: '4', memory: '8Gi', pods: '1' };
+    await core.patchNodeStatus(
+      { name: node, body: { status: { capacity, allocatable: capacity, conditions: [{ type: 'Ready', status: 'True' }] } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    );
+
+    const job = (name: string, ttl: number) =>
+      batch.createNamespacedJob({
+        namespace,
+        body: {
+          metadata: { name },
+          spec: {
+            backoffLimit: 0,
+            ttlSecondsAfterFinished: ttl,
+            template: { spec: { restartPolicy: 'Never', containers: [{ name: 'main', image: 'acog/runner:dev' }] } },
+          },
+        },
+      });
+    const podOf = async (name: string) =>
+      (await core.listNamespacedPod({ namespace, labelSelector: `batch.kubernetes.io/job-name=${name}` })).items[0];
+    const report = async (pod: V1Pod, exitCode: number, message: string) => {
+      const now = new Date();
+      await core.patchNamespacedPodStatus(
+        {
+          namespace,
+          name: pod.metadata!.name!,
+          body: {
+            status: {
+              phase: exitCode === 0 ? 'Succeeded' : 'Failed',
+              containerStatuses: [
+                {
+                  name: 'main',
+                  image: 'acog/runner:dev',
+                  imageID: '',
+                  ready: false,
+                  restartCount: 0,
+                  state: { terminated: { exitCode, message, reason: exitCode ? 'Error' : 'Completed', startedAt: now, finishedAt: now } },
+                },
+              ],
+            },
+          },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    };
+    const condition = async (name: string) =>
+      (await batch.readNamespacedJob({ namespace, name }).catch(() => undefined))?.status?.conditions?.find(
+        (c) => ['Complete', 'Failed'].includes(c.type) && c.status === 'True',
+      );
+
+    try {
+      await job('fails', 3600);
+      await until(async () => !!(await podOf('fails'))?.spec?.nodeName);
+      const failing = await podOf('fails');
+      expect(failing.spec?.nodeName).toBe(node);
+      expect(failing.spec?.nodeSelector).toEqual({ 'acog.dev/harness': namespace });
+
+      // The Node holds one Pod: the second Job's Pod waits until the first has ended.
+      await job('succeeds', 1);
+      await until(async () => (await podOf('succeeds'))?.status?.conditions?.some((c) => c.type === 'PodScheduled') ?? false);
+      expect((await podOf('succeeds')).spec?.nodeName).toBeUndefined();
+
+      await report(failing, 3, 'the script was too short');
+      await until(async () => !!(await condition('fails')));
+      expect(await condition('fails')).toMatchObject({ type: 'Failed', reason: 'BackoffLimitExceeded' });
+      expect((await podOf('fails')).status?.containerStatuses?.[0].state?.terminated?.message).toBe('the script was too short');
+
+      await until(async () => (await podOf('succeeds'))?.spec?.nodeName === node);
+      await report(await podOf('succeeds'), 0, '');
+      await until(async () => (await condition('succeeds'))?.type === 'Complete');
+      // ttlSecondsAfterFinished: 1 — the TTL controller deletes the Job, the garbage collector its Pod.
+      await until(
+        async () => !(await batch.readNamespacedJob({ namespace, name: 'succeeds' }).catch(() => undefined)) && !(await podOf('succeeds')),
+        30_000,
+      );
+    } finally {
+      await core.deleteNode({ name: node });
+    }
+  }, 90_000);
+});
+
+async function until(check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`not true after ${timeoutMs / 1000}s: ${check.toString()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}

@@ -5,6 +5,7 @@
 import { networkInterfaces } from 'node:os';
 import { CoreV1Api, DiscoveryV1Api } from '@kubernetes/client-node';
 import { kubeConfig } from '../support/env.ts';
+import { createNamespace } from '../support/kube.ts';
 
 export function machineAddress(): string {
   for (const addresses of Object.values(networkInterfaces()))
@@ -14,8 +15,9 @@ export function machineAddress(): string {
 
 /**
  * Creates, in `namespace` (created here), the console Service with the chart's labels, a Pod object
- * holding `address`, the EndpointSlice and Endpoints naming it at `port` (no kubelet nor endpoint
- * controllers here). Who may use the Service's proxy is the cluster's RBAC: the chart grants nobody.
+ * holding `address`, the EndpointSlice and Endpoints naming it at `port` (no kubelet serves the
+ * namespace and the controller-manager here runs no endpoint controllers: docs/adr/0027). Who may
+ * use the Service's proxy is the cluster's RBAC: the chart grants nobody.
  * `discoverable`: with the chart's label, by which the plugin finds the Service when not told its
  * name; only one test file of a run may have it, or the plugin finds several.
  */
@@ -28,7 +30,7 @@ export async function exposeConsoleService(
 ): Promise<void> {
   const admin = kubeConfig('admin');
   const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: namespace } } });
+  await createNamespace(admin, namespace);
   await core.createNamespacedService({
     namespace,
     body: {

@@ -19,6 +19,7 @@ import { Ledger } from '@acog/db/ledger';
 import type { Gateway } from '@acog/console';
 import { acog } from '@acog/kubectl-plugin/testing';
 import { kubeConfig, kubectl, uniqueName } from '../support/env.ts';
+import { createNamespace } from '../support/kube.ts';
 import { createTestDatabase } from '../support/postgres.ts';
 import { insertPulseDecision, insertPulseEvent } from '../support/pulse-rows.ts';
 import { startTestGateway } from './support.ts';
@@ -173,10 +174,11 @@ beforeAll(async () => {
   });
   const port = gateway.aggregatedPort!;
 
-  // The chart's Service, with Endpoints to the gateway (no kube-controller-manager here to make them).
+  // The chart's Service, with Endpoints to the gateway (the controller-manager here runs no
+  // endpoint controllers: docs/adr/0027).
   const admin = kubeConfig('admin');
   const core = admin.makeApiClient(CoreV1Api);
-  await core.createNamespace({ body: { metadata: { name: systemNamespace } } });
+  await createNamespace(admin, systemNamespace);
   await core.createNamespacedService({
     namespace: systemNamespace,
     body: {
@@ -186,8 +188,8 @@ beforeAll(async () => {
   });
   // The API server dials only an endpoint address that a Pod of the namespace holds (its
   // status.podIPs), so the gateway gets a Pod object with this machine's address, as a kubelet
-  // would report it (no kubelet here), and an EndpointSlice and Endpoints naming it (no endpoint
-  // controllers either).
+  // would report it (no kubelet serves this namespace), and an EndpointSlice and Endpoints naming
+  // it.
   await core.createNamespacedPod({
     namespace: systemNamespace,
     body: { metadata: { name: `${service}-0` }, spec: { containers: [{ name: 'console', image: 'acog/console:dev' }] } },

@@ -3,7 +3,8 @@
 // can-i): by default only in the episode namespaces, cluster-wide only with
 // operator.watchAllNamespaces=true; and the ValidatingAdmissionPolicy that keeps the operator off
 // every Episode's spec and approvals.
-// Nothing runs the Pods here (no controller-manager, no nodes): this is about the API objects.
+// Nothing runs the chart's Pods here (the controller-manager runs no Deployment controller and no
+// harness Node serves these namespaces: docs/adr/0027): this is about the API objects.
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,8 +51,9 @@ async function install(values: (install: Omit<Install, 'operator' | 'console' | 
   for (const name of [namespace, ...episodes]) await createNamespace(name);
   const dir = await mkdtemp(join(tmpdir(), 'acog-install-'));
   const file = join(dir, 'values.yaml');
-  // No kubelet runs the console here: its APIService (history.acog.dev) would stay unavailable and
-  // leave discovery incomplete for every other test of the run (namespace deletion waits on it).
+  // No console Pod runs here (no Deployment controller, no kubelet): its APIService (history.acog.dev)
+  // would stay Unavailable (MissingEndpoints) and leave discovery incomplete for every other test of
+  // the run: the namespace controller cannot finish deleting a namespace until it is complete.
   // The aggregated path is tested live in test/console/plugin-history.test.ts; the chart's objects
   // for it in test/helm/chart.test.ts.
   const chosen = values({ release, namespace, episodes });

@@ -5,7 +5,8 @@
 // report ready, and turn an Episode into the first stage's Job as the runner settings say: under
 // the runner ServiceAccount with no token, labelled so that the runner NetworkPolicy selects it.
 // By default (no ClusterRole) it watches exactly its two episode namespaces, with a Role in each.
-// (Nothing runs the Pod itself here: there are no nodes.)
+// (Nothing runs the Pod itself here: the real Job controller makes it, but no harness Node serves
+// these namespaces, so the scheduler leaves it Pending: docs/adr/0027.)
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -29,8 +29,34 @@ export async function apiFailure(request: Promise<unknown>): Promise<ApiFailure>
   throw new Error('the API server accepted a request it should have refused');
 }
 
+/**
+ * Creates a namespace and waits until Pods can be made in it: the ServiceAccount admission plugin
+ * refuses a Pod until the serviceaccount controller has made the namespace's `default`
+ * ServiceAccount, as Kubernetes' own e2e framework waits for it (docs/adr/0027).
+ */
 export async function createNamespace(kc: KubeConfig, name: string): Promise<void> {
-  await kc.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name } } });
+  const core = kc.makeApiClient(CoreV1Api);
+  await core.createNamespace({ body: { metadata: { name } } });
+  await defaultServiceAccount(kc, name);
+}
+
+/** Waits for the namespace's `default` ServiceAccount (made by the serviceaccount controller). */
+export async function defaultServiceAccount(kc: KubeConfig, namespace: string, timeoutMs = 30_000): Promise<void> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await core.readNamespacedServiceAccount({ namespace, name: 'default' });
+      return;
+    } catch (error) {
+      if (!(error instanceof ApiException && error.code === 404)) throw error;
+    }
+    if (Date.now() > deadline)
+      throw new Error(
+        `the namespace ${namespace} has no "default" ServiceAccount after ${timeoutMs / 1000} s: is the serviceaccount controller running?`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
 }
 
 export async function example<T = Record<string, unknown>>(file: 'channel.yaml' | 'episode.yaml'): Promise<T> {

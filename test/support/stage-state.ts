@@ -1,6 +1,7 @@
 // An Episode's status and its stage Jobs written by the test, as the operator and the Job
 // controller would write them, for the tests of what reads them (the Jobs view, the Pulse inbox)
-// in a namespace no operator watches.
+// in a namespace no operator watches. The Jobs are marked managedBy this helper, so that the
+// control plane's real Job controller leaves them alone (no Pods, no status of its own: ADR 0027).
 import { BatchV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import { GROUP, LABELS, VERSION, type Episode, type StageName } from '@acog/api';
 import { kubeConfig } from './env.ts';
@@ -42,6 +43,7 @@ export async function createStageJob(
         ],
       },
       spec: {
+        managedBy: 'acog.dev/stage-state-test',
         backoffLimit: 0,
         template: { spec: { restartPolicy: 'Never', containers: [{ name: 'runner', image: 'acog/runner:dev', args: [stage] }] } },
       },

@@ -13,6 +13,13 @@ export const USERS = {
 } as const;
 export type UserRole = keyof typeof USERS;
 
+/** The control plane's own components, as the users Kubernetes' bootstrap RBAC grants their roles to. */
+const COMPONENTS = {
+  controllerManager: 'system:kube-controller-manager',
+  scheduler: 'system:kube-scheduler',
+} as const;
+export type Component = keyof typeof COMPONENTS;
+
 export interface KubeApiserverService {
   server: string;
   caFile: string;
@@ -22,6 +29,10 @@ export interface KubeApiserverService {
   /** A kubeconfig per user (context names: the roles), admin's context current. */
   kubeconfig: string;
   serviceAccountIssuer: string;
+  /** The key that signs ServiceAccount tokens (the controller-manager's token controller needs it). */
+  serviceAccountKeyFile: string;
+  /** A kubeconfig per control-plane component, with that component's own identity. */
+  componentKubeconfigs: Record<Component, string>;
   process: ManagedProcess;
 }
 
@@ -185,12 +196,17 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
     UserRole,
     string
   >;
+  const componentTokens = Object.fromEntries(Object.keys(COMPONENTS).map((c) => [c, randomBytes(24).toString('base64url')])) as Record<
+    Component,
+    string
+  >;
   const tokenFile = join(pki, 'tokens.csv');
   await writeFile(
     tokenFile,
-    Object.entries(USERS)
-      .map(([role, user]) => `${tokens[role as UserRole]},${user.name},${user.name},"${user.groups.join(',')}"`)
-      .join('\n') + '\n',
+    [
+      ...Object.entries(USERS).map(([role, user]) => `${tokens[role as UserRole]},${user.name},${user.name},"${user.groups.join(',')}"`),
+      ...Object.entries(COMPONENTS).map(([component, user]) => `${componentTokens[component as Component]},${user},${user}`),
+    ].join('\n') + '\n',
     { mode: 0o600 },
   );
 
@@ -225,9 +241,13 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
       '--allow-privileged=true',
       '--profiling=false',
       '--enable-priority-and-fairness=false',
-      // No controller-manager runs here: without it the ServiceAccount admission plugin would
-      // refuse every Pod for want of the "default" ServiceAccount.
-      '--disable-admission-plugins=ServiceAccount',
+      // The node harness's Nodes are tainted and labelled per namespace; these two plugins give a
+      // namespace's Pods the matching nodeSelector and toleration from the namespace's annotations,
+      // so that each namespace's Pods run on the harness of that namespace (docs/adr/0027).
+      '--enable-admission-plugins=PodNodeSelector,PodTolerationRestriction',
+      // No node lifecycle controller runs here to lift the not-ready taint this plugin puts on every
+      // new Node; the harness registers its Nodes Ready.
+      '--disable-admission-plugins=TaintNodesByCondition',
       `--requestheader-client-ca-file=${frontProxy.cert}`,
       `--requestheader-allowed-names=${FRONT_PROXY_CLIENT}`,
       '--requestheader-username-headers=X-Remote-User',
@@ -267,10 +287,38 @@ export async function startKubeApiserver(kubeApiserver: string, etcdUrl: string,
     { mode: 0o600 },
   );
 
+  const cluster = { name: 'acog-local', cluster: { server, 'certificate-authority-data': Buffer.from(caData).toString('base64') } };
+  const componentKubeconfigs = {} as Record<Component, string>;
+  for (const component of Object.keys(COMPONENTS) as Component[]) {
+    componentKubeconfigs[component] = join(pki, `${component}.kubeconfig`);
+    await writeFile(
+      componentKubeconfigs[component],
+      stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [cluster],
+        users: [{ name: component, user: { token: componentTokens[component] } }],
+        contexts: [{ name: component, context: { cluster: 'acog-local', user: component } }],
+        'current-context': component,
+      }),
+      { mode: 0o600 },
+    );
+  }
+
   await waitUntil('kube-apiserver', () => readyz(server, caData, tokens.admin), {
     process: apiserver,
     timeoutMs: 120_000,
     intervalMs: 500,
   });
-  return { server, caFile: ca, caData, tokens, kubeconfig, serviceAccountIssuer, process: apiserver };
+  return {
+    server,
+    caFile: ca,
+    caData,
+    tokens,
+    kubeconfig,
+    serviceAccountIssuer,
+    serviceAccountKeyFile: saKey,
+    componentKubeconfigs,
+    process: apiserver,
+  };
 }

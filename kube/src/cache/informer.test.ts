@@ -42,8 +42,21 @@ const until = async (check: () => boolean, what: string) => {
   }
 };
 
+// Kubernetes' root-ca-certificate-publisher puts this ConfigMap in every namespace (docs/adr/0027).
+const ROOT_CA = 'kube-root-ca.crt';
+
 beforeAll(async () => {
   await core().createNamespace({ body: { metadata: { name: namespace } } });
+  // Waited for, so that it is in the first list rather than a watch event in the middle of a test.
+  const published = () =>
+    core()
+      .readNamespacedConfigMap({ namespace, name: ROOT_CA })
+      .then(Boolean, () => false);
+  const deadline = Date.now() + 30_000;
+  while (!(await published())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for the ${ROOT_CA} ConfigMap in ${namespace}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   for (const name of ['a', 'b', 'c', 'd', 'e'])
     await core().createNamespacedConfigMap({
       namespace,
@@ -65,7 +78,7 @@ describe('Informer', () => {
         .list()
         .map((o) => o.metadata!.name)
         .sort(),
-    ).toEqual(['a', 'b', 'c', 'd', 'e']);
+    ).toEqual(['a', 'b', 'c', 'd', 'e', ROOT_CA]);
     events.length = 0;
 
     await core().createNamespacedConfigMap({ namespace, body: { metadata: { name: 'f' } } });

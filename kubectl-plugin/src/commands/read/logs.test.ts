@@ -1,6 +1,6 @@
-// `logs` against the real API server. The local control plane runs no kubelet and no Job
-// controller, so the tests create the Jobs and Pods the operator and the Job controller would,
-// and, for log content, a Node whose kubelet endpoint is a small HTTPS server here: the API server
+// `logs` against the real API server. The tests create the Jobs and Pods the operator and the Job
+// controller would (each Job is marked managedBy this test, so that the control plane's real Job
+// controller leaves it alone, as it does for any Job another controller manages), and, for log content, a Node whose kubelet endpoint is a small HTTPS server here: the API server
 // itself looks the pod up, finds its node and proxies /containerLogs from that "kubelet".
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -55,6 +55,7 @@ async function createJob(episode: string, stage: StageName, attempt: number): Pr
       body: {
         metadata: { name, labels },
         spec: {
+          managedBy: 'acog.dev/logs-test',
           backoffLimit: 0,
           template: {
             metadata: { labels },
@@ -83,6 +84,8 @@ async function createNode(name: string, port: number): Promise<void> {
     .createNode({
       body: {
         metadata: { name },
+        // The scheduler places nothing here: the tests bind their Pods by name.
+        spec: { taints: [{ key: 'acog.dev/logs-test', effect: 'NoSchedule' }] },
         status: { addresses: [{ type: 'InternalIP', address: '127.0.0.1' }], daemonEndpoints: { kubeletEndpoint: { Port: port } } },
       },
     });
@@ -139,6 +142,19 @@ beforeAll(async () => {
   await createNode(deadNode, await freePort());
 
   ns = await freshNamespace('read-logs');
+  // Pods need the namespace's "default" ServiceAccount (the ServiceAccount admission plugin), which its controller makes.
+  const core = admin().makeApiClient(CoreV1Api);
+  for (
+    let tries = 0;
+    !(await core.readNamespacedServiceAccount({ namespace: ns, name: 'default' }).then(
+      () => true,
+      () => false,
+    ));
+    tries++
+  ) {
+    if (tries > 150) throw new Error(`namespace ${ns} has no "default" ServiceAccount after 30s`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   await createChannel(ns);
   await createEpisode(ns, 'ep');
   await setEpisodeStatus(ns, 'ep', episodeStatus('ep'));
