@@ -1,6 +1,6 @@
 // The assemble stage's media engine: narration, presenter, B-roll and music in; the finished
-// video, thumbnail and caption files out. One video encode and, beside it, the sound's encode and
-// the thumbnail; the audio is measured beforehand.
+// video, thumbnail and caption files out. One video encode from the start and, beside it, the
+// thumbnail, the sound's loudness pass 1 and then its encode; the two streams are muxed at the end.
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +10,7 @@ import { MediaRefusedError, probe, runFfmpeg, type ProbeResult } from './ffmpeg.
 import {
   buildAudioMeasureInvocation,
   buildEpisodeInvocations,
+  buildVideoInvocation,
   planEpisode,
   planTimeline,
   VOICE_REFERENCE_LUFS,
@@ -50,7 +51,7 @@ export interface AssembleOutput {
   loudness: { integratedLufs: number; truePeakDb: number };
 }
 
-/** The thumbnail is made during 'loudness' and 'encode', beside them; 'verify' puts the streams together and checks them. */
+/** 'loudness' (pass 1 of the sound) runs beside the start of 'encode' (the pictures), the thumbnail beside both; 'verify' puts the streams together and checks them. */
 export type AssemblePhase = 'prepare' | 'loudness' | 'encode' | 'verify';
 
 export interface AssembleProgress {
@@ -238,9 +239,22 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
   const partial = path.join(input.workdir, 'video.partial.mp4');
   const picturesPath = path.join(input.workdir, 'video.pictures.mp4');
   const soundPath = path.join(input.workdir, 'video.sound.m4a');
+  let picturesDone: Promise<unknown> | undefined;
   try {
-    // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
+    // The pictures do not depend on the sound's level: their encode (the longest run) starts at once,
+    // beside loudness pass 1 and the thumbnail.
     report('loudness');
+    const settings = { outputPath: partial, picturesPath, soundPath, preset: options.preset, title: input.title };
+    picturesDone = stopOthersOnFailure(
+      runFfmpeg(buildVideoInvocation(graphInput, settings, plan).args, {
+        purpose: 'episode encode',
+        totalSeconds,
+        signal: groupSignal,
+        onProgress: (p) => report('encode', Math.min(totalSeconds, p.secondsDone)),
+      }),
+    );
+
+    // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
     const voice = await stopOthersOnFailure(measureLoudness(input.narrationAudioPath, { signal: groupSignal }));
     if (!Number.isFinite(voice.integratedLufs)) throw new AssembleInputError(`narration audio is silent: ${input.narrationAudioPath}`);
     graphInput.voiceGainDb = Math.max(-30, Math.min(30, VOICE_REFERENCE_LUFS - voice.integratedLufs));
@@ -249,23 +263,11 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
       measureLoudnorm(measure.inputArgs, measure.audioGraph, measure.outputLabel, { signal: groupSignal }),
     );
 
-    // The pictures and the sound (loudness pass 2 inside it) side by side; the sound's loudness is
-    // checked as soon as it is written: the mux copies that very stream into the video.
-    report('encode');
-    const invocations = buildEpisodeInvocations(
-      graphInput,
-      { outputPath: partial, picturesPath, soundPath, loudness, preset: options.preset, title: input.title },
-      plan,
-    );
+    // The sound (loudness pass 2 inside it) beside the pictures; its loudness is checked as soon as it
+    // is written: the mux copies that very stream into the video.
+    const invocations = buildEpisodeInvocations(graphInput, { ...settings, loudness }, plan);
     const [, measured] = await Promise.all([
-      stopOthersOnFailure(
-        runFfmpeg(invocations.video.args, {
-          purpose: 'episode encode',
-          totalSeconds,
-          signal: groupSignal,
-          onProgress: (p) => report('encode', Math.min(totalSeconds, p.secondsDone)),
-        }),
-      ),
+      picturesDone,
       stopOthersOnFailure(
         runFfmpeg(invocations.audio.args, { purpose: 'episode sound encode', signal: groupSignal }).then(() =>
           measureLoudness(soundPath, { signal: groupSignal }),
@@ -290,7 +292,7 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
     };
   } catch (error) {
     group.abort(error);
-    await thumbnailDone.catch(() => {});
+    await Promise.all([thumbnailDone.catch(() => {}), picturesDone?.catch(() => {})]);
     throw error;
   } finally {
     await Promise.all([partial, picturesPath, soundPath].map((file) => rm(file, { force: true })));

@@ -172,6 +172,7 @@ describe('buildEpisodeInvocations', () => {
     expect(after(audio.outputOptions, '-map')).toBe('[aout]');
     expect(after(audio.outputOptions, '-c:a')).toBe('aac');
     expect(after(audio.outputOptions, '-profile:a')).toBe('aac_low');
+    expect(after(audio.outputOptions, '-aac_coder')).toBe('fast');
     expect(after(audio.outputOptions, '-ar')).toBe('48000');
     expect(after(audio.outputOptions, '-ac')).toBe('2');
     expect(after(audio.outputOptions, '-b:a')).toBe('384k');
