@@ -45,7 +45,12 @@ export async function exposeConsoleService(
   });
   await core.createNamespacedPod({
     namespace,
-    body: { metadata: { name: `${service}-0` }, spec: { containers: [{ name: 'console', image: 'acog/console:dev' }] } },
+    // No scheduler serves this name: the default one would write the Pod's status (Unschedulable:
+    // no Node takes it) between the read and the replace below, which would then conflict.
+    body: {
+      metadata: { name: `${service}-0` },
+      spec: { schedulerName: 'acog-test-unscheduled', containers: [{ name: 'console', image: 'acog/console:dev' }] },
+    },
   });
   const pod = await core.readNamespacedPod({ namespace, name: `${service}-0` });
   pod.status = { phase: 'Running', podIP: address, podIPs: [{ ip: address }] };
