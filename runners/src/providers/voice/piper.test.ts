@@ -14,7 +14,6 @@ import { createVoice } from './index.ts';
 import {
   PIPER_NATURAL_WORDS_PER_MINUTE,
   createPiperVoice,
-  piperHelperCount,
   piperLengthScale,
   piperPythonPath,
   piperSpeaks,
@@ -91,16 +90,6 @@ describe('Piper settings', () => {
   it('speaks English in any region and nothing else', () => {
     expect(['en', 'en-GB', 'EN-us', undefined].map(piperSpeaks)).toEqual([true, true, true, true]);
     expect(['de', 'es', 'fr', 'pt-BR', 'eng'].map(piperSpeaks)).toEqual([false, false, false, false, false]);
-  });
-  it('speaks with one helper per usable CPU, at most two, within a cgroup quota', () => {
-    expect(piperHelperCount(1)).toBe(1);
-    expect(piperHelperCount(2)).toBe(2);
-    expect(piperHelperCount(8)).toBe(2);
-    expect(piperHelperCount(8, 'max 100000\n')).toBe(2);
-    expect(piperHelperCount(8, '100000 100000\n')).toBe(1);
-    expect(piperHelperCount(8, '150000 100000')).toBe(1);
-    expect(piperHelperCount(8, '200000 100000')).toBe(2);
-    expect(piperHelperCount(2, '50000 100000')).toBe(1);
   });
   it('finds Piper in ACOG_PIPER_PYTHON, else in the ACOG cache', () => {
     expect(piperPythonPath({ ACOG_PIPER_PYTHON: '/opt/piper/bin/python' })).toBe('/opt/piper/bin/python');

@@ -1,10 +1,10 @@
-// The neural offline voice: Piper (piper-tts) with the en_US-joe-medium voice, for English. Long-lived
-// Python helpers (runners/native/piper_voice.py), one per usable CPU and at most two, each load the
-// model once and speak every other sentence; word timings come from Piper's phoneme alignments. Other
+// The neural offline voice: Piper (piper-tts) with the en_US-joe-medium voice, for English. One
+// long-lived Python helper (runners/native/piper_voice.py) per synthesis loads the model once and
+// speaks sentence after sentence; word timings come from Piper's phoneme alignments. Other
 // languages, and runners where Piper is not installed, are spoken by espeak-ng, as the log says.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
-import { availableParallelism, homedir } from 'node:os';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -89,11 +89,11 @@ export class PiperHelper {
   }
 
   /** Starts the helper and waits until its voice is loaded. Rejects with the helper's own words when it cannot start. */
-  static async start(python: string, signal?: AbortSignal, threads?: number): Promise<PiperHelper> {
+  static async start(python: string, signal?: AbortSignal): Promise<PiperHelper> {
     const child = spawn(python, [PIPER_HELPER], {
       stdio: ['pipe', 'pipe', 'pipe'],
       signal,
-      env: { ...process.env, PYTHONUNBUFFERED: '1', ...(threads && { ACOG_PIPER_THREADS: String(threads) }) },
+      env: { ...process.env, PYTHONUNBUFFERED: '1' },
     });
     const stderr: string[] = [];
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
@@ -151,22 +151,6 @@ function tail(stderr: string[]): string {
   return lines || 'it printed nothing';
 }
 
-/**
- * How many Piper helpers speak side by side: one per CPU this process may use (the machine's, or
- * fewer under a cgroup quota, `cpu.max` as "QUOTA PERIOD" or "max PERIOD"), at most two (each holds
- * its model, about 450 MiB; one helper keeps a core only half busy, a third adds little).
- */
-export function piperHelperCount(cpus: number, cpuMax?: string): number {
-  const [quota, period] = (cpuMax ?? '').trim().split(/\s+/);
-  const allowed = quota && quota !== 'max' && Number(period) > 0 ? Number(quota) / Number(period) : cpus;
-  return Math.max(1, Math.min(2, Math.floor(Math.min(cpus, allowed))));
-}
-
-async function usableHelperCount(): Promise<number> {
-  const cpuMax = await readFile('/sys/fs/cgroup/cpu.max', 'utf8').catch(() => undefined);
-  return piperHelperCount(availableParallelism(), cpuMax);
-}
-
 /** What Piper reported for one sentence, and where the sentence starts in the narration. */
 export interface SentenceAlignment {
   beatId: string;
@@ -210,23 +194,21 @@ export function createPiperVoice(spec?: VoiceProvider, options: PiperOptions = {
         ctx.log(`${reason}: speaking with espeak-ng`);
         return spokenByEspeak(await espeak.synthesize(ctx, script));
       }
-      const count = await usableHelperCount();
+      let helper: PiperHelper;
       const loading = Date.now();
-      const starting = Array.from({ length: count }, () => PiperHelper.start(python, ctx.signal, count > 1 ? 1 : undefined));
-      const started = await Promise.allSettled(starting);
-      const helpers = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
-      const failure = started.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
       try {
-        if (failure) {
-          if (ctx.signal?.aborted) throw failure.reason;
-          ctx.log(`Piper could not start (${(failure.reason as Error).message}): speaking with espeak-ng`);
-          return spokenByEspeak(await espeak.synthesize(ctx, script));
-        }
+        helper = await PiperHelper.start(python, ctx.signal);
+      } catch (error) {
+        if (ctx.signal?.aborted) throw error;
+        ctx.log(`Piper could not start (${(error as Error).message}): speaking with espeak-ng`);
+        return spokenByEspeak(await espeak.synthesize(ctx, script));
+      }
+      try {
         const loadSeconds = (Date.now() - loading) / 1000;
         const lengthScale = piperLengthScale(spec?.speed, ctx.channel.format.wordsPerMinute);
-        return await speak(ctx, script, helpers, { lengthScale, loadSeconds, onAlignment: options.onAlignment });
+        return await speak(ctx, script, helper, { lengthScale, loadSeconds, onAlignment: options.onAlignment });
       } finally {
-        await Promise.all(helpers.map((helper) => helper.close()));
+        await helper.close();
       }
     },
   };
@@ -239,7 +221,7 @@ function spokenByEspeak(produced: Produced<Narration>): Produced<Narration> {
 async function speak(
   ctx: ProviderContext,
   script: RefinedScript,
-  helpers: PiperHelper[],
+  helper: PiperHelper,
   { lengthScale, loadSeconds, onAlignment }: { lengthScale: number; loadSeconds: number; onAlignment?: PiperOptions['onAlignment'] },
 ): Promise<Produced<Narration>> {
   const started = Date.now();
@@ -250,21 +232,19 @@ async function speak(
   );
   const raw = join(ctx.workdir, 'narration.piper.wav');
   const piece = (index: number) => join(ctx.workdir, `piper-${index}.pcm`);
-  // Every request is sent at once, every other sentence to each helper: they work through them
-  // side by side while the answers are placed in order (each helper answers its own in order).
-  const helperOf = (index: number) => helpers[index % helpers.length];
+  // Every request is sent at once: the helper works through them while the answers are written out.
   const ids = sentences.map((sentence, index) =>
-    helperOf(index).send(
+    helper.send(
       sentence.text,
       wordSpans(sentence.text).map((word) => word.text),
       lengthScale,
       piece(index),
     ),
   );
-  const track = await NarrationTrack.create(raw, helpers[0].sampleRate);
+  const track = await NarrationTrack.create(raw, helper.sampleRate);
   try {
     for (const [index, sentence] of sentences.entries()) {
-      const answer = await helperOf(index).answer(ids[index]);
+      const answer = await helper.answer(ids[index]);
       const samples = pcmSamples(await readFile(piece(index)));
       await rm(piece(index), { force: true });
       if (samples.length !== answer.samples)
@@ -292,9 +272,8 @@ async function speak(
     );
     const characters = segments.reduce((sum, segment) => sum + segment.text.length, 0);
     ctx.log(
-      `Piper (${helpers[0].voice}, length scale ${lengthScale}) spoke ${words.length} words in ${audio.durationSeconds.toFixed(2)} s of audio ` +
-        `in ${((Date.now() - started) / 1000).toFixed(1)} s after loading the voice in ${loadSeconds.toFixed(1)} s, timed by word` +
-        (helpers.length > 1 ? `, ${helpers.length} helpers side by side` : ''),
+      `Piper (${helper.voice}, length scale ${lengthScale}) spoke ${words.length} words in ${audio.durationSeconds.toFixed(2)} s of audio ` +
+        `in ${((Date.now() - started) / 1000).toFixed(1)} s after loading the voice in ${loadSeconds.toFixed(1)} s, timed by word`,
     );
     return {
       value: { audio: NARRATION_FILE, durationSeconds: audio.durationSeconds, words, beats, timing: 'word' },
