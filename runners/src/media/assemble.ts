@@ -9,7 +9,8 @@ import { buildCaptionCues, writeAss, writeSrt, writeVtt } from './captions.ts';
 import { MediaRefusedError, probe, runFfmpeg, type ProbeResult } from './ffmpeg.ts';
 import {
   buildAudioMeasureInvocation,
-  buildEpisodeInvocations,
+  buildAudioInvocation,
+  buildMuxArgs,
   buildVideoInvocation,
   planEpisode,
   planTimeline,
@@ -265,11 +266,11 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
 
     // The sound (loudness pass 2 inside it) beside the pictures; its loudness is checked as soon as it
     // is written: the mux copies that very stream into the video.
-    const invocations = buildEpisodeInvocations(graphInput, { ...settings, loudness }, plan);
+    const sound = buildAudioInvocation(graphInput, { ...settings, loudness }, plan);
     const [, measured] = await Promise.all([
       picturesDone,
       stopOthersOnFailure(
-        runFfmpeg(invocations.audio.args, { purpose: 'episode sound encode', signal: groupSignal }).then(() =>
+        runFfmpeg(sound.args, { purpose: 'episode sound encode', signal: groupSignal }).then(() =>
           measureLoudness(soundPath, { signal: groupSignal }),
         ),
       ),
@@ -277,7 +278,7 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
     ]);
 
     report('verify');
-    await runFfmpeg(invocations.mux, { purpose: 'episode mux', signal, logLevel: 'error' });
+    await runFfmpeg(buildMuxArgs(settings), { purpose: 'episode mux', signal, logLevel: 'error' });
     await rename(partial, video);
     const final = await probe(video, { signal });
     report('verify', totalSeconds);

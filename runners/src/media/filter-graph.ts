@@ -380,13 +380,18 @@ export function buildEpisodeInvocations(
   return {
     video: buildVideoInvocation(input, encode, plan),
     audio: buildAudioInvocation(input, encode, plan),
-    mux: [
-      ...['-i', encode.picturesPath, '-i', encode.soundPath, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy'],
-      ...['-movflags', '+faststart'],
-      ...(encode.title ? ['-metadata', `title=${encode.title}`] : []),
-      ...['-y', encode.outputPath],
-    ],
+    mux: buildMuxArgs(encode),
   };
+}
+
+/** Both streams into `outputPath` without re-encoding, moov first, with the title. */
+export function buildMuxArgs(encode: Pick<EncodeSettings, 'picturesPath' | 'soundPath' | 'outputPath' | 'title'>): string[] {
+  return [
+    ...['-i', encode.picturesPath, '-i', encode.soundPath, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy'],
+    ...['-movflags', '+faststart'],
+    ...(encode.title ? ['-metadata', `title=${encode.title}`] : []),
+    ...['-y', encode.outputPath],
+  ];
 }
 
 /** The sound: the audio graph (as pass 1 measured it), loudness pass 2, AAC, into `soundPath`. */
