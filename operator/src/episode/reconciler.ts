@@ -481,8 +481,17 @@ export class EpisodeReconciler {
 
   private async writeInput(episode: Episode, stage: StageName, attempt: number, inputUri: string, input: StageInput, timer: PhaseTimer) {
     await timer.time('s3_write', () => this.deps.store.putBytes(inputUri, JSON.stringify(input, null, 2), 'application/json'));
+    this.rememberInput(episode, stage, attempt);
+  }
+
+  private inputKey(episode: Episode, stage: StageName, attempt: number): string {
+    return `${episode.metadata.uid}/${stage}/${attempt}`;
+  }
+
+  /** An attempt whose input.json is known to be there; bounded, as a look again costs one read. */
+  private rememberInput(episode: Episode, stage: StageName, attempt: number): void {
     if (this.inputsWritten.size >= 50_000) this.inputsWritten.clear();
-    this.inputsWritten.add(`${episode.metadata.uid}/${stage}/${attempt}`);
+    this.inputsWritten.add(this.inputKey(episode, stage, attempt));
   }
 
   private async startStage(
@@ -542,7 +551,6 @@ export class EpisodeReconciler {
     jobs: readonly (StageJob & { inputHash?: string })[],
     hashes: Partial<Record<StageName, string>>,
   ): { stage: StageName; attempt: number; inputHash: string }[] {
-    const uid = episode.metadata.uid!;
     return (status.stages ?? [])
       .filter(
         (entry) =>
@@ -550,7 +558,7 @@ export class EpisodeReconciler {
           entry.attempt &&
           entry.inputHash &&
           entry.inputHash === hashes[entry.name] &&
-          !this.inputsWritten.has(`${uid}/${entry.name}/${entry.attempt}`) &&
+          !this.inputsWritten.has(this.inputKey(episode, entry.name, entry.attempt)) &&
           jobs.some((job) => job.stage === entry.name && job.attempt === entry.attempt && job.state === 'Active'),
       )
       .map((entry) => ({ stage: entry.name, attempt: entry.attempt!, inputHash: entry.inputHash! }));
@@ -565,7 +573,7 @@ export class EpisodeReconciler {
   ): Promise<void> {
     const inputUri = this.inputUri(episode, attempt.stage, attempt.attempt);
     if (await timer.time('s3_read', () => this.deps.store.exists(inputUri))) {
-      this.inputsWritten.add(`${episode.metadata.uid}/${attempt.stage}/${attempt.attempt}`);
+      this.rememberInput(episode, attempt.stage, attempt.attempt);
       return;
     }
     this.deps.log.info(
