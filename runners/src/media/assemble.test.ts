@@ -1,10 +1,12 @@
 // Integration: real (short, small) inputs through the real ffmpeg, checked with ffprobe and ebur128.
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, open, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleEpisode, AssembleInputError, type AssembleInput, type AssembleProgress } from './assemble.ts';
 import { probe } from './ffmpeg.ts';
@@ -42,6 +44,30 @@ function cueTimes(text: string): [number, number][] {
     return Number(h) * 3600 + Number(m) * 60 + Number(s);
   };
   return [...text.matchAll(/(\d\d:\d\d:\d\d[.,]\d{3}) --> (\d\d:\d\d:\d\d[.,]\d{3})/g)].map((m) => [time(m[1]), time(m[2])]);
+}
+
+/** Presentation times of every video frame, in seconds. */
+async function framePresentationTimes(file: string): Promise<number[]> {
+  const { stdout } = await promisify(execFile)(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-show_entries', 'frame=pts_time', '-of', 'csv=p=0', file],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  // A frame with side data (the encoder's SEI, first in each part) has its own empty line after it.
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => Number(line.split(',')[0]));
+}
+
+/** SSIM (all planes) of every frame of `a` against the same frame of `b`. */
+async function ssimPerFrame(a: string, b: string): Promise<number[]> {
+  const { stdout } = await promisify(execFile)(
+    'ffmpeg',
+    ['-hide_banner', '-nostdin', '-i', a, '-i', b, '-lavfi', '[0:v][1:v]ssim=stats_file=-', '-f', 'null', '-'],
+    { maxBuffer: 16 * 1024 * 1024 },
+  );
+  return [...stdout.matchAll(/All:([0-9.]+)/g)].map((m) => Number(m[1]));
 }
 
 const INTRO = 1;
@@ -178,6 +204,42 @@ describe('assembleEpisode', () => {
       for (const intermediate of ['video.partial.mp4', 'video.pictures.mp4', 'video.sound.m4a'])
         expect(existsSync(path.join(input.workdir, intermediate))).toBe(false);
       expect(existsSync(path.join(input.workdir, 'video.mp4'))).toBe(false);
+    },
+    ENCODE_TIMEOUT,
+  );
+
+  it(
+    'encodes the pictures in parts that join into the video one encode makes, frame for frame',
+    async () => {
+      const format = channelFormat('16:9', 'karaoke');
+      const one = await assembleEpisode(inputFor('one-part', format), { pictureParts: 1 });
+      const progress: AssembleProgress[] = [];
+      const three = await assembleEpisode(inputFor('three-parts', format), {
+        pictureParts: 3,
+        onProgress: (p) => progress.push(p),
+      });
+      expect(one.pictureParts).toHaveLength(1);
+      expect(three.pictureParts).toHaveLength(3);
+      const total = one.pictureParts[0].end;
+      expect(three.pictureParts[0].start).toBe(0);
+      expect(three.pictureParts.at(-1)!.end).toBe(total);
+      three.pictureParts.slice(1).forEach((part, i) => expect(part.start).toBe(three.pictureParts[i].end));
+
+      // Every frame there, 1/30 s apart across the joins; one encode makes no frame more either.
+      expect(await framePresentationTimes(one.video)).toHaveLength(total);
+      const times = await framePresentationTimes(three.video);
+      expect(times).toHaveLength(total);
+      times.forEach((t, i) => expect(t).toBeCloseTo(i / 30, 4));
+      expect(progress.filter((p) => p.phase === 'encode').at(-1)!.secondsDone).toBeGreaterThan((total / 30) * 0.9);
+
+      // The same pictures: B-roll, presenter, cards and captions where one encode puts them. A frame
+      // drawn from the wrong moment (a caption early, a clip restarted) falls far below this.
+      const ssim = await ssimPerFrame(one.video, three.video);
+      expect(ssim).toHaveLength(total);
+      expect(Math.min(...ssim)).toBeGreaterThan(0.97);
+
+      for (const intermediate of ['video.pictures.1.mp4', 'video.pictures.2.mp4', 'video.pictures.3.mp4', 'video.pictures.ffconcat'])
+        expect(existsSync(path.join(dir, 'three-parts', intermediate))).toBe(false);
     },
     ENCODE_TIMEOUT,
   );

@@ -1,8 +1,10 @@
 // The assemble stage's media engine: narration, presenter, B-roll and music in; the finished
-// video, thumbnail and caption files out. One video encode from the start and, beside it, the
-// thumbnail, the sound's loudness pass 1 and then its encode; the two streams are muxed at the end.
+// video, thumbnail and caption files out. The pictures' encodes (one per part of the video) from the
+// start and, beside them, the thumbnail, the sound's loudness pass 1 and then its encode; the
+// streams are muxed at the end.
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { BrollClip, Narration } from '../contract/documents.ts';
 import { buildCaptionCues, writeAss, writeSrt, writeVtt } from './captions.ts';
@@ -12,15 +14,17 @@ import {
   buildAudioInvocation,
   buildMuxArgs,
   buildVideoInvocation,
+  pictureParts,
   planEpisode,
   planTimeline,
   VOICE_REFERENCE_LUFS,
   type ClipDrawer,
   type EpisodeGraphInput,
   type EpisodePlan,
+  type FrameRange,
   type GraphAvatarDrawing,
 } from './filter-graph.ts';
-import { effectiveLayout, type ChannelFormat, type Layout } from './frame.ts';
+import { effectiveLayout, FRAME_RATE, type ChannelFormat, type Layout } from './frame.ts';
 import { measureLoudness, measureLoudnorm } from './loudness.ts';
 import { renderThumbnail, type ThumbnailSource } from './thumbnail.ts';
 
@@ -50,6 +54,8 @@ export interface AssembleOutput {
   chapterStarts: number[];
   durationSeconds: number;
   loudness: { integratedLufs: number; truePeakDb: number };
+  /** The frames each encode of the pictures made, in order (one range unless cut in parts, ADR 0030). */
+  pictureParts: FrameRange[];
 }
 
 /** 'loudness' (pass 1 of the sound) runs beside the start of 'encode' (the pictures), the thumbnail beside both; 'verify' puts the streams together and checks them. */
@@ -67,7 +73,19 @@ export interface AssembleOptions {
   signal?: AbortSignal;
   /** libx264 preset; the tuned veryfast of DEFAULT_X264 (filter-graph.ts) unless set. */
   preset?: string;
+  /**
+   * Parts the pictures are cut into, each encoded by its own process (ADR 0030). Unless set,
+   * DEFAULT_PICTURE_PARTS of at least 10 s each; when set, that many of at least a second each.
+   */
+  pictureParts?: number;
 }
+
+/**
+ * One x264 encode keeps about 1.5 of 2 cores busy (its filter graph and its frame threads wait on
+ * each other), two side by side keep both busy: measured on 2 cores (ADR 0030). More parts than
+ * that were not measured, so a larger machine gets two as well.
+ */
+export const DEFAULT_PICTURE_PARTS = Math.min(2, availableParallelism());
 
 export class AssembleInputError extends Error {
   constructor(message: string) {
@@ -240,20 +258,31 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
   const partial = path.join(input.workdir, 'video.partial.mp4');
   const picturesPath = path.join(input.workdir, 'video.pictures.mp4');
   const soundPath = path.join(input.workdir, 'video.sound.m4a');
-  let picturesDone: Promise<unknown> | undefined;
+  const pictures = options.pictureParts
+    ? pictureParts(plan, picturesPath, options.pictureParts, FRAME_RATE)
+    : pictureParts(plan, picturesPath, DEFAULT_PICTURE_PARTS);
+  let partRuns: Promise<unknown>[] = [];
   try {
-    // The pictures do not depend on the sound's level: their encode (the longest run) starts at once,
-    // beside loudness pass 1 and the thumbnail.
+    // The pictures do not depend on the sound's level: their encodes (the longest runs) start at
+    // once, beside loudness pass 1 and the thumbnail.
     report('loudness');
     const settings = { outputPath: partial, picturesPath, soundPath, preset: options.preset, title: input.title };
-    picturesDone = stopOthersOnFailure(
-      runFfmpeg(buildVideoInvocation(graphInput, settings, plan).args, {
-        purpose: 'episode encode',
-        totalSeconds,
-        signal: groupSignal,
-        onProgress: (p) => report('encode', Math.min(totalSeconds, p.secondsDone)),
-      }),
+    const encoded = pictures.ranges.map(() => 0);
+    partRuns = pictures.ranges.map((range, i) =>
+      stopOthersOnFailure(
+        runFfmpeg(buildVideoInvocation(graphInput, { ...settings, picturesPath: pictures.files[i] }, plan, range).args, {
+          purpose: pictures.ranges.length > 1 ? `episode encode, part ${i + 1} of ${pictures.ranges.length}` : 'episode encode',
+          totalSeconds: (range.end - range.start) / FRAME_RATE,
+          signal: groupSignal,
+          onProgress: (p) => {
+            encoded[i] = p.secondsDone;
+            const done = encoded.reduce((a, b) => a + b, 0);
+            report('encode', Math.min(totalSeconds, done));
+          },
+        }),
+      ),
     );
+    if (pictures.list) await writeFile(pictures.list.path, pictures.list.text);
 
     // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
     const voice = await stopOthersOnFailure(measureLoudness(input.narrationAudioPath, { signal: groupSignal }));
@@ -268,7 +297,7 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
     // is written: the mux copies that very stream into the video.
     const sound = buildAudioInvocation(graphInput, { ...settings, loudness }, plan);
     const [, measured] = await Promise.all([
-      picturesDone,
+      Promise.all(partRuns),
       stopOthersOnFailure(
         runFfmpeg(sound.args, { purpose: 'episode sound encode', signal: groupSignal }).then(() =>
           measureLoudness(soundPath, { signal: groupSignal }),
@@ -278,7 +307,7 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
     ]);
 
     report('verify');
-    await runFfmpeg(buildMuxArgs(settings), { purpose: 'episode mux', signal, logLevel: 'error' });
+    await runFfmpeg(buildMuxArgs(settings, pictures.list?.path), { purpose: 'episode mux', signal, logLevel: 'error' });
     await rename(partial, video);
     const final = await probe(video, { signal });
     report('verify', totalSeconds);
@@ -290,13 +319,15 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
       chapterStarts: timeline.chapterStarts,
       durationSeconds: final.durationSeconds,
       loudness: { integratedLufs: measured.integratedLufs, truePeakDb: measured.truePeakDb },
+      pictureParts: pictures.ranges,
     };
   } catch (error) {
     group.abort(error);
-    await Promise.all([thumbnailDone.catch(() => {}), picturesDone?.catch(() => {})]);
+    await Promise.all([thumbnailDone, ...partRuns].map((run) => run.catch(() => {})));
     throw error;
   } finally {
-    await Promise.all([partial, picturesPath, soundPath].map((file) => rm(file, { force: true })));
+    const intermediates = [partial, soundPath, ...pictures.files, ...(pictures.list ? [pictures.list.path] : [])];
+    await Promise.all(intermediates.map((file) => rm(file, { force: true })));
   }
 }
 

@@ -8,6 +8,9 @@ import {
   escapeFilterValue,
   planBroll,
   planEpisode,
+  picturePartsList,
+  pictureParts,
+  planPictureParts,
   planTimeline,
   relabelGraph,
   VOICE_REFERENCE_LUFS,
@@ -123,7 +126,11 @@ describe('planBroll', () => {
 
 describe('buildEpisodeInvocations', () => {
   it('renders avatar-pip 16:9: the pictures in one graph (cards, B-roll concat, presenter overlay, captions), the ducked music beside it', () => {
-    const { video, audio, mux } = buildEpisodeInvocations(graphInput(), encode);
+    const {
+      video: [video],
+      audio,
+      mux,
+    } = buildEpisodeInvocations(graphInput(), encode);
     expect(inputFiles(video.args)).toEqual(['/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
     expect(video.inputs[1]).toEqual(['-threads', '1', '-stream_loop', '-1', '-t', '4.5', '-i', '/w/a.mp4']);
     expect(video.args.filter((a) => a === '-filter_complex')).toHaveLength(1);
@@ -131,7 +138,7 @@ describe('buildEpisodeInvocations', () => {
     expect(filterComplex).toContain('scale=1920:1080:force_original_aspect_ratio=increase,crop=1920:1080');
     expect(filterComplex).toContain('[clip0][clip1][clip2]concat=n=3:v=1:a=0[broll]');
     expect(filterComplex).toMatch(/\[0:v\]setpts=PTS-STARTPTS,fps=30,scale=-2:302,pad=iw\+\d+:ih\+\d+:\d+:\d+:color=0x[0-9a-f]{6}/);
-    expect(filterComplex).toMatch(/\[broll\]\[presenter\]overlay=x=\d+:y=\d+/);
+    expect(filterComplex).toMatch(/\[broll\]\[presenter\]overlay=x=\d+:y=\d+:eof_action=repeat:format=yuv420,trim=end_frame=300\[body\]/);
     expect(filterComplex).toContain(
       '[intro][body][outro]concat=n=3:v=1:a=0,ass=filename=/w/overlay.ass:fontsdir=/usr/share/fonts/truetype/dejavu',
     );
@@ -156,7 +163,11 @@ describe('buildEpisodeInvocations', () => {
   });
 
   it('encodes to YouTube upload settings: H.264 High, yuv420p, closed GOP of half the frame rate, AAC-LC 48 kHz, faststart', () => {
-    const { video, audio, mux } = buildEpisodeInvocations(graphInput(), { ...encode, title: 'Indexes' });
+    const {
+      video: [video],
+      audio,
+      mux,
+    } = buildEpisodeInvocations(graphInput(), { ...encode, title: 'Indexes' });
     expect(after(video.outputOptions, '-map')).toBe('[vout]');
     expect(after(video.outputOptions, '-c:v')).toBe('libx264');
     expect(after(video.outputOptions, '-profile:v')).toBe('high');
@@ -166,7 +177,7 @@ describe('buildEpisodeInvocations', () => {
     expect(after(video.outputOptions, '-flags')).toBe('+cgop');
     expect(after(video.outputOptions, '-bf')).toBe('2');
     expect(after(video.outputOptions, '-preset')).toBe('veryfast');
-    expect(after(video.outputOptions, '-x264-params')).toBe('me=dia:subme=1');
+    expect(after(video.outputOptions, '-x264-params')).toBe('me=dia:subme=1:partitions=i8x8,i4x4:b-adapt=0');
     expect(video.outputOptions).not.toContain('-c:a');
     expect(video.outputOptions.at(-1)).toBe('/w/video.pictures.mp4');
     expect(after(audio.outputOptions, '-map')).toBe('[aout]');
@@ -214,7 +225,10 @@ describe('buildEpisodeInvocations', () => {
   });
 
   it('leaves music out when there is none: no loop, no ducking, no mix', () => {
-    const { audio, video } = buildEpisodeInvocations(graphInput({ musicPath: undefined }), encode);
+    const {
+      audio,
+      video: [video],
+    } = buildEpisodeInvocations(graphInput({ musicPath: undefined }), encode);
     const { args, filterComplex } = audio;
     expect(inputFiles(args)).toEqual(['/w/narration.wav']);
     expect(inputFiles(video.args)).toEqual(['/w/avatar.mp4', '/w/a.mp4', '/w/b.mp4', '/w/c.mp4']);
@@ -224,7 +238,10 @@ describe('buildEpisodeInvocations', () => {
   });
 
   it('leaves out what is switched off: intro, outro, burned-in text', () => {
-    const { video, audio } = buildEpisodeInvocations(
+    const {
+      video: [video],
+      audio,
+    } = buildEpisodeInvocations(
       graphInput({ format: { ...format, intro: { durationSeconds: 0 }, outro: { durationSeconds: 0 } }, overlayAssPath: undefined }),
       encode,
     );
@@ -241,6 +258,83 @@ describe('buildEpisodeInvocations', () => {
     expect(escapeFilterValue("/tmp/it's:here/[x],y;z")).toBe("/tmp/it\\\\\\'s\\\\:here/\\[x\\]\\,y\\;z");
     const { filterComplex } = buildVideoInvocation(graphInput({ overlayAssPath: '/w/a:b.ass' }), encode);
     expect(filterComplex).toContain('ass=filename=/w/a\\\\:b.ass');
+  });
+});
+
+describe('pictures in parts', () => {
+  // 2 s intro (frames 0-60), the narration's 300 frames with clip a to 180, b to 270, c to 360, a 3 s outro to 450.
+  const plan = planEpisode(graphInput());
+
+  it('cuts where a B-roll clip ends, near equal lengths, none shorter than the minimum', () => {
+    expect(plan.timeline.totalFrames).toBe(450);
+    expect(planPictureParts(plan, 2, 60)).toEqual([
+      { start: 0, end: 180 },
+      { start: 180, end: 450 },
+    ]);
+    expect(planPictureParts(plan, 3, 60)).toEqual([
+      { start: 0, end: 180 },
+      { start: 180, end: 270 },
+      { start: 270, end: 450 },
+    ]);
+    // 15 s holds one part of the default 10 s minimum; a part count below one is one.
+    expect(planPictureParts(plan, 2)).toEqual([{ start: 0, end: 450 }]);
+    expect(planPictureParts(plan, 0, 60)).toEqual([{ start: 0, end: 450 }]);
+    // No clip boundary leaves two parts of 200 frames: one part.
+    expect(planPictureParts(plan, 2, 200)).toEqual([{ start: 0, end: 450 }]);
+  });
+
+  it('cuts avatar-full anywhere: its presenter is one video', () => {
+    const full = planEpisode(graphInput({ format: { ...format, layout: 'avatar-full' } }));
+    expect(planPictureParts(full, 2, 60)).toEqual([
+      { start: 0, end: 225 },
+      { start: 225, end: 450 },
+    ]);
+  });
+
+  it("encodes a part from the inputs it shows, the presenter trimmed, the overlay at the video's times", () => {
+    const first = buildVideoInvocation(graphInput(), encode, plan, { start: 0, end: 180 });
+    expect(inputFiles(first.args)).toEqual(['/w/avatar.mp4', '/w/a.mp4']);
+    expect(first.filterComplex).toContain('trim=start_frame=0:end_frame=120,setpts=PTS-STARTPTS[presenter]');
+    expect(first.filterComplex).toContain('[intro][body]concat=n=2:v=1:a=0,ass=filename=/w/overlay.ass');
+    expect(first.filterComplex).not.toContain('[outro]');
+
+    const second = buildVideoInvocation(graphInput(), encode, plan, { start: 180, end: 450 });
+    expect(inputFiles(second.args)).toEqual(['/w/avatar.mp4', '/w/b.mp4', '/w/c.mp4']);
+    expect(second.filterComplex).toContain('[clip0][clip1]concat=n=2:v=1:a=0[broll]');
+    expect(second.filterComplex).toContain('trim=start_frame=120:end_frame=300,setpts=PTS-STARTPTS[presenter]');
+    expect(second.filterComplex).toMatch(/color=c=0x[0-9a-f]{6}:s=1920x1080:r=30,trim=end_frame=90,format=yuv420p,setsar=1\[outro\]/);
+    expect(second.filterComplex).not.toContain('[intro]');
+    expect(second.filterComplex).toContain(
+      '[body][outro]concat=n=2:v=1:a=0,setpts=PTS-STARTPTS+180/(30*TB),ass=filename=/w/overlay.ass:fontsdir=/usr/share/fonts/truetype/dejavu,setpts=PTS-STARTPTS,format=yuv420p[vout]',
+    );
+
+    // A part that ends inside a clip draws that clip from its start and keeps the frames it shows.
+    const inside = buildVideoInvocation(graphInput(), encode, plan, { start: 200, end: 230 });
+    expect(inputFiles(inside.args)).toEqual(['/w/avatar.mp4', '/w/b.mp4']);
+    expect(inside.filterComplex).toContain('trim=start_frame=20:end_frame=50,setpts=PTS-STARTPTS[clip0]');
+    expect(() => buildVideoInvocation(graphInput(), encode, plan, { start: 300, end: 451 })).toThrow(/not inside the video's 450 frames/);
+  });
+
+  it('joins the parts by an ffconcat list with their exact lengths, copying', () => {
+    const parts = pictureParts(plan, '/w/video.pictures.mp4', 2, 60);
+    expect(parts.files).toEqual(['/w/video.pictures.1.mp4', '/w/video.pictures.2.mp4']);
+    expect(parts.list).toEqual({
+      path: '/w/video.pictures.ffconcat',
+      text: "ffconcat version 1.0\nfile '/w/video.pictures.1.mp4'\nduration 6\nfile '/w/video.pictures.2.mp4'\nduration 9\n",
+    });
+    expect(picturePartsList([{ file: "/w/it's.mp4", range: { start: 0, end: 45 } }])).toBe(
+      "ffconcat version 1.0\nfile '/w/it'\\''s.mp4'\nduration 1.5\n",
+    );
+    const { video, mux, pictures } = buildEpisodeInvocations(graphInput(), encode, plan, 2);
+    expect(pictures.files).toEqual(['/w/video.pictures.mp4']);
+    expect(video).toHaveLength(1);
+    expect(mux.slice(0, 2)).toEqual(['-i', '/w/video.pictures.mp4']);
+    const single = pictureParts(plan, '/w/video.pictures.mp4', 1);
+    expect(single.list).toBeUndefined();
+    const invocations = buildEpisodeInvocations(graphInput({ narrationSeconds: 30 }), encode, undefined, 2);
+    expect(invocations.video.map((v) => v.outputOptions.at(-1))).toEqual(['/w/video.pictures.1.mp4', '/w/video.pictures.2.mp4']);
+    expect(invocations.mux.slice(0, 6)).toEqual(['-f', 'concat', '-safe', '0', '-i', '/w/video.pictures.ffconcat']);
+    expect(after(invocations.mux, '-c')).toBe('copy');
   });
 });
 

@@ -1,7 +1,8 @@
 // The ffmpeg invocations that render a whole episode: the pictures (intro card, narration segment
 // with its layout, B-roll along the beats and presenter, outro card, burned-in text) in one filter
-// graph and one x264 encode; beside it the sound (ducked music, loudness pass 2, AAC) in a second
-// process; then both streams copied into the MP4. Pure: it builds arguments and touches no file.
+// graph and one x264 encode per part of the video; beside them the sound (ducked music, loudness
+// pass 2, AAC) in a process of its own; then the streams copied into the MP4. Pure: it builds
+// arguments and touches no file.
 import { DEFAULT_BRAND_COLOR, drawColorForBt709, ffmpegColor, parseHexColor } from './color.ts';
 import {
   effectiveLayout,
@@ -358,36 +359,69 @@ export interface FfmpegInvocation {
 }
 
 /**
- * The episode in three runs. The pictures and the sound are encoded by two ffmpeg processes side by
- * side: ffmpeg 5.1 runs the filter graphs and the AAC encoder on its one main thread, where they
- * held up x264 (the AAC encoder alone is about 14 CPU seconds of a 60 s episode), so apart they use
- * both cores. The mux copies the two streams into the MP4 (a fraction of a second).
+ * The episode in parallel runs. The pictures and the sound are encoded by separate ffmpeg processes
+ * side by side: ffmpeg 5.1 runs the filter graphs and the AAC encoder on its one main thread, where
+ * they held up x264 (the AAC encoder alone is about 14 CPU seconds of a 60 s episode), so apart they
+ * use both cores (ADR 0029). The pictures may be cut into parts, each its own process (ADR 0030).
+ * The mux copies the streams into the MP4 (a fraction of a second).
  */
 export interface EpisodeInvocations {
-  /** Every picture input once, one filter graph, one x264 encode; the narration only for a drawn presenter. */
-  video: FfmpegInvocation;
+  pictures: PictureParts;
+  /** One per part: the inputs that part shows, one filter graph, one x264 encode into its file. */
+  video: FfmpegInvocation[];
   /** Narration and music mixed and ducked, loudness pass 2, AAC. */
   audio: FfmpegInvocation;
-  /** Both streams into `outputPath` without re-encoding, moov first, with the title. */
+  /** The pictures (joined when in parts) and the sound into `outputPath` without re-encoding, moov first, with the title. */
   mux: string[];
+}
+
+/** Where the pictures are encoded: one file, or one per part and the list the mux joins them by. */
+export interface PictureParts {
+  ranges: FrameRange[];
+  /** One per range: `picturesPath` itself for a single part, `<name>.1.mp4`, `<name>.2.mp4`, … otherwise. */
+  files: string[];
+  /** For more than one part: the ffconcat list to write before the mux, and its text. */
+  list?: { path: string; text: string };
+}
+
+export function pictureParts(plan: EpisodePlan, picturesPath: string, parts = 1, minFrames = MIN_PART_FRAMES): PictureParts {
+  const ranges = planPictureParts(plan, parts, minFrames);
+  if (ranges.length === 1) return { ranges, files: [picturesPath] };
+  const stem = picturesPath.replace(/\.mp4$/, '');
+  const files = ranges.map((_, i) => `${stem}.${i + 1}.mp4`);
+  return {
+    ranges,
+    files,
+    list: { path: `${stem}.ffconcat`, text: picturePartsList(files.map((file, i) => ({ file, range: ranges[i] }))) },
+  };
 }
 
 export function buildEpisodeInvocations(
   input: EpisodeGraphInput,
   encode: EncodeSettings,
   plan: EpisodePlan = planEpisode(input),
+  parts = 1,
 ): EpisodeInvocations {
+  const pictures = pictureParts(plan, encode.picturesPath, parts);
   return {
-    video: buildVideoInvocation(input, encode, plan),
+    pictures,
+    video: pictures.ranges.map((range, i) => buildVideoInvocation(input, { ...encode, picturesPath: pictures.files[i] }, plan, range)),
     audio: buildAudioInvocation(input, encode, plan),
-    mux: buildMuxArgs(encode),
+    mux: buildMuxArgs(encode, pictures.list?.path),
   };
 }
 
-/** Both streams into `outputPath` without re-encoding, moov first, with the title. */
-export function buildMuxArgs(encode: Pick<EncodeSettings, 'picturesPath' | 'soundPath' | 'outputPath' | 'title'>): string[] {
+/**
+ * The pictures and the sound into `outputPath` without re-encoding, moov first, with the title. With
+ * `partsList`, the pictures are the parts it lists, copied one after the other.
+ */
+export function buildMuxArgs(
+  encode: Pick<EncodeSettings, 'picturesPath' | 'soundPath' | 'outputPath' | 'title'>,
+  partsList?: string,
+): string[] {
   return [
-    ...['-i', encode.picturesPath, '-i', encode.soundPath, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy'],
+    ...(partsList ? ['-f', 'concat', '-safe', '0', '-i', partsList] : ['-i', encode.picturesPath]),
+    ...['-i', encode.soundPath, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy'],
     ...['-movflags', '+faststart'],
     ...(encode.title ? ['-metadata', `title=${encode.title}`] : []),
     ...['-y', encode.outputPath],
@@ -407,22 +441,87 @@ export function buildAudioInvocation(
   return { inputs, filterComplex, outputOptions, args: [...inputs.flat(), '-filter_complex', filterComplex, ...outputOptions] };
 }
 
-/** The pictures: every input once, one filter graph, one x264 encode into `picturesPath`. */
+/** Frames [start, end) of the finished video, at FRAME_RATE. */
+export interface FrameRange {
+  start: number;
+  end: number;
+}
+
+/** The shortest part the default cut makes: below it, starting a process costs more than it saves. */
+export const MIN_PART_FRAMES = 10 * FRAME_RATE;
+
+/**
+ * The video cut into up to `parts` ranges of about equal length, each encoded by its own process
+ * (ADR 0030): a single x264 encode keeps only about 1.5 of 2 cores busy. With B-roll, cuts fall
+ * where a clip ends (or at the narration's ends), so no part draws frames another shows; without it
+ * (avatar-full) anywhere. No part is shorter than `minFrames`: fewer parts when the video is short.
+ */
+export function planPictureParts(plan: EpisodePlan, parts: number, minFrames = MIN_PART_FRAMES): FrameRange[] {
+  const { introFrames, narrationFrames, totalFrames } = plan.timeline;
+  const count = Math.max(1, Math.min(Math.floor(parts), Math.floor(totalFrames / minFrames)));
+  if (count === 1) return [{ start: 0, end: totalFrames }];
+  let cuttable: (frame: number) => boolean = (frame) => frame > 0 && frame < totalFrames;
+  if (plan.broll) {
+    const boundaries = new Set([introFrames, introFrames + narrationFrames]);
+    let at = introFrames;
+    for (const beat of plan.broll) for (const slot of beat.slots) boundaries.add((at += slot.frames));
+    cuttable = (frame) => boundaries.has(frame) && frame > 0 && frame < totalFrames;
+  }
+  const cuts: number[] = [];
+  for (let i = 1; i < count; i++) {
+    const ideal = Math.round((totalFrames * i) / count);
+    const previous = cuts.at(-1) ?? 0;
+    let best: number | undefined;
+    for (let frame = previous + minFrames; frame <= totalFrames - minFrames; frame++)
+      if (cuttable(frame) && (best === undefined || Math.abs(frame - ideal) < Math.abs(best - ideal))) best = frame;
+    if (best !== undefined) cuts.push(best);
+  }
+  const edges = [0, ...cuts, totalFrames];
+  return edges.slice(1).map((end, i) => ({ start: edges[i], end }));
+}
+
+/**
+ * An ffconcat list of the parts' files, in order, each with its exact length: the mux reads it to
+ * copy them one after the other (every part starts with a key frame of a closed GOP, so the join
+ * needs no re-encode), and the lengths keep the frames exactly 1/FRAME_RATE apart across each join
+ * (measured from the files, the MP4's B-frame delay moved the second part by a third of a millisecond).
+ */
+export function picturePartsList(parts: { file: string; range: FrameRange }[]): string {
+  const quote = (file: string) => `'${file.replace(/'/g, "'\\''")}'`;
+  const lines = parts.flatMap(({ file, range }) => [`file ${quote(file)}`, `duration ${(range.end - range.start) / FRAME_RATE}`]);
+  return ['ffconcat version 1.0', ...lines, ''].join('\n');
+}
+
+/**
+ * The pictures of frames `part` (the whole video unless given): the inputs that part shows, once
+ * each, one filter graph, one x264 encode into `picturesPath`. A B-roll slot or presenter that
+ * straddles the part's edge is drawn from its start and trimmed, so it moves as in one piece.
+ */
 export function buildVideoInvocation(
   input: EpisodeGraphInput,
   encode: Omit<EncodeSettings, 'loudness'>,
   plan: EpisodePlan = planEpisode(input),
+  part: FrameRange = { start: 0, end: plan.timeline.totalFrames },
 ): FfmpegInvocation {
   const { timeline, layout } = plan;
   const { width: W, height: H } = timeline.frame;
+  if (!(part.start >= 0 && part.end <= timeline.totalFrames && part.start < part.end))
+    throw new Error(`picture part ${part.start}-${part.end} is not inside the video's ${timeline.totalFrames} frames`);
   const brand = ffmpegColor(drawColorForBt709(parseHexColor(input.format.brandColor ?? DEFAULT_BRAND_COLOR)));
   const inputs: string[][] = [];
   const graph: string[] = [];
   const narrationLength = seconds(timeline.narrationSeconds + 0.5);
 
   const fullFrames = timeline.narrationFrames;
+  // The narration segment's frames this part shows, counted from the segment's start.
+  const bodyStart = Math.max(part.start, timeline.introFrames) - timeline.introFrames;
+  const bodyEnd = Math.min(part.end, timeline.introFrames + fullFrames) - timeline.introFrames;
+  const hasBody = bodyStart < bodyEnd;
+  const cut = (from: number, to: number, length: number) =>
+    from === 0 && to === length ? `trim=end_frame=${length}` : `trim=start_frame=${from}:end_frame=${to},setpts=PTS-STARTPTS`;
+
   let presenter = '';
-  if (layout !== 'broll-only' && input.avatarDrawing) {
+  if (hasBody && layout !== 'broll-only' && input.avatarDrawing) {
     // Drawn at the narration's length from its stills (each read once, held by the drawing's own
     // filters) and the narration.
     const narration = inputs.length;
@@ -436,18 +535,24 @@ export function buildVideoInvocation(
     });
     graph.push(draw(fullFrames, { input: `[${first}:v]`, output: '[presenter_drawn]', prefix: 'avatar_', more }));
     presenter = '[presenter_drawn]';
-  } else if (layout !== 'broll-only') {
+  } else if (hasBody && layout !== 'broll-only') {
     presenter = `[${inputs.length}:v]`;
     inputs.push(['-t', narrationLength, '-i', input.avatarPath!]);
   }
 
-  // B-roll: every clip slot its own looped, length-limited input, normalised to the output frame and rate.
-  // One decoding thread per clip: only one clip decodes at a time, and ffmpeg opens every input at the
-  // start, so frame threading would only multiply the memory each open decoder holds (about 2x).
-  if (plan.broll) {
+  // B-roll: every clip slot this part shows its own looped, length-limited input, normalised to the
+  // output frame and rate. One decoding thread per clip: only one clip decodes at a time, and ffmpeg
+  // opens every input at the start, so frame threading would only multiply the memory each open
+  // decoder holds (about 2x).
+  if (hasBody && plan.broll) {
     const slotLabels: string[] = [];
+    let slotStart = 0;
     for (const beat of plan.broll) {
       for (const slot of beat.slots) {
+        const from = Math.max(bodyStart, slotStart) - slotStart;
+        const to = Math.min(bodyEnd, slotStart + slot.frames) - slotStart;
+        slotStart += slot.frames;
+        if (from >= to) continue;
         const index = inputs.length;
         const label = `[clip${slotLabels.length}]`;
         const clip = input.clips[slot.clipIndex];
@@ -456,14 +561,14 @@ export function buildVideoInvocation(
           inputs.push(['-i', clip.path]);
           const drawn = `[drawn${slotLabels.length}]`;
           graph.push(clip.draw(slot.frames, { input: `[${index}:v]`, output: drawn, prefix: `d${slotLabels.length}_` }));
-          graph.push(`${drawn}fps=${FRAME_RATE},setsar=1,format=yuv420p,trim=end_frame=${slot.frames}${label}`);
+          graph.push(`${drawn}fps=${FRAME_RATE},setsar=1,format=yuv420p,${cut(from, to, slot.frames)}${label}`);
           slotLabels.push(label);
           continue;
         }
         inputs.push(['-threads', '1', '-stream_loop', '-1', '-t', seconds(slot.frames / FRAME_RATE + 0.5), '-i', clip.path]);
         graph.push(
           `[${index}:v]setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=increase,crop=${W}:${H},` +
-            `setsar=1,format=yuv420p,trim=end_frame=${slot.frames}${label}`,
+            `setsar=1,format=yuv420p,${cut(from, to, slot.frames)}${label}`,
         );
         slotLabels.push(label);
       }
@@ -471,38 +576,48 @@ export function buildVideoInvocation(
     graph.push(`${slotLabels.join('')}concat=n=${slotLabels.length}:v=1:a=0[broll]`);
   }
 
-  if (layout === 'avatar-pip' && plan.pip) {
+  const presenterCut = cut(bodyStart, bodyEnd, fullFrames);
+  if (hasBody && layout === 'avatar-pip' && plan.pip) {
     const { size, border, rect } = plan.pip;
     graph.push(
       `${presenter}setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=-2:${size},` +
-        `pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=${brand},setsar=1,format=yuv420p,trim=end_frame=${fullFrames}[presenter]`,
+        `pad=iw+${2 * border}:ih+${2 * border}:${border}:${border}:color=${brand},setsar=1,format=yuv420p,${presenterCut}[presenter]`,
     );
-    // A presenter video shorter than the narration holds its last frame.
-    graph.push(`[broll][presenter]overlay=x=${rect.x}:y=${rect.y}:eof_action=repeat:format=yuv420[body]`);
-  } else if (layout === 'avatar-full') {
+    // A presenter video shorter than the narration holds its last frame. The trim keeps the body at
+    // its length: where the two inputs' last timestamps differ by a rounding, overlay sends one more.
+    graph.push(
+      `[broll][presenter]overlay=x=${rect.x}:y=${rect.y}:eof_action=repeat:format=yuv420,trim=end_frame=${bodyEnd - bodyStart}[body]`,
+    );
+  } else if (hasBody && layout === 'avatar-full') {
     graph.push(
       `${presenter}setpts=PTS-STARTPTS,fps=${FRAME_RATE},scale=${W}:${H}:force_original_aspect_ratio=decrease:force_divisible_by=2,` +
-        `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=${brand},setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,trim=end_frame=${fullFrames}[body]`,
+        `pad=${W}:${H}:(ow-iw)/2:(oh-ih)/2:color=${brand},setsar=1,format=yuv420p,tpad=stop=-1:stop_mode=clone,${presenterCut}[body]`,
     );
-  } else {
+  } else if (hasBody) {
     graph.push(`[broll]null[body]`);
   }
 
   const card = (frames: number, label: string) =>
     `color=c=${brand}:s=${W}x${H}:r=${FRAME_RATE},trim=end_frame=${frames},format=yuv420p,setsar=1[${label}]`;
   const segments: string[] = [];
-  if (timeline.introFrames > 0) {
-    graph.push(card(timeline.introFrames, 'intro'));
+  const introShown = Math.min(part.end, timeline.introFrames) - part.start;
+  if (introShown > 0) {
+    graph.push(card(introShown, 'intro'));
     segments.push('[intro]');
   }
-  segments.push('[body]');
-  if (timeline.outroFrames > 0) {
-    graph.push(card(timeline.outroFrames, 'outro'));
+  if (hasBody) segments.push('[body]');
+  const outroShown = part.end - Math.max(part.start, timeline.introFrames + fullFrames);
+  if (timeline.outroFrames > 0 && outroShown > 0) {
+    graph.push(card(outroShown, 'outro'));
     segments.push('[outro]');
   }
   const joined = segments.length > 1 ? `${segments.join('')}concat=n=${segments.length}:v=1:a=0` : `${segments[0]}null`;
+  // The overlay's times are the finished video's: a later part's frames are shifted to them while
+  // it is drawn, and back to start at 0 for their own file.
   const overlay = input.overlayAssPath
-    ? `,ass=filename=${escapeFilterValue(input.overlayAssPath)}${input.fontsDir ? `:fontsdir=${escapeFilterValue(input.fontsDir)}` : ''}`
+    ? (part.start > 0 ? `,setpts=PTS-STARTPTS+${part.start}/(${FRAME_RATE}*TB)` : '') +
+      `,ass=filename=${escapeFilterValue(input.overlayAssPath)}${input.fontsDir ? `:fontsdir=${escapeFilterValue(input.fontsDir)}` : ''}` +
+      (part.start > 0 ? ',setpts=PTS-STARTPTS' : '')
     : '';
   graph.push(`${joined}${overlay},format=yuv420p[vout]`);
 
@@ -512,12 +627,14 @@ export function buildVideoInvocation(
 }
 
 /**
- * The default encode: libx264 veryfast with the motion search of superfast (diamond, subpixel
- * refinement 1), keeping veryfast's macroblock tree and 10-frame lookahead. On the example's frames
- * it costs 20 to 24 % less x264 time than plain veryfast for the same SSIM and PSNR and 3 % more
- * bytes (ADR 0029); plain superfast would cost 69 % more bytes, as it drops the macroblock tree.
+ * The default encode: libx264 veryfast with superfast's analysis (diamond motion search, subpixel
+ * refinement 1, intra partitions only) and a fixed two B-frames between references (YouTube's
+ * pattern, so the lookahead does not decide it), keeping veryfast's macroblock tree and 10-frame
+ * lookahead. On the example's frames: the same SSIM and PSNR as plain veryfast, about a third less
+ * x264 time, a few % more bytes (ADR 0029, ADR 0030); plain superfast would cost 69 % more bytes, as
+ * it drops the macroblock tree.
  */
-export const DEFAULT_X264 = { preset: 'veryfast', params: 'me=dia:subme=1' } as const;
+export const DEFAULT_X264 = { preset: 'veryfast', params: 'me=dia:subme=1:partitions=i8x8,i4x4:b-adapt=0' } as const;
 
 /**
  * YouTube's recommended upload settings: H.264 High, 4:2:0, closed GOP of half the frame rate,
