@@ -54,7 +54,7 @@ export interface AssembleOutput {
   chapterStarts: number[];
   durationSeconds: number;
   loudness: { integratedLufs: number; truePeakDb: number };
-  /** The frames each encode of the pictures made, in order (one range unless cut in parts, ADR 0030). */
+  /** The frames each encode of the pictures made, in order (one range unless cut in parts, ADR 0031). */
   pictureParts: FrameRange[];
 }
 
@@ -74,7 +74,7 @@ export interface AssembleOptions {
   /** libx264 preset; the tuned veryfast of DEFAULT_X264 (filter-graph.ts) unless set. */
   preset?: string;
   /**
-   * Parts the pictures are cut into, each encoded by its own process (ADR 0030). Unless set,
+   * Parts the pictures are cut into, each encoded by its own process (ADR 0031). Unless set,
    * DEFAULT_PICTURE_PARTS of at least 10 s each; when set, that many of at least a second each.
    */
   pictureParts?: number;
@@ -82,7 +82,7 @@ export interface AssembleOptions {
 
 /**
  * One x264 encode keeps about 1.5 of 2 cores busy (its filter graph and its frame threads wait on
- * each other), two side by side keep both busy: measured on 2 cores (ADR 0030). More parts than
+ * each other), two side by side keep both busy: measured on 2 cores (ADR 0031). More parts than
  * that were not measured, so a larger machine gets two as well.
  */
 export const DEFAULT_PICTURE_PARTS = Math.min(2, availableParallelism());

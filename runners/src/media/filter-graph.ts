@@ -362,7 +362,7 @@ export interface FfmpegInvocation {
  * The episode in parallel runs. The pictures and the sound are encoded by separate ffmpeg processes
  * side by side: ffmpeg 5.1 runs the filter graphs and the AAC encoder on its one main thread, where
  * they held up x264 (the AAC encoder alone is about 14 CPU seconds of a 60 s episode), so apart they
- * use both cores (ADR 0029). The pictures may be cut into parts, each its own process (ADR 0030).
+ * use both cores (ADR 0029). The pictures may be cut into parts, each its own process (ADR 0031).
  * The mux copies the streams into the MP4 (a fraction of a second).
  */
 export interface EpisodeInvocations {
@@ -452,7 +452,7 @@ export const MIN_PART_FRAMES = 10 * FRAME_RATE;
 
 /**
  * The video cut into up to `parts` ranges of about equal length, each encoded by its own process
- * (ADR 0030): a single x264 encode keeps only about 1.5 of 2 cores busy. With B-roll, cuts fall
+ * (ADR 0031): a single x264 encode keeps only about 1.5 of 2 cores busy. With B-roll, cuts fall
  * where a clip ends (or at the narration's ends), so no part draws frames another shows; without it
  * (avatar-full) anywhere. No part is shorter than `minFrames`: fewer parts when the video is short.
  */
@@ -631,7 +631,7 @@ export function buildVideoInvocation(
  * refinement 1, intra partitions only) and a fixed two B-frames between references (YouTube's
  * pattern, so the lookahead does not decide it), keeping veryfast's macroblock tree and 10-frame
  * lookahead. On the example's frames: the same SSIM and PSNR as plain veryfast, about a third less
- * x264 time, a few % more bytes (ADR 0029, ADR 0030); plain superfast would cost 69 % more bytes, as
+ * x264 time, a few % more bytes (ADR 0029, ADR 0031); plain superfast would cost 69 % more bytes, as
  * it drops the macroblock tree.
  */
 export const DEFAULT_X264 = { preset: 'veryfast', params: 'me=dia:subme=1:partitions=i8x8,i4x4:b-adapt=0' } as const;
