@@ -14,8 +14,11 @@
 //      burst Succeeded, as fractions of the burst (targets 10 % and 60 %), in the operator's
 //      progress order and, as the baseline, in arrival order (the last no later than arrival's);
 //   5. API writes per stage transition and resident memory at 1000 and 10 000 Episodes.
+//   The operator runs with its per-namespace cap on running stage Jobs (--stage-slots, ADR 0030);
+//   the bench prints the cap and how long stages waited for a slot. The arrival-order baseline runs
+//   without a cap: every Episode advancing together, as before ADR 0020 and 0030.
 // Run: node bench/operator.ts [--episodes 1000] [--total 10000] [--workers 8] [--singles 5]
-//        [--skip-arrival] (see bench/README.md)
+//        [--stage-slots 20] [--skip-arrival] (see bench/README.md)
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import { startLocalEnv } from '@acog/hack/local-env';
 import { NatsEventPublisher } from '@acog/runners';
 import { S3ArtifactStore } from '@acog/store/s3';
 import { Informer, type KubeObject, reuseConnections } from '@acog/kube';
+import { DEFAULT_STAGE_SLOTS } from '@acog/operator';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     total: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '8' },
     singles: { type: 'string', default: '5' },
+    'stage-slots': { type: 'string', default: String(DEFAULT_STAGE_SLOTS) },
     'skip-arrival': { type: 'boolean', default: false },
   },
 });
@@ -40,6 +45,9 @@ const EPISODES = Number(values.episodes);
 const TOTAL = Math.max(EPISODES, Number(values.total));
 const WORKERS = Number(values.workers);
 const SINGLES = Number(values.singles);
+const STAGE_SLOTS = Number(values['stage-slots']);
+if (!Number.isInteger(STAGE_SLOTS) || STAGE_SLOTS < 0)
+  throw new Error(`--stage-slots must be a whole number from 0, not ${values['stage-slots']}`);
 const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=2';
 
 const env = await startLocalEnv({ log: () => undefined });
@@ -109,7 +117,7 @@ class OperatorProcess {
     this.process = process_;
   }
 
-  static async start(namespaces: string[], order: 'progress' | 'arrival'): Promise<OperatorProcess> {
+  static async start(namespaces: string[], order: 'progress' | 'arrival', stageSlots: number): Promise<OperatorProcess> {
     const port = await freePort();
     const process_ = startProcess(
       `operator-${order}`,
@@ -122,6 +130,7 @@ class OperatorProcess {
         ...['--kubeconfig', env.kubernetes.kubeconfig, '--namespaces', namespaces.join(',')],
         ...['--runner-config', join(dir, 'runner.yaml'), '--nats-url', env.nats.url, '--http-address', `127.0.0.1:${port}`],
         ...['--no-leader-elect', '--log-level', 'warn', '--workers', String(WORKERS), '--episode-order', order],
+        ...['--stage-slots', String(stageSlots)],
       ],
       join(dir, `operator-${order}.log`),
       {
@@ -193,6 +202,8 @@ class Lane {
   readonly seen = new Map<string, number>();
   /** When each Episode was first seen Succeeded (ms since the epoch). */
   readonly succeeded = new Map<string, number>();
+  /** When a stage (episode/stage) was first seen waiting for a stage slot (ms since the epoch). */
+  readonly slotWaitFrom = new Map<string, number>();
   private harness!: InstanceType<typeof NodeHarness>;
   private episodes!: Informer<KubeObject>;
 
@@ -225,8 +236,16 @@ class Lane {
       list: listOf(GROUP, VERSION, 'episodes', this.namespace),
     });
     this.episodes.on((_event, episode) => {
-      const phase = (episode as { status?: { phase?: string } }).status?.phase;
-      if (phase === 'Succeeded' && !this.succeeded.has(episode.metadata!.name!)) this.succeeded.set(episode.metadata!.name!, Date.now());
+      const status = (episode as { status?: { phase?: string; stages?: { name: string; phase: string; message?: string }[] } }).status;
+      const name = episode.metadata!.name!;
+      if (status?.phase === 'Succeeded' && !this.succeeded.has(name)) this.succeeded.set(name, Date.now());
+      for (const stage of status?.stages ?? [])
+        if (
+          stage.phase === 'Pending' &&
+          stage.message?.startsWith('waiting for a stage slot') &&
+          !this.slotWaitFrom.has(`${name}/${stage.name}`)
+        )
+          this.slotWaitFrom.set(`${name}/${stage.name}`, Date.now());
     });
     this.episodes.start();
     await this.episodes.waitForSync();
@@ -280,6 +299,18 @@ class Lane {
         const trigger = Math.max(...dependencies.map((d) => this.published.get(`${name}/${d}`) ?? NaN));
         const seen = this.seen.get(`${name}/${stage}`);
         if (seen !== undefined && Number.isFinite(trigger)) out.push(seen - trigger);
+      }
+    return out;
+  }
+
+  /** How long these Episodes' stages waited for a slot: from the status saying so to the Job seen. */
+  slotWaits(names: string[]): number[] {
+    const out: number[] = [];
+    for (const name of names)
+      for (const stage of STAGES) {
+        const from = this.slotWaitFrom.get(`${name}/${stage}`);
+        const seen = this.seen.get(`${name}/${stage}`);
+        if (from !== undefined && seen !== undefined) out.push(Math.max(0, seen - from));
       }
     return out;
   }
@@ -469,6 +500,9 @@ interface Burst {
   seconds: number;
   jobs: number;
   handoffs: number[];
+  /** The operator's cap on running stage Jobs per namespace (0: none), and each wait for a slot, in ms. */
+  stageSlots: number;
+  slotWaits: number[];
   /** Seconds from the first apply until each Episode Succeeded, sorted. */
   finished: number[];
   writes: Record<string, number>;
@@ -478,7 +512,7 @@ interface Burst {
   queued: number;
 }
 
-async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
+async function burst(lane: Lane, operator: OperatorProcess, stageSlots: number): Promise<Burst> {
   const writesOf = (samples: Sample[]) =>
     Object.fromEntries(
       samples
@@ -506,6 +540,8 @@ async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
     seconds,
     jobs: lane.jobs - jobsBefore,
     handoffs: lane.handoffs(names),
+    stageSlots,
+    slotWaits: lane.slotWaits(names),
     finished: names.map((name) => (lane.succeeded.get(name)! - started) / 1000).sort((a, b) => a - b),
     writes,
     cpu,
@@ -530,6 +566,14 @@ function printBurst(label: string, result: Burst, capacity: number): void {
     `${rate.toFixed(1)}/s = ${(rate / capacity).toFixed(2)} of the API server's capacity (target >= 0.8)`,
   );
   row('  hand-off: event published → next Job seen', distribution(result.handoffs));
+  row('  stage slots per namespace (--stage-slots)', result.stageSlots ? String(result.stageSlots) : '0 (no cap)');
+  if (result.stageSlots)
+    row(
+      '  admission: a stage waiting for a slot',
+      result.slotWaits.length
+        ? `${result.slotWaits.length} of ${result.jobs} stage Jobs waited: p50 ${ms(percentile(result.slotWaits, 50))}, p99 ${ms(percentile(result.slotWaits, 99))}`
+        : `none of ${result.jobs} stage Jobs waited`,
+    );
   row(
     '  operator: CPU, workers busy',
     `${((1000 * result.cpu) / result.jobs).toFixed(1)} ms of CPU a stage Job (${((100 * result.cpu) / result.seconds).toFixed(0)} % of a core); ` +
@@ -573,21 +617,28 @@ try {
   const operator = await OperatorProcess.start(
     lanes.map((lane) => lane.namespace),
     'progress',
+    STAGE_SLOTS,
   );
   for (const lane of lanes) await lane.channelReady();
 
   const reaction = await reactionTime(single, slow);
   const cost = await reconcileCost(ten, operator);
 
-  console.log(`\nacog-operator, ${WORKERS} workers, one process; load average now ${await load()}`);
+  console.log(
+    `\nacog-operator, ${WORKERS} workers, ${STAGE_SLOTS ? `${STAGE_SLOTS} stage slots per namespace` : 'no cap on stage Jobs'}, one process; load average now ${await load()}`,
+  );
   row('floor: Job create → seen by a watch', `p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))} (200 Jobs)`);
   console.log('\n1. Reaction time: event published → next Job seen (target p50 < 100 ms, p99 < 300 ms)');
   row(`  one Episode at a time (${SINGLES} in turn)`, distribution(reaction.single));
   row('  ten Episodes, stage Jobs of 2 s', distribution(reaction.ten));
+  if (STAGE_SLOTS)
+    row('  of which stages that waited for a slot', String(slow.slotWaits(Array.from({ length: 10 }, (_, i) => `slow-${i}`)).length));
   console.log('\n2. Reconcile cost: ten Episodes at once, Jobs completed at once (target hand-off p50 < 150 ms)');
   row('  hand-off: event published → next Job seen', distribution(cost.handoffs));
   const perHandoff = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.handoffs.length));
   const perReconcile = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.reconciles));
+  if (STAGE_SLOTS)
+    row('  of which stages that waited for a slot', String(ten.slotWaits(Array.from({ length: 10 }, (_, i) => `ten-${i}`)).length));
   row('  episode reconciles', `${cost.reconciles} for ${cost.handoffs.length} hand-offs`);
   row('  per hand-off: waiting in the queue', `${perHandoff(cost.queueWait)} (${perReconcile(cost.queueWait)} a reconcile)`);
   row('  per hand-off: reconciling', `${perHandoff(cost.reconcileTime)} (${perReconcile(cost.reconcileTime)} a reconcile), of which:`);
@@ -595,7 +646,7 @@ try {
     row(`    ${phase}`, `${perHandoff(seconds)} (${perReconcile(seconds)} a reconcile)`);
 
   const capacityBefore = await apiCapacity('capacity-1', 1000);
-  const progress = await burst(burstLane, operator);
+  const progress = await burst(burstLane, operator, STAGE_SLOTS);
   const rss1000 = await operator.rssMiB();
   const capacityAfter = await apiCapacity('capacity-2', 1000);
   const capacity = (capacityBefore + capacityAfter) / 2;
@@ -627,12 +678,12 @@ try {
     // The baseline of "who finishes first": the same burst in arrival order, by a fresh operator.
     const arrivalLane = new Lane('burst-arrival');
     await arrivalLane.start();
-    const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival');
+    const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival', 0);
     await arrivalLane.channelReady();
-    const fair = await burst(arrivalLane, arrival);
+    const fair = await burst(arrivalLane, arrival, 0);
     await arrival.stop();
     await arrivalLane.stop();
-    printBurst(`Baseline: the same burst in arrival order (load average now ${await load()})`, fair, capacity);
+    printBurst(`Baseline: the same burst in arrival order, no cap on stage Jobs (load average now ${await load()})`, fair, capacity);
     row(
       '  progress order: last Episode / arrival order',
       `${(progress.finished.at(-1)! / fair.finished.at(-1)!).toFixed(2)} (target <= 1)`,
