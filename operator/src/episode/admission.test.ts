@@ -79,6 +79,18 @@ describe('StageAdmission', () => {
     expect(gate.admit('a/ahead', 4, ['z']).admitted).toEqual(['z']);
   });
 
+  it('a hand-off takes the slot of its own finished stage before the line, and a slot it leaves goes to the line', () => {
+    const { gate, woken } = admission(2);
+    gate.admit('a/e1', 0, ['e1-plan']);
+    gate.admit('a/e2', 0, ['e2-plan']);
+    gate.admit('a/e3', 0, ['e3-plan']);
+    expect(gate.admit('a/e1', 1, ['e1-script'], ['e1-plan']).admitted).toEqual(['e1-script']);
+    expect(woken).toEqual([]);
+    // Its last stage finished: nothing more to start, the slot goes to the one first in line.
+    expect(gate.admit('a/e2', 1, [], ['e2-plan'])).toEqual({ admitted: [], waiting: [] });
+    expect(woken).toEqual(['a/e3']);
+  });
+
   it('gives each namespace its own slots: a burst in one never holds back another', () => {
     const { gate } = admission(2);
     for (let i = 0; i < 1000; i++) gate.admit(`burst/e${i}`, 0, [`b${i}`]);

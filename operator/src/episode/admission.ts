@@ -68,14 +68,20 @@ export class StageAdmission {
    * (higher priority, or as high and in line earlier) have first claim on the free slots; what
    * is left is admitted, in the order asked. Admitted Jobs hold their slot at once (the caller
    * creates them; `release` gives back one it could not create). An Episode that gets fewer than
-   * it wants stays in the line, or joins it; one that gets all it wants leaves it.
+   * it wants stays in the line, or joins it; one that gets all it wants leaves it. `finishing` are
+   * the Episode's own Jobs whose end this same reconcile records: their slots are free for its next
+   * stages first (a hand-off never waits behind its own finished stage), then for the line.
    */
-  admit(key: string, priority: number, wanted: readonly string[]): AdmissionDecision {
-    if (!this.enabled || !wanted.length) {
-      this.leave(key);
-      return { admitted: [...wanted], waiting: [] };
-    }
+  admit(key: string, priority: number, wanted: readonly string[], finishing: readonly string[] = []): AdmissionDecision {
+    if (!this.enabled) return { admitted: [...wanted], waiting: [] };
     const namespace = this.namespace(namespaceOf(key));
+    for (const name of finishing) namespace.jobs.delete(name);
+    if (!wanted.length) {
+      namespace.waiting.delete(key);
+      this.wakeFor(namespace, key);
+      this.drop(namespaceOf(key), namespace);
+      return { admitted: [], waiting: [] };
+    }
     this.expire(namespace);
     const own = namespace.waiting.get(key);
     const me: Waiter = { priority, sequence: own?.sequence ?? Infinity };
@@ -90,8 +96,8 @@ export class StageAdmission {
     for (const name of fresh.slice(0, free)) namespace.jobs.set(name, { reservedAt: at });
     if (!waiting.length) namespace.waiting.delete(key);
     else namespace.waiting.set(key, { priority, sequence: own?.sequence ?? this.sequence++ });
-    // Slots this Episode left to those ahead of it: they may not know yet.
-    if (ahead) this.wakeFor(namespace);
+    // Slots left free (to those ahead of it, or freed by its finished stages): their waiters may not know yet.
+    this.wakeFor(namespace, key);
     this.drop(namespaceOf(key), namespace);
     return { admitted: wanted.filter((name) => admitted.includes(name)), waiting };
   }
@@ -141,11 +147,11 @@ export class StageAdmission {
     return this.namespaces.get(namespaceOf(key))?.waiting.has(key) ?? false;
   }
 
-  /** Wakes the waiters that the free slots are for, first in line first. */
-  private wakeFor(namespace: Namespace): void {
+  /** Wakes the waiters that the free slots are for, first in line first (not `asking`, which is looking already). */
+  private wakeFor(namespace: Namespace, asking?: string): void {
     const free = this.slots - namespace.jobs.size;
     if (free <= 0 || !namespace.waiting.size) return;
-    for (const key of first(namespace.waiting, free)) this.wake(key);
+    for (const key of first(namespace.waiting, free)) if (key !== asking) this.wake(key);
   }
 
   /** Reservations never seen in the cache (a create that failed unseen) give their slot back. */

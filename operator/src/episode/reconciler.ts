@@ -205,7 +205,7 @@ export class EpisodeReconciler {
     let plan = timer.timeSync('planning', () => planEpisode(planInput));
     let requeueAfterMs = plan.requeueAfterMs;
     // Admission first (ADR 0030): a stage without a slot waits, and reserves no budget meanwhile.
-    const holds = this.admit(key, episode, adopted, plan.start);
+    const holds = this.admit(key, episode, adopted, plan, ownJobs);
     const admitted = plan.start.filter((start) => !holds[start.stage]);
     if (this.gate && channel && admitted.length) {
       // The gate reserves the budget of the paid stages the plan starts; those it holds give back
@@ -262,11 +262,12 @@ export class EpisodeReconciler {
     key: string,
     episode: Episode,
     observed: EpisodeStatus,
-    starts: readonly StageStart[],
+    plan: { start: readonly StageStart[]; status: EpisodeStatus },
+    jobs: readonly StageJob[],
   ): Partial<Record<StageName, StageHold>> {
     const admission = this.deps.admission;
     if (!admission) return {};
-    const fresh = starts.filter((start) => {
+    const fresh = plan.start.filter((start) => {
       const entry = observed.stages?.find((s) => s.name === start.stage);
       return !(entry?.phase === 'Running' && entry.attempt === start.attempt);
     });
@@ -274,6 +275,8 @@ export class EpisodeReconciler {
       key,
       episodeProgress(observed),
       fresh.map((start) => start.jobName),
+      // Its Jobs whose end this reconcile records: their slots go to its next stages first.
+      jobs.filter((job) => job.state === 'Active' && isRecorded(plan.status, job)).map((job) => job.name),
     );
     const holds: Partial<Record<StageName, StageHold>> = {};
     const message = waitingForSlotMessage(episode.metadata.namespace!, admission.slots);
