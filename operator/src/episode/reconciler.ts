@@ -724,7 +724,6 @@ export class EpisodeReconciler {
       'StageSucceeded',
       'StageReused',
       'AwaitingApproval',
-      'WaitingForSlot',
       'StageStarted',
     ];
     const main = [...transitions].sort((a, b) => order.indexOf(a.reason) - order.indexOf(b.reason))[0];

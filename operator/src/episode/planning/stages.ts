@@ -124,15 +124,13 @@ export const waitForBackoff: StageRule = (state, stage) => {
 /**
  * A stage that admission holds (its namespace's stage slots are taken, ADR 0030) waits, Pending,
  * with a message that stays the same while it waits: no status write while its place in line
- * moves. The Event goes out once, when the wait begins.
+ * moves. No Event: in a burst every new Episode would add one API write for it; the status (the
+ * message, and Progressing's reason WaitingForSlot) says it.
  */
 export const holdForSlot: StageRule = (state, stage) => {
   const hold = state.holds[stage];
   if (hold?.reason !== 'WaitingForSlot') return false;
   const entry = state.stages.get(stage);
-  const observed = state.observed.stages?.find((s) => s.name === stage);
-  if (observed?.phase !== 'Pending' || observed.message !== hold.message)
-    state.transitions.push({ type: 'Normal', reason: hold.reason, message: `${stage} waits: ${hold.message}` });
   state.stages.set(stage, { ...entry, name: stage, phase: 'Pending', nextAttemptAt: undefined, message: hold.message });
   return true;
 };

@@ -223,21 +223,13 @@ describe('stage rules', () => {
     expect(s.requeueAfterMs).toBe(20_000);
   });
 
-  it('holdForSlot: the stage waits Pending with the same message, and the Event only when the wait begins', () => {
+  it('holdForSlot: the stage waits Pending with the same message, and no Event (the status says it)', () => {
     const hold = { reason: 'WaitingForSlot' as const, message: 'waiting for a stage slot: 2 of 2 running in namespace ns', fail: false };
     const first = state({ holds: { script: hold }, stages: [succeeded('plan')], current: ['plan'] });
     expect(holdForSlot(first, 'script')).toBe(true);
     expect(first.start).toEqual([]);
     expect(first.stages.get('script')).toMatchObject({ phase: 'Pending', message: hold.message });
-    expect(first.transitions).toEqual([{ type: 'Normal', reason: 'WaitingForSlot', message: `script waits: ${hold.message}` }]);
-
-    const still = state({
-      holds: { script: hold },
-      stages: [succeeded('plan'), { name: 'script', phase: 'Pending', message: hold.message }],
-      current: ['plan'],
-    });
-    expect(holdForSlot(still, 'script')).toBe(true);
-    expect(still.transitions).toEqual([]);
+    expect(first.transitions).toEqual([]);
     // A budget hold is the budget rule's.
     const budget = state({ holds: { script: { reason: 'BudgetExceeded', message: 'over', fail: false } } });
     expect(holdForSlot(budget, 'script')).toBe(false);
