@@ -14,8 +14,11 @@
 //      burst Succeeded, as fractions of the burst (targets 10 % and 60 %), in the operator's
 //      progress order and, as the baseline, in arrival order (the last no later than arrival's);
 //   5. API writes per stage transition and resident memory at 1000 and 10 000 Episodes.
+//   The operator runs with its per-namespace cap on running stage Jobs (--stage-slots, ADR 0030);
+//   the bench prints the cap and how long stages waited for a slot. The arrival-order baseline runs
+//   without a cap: every Episode advancing together, as before ADR 0020 and 0030.
 // Run: node bench/operator.ts [--episodes 1000] [--total 10000] [--workers 8] [--singles 5]
-//        [--skip-arrival] (see bench/README.md)
+//        [--stage-slots 20] [--skip-arrival] (see bench/README.md)
 import { readFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -26,6 +29,7 @@ import { startLocalEnv } from '@acog/hack/local-env';
 import { NatsEventPublisher } from '@acog/runners';
 import { S3ArtifactStore } from '@acog/store/s3';
 import { Informer, type KubeObject, reuseConnections } from '@acog/kube';
+import { DEFAULT_STAGE_SLOTS } from '@acog/operator';
 
 const { values } = parseArgs({
   options: {
@@ -33,6 +37,7 @@ const { values } = parseArgs({
     total: { type: 'string', default: '10000' },
     workers: { type: 'string', default: '8' },
     singles: { type: 'string', default: '5' },
+    'stage-slots': { type: 'string', default: String(DEFAULT_STAGE_SLOTS) },
     'skip-arrival': { type: 'boolean', default: false },
   },
 });
@@ -40,6 +45,9 @@ const EPISODES = Number(values.episodes);
 const TOTAL = Math.max(EPISODES, Number(values.total));
 const WORKERS = Number(values.workers);
 const SINGLES = Number(values.singles);
+const STAGE_SLOTS = Number(values['stage-slots']);
+if (!Number.isInteger(STAGE_SLOTS) || STAGE_SLOTS < 0)
+  throw new Error(`--stage-slots must be a whole number from 0, not ${values['stage-slots']}`);
 const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=2';
 
 const env = await startLocalEnv({ log: () => undefined });
@@ -109,7 +117,7 @@ class OperatorProcess {
     this.process = process_;
   }
 
-  static async start(namespaces: string[], order: 'progress' | 'arrival'): Promise<OperatorProcess> {
+  static async start(namespaces: string[], order: 'progress' | 'arrival', stageSlots: number): Promise<OperatorProcess> {
     const port = await freePort();
     const process_ = startProcess(
       `operator-${order}`,
@@ -122,6 +130,7 @@ class OperatorProcess {
         ...['--kubeconfig', env.kubernetes.kubeconfig, '--namespaces', namespaces.join(',')],
         ...['--runner-config', join(dir, 'runner.yaml'), '--nats-url', env.nats.url, '--http-address', `127.0.0.1:${port}`],
         ...['--no-leader-elect', '--log-level', 'warn', '--workers', String(WORKERS), '--episode-order', order],
+        ...['--stage-slots', String(stageSlots)],
       ],
       join(dir, `operator-${order}.log`),
       {
@@ -193,6 +202,8 @@ class Lane {
   readonly seen = new Map<string, number>();
   /** When each Episode was first seen Succeeded (ms since the epoch). */
   readonly succeeded = new Map<string, number>();
+  /** When a stage (episode/stage) was first seen waiting for a stage slot (ms since the epoch). */
+  readonly slotWaitFrom = new Map<string, number>();
   private harness!: InstanceType<typeof NodeHarness>;
   private episodes!: Informer<KubeObject>;
 
@@ -225,8 +236,16 @@ class Lane {
       list: listOf(GROUP, VERSION, 'episodes', this.namespace),
     });
     this.episodes.on((_event, episode) => {
-      const phase = (episode as { status?: { phase?: string } }).status?.phase;
-      if (phase === 'Succeeded' && !this.succeeded.has(episode.metadata!.name!)) this.succeeded.set(episode.metadata!.name!, Date.now());
+      const status = (episode as { status?: { phase?: string; stages?: { name: string; phase: string; message?: string }[] } }).status;
+      const name = episode.metadata!.name!;
+      if (status?.phase === 'Succeeded' && !this.succeeded.has(name)) this.succeeded.set(name, Date.now());
+      for (const stage of status?.stages ?? [])
+        if (
+          stage.phase === 'Pending' &&
+          stage.message?.startsWith('waiting for a stage slot') &&
+          !this.slotWaitFrom.has(`${name}/${stage.name}`)
+        )
+          this.slotWaitFrom.set(`${name}/${stage.name}`, Date.now());
     });
     this.episodes.start();
     await this.episodes.waitForSync();
@@ -284,6 +303,18 @@ class Lane {
     return out;
   }
 
+  /** How long these Episodes' stages waited for a slot: from the status saying so to the Job seen. */
+  slotWaits(names: string[]): number[] {
+    const out: number[] = [];
+    for (const name of names)
+      for (const stage of STAGES) {
+        const from = this.slotWaitFrom.get(`${name}/${stage}`);
+        const seen = this.seen.get(`${name}/${stage}`);
+        if (from !== undefined && seen !== undefined) out.push(Math.max(0, seen - from));
+      }
+    return out;
+  }
+
   get jobs(): number {
     return this.harness.runs.length;
   }
@@ -331,13 +362,17 @@ async function watchFloor(samples: number): Promise<number[]> {
   return out;
 }
 
-/** A Job of the size and shape the operator makes (labels, one container, its arguments). */
-function benchJob(name: string) {
+/**
+ * A Job of the size and shape the operator makes (labels, one container, its arguments). With
+ * `managedBy` the Job controller leaves it alone (no Pod): the bare API writes.
+ */
+function benchJob(name: string, managedBy?: string) {
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
     metadata: { name, labels: { 'acog.dev/bench': 'true' } },
     spec: {
+      ...(managedBy && { managedBy }),
       backoffLimit: 0,
       ttlSecondsAfterFinished: 3600,
       template: {
@@ -401,9 +436,16 @@ async function reconcileCost(lane: Lane, operator: OperatorProcess): Promise<Cos
  * Hand-offs per second the API server takes when the bench makes each one's writes itself, at the
  * operator's concurrency: a Job created beside a status replaced (as a reconcile sends them), then
  * an Event. Each worker has Episodes of its own (no conflicts), in a namespace no operator watches.
+ *
+ * `run: false` (the issue's definition): the bare writes; the Jobs are `managedBy` the bench, so
+ * the Job controller makes no Pods for them. `run: true` (like with like): the same writes, and the
+ * Jobs run as the operator's do, through the real Job controller and scheduler onto a node harness
+ * whose Pods exit at once; the rate is the Jobs whose Pods finished a second, until the last.
  */
-async function apiCapacity(namespace: string, handoffs: number): Promise<number> {
+async function apiCapacity(namespace: string, handoffs: number, run = false): Promise<number> {
   await createNamespace(namespace);
+  const harness = run ? new NodeHarness({ kubeConfig: kc, namespace, mode: 'instant', slots: 32 }) : undefined;
+  await harness?.start();
   const perWorker = 5;
   const owned = await Promise.all(
     Array.from({ length: WORKERS }, (_, worker) =>
@@ -426,7 +468,13 @@ async function apiCapacity(namespace: string, handoffs: number): Promise<number>
         const stage = STAGES[round % STAGES.length];
         const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         const [, stored] = await Promise.all([
-          custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: benchJob(`cap-${n}`) }),
+          custom.createNamespacedCustomObject({
+            group: 'batch',
+            version: 'v1',
+            plural: 'jobs',
+            namespace,
+            body: benchJob(`cap-${n}`, run ? undefined : 'acog.dev/bench'),
+          }),
           custom.replaceNamespacedCustomObjectStatus({
             group: GROUP,
             version: VERSION,
@@ -460,7 +508,12 @@ async function apiCapacity(namespace: string, handoffs: number): Promise<number>
       }
     }),
   );
-  return handoffs / ((Date.now() - started) / 1000);
+  if (!harness) return handoffs / ((Date.now() - started) / 1000);
+  const finished = () => harness.runs.filter((r) => r.finishedAt !== undefined);
+  while (finished().length < handoffs) await sleep(50);
+  const last = Math.max(...finished().map((r) => r.finishedAt!));
+  await harness.stop();
+  return handoffs / ((last - started) / 1000);
 }
 
 // --- 3 and 4. The burst ------------------------------------------------------------------------
@@ -469,6 +522,9 @@ interface Burst {
   seconds: number;
   jobs: number;
   handoffs: number[];
+  /** The operator's cap on running stage Jobs per namespace (0: none), and each wait for a slot, in ms. */
+  stageSlots: number;
+  slotWaits: number[];
   /** Seconds from the first apply until each Episode Succeeded, sorted. */
   finished: number[];
   writes: Record<string, number>;
@@ -478,7 +534,7 @@ interface Burst {
   queued: number;
 }
 
-async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
+async function burst(lane: Lane, operator: OperatorProcess, stageSlots: number): Promise<Burst> {
   const writesOf = (samples: Sample[]) =>
     Object.fromEntries(
       samples
@@ -506,6 +562,8 @@ async function burst(lane: Lane, operator: OperatorProcess): Promise<Burst> {
     seconds,
     jobs: lane.jobs - jobsBefore,
     handoffs: lane.handoffs(names),
+    stageSlots,
+    slotWaits: lane.slotWaits(names),
     finished: names.map((name) => (lane.succeeded.get(name)! - started) / 1000).sort((a, b) => a - b),
     writes,
     cpu,
@@ -530,6 +588,14 @@ function printBurst(label: string, result: Burst, capacity: number): void {
     `${rate.toFixed(1)}/s = ${(rate / capacity).toFixed(2)} of the API server's capacity (target >= 0.8)`,
   );
   row('  hand-off: event published → next Job seen', distribution(result.handoffs));
+  row('  stage slots per namespace (--stage-slots)', result.stageSlots ? String(result.stageSlots) : '0 (no cap)');
+  if (result.stageSlots)
+    row(
+      '  admission: a stage waiting for a slot',
+      result.slotWaits.length
+        ? `${result.slotWaits.length} of ${result.jobs} stage Jobs waited: p50 ${ms(percentile(result.slotWaits, 50))}, p99 ${ms(percentile(result.slotWaits, 99))}`
+        : `none of ${result.jobs} stage Jobs waited`,
+    );
   row(
     '  operator: CPU, workers busy',
     `${((1000 * result.cpu) / result.jobs).toFixed(1)} ms of CPU a stage Job (${((100 * result.cpu) / result.seconds).toFixed(0)} % of a core); ` +
@@ -573,21 +639,28 @@ try {
   const operator = await OperatorProcess.start(
     lanes.map((lane) => lane.namespace),
     'progress',
+    STAGE_SLOTS,
   );
   for (const lane of lanes) await lane.channelReady();
 
   const reaction = await reactionTime(single, slow);
   const cost = await reconcileCost(ten, operator);
 
-  console.log(`\nacog-operator, ${WORKERS} workers, one process; load average now ${await load()}`);
+  console.log(
+    `\nacog-operator, ${WORKERS} workers, ${STAGE_SLOTS ? `${STAGE_SLOTS} stage slots per namespace` : 'no cap on stage Jobs'}, one process; load average now ${await load()}`,
+  );
   row('floor: Job create → seen by a watch', `p50 ${ms(percentile(floor, 50))}, p99 ${ms(percentile(floor, 99))} (200 Jobs)`);
   console.log('\n1. Reaction time: event published → next Job seen (target p50 < 100 ms, p99 < 300 ms)');
   row(`  one Episode at a time (${SINGLES} in turn)`, distribution(reaction.single));
   row('  ten Episodes, stage Jobs of 2 s', distribution(reaction.ten));
+  if (STAGE_SLOTS)
+    row('  of which stages that waited for a slot', String(slow.slotWaits(Array.from({ length: 10 }, (_, i) => `slow-${i}`)).length));
   console.log('\n2. Reconcile cost: ten Episodes at once, Jobs completed at once (target hand-off p50 < 150 ms)');
   row('  hand-off: event published → next Job seen', distribution(cost.handoffs));
   const perHandoff = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.handoffs.length));
   const perReconcile = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.reconciles));
+  if (STAGE_SLOTS)
+    row('  of which stages that waited for a slot', String(ten.slotWaits(Array.from({ length: 10 }, (_, i) => `ten-${i}`)).length));
   row('  episode reconciles', `${cost.reconciles} for ${cost.handoffs.length} hand-offs`);
   row('  per hand-off: waiting in the queue', `${perHandoff(cost.queueWait)} (${perReconcile(cost.queueWait)} a reconcile)`);
   row('  per hand-off: reconciling', `${perHandoff(cost.reconcileTime)} (${perReconcile(cost.reconcileTime)} a reconcile), of which:`);
@@ -595,16 +668,26 @@ try {
     row(`    ${phase}`, `${perHandoff(seconds)} (${perReconcile(seconds)} a reconcile)`);
 
   const capacityBefore = await apiCapacity('capacity-1', 1000);
-  const progress = await burst(burstLane, operator);
+  const progress = await burst(burstLane, operator, STAGE_SLOTS);
   const rss1000 = await operator.rssMiB();
   const capacityAfter = await apiCapacity('capacity-2', 1000);
   const capacity = (capacityBefore + capacityAfter) / 2;
+  const jobsRun = await apiCapacity('capacity-run', 1000, true);
   console.log(`\n3. Capacity; load average now ${await load()}`);
   row(
     "  API server: a hand-off's writes made by the bench",
-    `${capacityBefore.toFixed(1)}/s before the burst, ${capacityAfter.toFixed(1)}/s after; mean ${capacity.toFixed(1)}/s (${WORKERS} at a time)`,
+    `${capacityBefore.toFixed(1)}/s before the burst, ${capacityAfter.toFixed(1)}/s after; mean ${capacity.toFixed(1)}/s (${WORKERS} at a time; the issue's baseline)`,
+  );
+  row(
+    '  the same, each Job run by the Job controller, scheduler and a node',
+    `${jobsRun.toFixed(1)}/s after the burst (like with like: the writes of the Pods and Job status too)`,
   );
   printBurst('3 and 4. Burst, progress order (the default)', progress, capacity);
+  const rate = progress.jobs / progress.seconds;
+  row(
+    '  stage Jobs per second against Jobs run by the bench',
+    `${(rate / jobsRun).toFixed(2)} of ${jobsRun.toFixed(1)}/s (like with like)`,
+  );
 
   console.log('\n   What the real Job controller and scheduler add to each stage Job (all lanes)');
   for (const [label, value] of controllerLatencies(lanes.flatMap((lane) => lane.runs))) row(label, value);
@@ -627,12 +710,12 @@ try {
     // The baseline of "who finishes first": the same burst in arrival order, by a fresh operator.
     const arrivalLane = new Lane('burst-arrival');
     await arrivalLane.start();
-    const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival');
+    const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival', 0);
     await arrivalLane.channelReady();
-    const fair = await burst(arrivalLane, arrival);
+    const fair = await burst(arrivalLane, arrival, 0);
     await arrival.stop();
     await arrivalLane.stop();
-    printBurst(`Baseline: the same burst in arrival order (load average now ${await load()})`, fair, capacity);
+    printBurst(`Baseline: the same burst in arrival order, no cap on stage Jobs (load average now ${await load()})`, fair, capacity);
     row(
       '  progress order: last Episode / arrival order',
       `${(progress.finished.at(-1)! / fair.finished.at(-1)!).toFixed(2)} (target <= 1)`,

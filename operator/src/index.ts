@@ -2,3 +2,4 @@
 // benchmarks, and the runner configuration the chart renders.
 export { startOperator, type LeaderElectionSettings, type Operator, type OperatorOptions } from './operator.ts';
 export { checkRunnerConfig, loadRunnerConfig, type RunnerConfig, type StageSettings } from './config/runner-config.ts';
+export { DEFAULT_STAGE_SLOTS } from './episode/admission.ts';

@@ -39,6 +39,7 @@ describe('acog-operator', () => {
       '--http-address',
       '--no-leader-elect',
       '--workers',
+      '--stage-slots',
       '--log-level',
     ])
       expect(help.stdout).toContain(flag);
@@ -80,6 +81,10 @@ describe('acog-operator', () => {
     expect(operator(['--episode-order', 'fastest']).stderr).toMatch(/--episode-order.*fastest.*Allowed choices are progress, arrival/s);
     expect(operator([], { ACOG_EPISODE_ORDER: 'random' }).stderr).toMatch(
       /--episode-order.*random.*Allowed choices are progress, arrival/s,
+    );
+    expect(operator(['--stage-slots', '-1']).stderr).toContain('--stage-slots must be a whole number from 0 (0 for no cap), not "-1"');
+    expect(operator([], { ACOG_STAGE_SLOTS: '2.5' }).stderr).toContain(
+      '--stage-slots must be a whole number from 0 (0 for no cap), not "2.5"',
     );
     const leader = operator(['--runner-config', '/x', '--nats-url', 'nats://x:4222']);
     expect(leader.stderr).toContain('leader election needs --lease-namespace (or POD_NAMESPACE)');

@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { databaseUrlProblem } from '@acog/db';
 import { LOG_LEVELS } from '@acog/kube/logger';
+import { DEFAULT_STAGE_SLOTS } from './episode/admission.ts';
 import { EPISODE_ORDERS, type EpisodeOrder } from './episode/progress.ts';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -16,6 +17,15 @@ function positiveInteger(flag: string) {
     const number = Number(value);
     if (!Number.isInteger(number) || number < 1)
       throw new InvalidArgumentError(`${flag} must be a whole number from 1, not ${JSON.stringify(value)}`);
+    return number;
+  };
+}
+
+function wholeNumber(flag: string, meaning: string) {
+  return (value: string): number => {
+    const number = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(number))
+      throw new InvalidArgumentError(`${flag} must be a whole number from 0 (${meaning}), not ${JSON.stringify(value)}`);
     return number;
   };
 }
@@ -136,6 +146,15 @@ export function buildCommand(): Command {
         .choices(EPISODE_ORDERS),
     )
     .addOption(
+      new Option(
+        '--stage-slots <n>',
+        'stage Jobs running at once per namespace; an Episode whose next stage is ready waits for a slot, the one furthest along first (0: no cap)',
+      )
+        .env('ACOG_STAGE_SLOTS')
+        .default(DEFAULT_STAGE_SLOTS)
+        .argParser(wholeNumber('--stage-slots', '0 for no cap')),
+    )
+    .addOption(
       new Option('--resync <seconds>', 'every object is looked at again this often')
         .env('ACOG_RESYNC_SECONDS')
         .default(300)
@@ -175,6 +194,7 @@ interface Flags {
   leaseDuration: number;
   workers: number;
   episodeOrder: EpisodeOrder;
+  stageSlots: number;
   resync: number;
   clockFile?: string;
   archiveCollectInterval: number;
@@ -278,6 +298,7 @@ export async function main(argv: string[]): Promise<void> {
       : undefined,
     workers: flags.workers,
     episodeOrder: flags.episodeOrder,
+    stageSlots: flags.stageSlots,
     resyncMs: flags.resync * 1000,
     archive: { retentionIntervalMs: flags.archiveCollectInterval * 1000 },
     log,

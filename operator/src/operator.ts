@@ -48,6 +48,7 @@ import { ChannelReconciler, CHANNEL_INDEX, episodeChannelIndex } from './channel
 import { CompletionHints } from './completions/hints.ts';
 import { CompletionConsumer } from './completions/nats.ts';
 import type { RunnerConfig } from './config/runner-config.ts';
+import { StageAdmission } from './episode/admission.ts';
 import { episodeProgress, type EpisodeOrder } from './episode/progress.ts';
 import { EpisodeReconciler, isRecorded, StatusConflict } from './episode/reconciler.ts';
 import { OperatorMetrics } from './observability/metrics.ts';
@@ -83,6 +84,12 @@ export interface OperatorOptions {
    * served, so that all advance together and finish near the end (ADR 0020).
    */
   episodeOrder?: EpisodeOrder;
+  /**
+   * Stage Jobs running at once per namespace (ADR 0030): an Episode whose next stage is ready waits
+   * while its namespace has this many, and the one furthest along goes first when one finishes.
+   * 0 or absent: no cap.
+   */
+  stageSlots?: number;
   resyncMs: number;
   log: Logger;
   /**
@@ -187,6 +194,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   const now = options.now ?? (() => clock.now());
   const archiveQueue = new WorkQueue({ name: 'archive', workers: 2, baseDelayMs: 500, maxDelayMs: 60_000, ...queueMetrics('archive') });
   const ledger = options.database ? new LedgerConnection(options.database, log.child({ component: 'ledger' })) : undefined;
+  const admission = new StageAdmission({ slots: options.stageSlots ?? 0, wake: (key) => episodeQueue.add(key) });
 
   const episodeReconciler = new EpisodeReconciler({
     clients,
@@ -203,6 +211,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
     now,
     ledger,
     onSpendChanged: (channelKey) => channelQueue.add(channelKey),
+    admission: admission.enabled ? admission : undefined,
   });
   const channelReconciler = new ChannelReconciler({
     clients,
@@ -296,16 +305,21 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
   // A Job matters when it finishes or goes; its creation is the operator's own doing, and its
   // finish is news only while the status does not record that attempt as done (the NATS event
   // usually got there first).
+  // Each Job also holds a stage slot of its namespace (ADR 0030) while it runs and its attempt's end
+  // is not recorded; one that finishes or goes gives it back, and the Episode first in line is woken.
   jobs.on((event, job) => {
     const state = jobState(job);
-    if (event !== 'delete' && state === 'Active') return;
     const stage = job.metadata.labels?.[LABELS.stage] as StageName | undefined;
     const attempt = Number(job.metadata.labels?.[LABELS.attempt]);
-    for (const owner of jobEpisodeIndex(job))
-      for (const episode of episodes.byIndex('uid', owner)) {
-        const known = event === 'update' && stage && Number.isInteger(attempt) && isRecorded(episode.status ?? {}, { stage, attempt });
-        if (!known) episodeQueue.add(objectKey(episode));
-      }
+    const owners = jobEpisodeIndex(job).flatMap((owner) => episodes.byIndex('uid', owner));
+    const recorded = (episode: Episode) => !!stage && Number.isInteger(attempt) && isRecorded(episode.status ?? {}, { stage, attempt });
+    if (admission.enabled) {
+      const namespace = job.metadata.namespace!;
+      if (event !== 'delete' && state === 'Active' && !owners.some(recorded)) admission.running(namespace, job.metadata.name!);
+      else admission.release(namespace, job.metadata.name!);
+    }
+    if (event !== 'delete' && state === 'Active') return;
+    for (const episode of owners) if (!(event === 'update' && recorded(episode))) episodeQueue.add(objectKey(episode));
   });
 
   const consumer = new CompletionConsumer({

@@ -94,22 +94,39 @@ describe('kubectl', () => {
   });
 
   // `ep` is also the short name of the core Endpoints, which kubectl prefers: `epi` is unambiguous.
-  it('get epi prints the printer columns, wide adds cost and video', async () => {
+  it('get epi prints the printer columns, wide adds cost, video and message', async () => {
     await kc.makeApiClient(CustomObjectsApi).patchNamespacedCustomObjectStatus({
       group: GROUP,
       version: VERSION,
       namespace,
       plural: 'episodes',
       name: episodeName,
-      body: [{ op: 'add', path: '/status', value: { phase: 'Running', currentStage: 'voice', progress: '4/9', totalCostUSD: 0.42 } }],
+      body: [
+        {
+          op: 'add',
+          path: '/status',
+          value: { phase: 'Running', currentStage: 'voice', progress: '4/9', totalCostUSD: 0.42, message: 'running voice' },
+        },
+      ],
     });
     const table = await kubectl(['get', 'epi', episodeName, '-n', namespace]);
     const [header, row] = table.trim().split('\n');
     expect(header.split(/\s{2,}/)).toEqual(['NAME', 'CHANNEL', 'PHASE', 'STAGE', 'PROGRESS', 'AGE']);
     expect(row.split(/\s{2,}/).slice(0, 5)).toEqual([episodeName, 'engineering-explained', 'Running', 'voice', '4/9']);
     const wide = await kubectl(['get', 'episodes', episodeName, '-n', namespace, '-o', 'wide']);
-    expect(wide.split('\n')[0].split(/\s{2,}/)).toEqual(['NAME', 'CHANNEL', 'PHASE', 'STAGE', 'PROGRESS', 'COST', 'VIDEO', 'AGE']);
+    expect(wide.split('\n')[0].split(/\s{2,}/)).toEqual([
+      'NAME',
+      'CHANNEL',
+      'PHASE',
+      'STAGE',
+      'PROGRESS',
+      'COST',
+      'VIDEO',
+      'MESSAGE',
+      'AGE',
+    ]);
     expect(wide).toMatch(/0\.42/);
+    expect(wide).toMatch(/running voice/);
   });
 
   it('get acog lists Channels and Episodes together (the category)', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { STAGES } from '@acog/api';
-import { checkRunnerConfig } from '@acog/operator';
+import { checkRunnerConfig, DEFAULT_STAGE_SLOTS } from '@acog/operator';
 import {
   chartTools,
   exec,
@@ -484,6 +484,8 @@ describe('what the values change', () => {
     expect(manifests.filter((m) => m.kind === 'Role' && m.metadata.namespace === ns.episodes[1])).toEqual([]);
     expect(operatorEnv(manifests, ns.release).ACOG_WATCH_NAMESPACES).toEqual({ value: ns.episodes[0] });
     expect(operatorEnv(manifests, ns.release).ACOG_LEADER_ELECT).toEqual({ value: 'false' });
+    // Stage slots per namespace (docs/adr/0030): the chart's default is the operator's.
+    expect(operatorEnv(manifests, ns.release).ACOG_STAGE_SLOTS).toEqual({ value: String(DEFAULT_STAGE_SLOTS) });
   });
 
   it("the history API: an APIService with the serving certificate's CA, the requestheader reader in kube-system, a reader for everyone", async () => {

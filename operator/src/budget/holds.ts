@@ -1,9 +1,12 @@
 // Why a paid stage may not start now, in words a person can act on. Pure.
 import { formatUSD, type StageEstimate } from '@acog/api';
 
-/** A stage the budget gate keeps from starting: it waits (Pause, or the ledger is down) or fails (Fail). */
+/**
+ * A stage kept from starting: by the budget gate, it waits (Pause, or the ledger is down) or fails
+ * (Fail); by admission (ADR 0030), it waits for a stage slot in its namespace.
+ */
 export interface StageHold {
-  reason: 'BudgetExceeded' | 'LedgerUnavailable';
+  reason: 'BudgetExceeded' | 'LedgerUnavailable' | 'WaitingForSlot';
   message: string;
   /** onExceeded Fail: the stage (and so the Episode) fails with the message instead of waiting. */
   fail: boolean;

@@ -16,6 +16,7 @@ import {
   holdAtGate,
   holdForBudget,
   holdForChannel,
+  holdForSlot,
   holdWhileSuspended,
   keepCurrentResult,
   keepFailure,
@@ -75,7 +76,10 @@ export interface PlanInput {
   /** Finished attempts whose input hash matches a stage's current hash, found in the artifact store. */
   reusable: Partial<Record<StageName, StageResult & { jobName?: string }>>;
   now: Date;
-  /** Paid stages the budget gate keeps from starting now (over budget, or the ledger is down). */
+  /**
+   * Stages kept from starting now: paid ones by the budget gate (over budget, or the ledger is
+   * down), any by admission (no stage slot free in the namespace).
+   */
   holds?: Partial<Record<StageName, StageHold>>;
 }
 
@@ -115,6 +119,7 @@ const STAGE_RULES: readonly StageRule[] = [
   holdWhileSuspended,
   holdForChannel,
   waitForBackoff,
+  holdForSlot,
   holdForBudget,
   startAttempt,
 ];

@@ -58,8 +58,19 @@ import type { CompletionHints } from '../completions/hints.ts';
 import { boundMessage } from '../completions/nats.ts';
 import type { OperatorMetrics } from '../observability/metrics.ts';
 import { PhaseTimer } from '../observability/phases.ts';
+import type { StageHold } from '../budget/holds.ts';
+import { waitingForSlotMessage, type StageAdmission } from './admission.ts';
 import { buildStageJob, INPUT_HASH_ANNOTATION } from './job.ts';
-import { adoptJobs, planEpisode, type AttemptOutcome, type StageJob, type StageStatus, type Transition } from './planner.ts';
+import {
+  adoptJobs,
+  planEpisode,
+  type AttemptOutcome,
+  type StageJob,
+  type StageStart,
+  type StageStatus,
+  type Transition,
+} from './planner.ts';
+import { episodeProgress } from './progress.ts';
 
 export const ARTIFACTS_FINALIZER = 'acog.dev/artifacts';
 
@@ -86,6 +97,8 @@ export interface EpisodeReconcilerDeps {
   ledger?: LedgerConnection;
   /** Called with a Channel's key when its spend changed (rows recorded). */
   onSpendChanged?: (channelKey: string) => void;
+  /** The per-namespace cap on running stage Jobs (ADR 0030); no cap without it. */
+  admission?: StageAdmission;
 }
 
 const STATUS_PARAMS = { group: GROUP, version: VERSION, plural: EPISODES.plural };
@@ -129,6 +142,11 @@ export class EpisodeReconciler {
     const timer = new PhaseTimer();
     try {
       await this.reconcileTimed(key, timer);
+    } catch (error) {
+      // A reconcile that fails leaves the line for a stage slot, so that it never keeps a free
+      // slot from the Episodes after it; its retry joins the line again.
+      this.deps.admission?.leave(key);
+      throw error;
     } finally {
       for (const [phase, ms] of Object.entries(timer.totals()))
         this.deps.metrics.reconcilePhase.observe({ controller: 'episode', phase }, ms / 1000);
@@ -140,11 +158,13 @@ export class EpisodeReconciler {
     const cached = episodes.get(key);
     if (!cached) {
       hints.drop(key);
+      this.deps.admission?.leave(key);
       return;
     }
     const namespace = cached.metadata.namespace!;
     const channel = channels.get(`${namespace}/${cached.spec.channelRef.name}`);
     if (cached.metadata.deletionTimestamp) {
+      this.deps.admission?.leave(key);
       // What the Episode spent stays in the ledger after it is gone.
       await this.recorder?.sync(cached, channel, cached.status ?? {}, []);
       return this.finalize(cached, channel);
@@ -184,14 +204,24 @@ export class EpisodeReconciler {
     };
     let plan = timer.timeSync('planning', () => planEpisode(planInput));
     let requeueAfterMs = plan.requeueAfterMs;
-    if (this.gate && channel && plan.start.length) {
-      // The gate reserves the budget of the paid stages the plan starts; those it holds are planned
-      // again as held (the planner is pure: every other decision comes out the same).
-      const gate = await timer.time('ledger', () => this.gate!.decide(episode, channel, plan.start, adopted, now));
-      if (Object.keys(gate.holds).length) {
-        plan = timer.timeSync('planning', () => planEpisode({ ...planInput, holds: gate.holds }));
-        requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, gate.requeueAfterMs ?? Infinity);
+    // Admission first (ADR 0030): a stage without a slot waits, and reserves no budget meanwhile.
+    const holds = this.admit(key, episode, adopted, plan, ownJobs);
+    const admitted = plan.start.filter((start) => !holds[start.stage]);
+    if (this.gate && channel && admitted.length) {
+      // The gate reserves the budget of the paid stages the plan starts; those it holds give back
+      // their slot.
+      const gate = await timer.time('ledger', () => this.gate!.decide(episode, channel, admitted, adopted, now));
+      for (const [stage, hold] of Object.entries(gate.holds)) {
+        holds[stage as StageName] = hold;
+        const start = admitted.find((s) => s.stage === stage);
+        if (start) this.deps.admission?.release(namespace, start.jobName);
       }
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, gate.requeueAfterMs ?? Infinity);
+    }
+    if (Object.keys(holds).length) {
+      // Held stages are planned again as held (the planner is pure: every other decision comes out the same).
+      plan = timer.timeSync('planning', () => planEpisode({ ...planInput, holds }));
+      requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, requeueAfterMs ?? Infinity);
     }
 
     // Jobs and status go out together (one round trip less per hand-off). Either may fail alone:
@@ -214,8 +244,44 @@ export class EpisodeReconciler {
     if (storing.status === 'rejected') throw storing.reason;
     const stored = storing.value;
     hints.settle(key, (event) => isRecorded(plan.status, event));
+    // An attempt whose end the status records gives its slot back now, before its Job is marked
+    // finished (the Job controller takes seconds more to do so).
+    if (this.deps.admission)
+      for (const job of ownJobs)
+        if (job.state === 'Active' && isRecorded(plan.status, job)) this.deps.admission.release(namespace, job.name);
     if (stored) this.record(episode, plan.transitions, outcomes, plan.status);
     if (requeueAfterMs !== undefined && Number.isFinite(requeueAfterMs)) this.deps.requeueAfter(key, requeueAfterMs + 50);
+  }
+
+  /**
+   * The stages the plan starts that must wait for a stage slot, as holds. A start of an attempt the
+   * status already runs (its Job is made again) had its slot and needs none; the others ask for
+   * one, in pipeline order, with the Episode's progress as its place in line.
+   */
+  private admit(
+    key: string,
+    episode: Episode,
+    observed: EpisodeStatus,
+    plan: { start: readonly StageStart[]; status: EpisodeStatus },
+    jobs: readonly StageJob[],
+  ): Partial<Record<StageName, StageHold>> {
+    const admission = this.deps.admission;
+    if (!admission) return {};
+    const fresh = plan.start.filter((start) => {
+      const entry = observed.stages?.find((s) => s.name === start.stage);
+      return !(entry?.phase === 'Running' && entry.attempt === start.attempt);
+    });
+    const { waiting } = admission.admit(
+      key,
+      episodeProgress(observed),
+      fresh.map((start) => start.jobName),
+      // Its Jobs whose end this reconcile records: their slots go to its next stages first.
+      jobs.filter((job) => job.state === 'Active' && isRecorded(plan.status, job)).map((job) => job.name),
+    );
+    const holds: Partial<Record<StageName, StageHold>> = {};
+    const message = waitingForSlotMessage(episode.metadata.namespace!, admission.slots);
+    for (const start of fresh) if (waiting.includes(start.jobName)) holds[start.stage] = { reason: 'WaitingForSlot', message, fail: false };
+    return holds;
   }
 
   private ownJobs(episode: Episode): (StageJob & { inputHash?: string })[] {
@@ -521,12 +587,17 @@ export class EpisodeReconciler {
       ),
     ]);
     const made = created.status === 'fulfilled';
-    if (!made && !isConflict(created.reason))
+    if (!made && !isConflict(created.reason)) {
+      this.deps.admission?.release(namespace, start.jobName);
       throw new Error(`cannot create Job ${start.jobName}: ${apiMessage(created.reason)}`, { cause: created.reason });
+    }
     if (uploaded.status === 'rejected') {
       // A Job whose input never came would fail after its wait: it goes now, and the retry of this
       // reconcile uploads the input and makes the Job again under the same name.
-      if (made) await timer.time('api_write', () => this.deleteJob(namespace, start.jobName));
+      if (made) {
+        await timer.time('api_write', () => this.deleteJob(namespace, start.jobName));
+        this.deps.admission?.release(namespace, start.jobName);
+      }
       throw new Error(`cannot write the input of ${start.stage} (${inputUri}): ${(uploaded.reason as Error).message}`, {
         cause: uploaded.reason,
       });

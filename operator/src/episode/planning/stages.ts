@@ -122,6 +122,20 @@ export const waitForBackoff: StageRule = (state, stage) => {
 };
 
 /**
+ * A stage that admission holds (its namespace's stage slots are taken, ADR 0030) waits, Pending,
+ * with a message that stays the same while it waits: no status write while its place in line
+ * moves. No Event: in a burst every new Episode would add one API write for it; the status (the
+ * message, and Progressing's reason WaitingForSlot) says it.
+ */
+export const holdForSlot: StageRule = (state, stage) => {
+  const hold = state.holds[stage];
+  if (hold?.reason !== 'WaitingForSlot') return false;
+  const entry = state.stages.get(stage);
+  state.stages.set(stage, { ...entry, name: stage, phase: 'Pending', nextAttemptAt: undefined, message: hold.message });
+  return true;
+};
+
+/**
  * A paid stage the budget gate holds waits with the gate's message (Pause, or the ledger is down),
  * or fails with it (onExceeded Fail). An Event is sent when the hold begins or its reason changes.
  */

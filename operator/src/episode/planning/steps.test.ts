@@ -3,7 +3,17 @@ import { validateChannel, validateEpisode, type Channel, type Episode, type Epis
 import type { PlanInput, StageStatus } from '../planner.ts';
 import { recordOutcomes } from './outcomes.ts';
 import { handleRetryRequest } from './requests.ts';
-import { awaitDependencies, eachStage, holdAtGate, keepRunning, leaveFinished, startAttempt, waitForBackoff } from './stages.ts';
+import {
+  awaitDependencies,
+  eachStage,
+  holdAtGate,
+  holdForSlot,
+  keepRunning,
+  leaveFinished,
+  startAttempt,
+  waitForBackoff,
+} from './stages.ts';
+import { planEpisode } from '../planner.ts';
 import { planState, type PlanState } from './state.ts';
 import { derivePhase, listStages, recordFinish, writeConditions } from './summary.ts';
 
@@ -211,6 +221,31 @@ describe('stage rules', () => {
     expect(waitForBackoff(s, 'voice')).toBe(true);
     expect(waitForBackoff(s, 'broll')).toBe(false);
     expect(s.requeueAfterMs).toBe(20_000);
+  });
+
+  it('holdForSlot: the stage waits Pending with the same message, and no Event (the status says it)', () => {
+    const hold = { reason: 'WaitingForSlot' as const, message: 'waiting for a stage slot: 2 of 2 running in namespace ns', fail: false };
+    const first = state({ holds: { script: hold }, stages: [succeeded('plan')], current: ['plan'] });
+    expect(holdForSlot(first, 'script')).toBe(true);
+    expect(first.start).toEqual([]);
+    expect(first.stages.get('script')).toMatchObject({ phase: 'Pending', message: hold.message });
+    expect(first.transitions).toEqual([]);
+    // A budget hold is the budget rule's.
+    const budget = state({ holds: { script: { reason: 'BudgetExceeded', message: 'over', fail: false } } });
+    expect(holdForSlot(budget, 'script')).toBe(false);
+  });
+
+  it('a plan with a stage waiting for a slot: the Episode says so, and waiting again writes nothing new', () => {
+    const hold = { reason: 'WaitingForSlot' as const, message: 'waiting for a stage slot: 2 of 2 running in namespace ns', fail: false };
+    const e = episode();
+    const input = { episode: e, channel: channel(), jobs: [], outcomes: [], reusable: {}, now: NOW, holds: { plan: hold } };
+    const plan = planEpisode(input);
+    expect(plan.start).toEqual([]);
+    expect(plan.status).toMatchObject({ phase: 'Pending', message: hold.message });
+    expect(plan.status.conditions?.find((c) => c.type === 'Progressing')).toMatchObject({ status: 'False', reason: 'WaitingForSlot' });
+    const later = planEpisode({ ...input, episode: { ...e, status: plan.status }, now: new Date(NOW.getTime() + 60_000) });
+    expect(later.status).toEqual(plan.status);
+    expect(later.transitions).toEqual([]);
   });
 
   it('startAttempt: numbers the attempt after the highest in status or among the Jobs', () => {
