@@ -10,7 +10,7 @@
 // now; `wake` is called with the Episodes that should look again because a slot freed for them.
 
 /** The operator's --stage-slots when not set: chosen by bench/operator.ts (ADR 0030). */
-export const DEFAULT_STAGE_SLOTS = 20;
+export const DEFAULT_STAGE_SLOTS = 30;
 
 /** How long a Job admitted but not yet seen in the cache counts without being seen. */
 export const RESERVATION_MS = 60_000;
