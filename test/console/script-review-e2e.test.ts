@@ -152,7 +152,12 @@ describe('the script review, end to end', () => {
     await page.locator('#field-media-license').fill('own footage');
     await page.locator('#field-media-attribution').fill('Clip by the test');
     await page.getByRole('button', { name: 'Upload and add' }).click();
-    await expect.poll(() => page.getByTestId('notice').textContent(), { timeout: 30_000 }).toMatch(/^my clip\.mp4 added to beat 1/);
+    // The form's error, if it shows one, is what a failure should print instead of an empty notice.
+    const noticeOrError = async () => {
+      const error = page.getByTestId('upload-error');
+      return (await error.count()) ? `upload error: ${await error.textContent()}` : await page.getByTestId('notice').textContent();
+    };
+    await expect.poll(noticeOrError, { timeout: 30_000 }).toMatch(/^my clip\.mp4 added to beat 1/);
     const stored = await episode('own-clip');
     expect(stored.spec.media).toHaveLength(1);
     const item = stored.spec.media![0]!;
