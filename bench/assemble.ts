@@ -12,6 +12,7 @@ import {
   type AssemblePhase,
   runFfmpeg,
   audioEncodeOptions,
+  buildMuxArgs,
   videoEncodeOptions,
   type ChannelFormat,
   makeSyntheticEpisode,
@@ -132,13 +133,9 @@ try {
     runFfmpeg(['-i', output.video, '-map', '0:a:0', ...audioEncodeOptions(), '-y', soundFile], { purpose: 're-encode of its sound' }),
     writeFile(partsList, picturePartsList(partFiles.map((file, i) => ({ file, range: parts[i] })))),
   ]);
-  await runFfmpeg(
-    [
-      ...['-f', 'concat', '-safe', '0', '-i', partsList, '-i', soundFile, '-map', '0:v:0', '-map', '1:a:0', '-c', 'copy'],
-      ...['-movflags', '+faststart', '-y', partedOutput],
-    ],
-    { purpose: 'join of the re-encoded parts' },
-  );
+  await runFfmpeg(buildMuxArgs({ picturesPath: partFiles[0], soundPath: soundFile, outputPath: partedOutput }, partsList), {
+    purpose: 'join of the re-encoded parts',
+  });
   const partedMs = performance.now() - partedStarted;
   const partedCpu = childrenCpuSeconds() - partedCpuBefore;
 

@@ -21,6 +21,6 @@ export {
   type AssemblePhase,
   type AssembleProgress,
 } from './assemble.ts';
-export { audioEncodeOptions, picturePartsList, videoEncodeOptions, type FrameRange } from './filter-graph.ts';
+export { audioEncodeOptions, buildMuxArgs, picturePartsList, videoEncodeOptions, type FrameRange } from './filter-graph.ts';
 export type { AspectRatio, ChannelFormat, FrameSize, Layout } from './frame.ts';
 export { makeSyntheticEpisode, type SyntheticClip, type SyntheticEpisode, type SyntheticEpisodeSpec } from './synthetic.ts';
