@@ -205,7 +205,12 @@ export class EpisodeReconciler {
     let plan = timer.timeSync('planning', () => planEpisode(planInput));
     let requeueAfterMs = plan.requeueAfterMs;
     // Admission first (ADR 0030): a stage without a slot waits, and reserves no budget meanwhile.
-    const holds = this.admit(key, episode, adopted, plan, ownJobs);
+    // Its Jobs whose end this reconcile records: their slots go to its next stages first, and are
+    // given back once the status is written.
+    const finishing = this.deps.admission
+      ? ownJobs.filter((job) => job.state === 'Active' && isRecorded(plan.status, job)).map((job) => job.name)
+      : [];
+    const holds = this.admit(key, episode, adopted, plan, finishing);
     const admitted = plan.start.filter((start) => !holds[start.stage]);
     if (this.gate && channel && admitted.length) {
       // The gate reserves the budget of the paid stages the plan starts; those it holds give back
@@ -246,9 +251,7 @@ export class EpisodeReconciler {
     hints.settle(key, (event) => isRecorded(plan.status, event));
     // An attempt whose end the status records gives its slot back now, before its Job is marked
     // finished (the Job controller takes seconds more to do so).
-    if (this.deps.admission)
-      for (const job of ownJobs)
-        if (job.state === 'Active' && isRecorded(plan.status, job)) this.deps.admission.release(namespace, job.name);
+    for (const job of finishing) this.deps.admission?.release(namespace, job);
     if (stored) this.record(episode, plan.transitions, outcomes, plan.status);
     if (requeueAfterMs !== undefined && Number.isFinite(requeueAfterMs)) this.deps.requeueAfter(key, requeueAfterMs + 50);
   }
@@ -262,8 +265,8 @@ export class EpisodeReconciler {
     key: string,
     episode: Episode,
     observed: EpisodeStatus,
-    plan: { start: readonly StageStart[]; status: EpisodeStatus },
-    jobs: readonly StageJob[],
+    plan: { start: readonly StageStart[] },
+    finishing: readonly string[],
   ): Partial<Record<StageName, StageHold>> {
     const admission = this.deps.admission;
     if (!admission) return {};
@@ -275,8 +278,7 @@ export class EpisodeReconciler {
       key,
       episodeProgress(observed),
       fresh.map((start) => start.jobName),
-      // Its Jobs whose end this reconcile records: their slots go to its next stages first.
-      jobs.filter((job) => job.state === 'Active' && isRecorded(plan.status, job)).map((job) => job.name),
+      finishing,
     );
     const holds: Partial<Record<StageName, StageHold>> = {};
     const message = waitingForSlotMessage(episode.metadata.namespace!, admission.slots);
