@@ -55,7 +55,7 @@ function graphInput(overrides: Partial<EpisodeGraphInput> = {}): EpisodeGraphInp
   };
 }
 
-const loudness: LoudnormMeasurement = { inputI: -17.3, inputTp: -5, inputLra: 7.9, inputThresh: -28.9, targetOffset: -0.21 };
+const loudness: LoudnormMeasurement = { inputI: -17.3, inputTp: -5, inputLra: 7.9, inputThresh: -28.9 };
 const encode = { outputPath: '/w/video.mp4', picturesPath: '/w/video.pictures.mp4', soundPath: '/w/video.sound.m4a', loudness };
 
 /** The value following `flag` in an argument list. */
@@ -152,9 +152,7 @@ describe('buildEpisodeInvocations', () => {
     expect(audio.filterComplex).toContain('volume=-20dB');
     expect(audio.filterComplex).toContain('[music][voice_key]sidechaincompress=');
     expect(audio.filterComplex).toContain('amix=inputs=2');
-    expect(audio.filterComplex).toContain(
-      'measured_I=-17.30:measured_TP=-5.00:measured_LRA=7.90:measured_thresh=-28.90:offset=-0.21:linear=true',
-    );
+    expect(audio.filterComplex).toContain('measured_I=-17.30:measured_TP=-5.00:measured_LRA=7.90:measured_thresh=-28.90:linear=true');
 
     // The mux copies the two streams, re-encoding nothing.
     expect(inputFiles(mux)).toEqual(['/w/video.pictures.mp4', '/w/video.sound.m4a']);

@@ -5,12 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from './ffmpeg.ts';
 import {
   loudnormApplyFilter,
-  loudnormMeasureFilter,
   measureLoudness,
   measureLoudnorm,
   parseEbur128Summary,
-  parseLoudnormMeasurement,
   parseLoudnormOutcome,
+  YOUTUBE_LOUDNESS,
 } from './loudness.ts';
 
 const loudnormLog = `[Parsed_loudnorm_14 @ 0x560e3453c480]
@@ -45,21 +44,21 @@ const ebur128Log = `[Parsed_ebur128_0 @ 0x5581e0d02880] Summary:
 `;
 
 describe('loudnorm filters', () => {
-  it('measures with the YouTube target in pass 1', () => {
-    expect(loudnormMeasureFilter()).toBe('loudnorm=I=-14:TP=-1:LRA=11:print_format=json');
-  });
-
-  it('parses pass 1 and builds the linear pass 2 from it', () => {
-    const measured = parseLoudnormMeasurement(`frame stats\n${loudnormLog}`);
-    expect(measured).toEqual({ inputI: -17.29, inputTp: -5, inputLra: 7.9, inputThresh: -28.92, targetOffset: -0.21 });
+  it('builds the linear pass 2 from pass 1 and parses its outcome', () => {
+    const measured = { inputI: -17.29, inputTp: -5, inputLra: 7.9, inputThresh: -28.92 };
     expect(loudnormApplyFilter(measured)).toBe(
-      'loudnorm=I=-14:TP=-1:LRA=11:measured_I=-17.29:measured_TP=-5.00:measured_LRA=7.90:measured_thresh=-28.92:offset=-0.21:linear=true:print_format=json',
+      'loudnorm=I=-14:TP=-1:LRA=11:measured_I=-17.29:measured_TP=-5.00:measured_LRA=7.90:measured_thresh=-28.92:linear=true:print_format=json',
     );
-    expect(parseLoudnormOutcome(loudnormLog)).toEqual({ outputI: -13.79, outputTp: -1, normalizationType: 'linear' });
+    expect(parseLoudnormOutcome(`frame stats\n${loudnormLog}`)).toEqual({ outputI: -13.79, outputTp: -1, normalizationType: 'linear' });
   });
 
-  it('parses the ebur128 summary', () => {
-    expect(parseEbur128Summary(ebur128Log)).toEqual({ integratedLufs: -20.4, loudnessRange: 0.8, truePeakDb: -1.8 });
+  it('parses the ebur128 summary, with the integrated loudness gate rather than the range gate', () => {
+    expect(parseEbur128Summary(ebur128Log)).toEqual({
+      integratedLufs: -20.4,
+      integratedThreshold: -30.5,
+      loudnessRange: 0.8,
+      truePeakDb: -1.8,
+    });
     expect(() => parseEbur128Summary('nothing here')).toThrow(/integrated loudness/);
   });
 });
@@ -81,12 +80,28 @@ describe('measuring', () => {
     expect(measured.truePeakDb).toBeCloseTo(-20, 0);
   });
 
-  it('measures an audio graph with loudnorm (pass 1)', async () => {
-    const measured = await measureLoudnorm(
-      ['-f', 'lavfi', '-i', 'aevalsrc=0.1*sin(2*PI*1000*t)|0.1*sin(2*PI*1000*t):s=48000:d=3'],
-      '[0:a]volume=6dB[premaster]',
-      '[premaster]',
-    );
-    expect(measured.inputI).toBeCloseTo(-14, 0);
+  it('measures an audio graph (pass 1) as ebur128 measures the mix, and pass 2 brings it linearly to the target', async () => {
+    // A tone that grows louder (0.05 to 0.15), so that the loudness range is not 0: loudnorm stays
+    // linear only with a measured range above 0.
+    const wave = '(0.05+0.01*t)*sin(2*PI*440*t)';
+    const source = ['-f', 'lavfi', '-i', `aevalsrc=${wave}|${wave}:s=48000:d=10`];
+    const measured = await measureLoudnorm(source, '[0:a]volume=3dB[premaster]', '[premaster]');
+    const mix = path.join(dir, 'mix.wav');
+    await runFfmpeg([...source, '-af', 'volume=3dB', '-y', mix]);
+    const reference = await measureLoudness(mix);
+    expect(measured.inputI).toBe(reference.integratedLufs);
+    expect(measured.inputTp).toBe(reference.truePeakDb);
+    expect(measured.inputLra).toBe(reference.loudnessRange);
+    expect(measured.inputLra).toBeGreaterThan(0);
+    // The relative gate sits 10 LU under the loudness of the blocks above the absolute gate.
+    expect(measured.inputThresh).toBeLessThan(measured.inputI - 9);
+    expect(measured.inputThresh).toBeGreaterThan(measured.inputI - 11);
+
+    const out = path.join(dir, 'normalised.wav');
+    const pass2 = await runFfmpeg([...source, '-af', `volume=3dB,${loudnormApplyFilter(measured)}`, '-y', out]);
+    expect(parseLoudnormOutcome(pass2.stderr).normalizationType).toBe('linear');
+    const normalised = await measureLoudness(out);
+    expect(Math.abs(normalised.integratedLufs - YOUTUBE_LOUDNESS.integratedLufs)).toBeLessThanOrEqual(0.1);
+    expect(normalised.truePeakDb).toBeLessThanOrEqual(YOUTUBE_LOUDNESS.truePeakDb);
   });
 });
