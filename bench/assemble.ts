@@ -3,7 +3,7 @@
 // pixels and the sound to compress, and decodes one H.264 input where the assembly decodes several.
 // The re-encode runs twice: in one process, and cut in the assembly's own parts side by side with
 // the sound beside them (ADR 0031), which is the like-for-like baseline the target is read against.
-// Each of --rounds (3) runs the assembly and both baselines, alternating which goes first; the
+// Each of --rounds (5) runs the assembly and both baselines, alternating which goes first; the
 // medians are printed. Run: node bench/assemble.ts [--rounds N] [--keep]
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -57,7 +57,7 @@ const format: ChannelFormat = {
 };
 
 const roundsArg = process.argv.indexOf('--rounds');
-const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 3;
+const rounds = roundsArg > 0 ? Number(process.argv[roundsArg + 1]) : 5;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error('--rounds takes a whole number of rounds, 1 or more');
 
 const seconds = (ms: number) => (ms / 1000).toFixed(1);
