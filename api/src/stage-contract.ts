@@ -46,6 +46,14 @@ export interface StageEvent {
   at: string;
 }
 
+/**
+ * The runner's exit code when another attempt with the same input would fail the same way (the
+ * provider refused the credential, the account's quota or the request itself). The stage Job's
+ * pod failure policy turns it into the Job condition reason `PodFailurePolicy`, and the operator
+ * fails the stage at once instead of spending the retry policy on it. Other failures exit 1.
+ */
+export const PERMANENT_FAILURE_EXIT_CODE = 3;
+
 /** The JetStream stream that carries stage events. */
 export const EVENTS_STREAM = 'ACOG_EVENTS';
 export const EVENTS_SUBJECTS = 'acog.events.>';

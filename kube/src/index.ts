@@ -31,7 +31,7 @@ export { WorkQueue, type WorkQueueOptions } from './controller/work-queue.ts';
 export { LeaderElector, microTime, type LeaderElectionOptions } from './controller/leader-election.ts';
 export { findCondition, setConditions, type Condition, type ConditionStatus, type ConditionUpdate } from './status/conditions.ts';
 export { KubeEventRecorder, type EventRecorder, type EventSubject } from './events/event-recorder.ts';
-export { jobState, slimJob, type Job, type JobState } from './jobs/jobs.ts';
+export { failedByPodFailurePolicy, jobState, slimJob, type Job, type JobState } from './jobs/jobs.ts';
 export { backoffDelay, DEFAULT_RETRY, sleep, withRetry, type RetryAfter, type RetryOptions } from './backoff/backoff.ts';
 export { LabelSelectorError, matchesLabels, parseLabelSelector, type LabelRequirement } from './labels/selector.ts';
 export { createLogger, LOG_LEVELS, type Logger } from './logger/logger.ts';

@@ -2,15 +2,18 @@
 // acog-runner <stage> --input <uri>
 // Runs one stage attempt as DESIGN.md's "How a stage runs" describes. The operator starts it in a
 // Job; `kubectl acog render` runs the same stages in-process. Exit codes: 0 done, 1 the stage
-// failed (the reason is the last line on stderr and the Job's termination message), 2 bad usage.
+// failed (the reason is the last line on stderr and the Job's termination message), 2 bad usage,
+// 3 (PERMANENT_FAILURE_EXIT_CODE) the stage failed on a provider's refusal another attempt would
+// meet again (credential, quota, the request itself): the operator does not retry it.
 import { writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { isStageName, natsAuth, natsInboxPrefix } from '@acog/api';
+import { isStageName, natsAuth, natsInboxPrefix, PERMANENT_FAILURE_EXIT_CODE } from '@acog/api';
 import { readStageInput } from './contract/read-input.ts';
 import { oneLine, runStage } from './contract/run-stage.ts';
 import { NatsEventPublisher } from './events/nats.ts';
+import { isPermanentRefusal } from './providers/http.ts';
 import type { EventPublisher } from './events/types.ts';
 import { STAGE_IMPLEMENTATIONS } from './stages/stages.ts';
 import { LocalArtifactStore } from '@acog/store/local';
@@ -97,7 +100,7 @@ async function main(): Promise<void> {
     console.error(`acog-runner: ${stage} succeeded in ${((Date.now() - started) / 1000).toFixed(1)}s (${result.provider})`);
   } catch (error) {
     await events?.close().catch(() => undefined);
-    fail(1, `${stage} failed: ${oneLine(error)}`);
+    fail(isPermanentRefusal(error) ? PERMANENT_FAILURE_EXIT_CODE : 1, `${stage} failed: ${oneLine(error)}`);
   }
   await events?.close().catch(() => undefined);
 }

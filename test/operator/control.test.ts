@@ -2,12 +2,13 @@
 // run as a local process by the node harness and the real kubectl acog plugin acting as the user.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { stageKeyPrefix, type Episode, type SkipStages } from '@acog/api';
+import { PERMANENT_FAILURE_EXIT_CODE, stageKeyPrefix, type Episode, type SkipStages } from '@acog/api';
 import { acog } from '@acog/kubectl-plugin/testing';
 import { kubeConfig, kubectl, uniqueName } from '../support/env.ts';
 import { example } from '../support/kube.ts';
 import { s3Store } from '../support/episode.ts';
 import { NodeHarness } from '../support/node-harness.ts';
+import { startOpenAiServer, type OpenAiServer } from '../provider-servers/openai.ts';
 import {
   getChannel,
   getEpisode,
@@ -89,6 +90,45 @@ describe('a stage that fails', () => {
     expect(stageOf(done, 'refine')).toMatchObject({ phase: 'Succeeded', attempt: 1 });
     expect(stageOf(done, 'upload')?.phase).toBe('Skipped');
     expect(done.status?.lastRetryAt).toBe(done.metadata.annotations?.['retry.acog.dev/requested-at']);
+  }, 120_000);
+});
+
+describe('a provider that refuses the request itself', () => {
+  let openai: OpenAiServer;
+  beforeAll(async () => {
+    openai = await startOpenAiServer({ apiKey: 'sk-the-right-key' });
+  });
+  afterAll(async () => {
+    await openai?.close();
+  });
+
+  it('fails the stage after one attempt: the runner exits with the permanent code and the Job fails by its pod failure policy', async () => {
+    const core = kubeConfig().makeApiClient(CoreV1Api);
+    await core.createNamespacedSecret({
+      namespace,
+      body: { metadata: { name: 'wrong-openai' }, stringData: { OPENAI_API_KEY: 'sk-wrong' } },
+    });
+    await apply(
+      namespace,
+      await testChannel('refused', (c) => {
+        c.spec.providers!.llm = { provider: 'openai', model: 'gpt-4o-mini', secretRef: { name: 'wrong-openai' }, baseURL: openai.url };
+      }),
+    );
+    await apply(namespace, await testEpisode('wrong-key', 'refused', (e) => (e.spec.overrides = { skipStages: WRITING_ONLY })));
+    const failed = await waitForEpisode(namespace, 'wrong-key', finished, { operator });
+    expect(failed.status?.phase).toBe('Failed');
+    // The Channel allows two attempts; the refusal took one.
+    expect(stageOf(failed, 'plan')).toMatchObject({ phase: 'Failed', attempt: 1, failures: 1 });
+    expect(stageOf(failed, 'plan')?.message).toMatch(/401/);
+    expect(failed.status?.message).toMatch(/not retried: the provider refuses this request itself.*kubectl acog retry wrong-key\)$/);
+    const runs = harness.runs.filter((run) => run.episode === 'wrong-key' && run.stage === 'plan');
+    expect(runs.map((run) => [run.attempt, run.exitCode])).toEqual([[1, PERMANENT_FAILURE_EXIT_CODE]]);
+    const job = JSON.parse(await kubectl(['get', 'job', stageOf(failed, 'plan')!.jobName!, '-n', namespace, '-o', 'json'])) as {
+      status: { conditions: { type: string; status: string; reason: string }[] };
+    };
+    expect(job.status.conditions.find((c) => c.type === 'Failed')).toMatchObject({ status: 'True', reason: 'PodFailurePolicy' });
+    // The runner's own retries leave a 401 alone too: the provider saw the key once.
+    expect(openai.requests.filter((r) => r.status === 401)).toHaveLength(1);
   }, 120_000);
 });
 

@@ -720,7 +720,7 @@ export const channelSchema = {
         },
         "retryPolicy": {
           "type": "object",
-          "description": "How often a failed stage is tried again, with exponential backoff between attempts.",
+          "description": "How often a failed stage is tried again, with exponential backoff between attempts. A stage whose provider refuses the request itself (the credential: HTTP 401 or 403; the account's quota or credit; or the request as the API validated it: 400 or 422) fails at once, without using these attempts: another attempt would fail the same way.",
           "x-kubernetes-validations": [
             {
               "rule": "!has(self.backoffSeconds) || !has(self.maxBackoffSeconds) || self.maxBackoffSeconds >= self.backoffSeconds",
@@ -1738,7 +1738,7 @@ export const episodeSchema = {
             },
             "retryPolicy": {
               "type": "object",
-              "description": "How often a failed stage is tried again, with exponential backoff between attempts.",
+              "description": "How often a failed stage is tried again, with exponential backoff between attempts. A stage whose provider refuses the request itself (the credential: HTTP 401 or 403; the account's quota or credit; or the request as the API validated it: 400 or 422) fails at once, without using these attempts: another attempt would fail the same way.",
               "x-kubernetes-validations": [
                 {
                   "rule": "!has(self.backoffSeconds) || !has(self.maxBackoffSeconds) || self.maxBackoffSeconds >= self.backoffSeconds",

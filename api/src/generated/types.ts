@@ -467,7 +467,7 @@ containsSyntheticMedia?: boolean
 secretRef?: SecretRef
 }
 /**
- * How often a failed stage is tried again, with exponential backoff between attempts.
+ * How often a failed stage is tried again, with exponential backoff between attempts. A stage whose provider refuses the request itself (the credential: HTTP 401 or 403; the account's quota or credit; or the request as the API validated it: 400 or 422) fails at once, without using these attempts: another attempt would fail the same way.
  */
 export interface RetryPolicy {
 /**

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { jobState, slimJob, type Job } from './jobs.ts';
+import { failedByPodFailurePolicy, jobState, slimJob, type Job } from './jobs.ts';
 
-const job = (conditions: { type: string; status: string }[] = []): Job => ({
+const job = (conditions: { type: string; status: string; reason?: string }[] = []): Job => ({
   metadata: { name: 'a-plan-1', namespace: 'n', uid: 'u', ownerReferences: [{ uid: 'o', kind: 'Episode' } as { uid: string }] },
   status: { conditions, startTime: '2026-12-04T00:00:00Z' },
 });
@@ -13,6 +13,14 @@ describe('Job helpers', () => {
     expect(jobState(job([{ type: 'SuccessCriteriaMet', status: 'True' }]))).toBe('Complete');
     expect(jobState(job([{ type: 'FailureTarget', status: 'True' }]))).toBe('Failed');
     expect(jobState(job([{ type: 'Failed', status: 'False' }]))).toBe('Active');
+  });
+
+  it('tells a failure by the pod failure policy from running out of retries', () => {
+    expect(failedByPodFailurePolicy(job([{ type: 'Failed', status: 'True', reason: 'PodFailurePolicy' }]))).toBe(true);
+    expect(failedByPodFailurePolicy(job([{ type: 'FailureTarget', status: 'True', reason: 'PodFailurePolicy' }]))).toBe(true);
+    expect(failedByPodFailurePolicy(job([{ type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded' }]))).toBe(false);
+    expect(failedByPodFailurePolicy(job([{ type: 'Failed', status: 'False', reason: 'PodFailurePolicy' }]))).toBe(false);
+    expect(failedByPodFailurePolicy(job())).toBe(false);
   });
 
   it('keeps identity and status only', () => {

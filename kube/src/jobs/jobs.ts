@@ -44,3 +44,16 @@ export function jobState(job: Job): JobState {
   if (has('Failed') || has('FailureTarget')) return 'Failed';
   return 'Active';
 }
+
+/**
+ * Whether a failed Job failed by a rule of its pod failure policy (the condition reason
+ * `PodFailurePolicy`) rather than by running out of pod retries or time.
+ */
+export function failedByPodFailurePolicy(job: Job): boolean {
+  return (job.status?.conditions ?? []).some(
+    (condition) =>
+      (condition.type === 'Failed' || condition.type === 'FailureTarget') &&
+      condition.status === 'True' &&
+      condition.reason === 'PodFailurePolicy',
+  );
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateChannel, validateEpisode } from '@acog/api';
 import { checkRunnerConfig } from '../config/runner-config.ts';
-import { labelValue } from '@acog/api';
+import { labelValue, PERMANENT_FAILURE_EXIT_CODE } from '@acog/api';
 import { buildStageJob, CREDENTIAL_ENV, JobRefused, stageJobName } from './job.ts';
 
 const channel = validateChannel({
@@ -39,6 +39,7 @@ const config = checkRunnerConfig({
 interface PodSpec {
   [field: string]: unknown;
   containers: {
+    name: string;
     image: string;
     args: string[];
     env: unknown[];
@@ -61,7 +62,7 @@ function job(stage: 'plan' | 'assemble' | 'upload') {
     config,
   ) as {
     metadata: { name: string; labels: Record<string, string> };
-    spec: { activeDeadlineSeconds: number; template: { spec: PodSpec } };
+    spec: { activeDeadlineSeconds: number; backoffLimit: number; podFailurePolicy: unknown; template: { spec: PodSpec } };
   };
 }
 
@@ -111,6 +112,15 @@ describe('buildStageJob', () => {
       'acog.dev/attempt': '2',
       'acog.dev/channel': 'ch',
     });
+  });
+
+  it('fails the Job by its pod failure policy when the runner says another attempt would fail the same way', () => {
+    const plan = job('plan');
+    expect(plan.spec.backoffLimit).toBe(0);
+    expect(plan.spec.podFailurePolicy).toEqual({
+      rules: [{ action: 'FailJob', onExitCodes: { containerName: 'runner', operator: 'In', values: [PERMANENT_FAILURE_EXIT_CODE] } }],
+    });
+    expect(plan.spec.template.spec.containers[0].name).toBe('runner');
   });
 
   it('passes provider keys and storage credentials only as secretKeyRef', () => {

@@ -15,6 +15,7 @@ import {
   LABELS,
   labelValue,
   overrideProblems,
+  PERMANENT_FAILURE_EXIT_CODE,
   secretNeed,
   STAGE_CAPABILITY,
   stageProvider,
@@ -154,6 +155,11 @@ export function buildStageJob(request: StageJobRequest, config: RunnerConfig): R
     spec: {
       // The operator retries with its own policy and backoff: one pod per attempt.
       backoffLimit: 0,
+      // A runner that exits with PERMANENT_FAILURE_EXIT_CODE fails the Job with the reason
+      // PodFailurePolicy, which tells the operator that another attempt would fail the same way.
+      podFailurePolicy: {
+        rules: [{ action: 'FailJob', onExitCodes: { containerName: 'runner', operator: 'In', values: [PERMANENT_FAILURE_EXIT_CODE] } }],
+      },
       activeDeadlineSeconds: settings.activeDeadlineSeconds,
       ttlSecondsAfterFinished: config.ttlSecondsAfterFinished,
       template: {

@@ -168,6 +168,21 @@ describe('planEpisode', () => {
     expect(failed.transitions.map((t) => t.reason)).toEqual(['StageFailed', 'Failed']);
   });
 
+  it('fails the stage at once, without spending the retry policy, when another attempt would fail the same way', () => {
+    const e = episode((x) => (x.spec.overrides = { retryPolicy: { maxAttempts: 3, backoffSeconds: 10, maxBackoffSeconds: 60 } }));
+    const first = plan({ episode: e });
+    const refused: AttemptOutcome = { stage: 'plan', attempt: 1, failure: 'OpenAI refused the key (401)', permanent: true, at: NOW };
+    const failed = plan({ episode: { ...e, status: first.status }, outcomes: [refused] });
+    expect(failed.start).toEqual([]);
+    expect(failed.status.stages?.[0]).toMatchObject({ phase: 'Failed', attempt: 1, failures: 1 });
+    expect(failed.status.stages?.[0].nextAttemptAt).toBeUndefined();
+    expect(failed.status.phase).toBe('Failed');
+    expect(failed.status.message).toBe(
+      `plan failed after 1 attempt(s): OpenAI refused the key (401) (not retried: the provider refuses this request itself, so another attempt would fail the same way; fix it, then kubectl acog retry ${e.metadata.name})`,
+    );
+    expect(failed.transitions.map((t) => t.reason)).toEqual(['StageFailed', 'Failed']);
+  });
+
   it('acts once on a retry request: failed stages start again with a fresh count', () => {
     const e = episode((x) => (x.spec.overrides = { retryPolicy: { maxAttempts: 1 } }));
     const first = plan({ episode: e });

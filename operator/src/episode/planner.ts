@@ -52,6 +52,8 @@ export interface StageJob {
   stage: StageName;
   attempt: number;
   state: 'Active' | 'Complete' | 'Failed';
+  /** Failed by the runner's PERMANENT_FAILURE_EXIT_CODE: another attempt would fail the same way. */
+  permanent?: boolean;
 }
 
 /** A finished attempt not yet in status: its result (the truth, from S3) or its failure reason. */
@@ -61,6 +63,8 @@ export interface AttemptOutcome {
   jobName?: string;
   result?: StageResult;
   failure?: string;
+  /** The failure is one another attempt with the same input meets again: the stage fails without a retry. */
+  permanent?: boolean;
   /** For the upload stage: what was published. */
   publication?: { provider: string; id: string; url: string; publishAt?: string };
   at: Date;

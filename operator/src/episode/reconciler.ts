@@ -43,6 +43,7 @@ import {
   findCondition,
   isConflict,
   isNotFound,
+  failedByPodFailurePolicy,
   jobState,
   MERGE_PATCH,
   type EventRecorder,
@@ -298,6 +299,7 @@ export class EpisodeReconciler {
         stage,
         attempt,
         state: jobState(job),
+        ...(failedByPodFailurePolicy(job) && { permanent: true }),
         inputHash: job.metadata.annotations?.[INPUT_HASH_ANNOTATION],
       });
       this.expected.delete(job.metadata.name);
@@ -337,7 +339,8 @@ export class EpisodeReconciler {
         // attempt fails when its Job has failed. The event's message is a fallback for the reason.
         if (job?.state === 'Failed') {
           const message = (jobName ? await this.terminationMessage(episode.metadata.namespace!, jobName) : undefined) ?? failed?.message;
-          return { stage, attempt, jobName, failure: boundMessage(message || 'the stage Job failed'), at: now };
+          const failure = boundMessage(message || 'the stage Job failed');
+          return { stage, attempt, jobName, failure, ...(job.permanent && { permanent: true }), at: now };
         }
         return undefined;
       }),

@@ -39,6 +39,22 @@ export function isRetryable(error: unknown): boolean {
   return error instanceof ProviderError && error.retryable;
 }
 
+/**
+ * Whether a stage failed on a provider's refusal that another attempt with the same input meets
+ * again (found along the error's causes): the credential (401, 403), the account's quota or
+ * credit, or the request itself as the API validated it (400, 422). The runner then exits with
+ * PERMANENT_FAILURE_EXIT_CODE and the operator does not retry it. A render the provider gave up
+ * on, a 404 (a task or output that expired) and every passing trouble stay retried: a new attempt
+ * starts a new task.
+ */
+export function isPermanentRefusal(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 10; cause = cause.cause, depth++) {
+    if (!(cause instanceof ProviderError)) continue;
+    return cause.kind === 'auth' || cause.kind === 'quota' || (cause.kind === 'client' && (cause.status === 400 || cause.status === 422));
+  }
+  return false;
+}
+
 /** Retry-After is either seconds or an HTTP date. */
 export function parseRetryAfter(value: string | null, now = Date.now()): number | undefined {
   if (!value) return undefined;

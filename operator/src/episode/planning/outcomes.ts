@@ -48,6 +48,12 @@ function recordFailure(state: PlanState, outcome: AttemptOutcome, entry: StageSt
     finishedAt: time(outcome.at),
     message: reason,
   };
+  if (outcome.permanent) {
+    const message = `${reason} (not retried: the provider refuses this request itself, so another attempt would fail the same way; fix it, then kubectl acog retry ${state.episode.metadata.name})`;
+    state.stages.set(outcome.stage, { ...base, message, nextAttemptAt: undefined });
+    state.transitions.push({ type: 'Warning', reason: 'StageFailed', message: `${outcome.stage} failed: ${message}` });
+    return;
+  }
   if (failures >= policy.maxAttempts) {
     state.stages.set(outcome.stage, { ...base, nextAttemptAt: undefined });
     state.transitions.push({
