@@ -9,7 +9,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { assembleEpisode, AssembleInputError, type AssembleInput, type AssembleProgress } from './assemble.ts';
-import { probe } from './ffmpeg.ts';
+import { probe, runFfmpeg } from './ffmpeg.ts';
 import type { ChannelFormat } from './frame.ts';
 import { measureLoudness } from './loudness.ts';
 import { makeSyntheticEpisode, type SyntheticEpisode } from './synthetic.ts';
@@ -257,6 +257,14 @@ describe('assembleEpisode', () => {
     it('refuses a narration without words', async () => {
       const narration = { ...episode.narration, words: [] };
       await expect(assembleEpisode(inputFor('empty', format, { narration }))).rejects.toThrow(/narration has no words/);
+    });
+
+    it('says the narration is silent instead of amplifying silence', async () => {
+      const silent = path.join(dir, 'inputs', 'silent-narration.wav');
+      await runFfmpeg(['-f', 'lavfi', '-i', `anullsrc=r=24000:cl=mono:d=${episode.narration.durationSeconds}`, '-y', silent]);
+      const failure = assembleEpisode(inputFor('silent', format, { narrationAudioPath: silent }));
+      await expect(failure).rejects.toBeInstanceOf(AssembleInputError);
+      await expect(failure).rejects.toThrow(`narration audio is silent: ${silent}`);
     });
 
     it('says which beat no clip covers', async () => {

@@ -25,7 +25,7 @@ import {
   type GraphAvatarDrawing,
 } from './filter-graph.ts';
 import { effectiveLayout, FRAME_RATE, type ChannelFormat, type Layout } from './frame.ts';
-import { measureLoudness, measureLoudnorm } from './loudness.ts';
+import { isSilent, measureLoudness, measureLoudnorm } from './loudness.ts';
 import { renderThumbnail, type ThumbnailSource } from './thumbnail.ts';
 
 export interface AssembleInput {
@@ -286,7 +286,7 @@ export async function assembleEpisode(input: AssembleInput, options: AssembleOpt
 
     // Loudness pass 1: the narration's level (to calibrate the mix), then the whole audio mix.
     const voice = await stopOthersOnFailure(measureLoudness(input.narrationAudioPath, { signal: groupSignal }));
-    if (!Number.isFinite(voice.integratedLufs)) throw new AssembleInputError(`narration audio is silent: ${input.narrationAudioPath}`);
+    if (isSilent(voice)) throw new AssembleInputError(`narration audio is silent: ${input.narrationAudioPath}`);
     graphInput.voiceGainDb = Math.max(-30, Math.min(30, VOICE_REFERENCE_LUFS - voice.integratedLufs));
     const measure = buildAudioMeasureInvocation(graphInput, plan);
     const loudness = await stopOthersOnFailure(

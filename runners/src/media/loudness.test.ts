@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runFfmpeg } from './ffmpeg.ts';
 import {
   loudnormApplyFilter,
+  isSilent,
   measureLoudness,
   measureLoudnorm,
   parseEbur128Summary,
@@ -78,6 +79,15 @@ describe('measuring', () => {
     const measured = await measureLoudness(tone);
     expect(measured.integratedLufs).toBeCloseTo(-20, 0);
     expect(measured.truePeakDb).toBeCloseTo(-20, 0);
+  });
+
+  it('says the mix is silent rather than normalising silence', async () => {
+    await expect(
+      measureLoudnorm(['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo:d=4'], '[0:a]anull[premaster]', '[premaster]'),
+    ).rejects.toThrow('the audio mix is silent: nothing to normalise');
+    const silence = path.join(dir, 'silence.wav');
+    await runFfmpeg(['-f', 'lavfi', '-i', 'anullsrc=r=48000:cl=stereo:d=4', '-y', silence]);
+    expect(isSilent(await measureLoudness(silence))).toBe(true);
   });
 
   it('measures an audio graph (pass 1) as ebur128 measures the mix, and pass 2 brings it linearly to the target', async () => {

@@ -92,7 +92,7 @@ export async function measureLoudnorm(
     ...options,
   });
   const summary = parseEbur128Summary(stderr);
-  if (!Number.isFinite(summary.integratedLufs)) throw new Error('the audio mix is silent: nothing to normalise');
+  if (isSilent(summary)) throw new Error('the audio mix is silent: nothing to normalise');
   return {
     inputI: summary.integratedLufs,
     inputTp: summary.truePeakDb,
@@ -105,6 +105,16 @@ export interface LoudnessMeasurement {
   integratedLufs: number;
   truePeakDb: number;
   loudnessRange: number;
+}
+
+/** EBU R128's absolute gate: ebur128 reports −70 LUFS for audio with no block above it (silence). */
+export const ABSOLUTE_GATE_LUFS = -70;
+
+/** Nothing above the absolute gate: ebur128 says −70.0 LUFS and a true peak of −inf for digital silence. */
+export function isSilent(measured: LoudnessMeasurement): boolean {
+  return (
+    !Number.isFinite(measured.integratedLufs) || measured.integratedLufs <= ABSOLUTE_GATE_LUFS || !Number.isFinite(measured.truePeakDb)
+  );
 }
 
 /** Reads the Summary block ebur128 prints at the end. */
