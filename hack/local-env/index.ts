@@ -54,12 +54,10 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
   const binaries = await findBinaries(log);
   const dir = await mkdtemp(join(tmpdir(), 'acog-env-'));
   const processes: ManagedProcess[] = [];
-  let docker: Awaited<ReturnType<typeof ensureDocker>> | undefined;
   const keep = options.keep ?? process.env.ACOG_KEEP_ENV === '1';
 
   const stop = async () => {
     for (const managed of processes.reverse()) await managed.stop();
-    if (docker?.process) await docker.process.stop();
     if (!keep) await rm(dir, { recursive: true, force: true, maxRetries: 3 });
   };
   const killOnExit = () => {
@@ -81,14 +79,13 @@ export async function startLocalEnv(options: LocalEnvOptions = {}): Promise<Loca
       etcdUrl = etcd.url;
       return track(await startKubeApiserver(binaries.kubeApiserver, etcd.url, dir));
     })();
-    const [apiserver, nats, s3, postgres, dockerService] = await Promise.all([
+    const [apiserver, nats, s3, postgres, docker] = await Promise.all([
       kubernetesReady,
       startNats(binaries.natsServer, dir).then(track),
       startMinio(binaries.minio, dir).then(track),
       startPostgres(binaries.postgresBin, dir).then(track),
-      ensureDocker(dir),
+      ensureDocker(),
     ]);
-    docker = dockerService;
 
     const kubectl = (...args: string[]) => run(binaries.kubectl, ['--kubeconfig', apiserver.kubeconfig, ...args]);
     await kubectl('apply', '--server-side', '-f', join(repoRoot, 'hack', 'local-env', 'rbac.yaml'));

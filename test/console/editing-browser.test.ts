@@ -152,6 +152,31 @@ describe('the Channel editor', () => {
     expect((await stored<Channel>('channels', 'edited')).spec.format).toMatchObject({ aspectRatio: '9:16', targetDurationSeconds: 60 });
   });
 
+  it('keeps the namespace typed before the list of namespaces arrives', async () => {
+    // The list answers late (a slow gateway): what the user typed meanwhile must not be replaced by the first namespace.
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let asked = false;
+    await page.route('**/api/v1/namespaces', async (route) => {
+      asked = true;
+      await held;
+      await route.continue();
+    });
+    try {
+      await page.goto(`${gateway.url}/channels/new`);
+      await expect.poll(() => asked).toBe(true);
+      await page.locator('#channel-namespace').fill('typed-first');
+      release();
+      await page.waitForResponse('**/api/v1/namespaces');
+      await expect.poll(() => page.locator('#channel-namespace').inputValue()).toBe('typed-first');
+      // The datalist got the namespaces all the same.
+      await expect.poll(() => page.locator('#channel-namespaces option').count()).toBeGreaterThan(0);
+    } finally {
+      release();
+      await page.unroute('**/api/v1/namespaces');
+    }
+  });
+
   it('creates a Channel from the generated form after the API server accepts it', async () => {
     await page.goto(`${gateway.url}/channels/new`);
     await page.locator('#channel-namespace').fill(namespace);

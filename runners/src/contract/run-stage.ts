@@ -218,7 +218,9 @@ export async function runStage(input: StageInput, implementation: StageImplement
   }
 
   const workdir = join(runtime.scratch, `${input.episode.uid}-${input.stage}-${input.attempt}`);
-  await rm(workdir, { recursive: true, force: true });
+  // An earlier run's late write (a fetch still ending beside its failure) can add a file while the
+  // folder is removed (ENOTEMPTY): the retries take it out too.
+  await rm(workdir, { recursive: true, force: true, maxRetries: 3 });
   await mkdir(workdir, { recursive: true });
   const keyPrefix = stageKeyPrefix({
     namespace: input.episode.namespace,
