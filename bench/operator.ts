@@ -39,6 +39,7 @@ const { values } = parseArgs({
     singles: { type: 'string', default: '5' },
     'stage-slots': { type: 'string', default: String(DEFAULT_STAGE_SLOTS) },
     'skip-arrival': { type: 'boolean', default: false },
+    'skip-burst': { type: 'boolean', default: false },
   },
 });
 const EPISODES = Number(values.episodes);
@@ -48,6 +49,8 @@ const SINGLES = Number(values.singles);
 const STAGE_SLOTS = Number(values['stage-slots']);
 if (!Number.isInteger(STAGE_SLOTS) || STAGE_SLOTS < 0)
   throw new Error(`--stage-slots must be a whole number from 0, not ${values['stage-slots']}`);
+// Another checkout's operator (its operator/src/main.ts), to compare old and new code in one window.
+const OPERATOR_MAIN = process.env.BENCH_OPERATOR_MAIN ?? new URL('../operator/src/main.ts', import.meta.url).pathname;
 const OPERATOR_NODE_OPTIONS = process.env.OPERATOR_NODE_OPTIONS ?? '--max-old-space-size=128 --max-semi-space-size=2';
 
 const env = await startLocalEnv({ log: () => undefined });
@@ -126,7 +129,7 @@ class OperatorProcess {
         ...(process.env.BENCH_CPU_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}`] : []),
         // The heap settings the chart gives the operator (charts/operator: NODE_OPTIONS).
         ...OPERATOR_NODE_OPTIONS.split(' '),
-        new URL('../operator/src/main.ts', import.meta.url).pathname,
+        OPERATOR_MAIN,
         ...['--kubeconfig', env.kubernetes.kubeconfig, '--namespaces', namespaces.join(',')],
         ...['--runner-config', join(dir, 'runner.yaml'), '--nats-url', env.nats.url, '--http-address', `127.0.0.1:${port}`],
         ...['--no-leader-elect', '--log-level', 'warn', '--workers', String(WORKERS), '--episode-order', order],
@@ -409,6 +412,8 @@ interface Cost {
   phases: Record<string, number>;
   queueWait: number;
   reconcileTime: number;
+  /** The hand-off's critical path in the operator (acog_handoff_step_seconds): seconds summed, and how many. */
+  steps: Record<string, { sum: number; count: number }>;
 }
 
 async function reconcileCost(lane: Lane, operator: OperatorProcess): Promise<Cost> {
@@ -427,6 +432,12 @@ async function reconcileCost(lane: Lane, operator: OperatorProcess): Promise<Cos
     phases,
     queueWait: delta('acog_workqueue_queue_duration_seconds_sum', { controller: 'episode' }),
     reconcileTime: delta('acog_reconcile_duration_seconds_sum', { controller: 'episode' }),
+    steps: Object.fromEntries(
+      ['queued', 'to_create', 'create'].map((step) => [
+        step,
+        { sum: delta('acog_handoff_step_seconds_sum', { step }), count: delta('acog_handoff_step_seconds_count', { step }) },
+      ]),
+    ),
   };
 }
 
@@ -666,60 +677,77 @@ try {
   row('  per hand-off: reconciling', `${perHandoff(cost.reconcileTime)} (${perReconcile(cost.reconcileTime)} a reconcile), of which:`);
   for (const [phase, seconds] of Object.entries(cost.phases))
     row(`    ${phase}`, `${perHandoff(seconds)} (${perReconcile(seconds)} a reconcile)`);
-
-  const capacityBefore = await apiCapacity('capacity-1', 1000);
-  const progress = await burst(burstLane, operator, STAGE_SLOTS);
-  const rss1000 = await operator.rssMiB();
-  const capacityAfter = await apiCapacity('capacity-2', 1000);
-  const capacity = (capacityBefore + capacityAfter) / 2;
-  const jobsRun = await apiCapacity('capacity-run', 1000, true);
-  console.log(`\n3. Capacity; load average now ${await load()}`);
+  const step = (name: string) => cost.steps[name] && ms((1000 * cost.steps[name].sum) / Math.max(1, cost.steps[name].count));
   row(
-    "  API server: a hand-off's writes made by the bench",
-    `${capacityBefore.toFixed(1)}/s before the burst, ${capacityAfter.toFixed(1)}/s after; mean ${capacity.toFixed(1)}/s (${WORKERS} at a time; the issue's baseline)`,
+    '  critical path in the operator, means',
+    `event received → reconcile started ${step('queued')}, → Job create sent ${step('to_create')}, → answered ${step('create')} ` +
+      `(${cost.steps.create?.count ?? 0} creates)`,
   );
-  row(
-    '  the same, each Job run by the Job controller, scheduler and a node',
-    `${jobsRun.toFixed(1)}/s after the burst (like with like: the writes of the Pods and Job status too)`,
-  );
-  printBurst('3 and 4. Burst, progress order (the default)', progress, capacity);
-  const rate = progress.jobs / progress.seconds;
-  row(
-    '  stage Jobs per second against Jobs run by the bench',
-    `${(rate / jobsRun).toFixed(2)} of ${jobsRun.toFixed(1)}/s (like with like)`,
-  );
-
-  console.log('\n   What the real Job controller and scheduler add to each stage Job (all lanes)');
-  for (const [label, value] of controllerLatencies(lanes.flatMap((lane) => lane.runs))) row(label, value);
-  row(`  operator resident memory at ${EPISODES}`, `${rss1000.toFixed(0)} MiB`);
-  if (TOTAL > EPISODES) {
-    // To 10 000: the rest suspended (they are cached and reconciled once each, no Jobs).
-    const names = Array.from({ length: TOTAL - EPISODES }, (_, i) => `idle-${i}`);
-    await pool(names, 64, (name) => createEpisode(burstLane.namespace, name, true));
-    while (burstLane.size < TOTAL) await sleep(500);
-    await sleep(5000);
+  if (values['skip-burst']) {
+    await operator.stop();
+    for (const lane of lanes) await lane.stop();
+  } else {
+    // Both baselines just before and just after the burst: the machine is shared, and its load moves.
+    const capacityBefore = await apiCapacity('capacity-1', 1000);
+    const jobsRunBefore = await apiCapacity('capacity-run-1', 1000, true);
+    const progress = await burst(burstLane, operator, STAGE_SLOTS);
+    const rss1000 = await operator.rssMiB();
+    const capacityAfter = await apiCapacity('capacity-2', 1000);
+    const jobsRunAfter = await apiCapacity('capacity-run-2', 1000, true);
+    const capacity = (capacityBefore + capacityAfter) / 2;
+    const jobsRun = (jobsRunBefore + jobsRunAfter) / 2;
+    console.log(`\n3. Capacity; load average now ${await load()}`);
     row(
-      `  operator resident memory at ${TOTAL}`,
-      `${(await operator.rssMiB()).toFixed(0)} MiB (target < 256 MiB; ${TOTAL - EPISODES} suspended)`,
+      "  API server: a hand-off's writes made by the bench",
+      `${capacityBefore.toFixed(1)}/s before the burst, ${capacityAfter.toFixed(1)}/s after; mean ${capacity.toFixed(1)}/s (${WORKERS} at a time; the issue's baseline)`,
     );
-  }
-  await operator.stop();
-  for (const lane of lanes) await lane.stop();
-
-  if (!values['skip-arrival']) {
-    // The baseline of "who finishes first": the same burst in arrival order, by a fresh operator.
-    const arrivalLane = new Lane('burst-arrival');
-    await arrivalLane.start();
-    const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival', 0);
-    await arrivalLane.channelReady();
-    const fair = await burst(arrivalLane, arrival, 0);
-    await arrival.stop();
-    await arrivalLane.stop();
-    printBurst(`Baseline: the same burst in arrival order, no cap on stage Jobs (load average now ${await load()})`, fair, capacity);
     row(
-      '  progress order: last Episode / arrival order',
-      `${(progress.finished.at(-1)! / fair.finished.at(-1)!).toFixed(2)} (target <= 1)`,
+      '  the same, each Job run by the Job controller, scheduler and a node',
+      `${jobsRunBefore.toFixed(1)}/s before the burst, ${jobsRunAfter.toFixed(1)}/s after; mean ${jobsRun.toFixed(1)}/s (like with like: the writes of the Pods and Job status too)`,
     );
+    row(
+      '  ceiling: like with like against bare writes, no operator',
+      `${(jobsRun / capacity).toFixed(2)} (what any operator could reach of the issue's baseline on this control plane)`,
+    );
+    printBurst('3 and 4. Burst, progress order (the default)', progress, capacity);
+    const rate = progress.jobs / progress.seconds;
+    row(
+      '  stage Jobs per second against Jobs run by the bench',
+      `${(rate / jobsRun).toFixed(2)} of ${jobsRun.toFixed(1)}/s (like with like)`,
+    );
+
+    console.log('\n   What the real Job controller and scheduler add to each stage Job (all lanes)');
+    for (const [label, value] of controllerLatencies(lanes.flatMap((lane) => lane.runs))) row(label, value);
+    row(`  operator resident memory at ${EPISODES}`, `${rss1000.toFixed(0)} MiB`);
+    if (TOTAL > EPISODES) {
+      // To 10 000: the rest suspended (they are cached and reconciled once each, no Jobs).
+      const names = Array.from({ length: TOTAL - EPISODES }, (_, i) => `idle-${i}`);
+      await pool(names, 64, (name) => createEpisode(burstLane.namespace, name, true));
+      while (burstLane.size < TOTAL) await sleep(500);
+      await sleep(5000);
+      row(
+        `  operator resident memory at ${TOTAL}`,
+        `${(await operator.rssMiB()).toFixed(0)} MiB (target < 256 MiB; ${TOTAL - EPISODES} suspended)`,
+      );
+    }
+    await operator.stop();
+    for (const lane of lanes) await lane.stop();
+
+    if (!values['skip-arrival']) {
+      // The baseline of "who finishes first": the same burst in arrival order, by a fresh operator.
+      const arrivalLane = new Lane('burst-arrival');
+      await arrivalLane.start();
+      const arrival = await OperatorProcess.start([arrivalLane.namespace], 'arrival', 0);
+      await arrivalLane.channelReady();
+      const fair = await burst(arrivalLane, arrival, 0);
+      await arrival.stop();
+      await arrivalLane.stop();
+      printBurst(`Baseline: the same burst in arrival order, no cap on stage Jobs (load average now ${await load()})`, fair, capacity);
+      row(
+        '  progress order: last Episode / arrival order',
+        `${(progress.finished.at(-1)! / fair.finished.at(-1)!).toFixed(2)} (target <= 1)`,
+      );
+    }
   }
   console.log(`\nload average at the end: ${await load()}`);
 } finally {
