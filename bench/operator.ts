@@ -40,6 +40,7 @@ const { values } = parseArgs({
     'stage-slots': { type: 'string', default: String(DEFAULT_STAGE_SLOTS) },
     'skip-arrival': { type: 'boolean', default: false },
     'skip-burst': { type: 'boolean', default: false },
+    'ten-rounds': { type: 'string', default: '1' },
   },
 });
 const EPISODES = Number(values.episodes);
@@ -47,6 +48,9 @@ const TOTAL = Math.max(EPISODES, Number(values.total));
 const WORKERS = Number(values.workers);
 const SINGLES = Number(values.singles);
 const STAGE_SLOTS = Number(values['stage-slots']);
+const TEN_ROUNDS = Number(values['ten-rounds']);
+if (!Number.isInteger(TEN_ROUNDS) || TEN_ROUNDS < 1)
+  throw new Error(`--ten-rounds must be a whole number from 1, not ${values['ten-rounds']}`);
 if (!Number.isInteger(STAGE_SLOTS) || STAGE_SLOTS < 0)
   throw new Error(`--stage-slots must be a whole number from 0, not ${values['stage-slots']}`);
 // Another checkout's operator (its operator/src/main.ts), to compare old and new code in one window.
@@ -407,6 +411,8 @@ async function reactionTime(single: Lane, ten: Lane): Promise<{ single: number[]
 
 interface Cost {
   handoffs: number[];
+  /** Stages that waited for a stage slot. */
+  slotWaits: number;
   reconciles: number;
   /** Seconds per phase, summed over the run's reconciles. */
   phases: Record<string, number>;
@@ -418,8 +424,13 @@ interface Cost {
 
 async function reconcileCost(lane: Lane, operator: OperatorProcess): Promise<Cost> {
   const before = await operator.metrics();
-  const names = Array.from({ length: 10 }, (_, i) => `ten-${i}`);
-  await lane.run(names);
+  // Rounds of ten, one after another: more hand-offs for the same figure, each round ten at once.
+  const names: string[] = [];
+  for (let round = 0; round < TEN_ROUNDS; round++) {
+    const batch = Array.from({ length: 10 }, (_, i) => (round ? `ten-${round}-${i}` : `ten-${i}`));
+    await lane.run(batch);
+    names.push(...batch);
+  }
   await sleep(1000);
   const after = await operator.metrics();
   const delta = (name: string, labels: Record<string, string>) => total(after, name, labels) - total(before, name, labels);
@@ -428,6 +439,7 @@ async function reconcileCost(lane: Lane, operator: OperatorProcess): Promise<Cos
     phases[phase] = delta('acog_reconcile_phase_seconds_sum', { controller: 'episode', phase });
   return {
     handoffs: lane.handoffs(names),
+    slotWaits: lane.slotWaits(names).length,
     reconciles: delta('acog_reconcile_duration_seconds_count', { controller: 'episode' }),
     phases,
     queueWait: delta('acog_workqueue_queue_duration_seconds_sum', { controller: 'episode' }),
@@ -670,8 +682,7 @@ try {
   row('  hand-off: event published → next Job seen', distribution(cost.handoffs));
   const perHandoff = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.handoffs.length));
   const perReconcile = (seconds: number) => ms((1000 * seconds) / Math.max(1, cost.reconciles));
-  if (STAGE_SLOTS)
-    row('  of which stages that waited for a slot', String(ten.slotWaits(Array.from({ length: 10 }, (_, i) => `ten-${i}`)).length));
+  if (STAGE_SLOTS) row('  of which stages that waited for a slot', String(cost.slotWaits));
   row('  episode reconciles', `${cost.reconciles} for ${cost.handoffs.length} hand-offs`);
   row('  per hand-off: waiting in the queue', `${perHandoff(cost.queueWait)} (${perReconcile(cost.queueWait)} a reconcile)`);
   row('  per hand-off: reconciling', `${perHandoff(cost.reconcileTime)} (${perReconcile(cost.reconcileTime)} a reconcile), of which:`);
