@@ -28,7 +28,8 @@ import { GROUP, VERSION, activeDependencies, STAGES } from '@acog/api';
 import { startLocalEnv } from '@acog/hack/local-env';
 import { NatsEventPublisher } from '@acog/runners';
 import { S3ArtifactStore } from '@acog/store/s3';
-import { Informer, type KubeObject, reuseConnections } from '@acog/kube';
+import { Informer, type KubeObject, reuseConnections, statusCode } from '@acog/kube';
+import { DEFAULT_RETRY, withRetry } from '@acog/kube/backoff';
 import { DEFAULT_STAGE_SLOTS } from '@acog/operator';
 
 const { values } = parseArgs({
@@ -100,6 +101,35 @@ const listOf = (group: string, version: string, plural: string, namespace: strin
   };
   return { items: page.items, resourceVersion: page.metadata.resourceVersion, continue: page.metadata.continue };
 };
+/**
+ * The bench's own writes, tried again when an overloaded API server answers 429 or 5xx (such as
+ * "resource quota evaluation timed out"): a run must not die of the load it measures. A create
+ * whose first try went through though its answer was lost meets 409 on the retry: `existing`
+ * fetches what is there.
+ */
+function write<T>(operation: () => Promise<T>, existing: () => Promise<T>): Promise<T> {
+  return withRetry(
+    async (attempt) => {
+      try {
+        return await operation();
+      } catch (error) {
+        if (attempt > 1 && statusCode(error) === 409) return existing();
+        throw error;
+      }
+    },
+    {
+      ...DEFAULT_RETRY,
+      attempts: 6,
+      baseDelayMs: 200,
+      retryable: (error) => {
+        const code = statusCode(error);
+        return code === 429 || (code !== undefined && code >= 500);
+      },
+    },
+  );
+}
+const getEpisode = (namespace: string, name: string) =>
+  custom.getNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, name }) as Promise<KubeObject>;
 const createNamespace = (name: string) => core.createNamespace({ body: { metadata: { name } } });
 const episodeBody = (name: string, suspend = false) => ({
   apiVersion: `${GROUP}/${VERSION}`,
@@ -108,7 +138,17 @@ const episodeBody = (name: string, suspend = false) => ({
   spec: { channelRef: { name: 'bench' }, topic: `Episode ${name}`, suspend },
 });
 const createEpisode = (namespace: string, name: string, suspend = false) =>
-  custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: 'episodes', namespace, body: episodeBody(name, suspend) });
+  write(
+    () =>
+      custom.createNamespacedCustomObject({
+        group: GROUP,
+        version: VERSION,
+        plural: 'episodes',
+        namespace,
+        body: episodeBody(name, suspend),
+      }) as Promise<KubeObject>,
+    () => getEpisode(namespace, name),
+  );
 
 // --- The operator as a process -----------------------------------------------------------------
 
@@ -491,30 +531,39 @@ async function apiCapacity(namespace: string, handoffs: number, run = false): Pr
         const stage = STAGES[round % STAGES.length];
         const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
         const [, stored] = await Promise.all([
-          custom.createNamespacedCustomObject({
-            group: 'batch',
-            version: 'v1',
-            plural: 'jobs',
-            namespace,
-            body: benchJob(`cap-${n}`, run ? undefined : 'acog.dev/bench'),
-          }),
-          custom.replaceNamespacedCustomObjectStatus({
-            group: GROUP,
-            version: VERSION,
-            plural: 'episodes',
-            namespace,
-            name: episode.metadata!.name!,
-            body: {
-              ...episode,
-              status: {
-                phase: 'Running',
-                stages: [{ name: stage, phase: 'Running', attempt: 1, jobName: `cap-${n}`, startedAt: now }],
-              },
-            },
-          }) as Promise<KubeObject>,
+          write(
+            () =>
+              custom.createNamespacedCustomObject({
+                group: 'batch',
+                version: 'v1',
+                plural: 'jobs',
+                namespace,
+                body: benchJob(`cap-${n}`, run ? undefined : 'acog.dev/bench'),
+              }),
+            () => custom.getNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, name: `cap-${n}` }),
+          ),
+          // A replace retried after its first try went through meets a conflict: the Episode as it is now.
+          write(
+            () =>
+              custom.replaceNamespacedCustomObjectStatus({
+                group: GROUP,
+                version: VERSION,
+                plural: 'episodes',
+                namespace,
+                name: episode.metadata!.name!,
+                body: {
+                  ...episode,
+                  status: {
+                    phase: 'Running',
+                    stages: [{ name: stage, phase: 'Running', attempt: 1, jobName: `cap-${n}`, startedAt: now }],
+                  },
+                },
+              }) as Promise<KubeObject>,
+            () => getEpisode(namespace, episode.metadata!.name!),
+          ),
         ]);
         episodes[round % episodes.length] = stored as typeof episode;
-        await core.createNamespacedEvent({
+        const event = {
           namespace,
           body: {
             metadata: { name: `cap-${n}.${started}`, namespace },
@@ -527,7 +576,11 @@ async function apiCapacity(namespace: string, handoffs: number, run = false): Pr
             lastTimestamp: new Date(),
             count: 1,
           },
-        });
+        };
+        await write(
+          () => core.createNamespacedEvent(event),
+          () => core.readNamespacedEvent({ namespace, name: event.body.metadata.name }),
+        );
       }
     }),
   );
