@@ -337,6 +337,7 @@ export async function startOperator(options: OperatorOptions): Promise<Operator>
         return;
       }
       hints.add(key, message);
+      episodeReconciler.eventReceived(key);
       episodeReconciler.prefetch(episode, event);
       episodeQueue.add(key);
     },

@@ -162,6 +162,9 @@ describe('an episode through the whole pipeline', () => {
     expect(text).toMatch(/acog_reconcile_total\{controller="episode",result="success"\} [1-9]/);
     expect(text).toMatch(/acog_stage_outcomes_total\{stage="assemble",provider="ffmpeg",outcome="Succeeded"\} 1/);
     expect(text).toMatch(/acog_workqueue_queue_duration_seconds_count\{controller="episode"\} [1-9]/);
+    // The runners' stage events started hand-offs, and each step of their critical path was timed.
+    for (const step of ['queued', 'to_create', 'create'])
+      expect(text).toMatch(new RegExp(`acog_handoff_step_seconds_count\\{step="${step}"\\} [1-9]`));
     expect(text).toContain('acog_leader 1');
     expect((await fetch(`${operator.metricsUrl}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${operator.metricsUrl}/readyz`)).text()).toContain('leader');

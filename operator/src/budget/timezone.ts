@@ -1,4 +1,10 @@
-import { channelTimezone, type ChannelSpec } from '@acog/api';
+import { channelTimezone, timeZoneProblem, type ChannelSpec } from '@acog/api';
+
+/**
+ * Zones already checked. Building an Intl.DateTimeFormat to check one costs about a millisecond of
+ * CPU, and the budget gate and the ledger ask on every hand-off (it showed in the operator's profile).
+ */
+const known = new Map<string, string>();
 
 /**
  * The Channel's timezone when Intl knows it, else UTC. The schema admits any name shaped like an
@@ -6,10 +12,11 @@ import { channelTimezone, type ChannelSpec } from '@acog/api';
  */
 export function safeTimezone(channel: Pick<ChannelSpec, 'schedule'>): string {
   const timezone = channelTimezone(channel);
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: timezone });
-    return timezone;
-  } catch {
-    return 'UTC';
+  let safe = known.get(timezone);
+  if (safe === undefined) {
+    safe = timeZoneProblem(timezone) ? 'UTC' : timezone;
+    if (known.size >= 1000) known.clear();
+    known.set(timezone, safe);
   }
+  return safe;
 }

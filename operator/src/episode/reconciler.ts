@@ -115,6 +115,8 @@ export class EpisodeReconciler {
   private readonly inputsWritten = new Set<string>();
   /** Jobs created but not yet in the cache (its watch lags a little): they exist all the same. */
   private readonly expected = new Map<string, { view: StageJob & { inputHash?: string }; key: string; at: number }>();
+  /** When the oldest stage event not yet reconciled arrived, by Episode key: a hand-off's start. */
+  private readonly eventAt = new Map<string, number>();
 
   private readonly gate?: BudgetGate;
   private readonly recorder?: LedgerRecorder;
@@ -138,11 +140,21 @@ export class EpisodeReconciler {
     this.deps.onSpendChanged?.(channelKey);
   }
 
+  /** A stage event of this Episode arrived (and is queued): the hand-off it starts is timed from now. */
+  eventReceived(key: string): void {
+    if (!this.eventAt.has(key)) this.eventAt.set(key, performance.now());
+  }
+
   /** One reconcile, with where its time went recorded in acog_reconcile_phase_seconds. */
   async reconcile(key: string): Promise<void> {
     const timer = new PhaseTimer();
+    const startedAt = performance.now();
+    const eventAt = this.eventAt.get(key);
+    this.eventAt.delete(key);
+    if (eventAt !== undefined) this.deps.metrics.handoffSteps.observe({ step: 'queued' }, (startedAt - eventAt) / 1000);
+    const handoff = eventAt === undefined ? undefined : { startedAt };
     try {
-      await this.reconcileTimed(key, timer);
+      await this.reconcileTimed(key, timer, handoff);
     } catch (error) {
       // A reconcile that fails leaves the line for a stage slot, so that it never keeps a free
       // slot from the Episodes after it; its retry joins the line again.
@@ -154,7 +166,7 @@ export class EpisodeReconciler {
     }
   }
 
-  private async reconcileTimed(key: string, timer: PhaseTimer): Promise<void> {
+  private async reconcileTimed(key: string, timer: PhaseTimer, handoff: Handoff | undefined): Promise<void> {
     const { episodes, channels, hints } = this.deps;
     const cached = episodes.get(key);
     if (!cached) {
@@ -230,19 +242,27 @@ export class EpisodeReconciler {
       requeueAfterMs = Math.min(plan.requeueAfterMs ?? Infinity, requeueAfterMs ?? Infinity);
     }
 
-    // Jobs and status go out together (one round trip less per hand-off). Either may fail alone:
-    // a Running stage without its Job gets it made again (same name), and a Job without its status
-    // is adopted by the next reconcile; so no order is safer than the other.
+    // The Job creates go out first, and the status write and the ledger rows once the API server
+    // has answered them: a hand-off ends when the next Job exists, and on a busy API server a write
+    // sent beside the create delays it. Either may fail alone: a Running stage without its Job gets
+    // it made again (same name), and a Job without its status is adopted by the next reconcile; so
+    // neither order is less safe.
+    const answers = plan.start.map(() => deferred());
+    const created = Promise.all(answers.map((answer) => answer.promise));
     const [actions, storing, ledgered] = await Promise.allSettled([
       Promise.all([
         ...plan.deleteJobs.map((name) => timer.time('api_write', () => this.deleteJob(namespace, name))),
-        ...plan.start.map((start) => this.startStage(episode, channel!, plan.status, start, timer)),
+        ...plan.start.map((start, i) =>
+          this.startStage(episode, channel!, plan.status, start, timer, handoff, answers[i].resolve).finally(answers[i].resolve),
+        ),
         ...(channel ? this.inputsToCheck(episode, plan.status, ownJobs, hashes) : []).map((attempt) =>
           this.ensureInput(episode, channel!, plan.status, attempt, timer),
         ),
       ]),
-      timer.time('api_write', () => this.storeStatus(episode, plan.status)),
-      this.recorder ? timer.time('ledger', () => this.recorder!.sync(episode, channel, plan.status, outcomes)) : Promise.resolve(true),
+      created.then(() => timer.time('api_write', () => this.storeStatus(episode, plan.status))),
+      this.recorder
+        ? created.then(() => timer.time('ledger', () => this.recorder!.sync(episode, channel, plan.status, outcomes)))
+        : Promise.resolve(true),
     ]);
     // A ledger write that failed is made again from status and result.json on the next look.
     if (ledgered.status === 'fulfilled' && !ledgered.value) requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, LEDGER_RETRY_MS);
@@ -571,6 +591,8 @@ export class EpisodeReconciler {
     status: EpisodeStatus,
     start: { stage: StageName; attempt: number; inputHash: string; jobName: string },
     timer: PhaseTimer,
+    handoff: Handoff | undefined,
+    answered: () => void,
   ): Promise<void> {
     const { namespace, name, uid } = episode.metadata as { namespace: string; name: string; uid: string };
     const { input, inputUri } = await this.stageInput(episode, channel, status, start, timer);
@@ -585,11 +607,18 @@ export class EpisodeReconciler {
     );
     // The input upload and the Job create go out together (ADR 0028): a runner waits a bounded time
     // for an input that is not there yet, so neither has to wait for the other.
+    const sentAt = performance.now();
+    if (handoff) this.deps.metrics.handoffSteps.observe({ step: 'to_create' }, (sentAt - handoff.startedAt) / 1000);
     const [uploaded, created] = await Promise.allSettled([
       this.writeInput(episode, start.stage, start.attempt, inputUri, input, timer),
-      timer.time('api_write', () =>
-        this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job }),
-      ),
+      timer
+        .time('api_write', () =>
+          this.deps.clients.custom.createNamespacedCustomObject({ group: 'batch', version: 'v1', plural: 'jobs', namespace, body: job }),
+        )
+        .finally(() => {
+          answered();
+          if (handoff) this.deps.metrics.handoffSteps.observe({ step: 'create' }, (performance.now() - sentAt) / 1000);
+        }),
     ]);
     const made = created.status === 'fulfilled';
     if (!made && !isConflict(created.reason)) {
@@ -801,6 +830,17 @@ export class EpisodeReconciler {
       keep ? 'kept the artifacts (retention Keep)' : 'deleted the episode artifacts',
     );
   }
+}
+
+/** A reconcile that a stage event started: when it began, for acog_handoff_step_seconds. */
+interface Handoff {
+  startedAt: number;
+}
+
+function deferred(): { promise: Promise<void>; resolve: () => void } {
+  let resolve!: () => void;
+  const promise = new Promise<void>((done) => (resolve = done));
+  return { promise, resolve };
 }
 
 export class StatusConflict extends Error {

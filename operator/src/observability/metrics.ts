@@ -30,6 +30,13 @@ export class OperatorMetrics {
     buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [this.registry],
   });
+  readonly handoffSteps = new Histogram({
+    name: 'acog_handoff_step_seconds',
+    help: "A hand-off's critical path, step by step: a stage event received → its Episode's reconcile started (queued), → the next Job's create sent (to_create), → the create answered (create).",
+    labelNames: ['step'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly queueDepth = new Gauge({
     name: 'acog_workqueue_depth',
     help: 'Keys waiting in the work queue.',
