@@ -247,7 +247,7 @@ export class EpisodeReconciler {
     // sent beside the create delays it. Either may fail alone: a Running stage without its Job gets
     // it made again (same name), and a Job without its status is adopted by the next reconcile; so
     // neither order is less safe.
-    const answers = plan.start.map(() => deferred());
+    const answers = plan.start.map(() => Promise.withResolvers<void>());
     const created = Promise.all(answers.map((answer) => answer.promise));
     const [actions, storing, ledgered] = await Promise.allSettled([
       Promise.all([
@@ -835,12 +835,6 @@ export class EpisodeReconciler {
 /** A reconcile that a stage event started: when it began, for acog_handoff_step_seconds. */
 interface Handoff {
   startedAt: number;
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void } {
-  let resolve!: () => void;
-  const promise = new Promise<void>((done) => (resolve = done));
-  return { promise, resolve };
 }
 
 export class StatusConflict extends Error {
